@@ -81,6 +81,47 @@ public final class TaskSlots {
     return Integer.MAX_VALUE;
   }
 
+  /** The number of executors the application asked for, or the number registered now if unknown. */
+  public static int expectedExecutors(SparkContext sc) {
+    Matcher m = LOCAL_CLUSTER.matcher(sc.master());
+    if (m.matches()) {
+      return Integer.parseInt(m.group(1));
+    }
+    if (sc.conf().contains("spark.executor.instances")) {
+      return sc.conf().getInt("spark.executor.instances", 1);
+    }
+    return Math.max(1, registeredExecutors(sc));
+  }
+
+  /** The cores of one executor, as the application configured them (1 if not said). */
+  public static int executorCores(SparkContext sc) {
+    Matcher m = LOCAL_CLUSTER.matcher(sc.master());
+    if (m.matches()) {
+      return Integer.parseInt(m.group(2));
+    }
+    return sc.conf().getInt("spark.executor.cores", 1);
+  }
+
+  /** Waits until at least {@code count} executors have registered, failing after {@code wait}. */
+  public static void awaitExecutors(SparkContext sc, int count, Duration wait, String purpose) {
+    long deadline = System.nanoTime() + wait.toNanos();
+    int registered = registeredExecutors(sc);
+    while (registered < count && System.nanoTime() < deadline) {
+      sleep(200);
+      registered = registeredExecutors(sc);
+    }
+    if (registered < count) {
+      throw new LauncherException(purpose + " need " + count + " executors, but only " + registered
+          + " registered within " + wait.toSeconds() + " s (master " + sc.master() + "). Ask for fewer,"
+          + " or for more executors (spark.executor.instances) and check that the cluster has room.");
+    }
+  }
+
+  // Spark's own count, as its barrier check sees it (private[spark] in Scala, public to Java)
+  private static int registeredExecutors(SparkContext sc) {
+    return sc.getExecutorIds().size();
+  }
+
   private static boolean isLocal(SparkContext sc) {
     // local[...] has all its slots from the start; local-cluster and real clusters register
     // their executors after the context is up
