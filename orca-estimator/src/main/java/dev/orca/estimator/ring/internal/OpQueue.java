@@ -5,6 +5,8 @@ import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Where the caller's thread, the sender and the receiver meet: operations posted in order, how
@@ -15,6 +17,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * all for the ring timeout plus a grace period fails the ring, so no bug can turn into a hang.
  */
 final class OpQueue {
+  private static final Logger LOG = LoggerFactory.getLogger(OpQueue.class);
   private static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
   private static final long IDLE_POLL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -178,6 +181,7 @@ final class OpQueue {
         return;
       }
       failure = e;
+      LOG.warn("ring failed: {}", e.getMessage());
       work.signalAll();
       received.signalAll();
       finished.signalAll();

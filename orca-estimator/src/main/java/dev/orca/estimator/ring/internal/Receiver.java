@@ -35,9 +35,9 @@ final class Receiver implements Runnable {
     } catch (RuntimeException | Error e) {
       queue.fail(new RingException((op == null ? "" : op.describe() + ": ")
           + "the receiver thread failed: " + e, e));
-    } finally {
-      link.close();
     }
+    // the link stays open until the session closes: closing it now would reset the previous
+    // worker's connection and make it report this worker, not the one that really failed
   }
 
   private void receive(RingOp op) throws LinkFailure {
