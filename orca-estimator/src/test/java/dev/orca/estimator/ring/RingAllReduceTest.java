@@ -118,6 +118,31 @@ class RingAllReduceTest {
   }
 
   @Test
+  void buffersInTheOtherByteOrderAreCopiedCorrectly() throws Exception {
+    int size = 3000;
+    List<RingAllReduce> rings = form(2, b -> b.optChunkBytes(1024));
+    try {
+      List<float[]> results = onEach(rings, (rank, ring) -> {
+        java.nio.ByteOrder other = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.BIG_ENDIAN
+            ? java.nio.ByteOrder.LITTLE_ENDIAN : java.nio.ByteOrder.BIG_ENDIAN;
+        FloatBuffer buf = java.nio.ByteBuffer.allocateDirect(size * 4).order(other).asFloatBuffer();
+        // rank 1 mixes: native order, which goes through the zero-copy path
+        FloatBuffer b = rank == 0 ? buf : RingHarness.direct(size);
+        for (int i = 0; i < size; i++) {
+          b.put(i, RingHarness.value(rank, i));
+        }
+        ring.allReduce(b);
+        ring.broadcast(b);
+        return toArray(b);
+      });
+      assertArrayEquals(serialSum(2, size), results.get(0));
+      assertArrayEquals(serialSum(2, size), results.get(1));
+    } finally {
+      closeAll(rings);
+    }
+  }
+
+  @Test
   void positionAndLimitSelectTheRange() throws Exception {
     List<RingAllReduce> rings = form(2);
     try {

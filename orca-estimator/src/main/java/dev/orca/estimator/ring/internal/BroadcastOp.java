@@ -1,6 +1,7 @@
 package dev.orca.estimator.ring.internal;
 
 import dev.orca.estimator.ring.Compression;
+import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 
 /**
@@ -10,6 +11,7 @@ import java.nio.FloatBuffer;
 final class BroadcastOp extends RingOp {
   private final WireCodec raw = WireCodec.of(Compression.NONE);
   private final Segments whole = new Segments();
+  private final BufferViews views = new BufferViews();
   private final int chunk;
   private FloatBuffer buffer;
   private int offset;
@@ -25,6 +27,7 @@ final class BroadcastOp extends RingOp {
     this.offset = offset;
     this.length = length;
     whole.reset(offset, length, 1, chunk);
+    views.reset(buffer, true);
     return this;
   }
 
@@ -77,6 +80,16 @@ final class BroadcastOp extends RingOp {
     int n = whole.chunkLength(0, k);
     raw.encode(buffer, whole.chunkStart(0, k), n, out, false);
     return raw.payloadBytes(n);
+  }
+
+  @Override
+  ByteBuffer sendDirect(int step, int k) {
+    return views.forSend(whole.chunkStart(0, k), whole.chunkLength(0, k));
+  }
+
+  @Override
+  ByteBuffer receiveDirect(int step, int k) {
+    return views.forReceive(whole.chunkStart(0, k), whole.chunkLength(0, k));
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.orca.estimator.ring.internal;
 
 import dev.orca.estimator.ring.RingException;
+import java.nio.ByteBuffer;
 
 /**
  * The thread that reads from the previous worker: for each posted operation it checks the peer's
@@ -53,8 +54,13 @@ final class Receiver implements Runnable {
     for (int s = 0; s < steps; s++) {
       int chunks = op.recvChunks(s);
       for (int k = 0; k < chunks; k++) {
-        link.readData(chunk.payload(op.payloadBytes(s, k)));
-        op.decode(s, k, chunk);
+        ByteBuffer target = op.receiveDirect(s, k);
+        if (target != null) {
+          link.readData(target);
+        } else {
+          link.readData(chunk.payload(op.payloadBytes(s, k)));
+          op.decode(s, k, chunk);
+        }
         queue.receivedChunk();
       }
     }

@@ -1,6 +1,7 @@
 package dev.orca.estimator.ring.internal;
 
 import dev.orca.estimator.ring.Compression;
+import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 
 /**
@@ -14,6 +15,7 @@ import java.nio.FloatBuffer;
 final class ReduceOp extends RingOp {
   private final WireCodec codec;
   private final Segments segments = new Segments();
+  private final BufferViews views = new BufferViews();
   private final int chunk;
   private FloatBuffer buffer;
   private int offset;
@@ -30,6 +32,7 @@ final class ReduceOp extends RingOp {
     this.offset = offset;
     this.length = length;
     segments.reset(offset, length, size, chunk);
+    views.reset(buffer, codec.compression() == Compression.NONE);
     return this;
   }
 
@@ -95,6 +98,21 @@ final class ReduceOp extends RingOp {
     boolean roundSource = step == size - 1 && codec.compression() != Compression.NONE;
     codec.encode(buffer, segments.chunkStart(segment, k), n, out, roundSource);
     return codec.payloadBytes(n);
+  }
+
+  @Override
+  ByteBuffer sendDirect(int step, int k) {
+    int segment = sendSegment(step);
+    return views.forSend(segments.chunkStart(segment, k), segments.chunkLength(segment, k));
+  }
+
+  @Override
+  ByteBuffer receiveDirect(int step, int k) {
+    if (step < size - 1) {
+      return null; // reduce-scatter adds what arrives: it goes through the chunk buffer
+    }
+    int segment = recvSegment(step);
+    return views.forReceive(segments.chunkStart(segment, k), segments.chunkLength(segment, k));
   }
 
   @Override

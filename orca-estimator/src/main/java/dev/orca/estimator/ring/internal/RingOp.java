@@ -1,5 +1,7 @@
 package dev.orca.estimator.ring.internal;
 
+import java.nio.ByteBuffer;
+
 /**
  * One collective operation as one worker sees it: which frames its sender sends (steps of
  * chunks), which its receiver expects, and which received chunk each sent chunk must wait for.
@@ -48,6 +50,16 @@ public abstract class RingOp {
   abstract int payloadBytes(int step, int k);
 
   abstract void decode(int step, int k, ChunkBuffer in);
+
+  /** The caller's bytes to send as chunk {@code k} of send step {@code step} as they are, or null to encode. */
+  ByteBuffer sendDirect(int step, int k) {
+    return null;
+  }
+
+  /** Where chunk {@code k} of receive step {@code step} may be read to as it is, or null to decode. */
+  ByteBuffer receiveDirect(int step, int k) {
+    return null;
+  }
 
   /** Computes the receive-chunk prefix sums; called when the operation is posted. */
   final long prepare() {

@@ -1,6 +1,7 @@
 package dev.orca.estimator.ring.internal;
 
 import dev.orca.estimator.ring.RingException;
+import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -58,8 +59,8 @@ final class Sender implements Runnable {
         if (dependency >= 0) {
           queue.awaitReceived(received + k + 1, op);
         }
-        int bytes = op.encode(s, k, chunk);
-        link.writeData(chunk.payload(bytes));
+        ByteBuffer payload = op.sendDirect(s, k);
+        link.writeData(payload != null ? payload : chunk.payload(op.encode(s, k, chunk)));
         queue.sentChunk();
       }
     }
