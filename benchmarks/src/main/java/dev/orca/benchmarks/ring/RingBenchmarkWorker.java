@@ -11,82 +11,89 @@ import java.nio.FloatBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.Map;
 
 /**
  * Rank 1 of {@link AllReduceBenchmark}, in its own JVM: does what the driver's commands say.
  *
  * <pre>
- * RAW host:port bytes runs      receive that many bytes, runs times, over one TCP stream
- * RING compression chunkBytes   open an endpoint, answer @ADDRESS, then read the address list
- * REDUCE floats runs            barrier + all-reduce, runs times; answer @REDUCED checksum
- * CLOSE                         close the ring
+ * RAWCONNECT host:port          open the raw stream to the driver
+ * RAW bytes                     receive that many bytes on it, then acknowledge
+ * RING compression chunkBytes   open an endpoint, answer @ADDRESS, read the address list, connect
+ * REDUCE compression floats     barrier + all-reduce of this worker's buffer of that size
+ * SUM compression               answer @SUM with the checksum of that buffer
  * EXIT
  * </pre>
  */
 public final class RingBenchmarkWorker {
+  private final Map<Compression, RingAllReduce> rings = new EnumMap<>(Compression.class);
+  private final Map<Compression, FloatBuffer> buffers = new EnumMap<>(Compression.class);
+  private final PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+  private final BufferedReader in =
+      new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+  private SocketChannel raw;
+  private final ByteBuffer block = ByteBuffer.allocateDirect(RawStream.BLOCK);
+
   private RingBenchmarkWorker() {}
 
   public static void main(String[] args) throws Exception {
-    PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-    RingAllReduce ring = null;
-    FloatBuffer buffer = null;
+    RingBenchmarkWorker worker = new RingBenchmarkWorker();
     try {
-      String line;
-      while ((line = in.readLine()) != null) {
-        String[] w = line.trim().split(" ");
-        switch (w[0]) {
-          case "RAW":
-            raw(w[1], Long.parseLong(w[2]), Integer.parseInt(w[3]));
-            out.println("@RAWDONE");
-            break;
-          case "RING":
-            ring = RingAllReduce.open(AllReduceBenchmark.options(Compression.valueOf(w[1]),
-                Integer.parseInt(w[2])));
-            out.println("@ADDRESS " + ring.localAddress());
-            ring.connect(Arrays.asList(in.readLine().trim().split(",")), 1);
-            out.println("@CONNECTED");
-            break;
-          case "REDUCE":
-            int floats = Integer.parseInt(w[1]);
-            if (buffer == null || buffer.capacity() != floats) {
-              buffer = null; // let the last one go before allocating the next
-              buffer = AllReduceBenchmark.allocate(floats);
-            }
-            AllReduceBenchmark.fill(buffer, 1);
-            for (int i = 0, runs = Integer.parseInt(w[2]); i < runs; i++) {
-              ring.barrier();
-              ring.allReduce(buffer);
-            }
-            out.println("@REDUCED " + AllReduceBenchmark.checksum(buffer));
-            break;
-          case "CLOSE":
-            ring.close();
-            ring = null;
-            out.println("@CLOSED");
-            break;
-          case "EXIT":
-            return;
-          default:
-            throw new IllegalArgumentException("unknown command: " + line);
-        }
-      }
+      worker.serve();
     } finally {
-      if (ring != null) {
-        ring.close();
+      worker.rings.values().forEach(RingAllReduce::close);
+      if (worker.raw != null) {
+        worker.raw.close();
       }
     }
   }
 
-  private static void raw(String address, long bytes, int runs) throws Exception {
-    int colon = address.lastIndexOf(':');
-    try (SocketChannel ch = SocketChannel.open(new InetSocketAddress(address.substring(0, colon),
-        Integer.parseInt(address.substring(colon + 1))))) {
-      RawStream.tune(ch);
-      ByteBuffer block = ByteBuffer.allocateDirect(RawStream.BLOCK);
-      for (int i = 0; i < runs; i++) {
-        RawStream.receive(ch, block, bytes);
+  private void serve() throws Exception {
+    String line;
+    while ((line = in.readLine()) != null) {
+      String[] w = line.trim().split(" ");
+      switch (w[0]) {
+        case "RAWCONNECT":
+          int colon = w[1].lastIndexOf(':');
+          raw = SocketChannel.open(new InetSocketAddress(w[1].substring(0, colon),
+              Integer.parseInt(w[1].substring(colon + 1))));
+          RawStream.tune(raw);
+          break;
+        case "RAW":
+          RawStream.receive(raw, block, Long.parseLong(w[1]));
+          break;
+        case "RING":
+          Compression c = Compression.valueOf(w[1]);
+          RingAllReduce ring = RingAllReduce.open(AllReduceBenchmark.options(c, Integer.parseInt(w[2])));
+          rings.put(c, ring);
+          out.println("@ADDRESS " + ring.localAddress());
+          ring.connect(Arrays.asList(in.readLine().trim().split(",")), 1);
+          break;
+        case "REDUCE":
+          reduce(Compression.valueOf(w[1]), Integer.parseInt(w[2]));
+          break;
+        case "SUM":
+          out.println("@SUM " + AllReduceBenchmark.checksum(buffers.get(Compression.valueOf(w[1]))));
+          break;
+        case "EXIT":
+          return;
+        default:
+          throw new IllegalArgumentException("unknown command: " + line);
       }
     }
+  }
+
+  private void reduce(Compression c, int floats) {
+    FloatBuffer b = buffers.get(c);
+    if (b == null || b.capacity() != floats) {
+      buffers.remove(c); // let the last one go before allocating the next
+      b = AllReduceBenchmark.allocate(floats);
+      AllReduceBenchmark.fill(b, 1);
+      buffers.put(c, b);
+    }
+    RingAllReduce ring = rings.get(c);
+    ring.barrier();
+    ring.allReduce(b);
   }
 }

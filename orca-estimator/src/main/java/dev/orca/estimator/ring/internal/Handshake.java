@@ -1,5 +1,6 @@
 package dev.orca.estimator.ring.internal;
 
+import dev.orca.estimator.ring.Compression;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -103,6 +104,12 @@ final class Handshake {
     }
     mac.update(ints.array());
     return mac.doFinal();
+  }
+
+  /** "NONE", "FP16", ... for a compression ordinal as sent in a PROOF. */
+  static String compressionName(int ordinal) {
+    Compression[] all = Compression.values();
+    return ordinal >= 0 && ordinal < all.length ? all[ordinal].name() : "#" + ordinal;
   }
 
   /** The first bytes of a message, in hex, for the log line about a stray connection. */

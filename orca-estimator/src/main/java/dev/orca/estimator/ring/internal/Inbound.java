@@ -90,9 +90,9 @@ final class Inbound {
     if (!ring.handshake.connectorProven(nonceA, nonceC, fields, mac)) {
       reject(Handshake.WRONG_SECRET, "wrong job secret or ring name");
     } else if (fields[3] != ring.handshake.chunkBytes || fields[4] != ring.handshake.compression) {
-      reject(Handshake.WRONG_SETTINGS, "its chunkBytes " + fields[3] + " / compression #"
-          + fields[4] + " differ from this worker's " + ring.handshake.chunkBytes + " / #"
-          + ring.handshake.compression);
+      reject(Handshake.WRONG_SETTINGS, "its chunkBytes " + fields[3] + " / compression "
+          + Handshake.compressionName(fields[4]) + " differ from this worker's "
+          + ring.handshake.chunkBytes + " / " + Handshake.compressionName(ring.handshake.compression));
     } else if (fromRank != ring.prev.rank || toRank != ring.rank || size != ring.size) {
       reject(Handshake.WRONG_RANK, "it is rank " + fromRank + " of " + size + " connecting to rank "
           + toRank + ", but this worker is rank " + ring.rank + " of " + ring.size

@@ -143,8 +143,8 @@ final class Outbound {
             + "and distinct ranks?";
       case Handshake.WRONG_SETTINGS:
         return "its RingOptions chunkBytes or compression differ from this worker's ("
-            + ring.handshake.chunkBytes + " bytes, compression #" + ring.handshake.compression
-            + "); all workers need the same";
+            + ring.handshake.chunkBytes + " bytes, " + Handshake.compressionName(
+            ring.handshake.compression) + "); all workers need the same";
       case Handshake.DUPLICATE:
         return "another worker already connected to it as rank " + ring.rank
             + "; are two workers using the same rank?";
