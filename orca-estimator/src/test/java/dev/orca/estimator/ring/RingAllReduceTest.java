@@ -28,15 +28,7 @@ class RingAllReduceTest {
     List<RingAllReduce> rings = form(n, b -> b.optChunkBytes(CHUNK_FLOATS * 4));
     try {
       for (int size : sizes) {
-        List<float[]> results = onEach(rings, (rank, ring) -> {
-          FloatBuffer buf = filled(rank, size);
-          ring.allReduce(buf);
-          return toArray(buf);
-        });
-        float[] expected = serialSum(n, size);
-        for (int r = 0; r < n; r++) {
-          assertArrayEquals(expected, results.get(r), "worker " + r + " of " + n + ", size " + size);
-        }
+        RingHarness.assertSumsEverywhere(rings, size);
       }
     } finally {
       closeAll(rings);
@@ -48,15 +40,7 @@ class RingAllReduceTest {
     int size = 10_000_000;
     List<RingAllReduce> rings = form(3);
     try {
-      List<float[]> results = onEach(rings, (rank, ring) -> {
-        FloatBuffer buf = filled(rank, size);
-        ring.allReduce(buf);
-        return toArray(buf);
-      });
-      float[] expected = serialSum(3, size);
-      for (float[] r : results) {
-        assertArrayEquals(expected, r);
-      }
+      RingHarness.assertSumsEverywhere(rings, size);
     } finally {
       closeAll(rings);
     }

@@ -5,7 +5,6 @@ import static dev.orca.estimator.ring.RingHarness.filled;
 import static dev.orca.estimator.ring.RingHarness.form;
 import static dev.orca.estimator.ring.RingHarness.onEach;
 import static dev.orca.estimator.ring.RingHarness.ringThreads;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -101,12 +100,7 @@ class RingFailureTest {
     for (int round = 0; round < 3; round++) {
       List<RingAllReduce> rings = form(3);
       assertEquals(6, ringThreads().size(), "a sender and a receiver per worker: " + ringThreads());
-      List<float[]> sums = onEach(rings, (rank, ring) -> {
-        FloatBuffer b = filled(rank, 777);
-        ring.allReduce(b);
-        return RingHarness.toArray(b);
-      });
-      assertArrayEquals(RingHarness.serialSum(3, 777), sums.get(2));
+      RingHarness.assertSumsEverywhere(rings, 777);
       closeAll(rings);
       closeAll(rings); // twice: nothing happens
       assertEquals(List.of(), ringThreads());
@@ -127,12 +121,7 @@ class RingFailureTest {
       for (RingAllReduce r : rings) {
         assertTrue(refused(r.localAddress()), "a late stray must find no one listening");
       }
-      List<float[]> sums = onEach(rings, (rank, ring) -> {
-        FloatBuffer b = filled(rank, 10);
-        ring.allReduce(b);
-        return RingHarness.toArray(b);
-      });
-      assertArrayEquals(RingHarness.serialSum(2, 10), sums.get(0));
+      RingHarness.assertSumsEverywhere(rings, 10);
     } finally {
       closeAll(rings);
     }

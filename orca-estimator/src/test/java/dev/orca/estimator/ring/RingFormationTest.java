@@ -1,9 +1,7 @@
 package dev.orca.estimator.ring;
 
 import static dev.orca.estimator.ring.RingHarness.closeAll;
-import static dev.orca.estimator.ring.RingHarness.filled;
 import static dev.orca.estimator.ring.RingHarness.options;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,7 +9,6 @@ import dev.orca.OrcaConfigurationException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,12 +74,7 @@ class RingFormationTest {
       CompletableFuture<Void> rank0 = connectAsync(rings.get(0), addresses, 0);
       CompletableFuture<Void> rank2 = connectAsync(rings.get(2), addresses, 2);
       CompletableFuture.allOf(rank0, rank1, rank2).get(60, TimeUnit.SECONDS);
-      List<float[]> sums = RingHarness.onEach(rings, (rank, ring) -> {
-        FloatBuffer b = filled(rank, 1000);
-        ring.allReduce(b);
-        return RingHarness.toArray(b);
-      });
-      assertArrayEquals(RingHarness.serialSum(3, 1000), sums.get(0));
+      RingHarness.assertSumsEverywhere(rings, 1000);
 
       assertTrue(log.count("not an Orca ring handshake (first bytes: 47 45 54 20") == 1, log.lines().toString());
       assertTrue(log.count("without sending anything (a port scanner?)") == 1, log.lines().toString());

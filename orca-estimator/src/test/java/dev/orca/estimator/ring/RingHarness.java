@@ -12,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Assertions;
 
 /** Rings of several workers as threads of the test JVM, over real loopback sockets. */
 final class RingHarness {
@@ -80,6 +81,20 @@ final class RingHarness {
     } finally {
       pool.shutdownNow();
       pool.awaitTermination(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Every worker all-reduces its {@link #filled} buffer; each must end with the serial sum. */
+  static void assertSumsEverywhere(List<RingAllReduce> rings, int size) throws Exception {
+    List<float[]> results = onEach(rings, (rank, ring) -> {
+      FloatBuffer buf = filled(rank, size);
+      ring.allReduce(buf);
+      return toArray(buf);
+    });
+    float[] expected = serialSum(rings.size(), size);
+    for (int r = 0; r < rings.size(); r++) {
+      Assertions.assertArrayEquals(expected, results.get(r),
+          "worker " + r + " of " + rings.size() + ", " + size + " floats");
     }
   }
 

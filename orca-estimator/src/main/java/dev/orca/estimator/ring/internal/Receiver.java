@@ -1,6 +1,5 @@
 package dev.orca.estimator.ring.internal;
 
-import dev.orca.estimator.ring.RingException;
 import java.nio.ByteBuffer;
 
 /**
@@ -8,40 +7,19 @@ import java.nio.ByteBuffer;
  * OP header against its own, then reads the chunks and adds or copies each into the buffer while
  * the next one is still on the wire.
  */
-final class Receiver implements Runnable {
-  private final OpQueue queue;
-  private final RingLink link;
-  private final ChunkBuffer chunk;
+final class Receiver extends RingThread {
 
   Receiver(OpQueue queue, RingLink link, int chunkBytes) {
-    this.queue = queue;
-    this.link = link;
-    this.chunk = new ChunkBuffer(chunkBytes);
+    super("receiver", queue, link, chunkBytes);
   }
 
   @Override
-  public void run() {
-    RingOp op = null;
-    try {
-      while ((op = queue.nextToReceive()) != null) {
-        receive(op);
-        queue.received(op);
-      }
-    } catch (LinkFailure e) {
-      if (!e.stopped()) {
-        queue.fail(new RingException(op.describe() + ": " + e.getMessage(), e.getCause()));
-      }
-    } catch (InterruptedException e) {
-      queue.fail(new RingException("the receiver thread of the ring was interrupted", e));
-    } catch (RuntimeException | Error e) {
-      queue.fail(new RingException((op == null ? "" : op.describe() + ": ")
-          + "the receiver thread failed: " + e, e));
-    }
-    // the link stays open until the session closes: closing it now would reset the previous
-    // worker's connection and make it report this worker, not the one that really failed
+  RingOp next() throws InterruptedException {
+    return queue.nextToReceive();
   }
 
-  private void receive(RingOp op) throws LinkFailure {
+  @Override
+  void process(RingOp op) throws LinkFailure {
     link.readOp();
     if (link.peerSeq != op.seq || link.peerKind != op.kind() || link.peerOffset != op.offset()
         || link.peerLength != op.length()) {
@@ -64,5 +42,16 @@ final class Receiver implements Runnable {
         queue.receivedChunk();
       }
     }
+  }
+
+  @Override
+  void done(RingOp op) {
+    queue.received(op);
+  }
+
+  @Override
+  void finish() {
+    // the link stays open until the session closes: closing it now would reset the previous
+    // worker's connection and make it report this worker, not the one that really failed
   }
 }

@@ -12,48 +12,22 @@ import java.nio.FloatBuffer;
  * steps then pass the finished segments on. What a worker sends at step {@code s} is what it
  * received at step {@code s - 1}, chunk by chunk, which is how the transfers pipeline.
  */
-final class ReduceOp extends RingOp {
+final class ReduceOp extends FloatRangeOp {
   private final WireCodec codec;
-  private final Segments segments = new Segments();
-  private final BufferViews views = new BufferViews();
-  private final int chunk;
-  private FloatBuffer buffer;
-  private int offset;
-  private int length;
 
   ReduceOp(int rank, int size, WireCodec codec, int chunkElements) {
-    super(rank, size);
+    super(rank, size, chunkElements);
     this.codec = codec;
-    this.chunk = chunkElements;
   }
 
   ReduceOp reset(FloatBuffer buffer, int offset, int length) {
-    this.buffer = buffer;
-    this.offset = offset;
-    this.length = length;
-    segments.reset(offset, length, size, chunk);
-    views.reset(buffer, codec.compression() == Compression.NONE);
+    bind(buffer, offset, length, size, codec.compression() == Compression.NONE);
     return this;
-  }
-
-  /** Drops the reference to the caller's buffer once the operation is done. */
-  void release() {
-    buffer = null;
   }
 
   @Override
   int kind() {
     return ALL_REDUCE;
-  }
-
-  @Override
-  long offset() {
-    return offset;
-  }
-
-  @Override
-  long length() {
-    return length;
   }
 
   @Override

@@ -9,46 +9,20 @@ import java.util.concurrent.TimeUnit;
  * chunks in schedule order, each one as soon as the chunk it depends on has been received. When
  * the ring fails elsewhere it tells the next worker why (an ABORT frame) before closing.
  */
-final class Sender implements Runnable {
+final class Sender extends RingThread {
   private static final long ABORT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(2);
 
-  private final OpQueue queue;
-  private final RingLink link;
-  private final ChunkBuffer chunk;
-
   Sender(OpQueue queue, RingLink link, int chunkBytes) {
-    this.queue = queue;
-    this.link = link;
-    this.chunk = new ChunkBuffer(chunkBytes);
+    super("sender", queue, link, chunkBytes);
   }
 
   @Override
-  public void run() {
-    RingOp op = null;
-    try {
-      while ((op = queue.nextToSend()) != null) {
-        send(op);
-        queue.sent(op);
-      }
-    } catch (LinkFailure e) {
-      if (!e.stopped()) {
-        queue.fail(new RingException(op.describe() + ": " + e.getMessage(), e.getCause()));
-      }
-    } catch (InterruptedException e) {
-      queue.fail(new RingException("the sender thread of the ring was interrupted", e));
-    } catch (RuntimeException | Error e) {
-      queue.fail(new RingException((op == null ? "" : op.describe() + ": ")
-          + "the sender thread failed: " + e, e));
-    } finally {
-      RingException failure = queue.failure();
-      if (failure != null) {
-        link.writeAbort(failure.getMessage(), ABORT_WAIT_NANOS);
-      }
-      link.close();
-    }
+  RingOp next() throws InterruptedException {
+    return queue.nextToSend();
   }
 
-  private void send(RingOp op) throws LinkFailure, InterruptedException {
+  @Override
+  void process(RingOp op) throws LinkFailure, InterruptedException {
     link.writeOp(op);
     int steps = op.sendSteps();
     for (int s = 0; s < steps; s++) {
@@ -64,5 +38,19 @@ final class Sender implements Runnable {
         queue.sentChunk();
       }
     }
+  }
+
+  @Override
+  void done(RingOp op) {
+    queue.sent(op);
+  }
+
+  @Override
+  void finish() {
+    RingException failure = queue.failure();
+    if (failure != null) {
+      link.writeAbort(failure.getMessage(), ABORT_WAIT_NANOS);
+    }
+    link.close();
   }
 }
