@@ -47,6 +47,15 @@ class TwoProcessRingTest {
       return line.substring(prefix.length());
     }
 
+    /** Forms the ring of this JVM (rank 0) and the child (rank 1); returns the child's address. */
+    String formRing(RingAllReduce ring) throws Exception {
+      String childAddress = readLine("ADDRESS ");
+      List<String> addresses = List.of(ring.localAddress(), childAddress);
+      send(String.join(",", addresses));
+      ring.connect(addresses, 0);
+      return childAddress;
+    }
+
     void send(String line) throws Exception {
       in.write(line + "\n");
       in.flush();
@@ -68,10 +77,7 @@ class TwoProcessRingTest {
     int size = 1_000_003;
     try (Child child = new Child("check", size, "ring-child-check.log");
         RingAllReduce ring = RingAllReduce.open(options().build())) {
-      String childAddress = child.readLine("ADDRESS ");
-      List<String> addresses = List.of(ring.localAddress(), childAddress);
-      child.send(String.join(",", addresses));
-      ring.connect(addresses, 0);
+      String childAddress = child.formRing(ring);
       assertEquals("OK", RingWorkerMain.check(ring, 0, 2, size), "this JVM, rank 0");
       assertEquals("OK", child.readLine(""), "the child JVM, rank 1");
       assertEquals(0, child.process.waitFor(30, TimeUnit.SECONDS) ? child.process.exitValue() : -1,
@@ -84,10 +90,7 @@ class TwoProcessRingTest {
     int size = 4_000_000;
     try (Child child = new Child("loop", size, "ring-child-loop.log");
         RingAllReduce ring = RingAllReduce.open(options().build())) {
-      String childAddress = child.readLine("ADDRESS ");
-      List<String> addresses = List.of(ring.localAddress(), childAddress);
-      child.send(String.join(",", addresses));
-      ring.connect(addresses, 0);
+      String childAddress = child.formRing(ring);
       FloatBuffer buf = RingHarness.filled(0, size);
       Thread killer = new Thread(() -> {
         try {
