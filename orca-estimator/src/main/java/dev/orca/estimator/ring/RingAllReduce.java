@@ -46,9 +46,10 @@ public final class RingAllReduce implements AutoCloseable {
   private final String localAddress;
   private final PendingReduce pending;
   private RingSession session;
+  private volatile RingFormation forming;
   private int rank = -1;
   private int size;
-  private boolean closed;
+  private volatile boolean closed;
 
   private RingAllReduce(RingOptions options, ServerSocketChannel server, String localAddress) {
     this.options = options;
@@ -113,11 +114,24 @@ public final class RingAllReduce implements AutoCloseable {
     validate(addresses, rank);
     try {
       if (addresses.size() > 1) {
-        session = RingFormation.connect(server, options, List.copyOf(addresses), rank);
+        forming = RingFormation.prepare(server, options, List.copyOf(addresses), rank);
+        if (closed) {
+          forming.abort(); // close() came first and did not see the formation
+        }
+        RingSession formed = forming.connect();
+        synchronized (this) {
+          if (closed) { // closed from another thread just as the ring formed
+            formed.close();
+            throw new RingException("ring '" + options.name() + "' rank " + rank
+                + ": closed while forming the ring");
+          }
+          session = formed;
+        }
       }
       this.rank = rank;
       this.size = addresses.size();
     } finally {
+      forming = null;
       closeQuietly(server); // formed or failed, no one else may join
     }
   }
@@ -223,6 +237,10 @@ public final class RingAllReduce implements AutoCloseable {
       return;
     }
     closed = true;
+    RingFormation f = forming;
+    if (f != null) {
+      f.abort();
+    }
     closeQuietly(server);
     if (session != null) {
       session.close();

@@ -111,6 +111,28 @@ class RingFormationTest {
   }
 
   @Test
+  void closeFromAnotherThreadStopsAConnectThatWaits() throws Exception {
+    RingAllReduce b = RingAllReduce.open(options().build());
+    RingAllReduce a = RingAllReduce.open(options().build());
+    try {
+      List<String> addresses = List.of(a.localAddress(), b.localAddress());
+      CompletableFuture<Void> connecting = connectAsync(a, addresses, 0);
+      Thread.sleep(300); // a now waits for b, which never forms the ring
+      long start = System.nanoTime();
+      a.close();
+      Exception e = assertThrows(Exception.class, () -> connecting.get(10, TimeUnit.SECONDS));
+      assertTrue(e.getCause() instanceof RingException, e.toString());
+      assertTrue(e.getCause().getMessage().contains("closed while forming the ring"),
+          e.getCause().getMessage());
+      assertTrue((System.nanoTime() - start) / 1e9 < 5, "connect took long to notice the close");
+      assertTrue(RingFailureTest.refused(a.localAddress()));
+    } finally {
+      a.close();
+      b.close();
+    }
+  }
+
+  @Test
   void badAddressListsAreRejectedBeforeAnythingIsSent() throws Exception {
     try (RingAllReduce a = RingAllReduce.open(options().build())) {
       String me = a.localAddress();

@@ -77,7 +77,7 @@ class TwoProcessRingTest {
     int size = 1_000_003;
     try (Child child = new Child("check", size, "ring-child-check.log");
         RingAllReduce ring = RingAllReduce.open(options().build())) {
-      String childAddress = child.formRing(ring);
+      child.formRing(ring);
       assertEquals("OK", RingWorkerMain.check(ring, 0, 2, size), "this JVM, rank 0");
       assertEquals("OK", child.readLine(""), "the child JVM, rank 1");
       assertEquals(0, child.process.waitFor(30, TimeUnit.SECONDS) ? child.process.exitValue() : -1,

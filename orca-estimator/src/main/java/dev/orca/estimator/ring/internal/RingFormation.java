@@ -39,9 +39,13 @@ public final class RingFormation {
   private int refused;
   private String lastRefusal;
 
+  private final RingOptions options;
+  private volatile boolean aborted;
+
   private RingFormation(ServerSocketChannel server, RingOptions options, List<String> addresses,
       int rank) throws IOException {
     this.server = server;
+    this.options = options;
     this.rank = rank;
     this.size = addresses.size();
     this.self = "ring '" + options.name() + "' rank " + rank + " of " + size;
@@ -55,28 +59,44 @@ public final class RingFormation {
   }
 
   /**
-   * Forms the ring of {@code addresses} (at least two) as worker {@code rank}, listening on
-   * {@code server}, and starts its session. Throws {@link RingException} naming the neighbour
-   * that did not come within the connect timeout or refused this worker.
+   * Prepares to form the ring of {@code addresses} (at least two) as worker {@code rank},
+   * listening on {@code server}; {@link #connect()} does it.
    */
-  public static RingSession connect(ServerSocketChannel server, RingOptions options,
+  public static RingFormation prepare(ServerSocketChannel server, RingOptions options,
       List<String> addresses, int rank) {
     try {
-      RingFormation f = new RingFormation(server, options, addresses, rank);
-      try {
-        long started = System.nanoTime();
-        SocketChannel toNext = f.run(started + options.connectTimeout().toNanos(),
-            options.connectTimeout().toNanos());
-        LOG.info("{}: connected to {} and {} in {} ms", f.self, f.next, f.prev,
-            (System.nanoTime() - started) / 1_000_000);
-        return new RingSession(options, rank, f.size, toNext, f.next.toString(), f.fromPrev,
-            f.prev.toString());
-      } finally {
-        f.selector.close();
-      }
+      return new RingFormation(server, options, addresses, rank);
     } catch (IOException e) {
       throw new RingException("cannot form the ring as rank " + rank + ": " + e, e);
     }
+  }
+
+  /**
+   * Connects both neighbours and starts the ring's session. Throws {@link RingException} naming
+   * the neighbour that did not come within the connect timeout or refused this worker.
+   */
+  public RingSession connect() {
+    try {
+      try {
+        long started = System.nanoTime();
+        long timeout = options.connectTimeout().toNanos();
+        SocketChannel toNext = run(started + timeout, timeout);
+        LOG.info("{}: connected to {} and {} in {} ms", self, next, prev,
+            (System.nanoTime() - started) / 1_000_000);
+        return new RingSession(options, rank, size, toNext, next.toString(), fromPrev,
+            prev.toString());
+      } finally {
+        selector.close();
+      }
+    } catch (IOException e) {
+      throw new RingException(self + ": cannot form the ring: " + e, e);
+    }
+  }
+
+  /** Makes a running {@link #connect()} give up at once; callable from any thread. */
+  public void abort() {
+    aborted = true;
+    selector.wakeup();
   }
 
   private SocketChannel run(long deadline, long timeoutNanos) throws IOException {
@@ -87,6 +107,9 @@ public final class RingFormation {
     try {
       while (outbound.connected() == null || fromPrev == null) {
         long now = System.nanoTime();
+        if (aborted) {
+          throw new RingException(self + ": closed while forming the ring");
+        }
         if (now >= deadline) {
           throw timedOut(timeoutNanos);
         }
