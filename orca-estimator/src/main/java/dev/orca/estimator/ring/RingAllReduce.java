@@ -50,6 +50,7 @@ public final class RingAllReduce implements AutoCloseable {
   private int rank = -1;
   private int size;
   private volatile boolean closed;
+  private boolean connectCalled;
 
   private RingAllReduce(RingOptions options, ServerSocketChannel server, String localAddress) {
     this.options = options;
@@ -108,10 +109,12 @@ public final class RingAllReduce implements AutoCloseable {
    */
   public void connect(List<String> addresses, int rank) {
     checkOpen();
-    if (this.rank >= 0) {
-      throw new IllegalStateException("connect() was already called: a ring is formed once");
+    if (connectCalled) {
+      throw new IllegalStateException("connect() was already called: a ring is formed once; "
+          + "after a failure, close this endpoint and open a new one");
     }
     validate(addresses, rank);
+    connectCalled = true;
     try {
       if (addresses.size() > 1) {
         forming = RingFormation.prepare(server, options, List.copyOf(addresses), rank);

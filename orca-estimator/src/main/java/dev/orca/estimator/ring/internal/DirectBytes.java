@@ -58,8 +58,9 @@ final class DirectBytes {
    * not allow it. The view does not keep the memory alive: hold {@code floats} while using it.
    */
   static ByteBuffer view(FloatBuffer floats) {
-    if (WRAP == null || !floats.isDirect() || floats.order() != ByteOrder.nativeOrder()) {
-      return null;
+    if (WRAP == null || !floats.isDirect() || floats.order() != ByteOrder.nativeOrder()
+        || floats.capacity() > Integer.MAX_VALUE / Float.BYTES) {
+      return null; // beyond 2 GiB a byte buffer cannot cover it: copy instead
     }
     try {
       long address = ADDRESS.getLong(floats);
