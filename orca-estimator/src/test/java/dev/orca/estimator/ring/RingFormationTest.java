@@ -107,6 +107,9 @@ class RingFormationTest {
           + b.localAddress() + " (previous in the ring)"), e.getMessage());
       assertTrue(seconds < 10, "gave up after " + seconds + " s");
       assertTrue(RingFailureTest.refused(a.localAddress()), "the failed endpoint stopped listening");
+      IllegalStateException again = assertThrows(IllegalStateException.class,
+          () -> a.connect(addresses, 0));
+      assertTrue(again.getMessage().contains("open a new one"), again.getMessage());
     }
   }
 
