@@ -175,18 +175,26 @@ public final class RingAllReduce implements AutoCloseable {
     return options;
   }
 
-  /** Sums {@code buffer[position, limit)} over all workers, in place; blocks. */
+  /**
+   * Sums {@code buffer[position, limit)} over all workers, in place; blocks. Position and limit
+   * stay as they are. For the mean, divide by {@link #size()}.
+   */
   public void allReduce(FloatBuffer buffer) {
+    Objects.requireNonNull(buffer, "buffer");
     allReduce(buffer, buffer.position(), buffer.remaining());
   }
 
-  /** Sums {@code buffer[offset, offset+length)} (absolute indices) over all workers, in place. */
+  /**
+   * Sums {@code buffer[offset, offset+length)} (absolute indices) over all workers, in place;
+   * blocks. Every worker ends with the same bits, with or without compression.
+   */
   public void allReduce(FloatBuffer buffer, int offset, int length) {
     startAllReduce(buffer, offset, length).readyAll().await();
   }
 
   /** Starts a background sum of {@code buffer[position, limit)}; see {@link PendingReduce}. */
   public PendingReduce startAllReduce(FloatBuffer buffer) {
+    Objects.requireNonNull(buffer, "buffer");
     return startAllReduce(buffer, buffer.position(), buffer.remaining());
   }
 
@@ -198,7 +206,10 @@ public final class RingAllReduce implements AutoCloseable {
     return pending;
   }
 
-  /** Replaces {@code values} by their sum over all workers (summed in rank order, so every worker gets the same bits). */
+  /**
+   * Replaces {@code values} by their sum over all workers, e.g. metric or loss sums. The sum runs
+   * in rank order on every worker, so all get the same bits. Meant for small arrays.
+   */
   public void allReduce(double[] values) {
     Objects.requireNonNull(values, "values");
     checkIdle();
@@ -213,6 +224,7 @@ public final class RingAllReduce implements AutoCloseable {
 
   /** Copies rank 0's {@code buffer[position, limit)} to every worker; blocks. */
   public void broadcast(FloatBuffer buffer) {
+    Objects.requireNonNull(buffer, "buffer");
     broadcast(buffer, buffer.position(), buffer.remaining());
   }
 
