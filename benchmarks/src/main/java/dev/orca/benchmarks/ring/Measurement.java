@@ -1,0 +1,99 @@
+package dev.orca.benchmarks.ring;
+
+import dev.orca.benchmarks.BenchmarkReport;
+import dev.orca.estimator.ring.Compression;
+import dev.orca.estimator.ring.RingAllReduce;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One buffer size of {@link AllReduceBenchmark}: alternates a raw-stream run with one all-reduce
+ * per compression, then checks that both workers hold the same, correct sums.
+ */
+final class Measurement {
+  private final WorkerProcess worker;
+  private final SocketChannel raw;
+  private final List<Compression> compressions;
+  private final List<RingAllReduce> rings;
+  private final int runs;
+  private final ByteBuffer block = ByteBuffer.allocateDirect(RawStream.BLOCK);
+
+  Measurement(WorkerProcess worker, SocketChannel raw, List<Compression> compressions,
+      List<RingAllReduce> rings, int runs) {
+    this.worker = worker;
+    this.raw = raw;
+    this.compressions = compressions;
+    this.rings = rings;
+    this.runs = runs;
+  }
+
+  void measure(int sizeMb, BenchmarkReport report) throws Exception {
+    long bytes = sizeMb * (1L << 20);
+    int floats = (int) (bytes / Float.BYTES);
+    int warmups = bytes <= (16L << 20) ? 5 : 2;
+    FloatBuffer[] buffers = new FloatBuffer[compressions.size()];
+    for (int c = 0; c < buffers.length; c++) {
+      buffers[c] = AllReduceBenchmark.allocate(floats);
+      AllReduceBenchmark.fill(buffers[c], 0);
+    }
+    double[] rawSeconds = new double[runs];
+    double[][] ringSeconds = new double[compressions.size()][runs];
+    for (int i = 0; i < warmups + runs; i++) {
+      worker.send("RAW " + bytes);
+      long t0 = System.nanoTime();
+      RawStream.send(raw, block, bytes);
+      record(rawSeconds, i - warmups, t0);
+      for (int c = 0; c < buffers.length; c++) {
+        worker.send("REDUCE " + compressions.get(c) + " " + floats);
+        rings.get(c).barrier();
+        t0 = System.nanoTime();
+        rings.get(c).allReduce(buffers[c]);
+        record(ringSeconds[c], i - warmups, t0);
+      }
+    }
+    double rawRate = bytes / median(rawSeconds) / 1e9;
+    report.baseline(String.format("raw TCP, 1 stream, %d MB", sizeMb), rawRate, "GB/s");
+    for (int c = 0; c < buffers.length; c++) {
+      check(buffers[c], compressions.get(c), warmups + runs);
+      double rate = bytes / median(ringSeconds[c]) / 1e9;
+      report.figure(String.format("all-reduce %d MB, %s", sizeMb, compressions.get(c)), rate, "GB/s");
+      report.ratio(String.format("all-reduce %d MB %s / raw", sizeMb, compressions.get(c)),
+          rate / rawRate, ">= 0.60");
+    }
+  }
+
+  private static void record(double[] seconds, int run, long t0) {
+    if (run >= 0) {
+      seconds[run] = (System.nanoTime() - t0) / 1e9;
+    }
+  }
+
+  /** Both workers agree, and after k all-reduces element i is 2^(k-1) (v0 + v1). */
+  private void check(FloatBuffer b, Compression compression, int reductions) throws Exception {
+    worker.send("SUM " + compression);
+    String theirs = worker.expect("@SUM");
+    String ours = AllReduceBenchmark.checksum(b);
+    if (!ours.equals(theirs)) {
+      throw new IllegalStateException("the two workers disagree after " + compression
+          + " all-reduces: checksum " + ours + " vs " + theirs);
+    }
+    double tolerance = compression == Compression.NONE ? 0 : 0.02;
+    for (int i = 0, n = b.capacity(); i < n; i += 9973) {
+      double expected = Math.scalb(2 * (((i % 97) - 48) * 0x1p-10) + 0x1p-6, reductions - 1);
+      if (Math.abs(b.get(i) - expected) > tolerance * Math.scalb(1.0, reductions)) {
+        throw new IllegalStateException("wrong sum at element " + i + ": " + b.get(i)
+            + " instead of " + expected + " (" + compression + ")");
+      }
+    }
+  }
+
+  private static double median(double[] values) {
+    double[] v = values.clone();
+    Arrays.sort(v);
+    int n = v.length;
+    return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  }
+}

@@ -1,0 +1,99 @@
+package dev.orca.benchmarks.ring;
+
+import dev.orca.estimator.ring.Compression;
+import dev.orca.estimator.ring.RingAllReduce;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * Rank 1 of {@link AllReduceBenchmark}, in its own JVM: does what the driver's commands say.
+ *
+ * <pre>
+ * RAWCONNECT host:port          open the raw stream to the driver
+ * RAW bytes                     receive that many bytes on it, then acknowledge
+ * RING compression chunkBytes   open an endpoint, answer @ADDRESS, read the address list, connect
+ * REDUCE compression floats     barrier + all-reduce of this worker's buffer of that size
+ * SUM compression               answer @SUM with the checksum of that buffer
+ * EXIT
+ * </pre>
+ */
+public final class RingBenchmarkWorker {
+  private final Map<Compression, RingAllReduce> rings = new EnumMap<>(Compression.class);
+  private final Map<Compression, FloatBuffer> buffers = new EnumMap<>(Compression.class);
+  private final PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+  private final BufferedReader in =
+      new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+  private SocketChannel raw;
+  private final ByteBuffer block = ByteBuffer.allocateDirect(RawStream.BLOCK);
+
+  private RingBenchmarkWorker() {}
+
+  public static void main(String[] args) throws Exception {
+    RingBenchmarkWorker worker = new RingBenchmarkWorker();
+    try {
+      worker.serve();
+    } finally {
+      worker.rings.values().forEach(RingAllReduce::close);
+      if (worker.raw != null) {
+        worker.raw.close();
+      }
+    }
+  }
+
+  private void serve() throws Exception {
+    String line;
+    while ((line = in.readLine()) != null) {
+      String[] w = line.trim().split(" ");
+      switch (w[0]) {
+        case "RAWCONNECT":
+          int colon = w[1].lastIndexOf(':');
+          raw = SocketChannel.open(new InetSocketAddress(w[1].substring(0, colon),
+              Integer.parseInt(w[1].substring(colon + 1))));
+          RawStream.tune(raw);
+          break;
+        case "RAW":
+          RawStream.receive(raw, block, Long.parseLong(w[1]));
+          break;
+        case "RING":
+          Compression c = Compression.valueOf(w[1]);
+          RingAllReduce ring = RingAllReduce.open(AllReduceBenchmark.options(c, Integer.parseInt(w[2])));
+          rings.put(c, ring);
+          out.println("@ADDRESS " + ring.localAddress());
+          ring.connect(Arrays.asList(in.readLine().trim().split(",")), 1);
+          break;
+        case "REDUCE":
+          reduce(Compression.valueOf(w[1]), Integer.parseInt(w[2]));
+          break;
+        case "SUM":
+          out.println("@SUM " + AllReduceBenchmark.checksum(buffers.get(Compression.valueOf(w[1]))));
+          break;
+        case "EXIT":
+          return;
+        default:
+          throw new IllegalArgumentException("unknown command: " + line);
+      }
+    }
+  }
+
+  private void reduce(Compression c, int floats) {
+    FloatBuffer b = buffers.get(c);
+    if (b == null || b.capacity() != floats) {
+      buffers.remove(c); // let the last one go before allocating the next
+      b = AllReduceBenchmark.allocate(floats);
+      AllReduceBenchmark.fill(b, 1);
+      buffers.put(c, b);
+    }
+    RingAllReduce ring = rings.get(c);
+    ring.barrier();
+    ring.allReduce(b);
+  }
+}
