@@ -4,6 +4,7 @@ import dev.orca.launcher.BarrierFunction;
 import dev.orca.launcher.BarrierTask;
 import dev.orca.launcher.LauncherException;
 import dev.orca.launcher.RayOptions;
+import dev.orca.launcher.TaskChannel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -38,9 +39,9 @@ public final class RayNodeTask implements BarrierFunction<Integer, String> {
   public Iterator<String> apply(BarrierTask task, Iterator<Integer> ids) throws Exception {
     int rank = task.partitionId();
     String host = hostOf(task.executorAddresses().get(rank));
-    try (NodeStatusClient status = NodeStatusClient.connect(statusAddress, secret, rank, CONNECT_TIMEOUT)) {
+    try (TaskChannel.Client status = TaskChannel.Client.connect(statusAddress, secret, rank, CONNECT_TIMEOUT)) {
       if (task.stageAttempt() > 0) {
-        status.failed("Spark re-ran the stage that holds the Ray nodes (attempt " + task.stageAttempt()
+        status.send("FAILED", "Spark re-ran the stage that holds the Ray nodes (attempt " + task.stageAttempt()
             + "): a node was lost earlier, and Orca does not restart a Ray cluster behind the"
             + " application's back. Stop the OrcaContext and start a new one.");
         return List.of("refused").iterator();
@@ -77,7 +78,7 @@ public final class RayNodeTask implements BarrierFunction<Integer, String> {
           node.stop(options.stopTimeout());
         }
         if (rank == 0) {
-          status.failed(head.substring("FAIL ".length()));
+          status.send("FAILED", head.substring("FAIL ".length()));
         }
         return List.of("not started").iterator();
       }
@@ -87,30 +88,30 @@ public final class RayNodeTask implements BarrierFunction<Integer, String> {
           node = NodeProcess.start(RayStartCommand.worker(ray, host, headAddress, cores, options), log,
               options.stopTimeout());
         }
-        status.started("host=" + host + " pid=" + node.pid() + " watchdog=" + node.watchdogPid()
+        status.send("STARTED", "host=" + host + " pid=" + node.pid() + " watchdog=" + node.watchdogPid()
             + " executorPid=" + ProcessHandle.current().pid() + " head=" + headAddress);
-        while (!status.stopRequested() && node.isAlive() && !task.isInterrupted()) {
+        while (!status.received("STOP") && node.isAlive() && !task.isInterrupted()) {
           Thread.sleep(200);
         }
-        if (!node.isAlive() && !status.stopRequested()) {
+        if (!node.isAlive() && !status.received("STOP")) {
           String why = "the Ray node process on " + host + " exited with code " + node.exitValue()
               + "; its last output:\n" + node.tail(20);
-          status.failed(why);
+          status.send("FAILED", why);
           throw new LauncherException(why);
         }
       } finally {
         node.stop(options.stopTimeout());
       }
-      status.stopped("host=" + host);
+      status.send("STOPPED", "host=" + host);
       return List.of(host).iterator();
     }
   }
 
   /** Every task shares its problem (or ""); true if any task has one, after reporting its own. */
-  private static boolean agreeOnFailure(BarrierTask task, NodeStatusClient status, String problem) {
+  private static boolean agreeOnFailure(BarrierTask task, TaskChannel.Client status, String problem) {
     List<String> problems = task.allGather(problem);
     if (!problem.isEmpty()) {
-      status.failed(problem);
+      status.send("FAILED", problem);
     }
     return problems.stream().anyMatch(p -> !p.isEmpty());
   }

@@ -1,0 +1,134 @@
+package dev.orca.estimator;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/** The epochs of one {@code fit}, in order, with ways to write them as CSV or JSON. */
+public final class TrainingHistory {
+  private final List<EpochRecord> epochs;
+  private final String stoppedBecause;
+
+  public TrainingHistory(List<EpochRecord> epochs, String stoppedBecause) {
+    this.epochs = Collections.unmodifiableList(new ArrayList<>(epochs));
+    this.stoppedBecause = stoppedBecause;
+  }
+
+  public List<EpochRecord> epochs() {
+    return epochs;
+  }
+
+  public EpochRecord last() {
+    if (epochs.isEmpty()) {
+      throw new IllegalStateException("no epoch was trained");
+    }
+    return epochs.get(epochs.size() - 1);
+  }
+
+  /** Why training ended: "completed N epochs", "early stopping: ...", ... */
+  public String stoppedBecause() {
+    return stoppedBecause;
+  }
+
+  /** The values of one column ("loss", "val_accuracy", ...) over the epochs. */
+  public double[] series(String column) {
+    double[] out = new double[epochs.size()];
+    for (int i = 0; i < out.length; i++) {
+      EpochRecord e = epochs.get(i);
+      out[i] = column.startsWith("val_") ? e.validationValue(column.substring(4)) : e.trainValue(column);
+    }
+    return out;
+  }
+
+  /** Columns: epoch, seconds, compute_seconds, samples_per_second, then train and val_ values. */
+  public List<String> columns() {
+    Set<String> cols = new LinkedHashSet<>();
+    for (EpochRecord e : epochs) {
+      cols.addAll(e.train().keySet());
+    }
+    for (EpochRecord e : epochs) {
+      for (String k : e.validation().keySet()) {
+        cols.add("val_" + k);
+      }
+    }
+    return new ArrayList<>(cols);
+  }
+
+  public String toCsv() {
+    List<String> cols = columns();
+    StringBuilder b = new StringBuilder("epoch,seconds,compute_seconds,samples_per_second");
+    cols.forEach(c -> b.append(',').append(c));
+    b.append('\n');
+    for (EpochRecord e : epochs) {
+      b.append(e.epoch()).append(',').append(num(e.seconds())).append(',').append(num(e.computeSeconds()))
+          .append(',').append(num(e.samplesPerSecond()));
+      for (String c : cols) {
+        double v = c.startsWith("val_") ? e.validationValue(c.substring(4)) : e.trainValue(c);
+        b.append(',').append(Double.isNaN(v) ? "" : num(v));
+      }
+      b.append('\n');
+    }
+    return b.toString();
+  }
+
+  public String toJson() {
+    StringBuilder b = new StringBuilder("{\"stopped_because\":").append(quote(stoppedBecause)).append(",\"epochs\":[");
+    for (int i = 0; i < epochs.size(); i++) {
+      EpochRecord e = epochs.get(i);
+      b.append(i == 0 ? "" : ",").append("{\"epoch\":").append(e.epoch())
+          .append(",\"seconds\":").append(num(e.seconds()))
+          .append(",\"compute_seconds\":").append(num(e.computeSeconds()))
+          .append(",\"samples\":").append(e.samples())
+          .append(",\"train\":").append(json(e.train()))
+          .append(",\"validation\":").append(json(e.validation())).append('}');
+    }
+    return b.append("]}").toString();
+  }
+
+  public void writeCsv(Path file) {
+    write(file, toCsv());
+  }
+
+  public void writeJson(Path file) {
+    write(file, toJson());
+  }
+
+  @Override
+  public String toString() {
+    return toCsv();
+  }
+
+  private static void write(Path file, String text) {
+    try {
+      if (file.toAbsolutePath().getParent() != null) {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+      }
+      Files.writeString(file, text, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the training history to " + file, e);
+    }
+  }
+
+  private static String json(java.util.Map<String, Double> values) {
+    StringBuilder b = new StringBuilder("{");
+    values.forEach((k, v) -> b.append(b.length() > 1 ? "," : "").append(quote(k)).append(':')
+        .append(Double.isFinite(v) ? num(v) : "null"));
+    return b.append('}').toString();
+  }
+
+  private static String num(double v) {
+    return String.format(Locale.ROOT, "%.6g", v);
+  }
+
+  private static String quote(String s) {
+    return "\"" + String.valueOf(s).replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+}
