@@ -18,6 +18,8 @@ import java.util.List;
  */
 public final class Workspace implements AutoCloseable {
   private final Blas blas;
+  /** Per node: the model's buffers (output, gradient...), then the layer's own scratch. */
+  private final Slot[][] model;
   private final Slot[][] slots;
   private final List<int[]>[] ints;
   private boolean training;
@@ -28,9 +30,11 @@ public final class Workspace implements AutoCloseable {
   @SuppressWarnings("unchecked")
   public Workspace(Engine engine, int nodes) {
     this.blas = engine.blas();
+    this.model = new Slot[nodes][];
     this.slots = new Slot[nodes][];
     this.ints = new List[nodes];
     for (int i = 0; i < nodes; i++) {
+      model[i] = new Slot[0];
       slots[i] = new Slot[0];
       ints[i] = new ArrayList<>();
     }
@@ -64,23 +68,23 @@ public final class Workspace implements AutoCloseable {
 
   /** Scratch {@code slot} of the current layer, shaped like {@code like}; reused while that shape stays. */
   public Tensor scratchLike(int slot, Tensor like) {
-    Slot s = slot(node, slot);
+    Slot s = slot(slots, node, slot);
     return s.matches(like.shape()) ? s.view : s.reshape(like.shape());
   }
 
   /** A 2-D scratch {@code (rows, cols)} of the current layer; reused while the size stays. */
   public Tensor scratch(int slot, int rows, int cols) {
-    Slot s = slot(node, slot);
+    Slot s = slot(slots, node, slot);
     return s.matches(rows, cols) ? s.view : s.reshape(Shape.of(rows, cols));
   }
 
   /** Buffer {@code slot} of any node, shaped {@code (batch, sample...)}: the model keeps outputs and gradients here. */
   public Tensor buffer(int node, int slot, int batch, Shape sample) {
-    Slot s = slot(node, slot);
+    Slot s = slot(model, node, slot);
     return s.matches(batch, sample) ? s.view : s.reshape(sample.withBatch(batch));
   }
 
-  private Slot slot(int node, int slot) {
+  private static Slot slot(Slot[][] slots, int node, int slot) {
     Slot[] s = slots[node];
     if (slot >= s.length) {
       Slot[] grown = java.util.Arrays.copyOf(s, slot + 1);
@@ -107,9 +111,11 @@ public final class Workspace implements AutoCloseable {
   /** Native bytes this workspace holds. */
   public long bytes() {
     long total = 0;
-    for (Slot[] s : slots) {
-      for (Slot slot : s) {
-        total += slot.capacity == null ? 0 : 4L * slot.capacity.size();
+    for (Slot[][] all : new Slot[][][] {model, slots}) {
+      for (Slot[] s : all) {
+        for (Slot slot : s) {
+          total += slot.capacity == null ? 0 : 4L * slot.capacity.size();
+        }
       }
     }
     return total;
@@ -118,9 +124,11 @@ public final class Workspace implements AutoCloseable {
   /** Frees every buffer; idempotent. */
   @Override
   public void close() {
-    for (Slot[] s : slots) {
-      for (Slot slot : s) {
-        slot.close();
+    for (Slot[][] all : new Slot[][][] {model, slots}) {
+      for (Slot[] s : all) {
+        for (Slot slot : s) {
+          slot.close();
+        }
       }
     }
   }
