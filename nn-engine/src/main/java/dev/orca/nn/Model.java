@@ -407,6 +407,15 @@ public final class Model implements AutoCloseable {
     return ModelFile.read(in, engine);
   }
 
+  /**
+   * Replaces this model's weights and state with those of a model file of the same architecture;
+   * a file of another architecture fails and changes nothing.
+   */
+  public void loadWeights(InputStream in) throws IOException {
+    checkOpen();
+    ModelFile.readWeightsInto(this, in);
+  }
+
   /** An independent replica in this JVM: same architecture, weights, state and optimizer. */
   public Model copy() {
     return copy(engine);
