@@ -187,7 +187,7 @@ public final class Model implements AutoCloseable {
   }
 
   /** Inference into a caller's tensor (no allocation once warm), safe from many threads. */
-  public void predict(Tensor input, Tensor output) {
+  public void predictInto(Tensor input, Tensor output) {
     Pass pass = borrow();
     try {
       Tensor out = network.forward(pass, new Tensor[] {input}, false, 0)[0];
