@@ -2,7 +2,6 @@ package dev.orca.nn.layers;
 
 import dev.orca.nn.Shape;
 import dev.orca.nn.Tensor;
-import java.nio.FloatBuffer;
 import java.util.List;
 
 /** A fully connected layer: {@code out = in * W + b}, W of shape (inputs, units). */
@@ -53,18 +52,14 @@ public final class Dense extends Layer {
     Tensor x = in[0];
     int batch = x.dim(0);
     int fanIn = x.dim(1);
-    ws.blas().gemm(false, false, batch, units, fanIn, 1f, x, 0, fanIn, param(0), 0, units, 0f, out, 0, units);
+    // The bias goes in first, row by row (a memcpy each), and the GEMM adds onto it (beta = 1).
     if (useBias) {
       Tensor b = param(1);
-      FloatBuffer o = out.data();
-      FloatBuffer bs = b.data();
       for (int r = 0; r < batch; r++) {
-        int at = out.offset() + r * units;
-        for (int j = 0; j < units; j++) {
-          o.put(at + j, o.get(at + j) + bs.get(b.offset() + j));
-        }
+        out.data().put(out.offset() + r * units, b.data(), b.offset(), units);
       }
     }
+    ws.blas().gemm(false, false, batch, units, fanIn, 1f, x, 0, fanIn, param(0), 0, units, useBias ? 1f : 0f, out, 0, units);
   }
 
   @Override
@@ -74,18 +69,10 @@ public final class Dense extends Layer {
     int fanIn = x.dim(1);
     ws.blas().gemm(true, false, fanIn, units, batch, 1f, x, 0, fanIn, g, 0, units, 0f, grad(0), 0, units);
     if (useBias) {
-      Tensor db = grad(1);
-      FloatBuffer d = db.data();
-      FloatBuffer gs = g.data();
-      for (int j = 0; j < units; j++) {
-        d.put(db.offset() + j, 0f);
-      }
-      for (int r = 0; r < batch; r++) {
-        int at = g.offset() + r * units;
-        for (int j = 0; j < units; j++) {
-          d.put(db.offset() + j, d.get(db.offset() + j) + gs.get(at + j));
-        }
-      }
+      // The bias gradient sums g's columns: a (1 x batch) row of ones times g.
+      Tensor ones = ws.scratch(0, 1, batch);
+      ones.fill(1f);
+      ws.blas().gemm(false, false, 1, units, batch, 1f, ones, 0, batch, g, 0, units, 0f, grad(1), 0, units);
     }
     if (gradIn[0] != null) {
       ws.blas().gemm(false, true, batch, fanIn, units, 1f, g, 0, units, param(0), 0, units, 0f, gradIn[0], 0, fanIn);

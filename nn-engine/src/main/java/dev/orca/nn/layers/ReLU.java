@@ -2,7 +2,7 @@ package dev.orca.nn.layers;
 
 import dev.orca.nn.Shape;
 import dev.orca.nn.Tensor;
-import java.nio.FloatBuffer;
+import dev.orca.nn.internal.Chunks;
 
 /** {@code max(0, x)} element-wise. */
 public final class ReLU extends Layer {
@@ -15,12 +15,14 @@ public final class ReLU extends Layer {
 
   @Override
   public void forward(Workspace ws, Tensor[] in, Tensor out) {
-    FloatBuffer x = in[0].data();
-    FloatBuffer y = out.data();
-    int xo = in[0].offset();
-    int yo = out.offset();
-    for (int i = 0, n = out.size(); i < n; i++) {
-      y.put(yo + i, Math.max(0f, x.get(xo + i)));
+    float[] v = Chunks.buffers()[0];
+    for (int at = 0, n = out.size(); at < n; at += Chunks.SIZE) {
+      int len = Math.min(Chunks.SIZE, n - at);
+      in[0].data().get(in[0].offset() + at, v, 0, len);
+      for (int i = 0; i < len; i++) {
+        v[i] = Math.max(0f, v[i]);
+      }
+      out.data().put(out.offset() + at, v, 0, len);
     }
   }
 
@@ -29,14 +31,17 @@ public final class ReLU extends Layer {
     if (gradIn[0] == null) {
       return;
     }
-    FloatBuffer y = out.data();
-    FloatBuffer gs = g.data();
-    FloatBuffer d = gradIn[0].data();
-    int yo = out.offset();
-    int go = g.offset();
-    int dO = gradIn[0].offset();
-    for (int i = 0, n = out.size(); i < n; i++) {
-      d.put(dO + i, y.get(yo + i) > 0f ? gs.get(go + i) : 0f);
+    float[][] b = Chunks.buffers();
+    float[] y = b[0];
+    float[] d = b[1];
+    for (int at = 0, n = out.size(); at < n; at += Chunks.SIZE) {
+      int len = Math.min(Chunks.SIZE, n - at);
+      out.data().get(out.offset() + at, y, 0, len);
+      g.data().get(g.offset() + at, d, 0, len);
+      for (int i = 0; i < len; i++) {
+        d[i] = y[i] > 0f ? d[i] : 0f;
+      }
+      gradIn[0].data().put(gradIn[0].offset() + at, d, 0, len);
     }
   }
 }

@@ -1,8 +1,6 @@
 package dev.orca.nn.optim;
 
 import dev.orca.OrcaConfigurationException;
-import dev.orca.nn.Tensor;
-import java.nio.FloatBuffer;
 
 /** Adagrad: {@code acc += g^2; p -= lr * g / (sqrt(acc) + epsilon)}, the accumulator starting at 0.1 as in Keras. */
 public final class Adagrad extends Optimizer {
@@ -35,14 +33,12 @@ public final class Adagrad extends Optimizer {
   }
 
   @Override
-  protected void update(FloatBuffer p, int po, FloatBuffer g, int go, int n, float lr, long t, Tensor[] slots) {
-    FloatBuffer a = slots[0].data();
-    int ao = slots[0].offset();
+  protected void update(float[] p, float[] g, float[][] slots, int n, float lr, long t) {
+    float[] a = slots[0];
     for (int i = 0; i < n; i++) {
-      float d = g.get(go + i);
-      float acc = a.get(ao + i) + d * d;
-      a.put(ao + i, acc);
-      p.put(po + i, p.get(po + i) - lr * d / ((float) Math.sqrt(acc) + epsilon));
+      float acc = a[i] + g[i] * g[i];
+      a[i] = acc;
+      p[i] -= lr * g[i] / ((float) Math.sqrt(acc) + epsilon);
     }
   }
 }

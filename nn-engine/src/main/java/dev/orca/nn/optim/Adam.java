@@ -1,8 +1,6 @@
 package dev.orca.nn.optim;
 
 import dev.orca.OrcaConfigurationException;
-import dev.orca.nn.Tensor;
-import java.nio.FloatBuffer;
 
 /**
  * Adam (Kingma and Ba, 2015) with bias correction, as PyTorch defines it. Weight decay here is
@@ -43,11 +41,9 @@ public class Adam extends Optimizer {
   }
 
   @Override
-  protected void update(FloatBuffer p, int po, FloatBuffer g, int go, int n, float lr, long t, Tensor[] slots) {
-    FloatBuffer m = slots[0].data();
-    FloatBuffer v = slots[1].data();
-    int mo = slots[0].offset();
-    int vo = slots[1].offset();
+  protected void update(float[] p, float[] g, float[][] slots, int n, float lr, long t) {
+    float[] m = slots[0];
+    float[] v = slots[1];
     float b1 = (float) beta1;
     float b2 = (float) beta2;
     float c1 = (float) (1 - Math.pow(beta1, t));
@@ -57,13 +53,12 @@ public class Adam extends Optimizer {
     float shrink = decoupled() ? (float) (1 - lr * weightDecay) : 1f;
     float step = lr / c1;
     for (int i = 0; i < n; i++) {
-      float w = p.get(po + i);
-      float d = g.get(go + i) + l2 * w;
-      float mi = b1 * m.get(mo + i) + (1 - b1) * d;
-      float vi = b2 * v.get(vo + i) + (1 - b2) * d * d;
-      m.put(mo + i, mi);
-      v.put(vo + i, vi);
-      p.put(po + i, w * shrink - step * mi / ((float) Math.sqrt(vi) / c2 + eps));
+      float d = g[i] + l2 * p[i];
+      float mi = b1 * m[i] + (1 - b1) * d;
+      float vi = b2 * v[i] + (1 - b2) * d * d;
+      m[i] = mi;
+      v[i] = vi;
+      p[i] = p[i] * shrink - step * mi / ((float) Math.sqrt(vi) / c2 + eps);
     }
   }
 }

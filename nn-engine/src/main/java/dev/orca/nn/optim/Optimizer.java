@@ -24,6 +24,9 @@ public abstract class Optimizer implements Serializable, AutoCloseable {
   private double clipValue;
   private transient long iterations;
   private transient Tensor[] slots;
+  /** Chunk arrays for the update: parameters, gradients, then one per slot. */
+  private transient float[][] work;
+  private transient float[][] workSlots;
 
   protected Optimizer(LearningRateSchedule schedule) {
     if (schedule == null) {
@@ -58,9 +61,28 @@ public abstract class Optimizer implements Serializable, AutoCloseable {
     }
     Tensor[] s = slots(params.size());
     clip(engine, grads);
-    double lr = schedule.rate(iterations);
+    float lr = (float) schedule.rate(iterations);
     iterations++;
-    update(params.data(), params.offset(), grads.data(), grads.offset(), params.size(), (float) lr, iterations, s);
+    if (work == null) {
+      work = new float[2][CHUNK];
+      workSlots = new float[s.length][CHUNK];
+    }
+    float[] p = work[0];
+    float[] g = work[1];
+    float[][] state = workSlots;
+    for (int at = 0, n = params.size(); at < n; at += CHUNK) {
+      int len = Math.min(CHUNK, n - at);
+      params.data().get(params.offset() + at, p, 0, len);
+      grads.data().get(grads.offset() + at, g, 0, len);
+      for (int k = 0; k < s.length; k++) {
+        s[k].data().get(s[k].offset() + at, state[k], 0, len);
+      }
+      update(p, g, state, len, lr, iterations);
+      params.data().put(params.offset() + at, p, 0, len);
+      for (int k = 0; k < s.length; k++) {
+        s[k].data().put(s[k].offset() + at, state[k], 0, len);
+      }
+    }
   }
 
   private void clip(Engine engine, Tensor grads) {
@@ -84,11 +106,15 @@ public abstract class Optimizer implements Serializable, AutoCloseable {
     }
   }
 
+  /** Parameters per chunk of an update: the update runs on Java arrays, which the JIT vectorises. */
+  private static final int CHUNK = 4096;
+
   /**
-   * Updates {@code n} parameters at {@code p[po..]} from gradients at {@code g[go..]} with rate
-   * {@code lr}; {@code t} is the 1-based step; {@code slots} hold this optimizer's state.
+   * Updates the first {@code n} parameters in {@code p} from the gradients in {@code g} with rate
+   * {@code lr}; {@code t} is the 1-based step; {@code slots[k]} holds the matching piece of state
+   * buffer {@code k}. Called chunk by chunk over the flat buffers.
    */
-  protected abstract void update(FloatBuffer p, int po, FloatBuffer g, int go, int n, float lr, long t, Tensor[] slots);
+  protected abstract void update(float[] p, float[] g, float[][] slots, int n, float lr, long t);
 
   /** How many parameter-sized state buffers this optimizer keeps. */
   protected abstract int slotCount();
@@ -141,5 +167,7 @@ public abstract class Optimizer implements Serializable, AutoCloseable {
       }
       slots = null;
     }
+    work = null;
+    workSlots = null;
   }
 }

@@ -1,8 +1,6 @@
 package dev.orca.nn.optim;
 
 import dev.orca.OrcaConfigurationException;
-import dev.orca.nn.Tensor;
-import java.nio.FloatBuffer;
 
 /**
  * Stochastic gradient descent with optional momentum, Nesterov momentum and (L2) weight decay,
@@ -41,18 +39,19 @@ public final class Sgd extends Optimizer {
   }
 
   @Override
-  protected void update(FloatBuffer p, int po, FloatBuffer g, int go, int n, float lr, long t, Tensor[] slots) {
-    FloatBuffer b = momentum == 0 ? null : slots[0].data();
-    int bo = momentum == 0 ? 0 : slots[0].offset();
-    for (int i = 0; i < n; i++) {
-      float w = p.get(po + i);
-      float d = g.get(go + i) + weightDecay * w;
-      if (b != null) {
-        float v = momentum * b.get(bo + i) + d;
-        b.put(bo + i, v);
-        d = nesterov ? d + momentum * v : v;
+  protected void update(float[] p, float[] g, float[][] slots, int n, float lr, long t) {
+    if (momentum == 0) {
+      for (int i = 0; i < n; i++) {
+        p[i] -= lr * (g[i] + weightDecay * p[i]);
       }
-      p.put(po + i, w - lr * d);
+      return;
+    }
+    float[] b = slots[0];
+    for (int i = 0; i < n; i++) {
+      float d = g[i] + weightDecay * p[i];
+      float v = momentum * b[i] + d;
+      b[i] = v;
+      p[i] -= lr * (nesterov ? d + momentum * v : v);
     }
   }
 }
