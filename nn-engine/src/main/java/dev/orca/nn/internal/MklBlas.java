@@ -49,6 +49,11 @@ public final class MklBlas implements Blas {
     return LOAD_FAILURE;
   }
 
+  /** MKL's thread count for calls from the calling thread (its thread-local setting, if any). */
+  public static int threadsOnThisThread() {
+    return mkl_rt.MKL_Get_Max_Threads();
+  }
+
   @Override
   public String describe() {
     return VERSION + " through JavaCPP, " + threads + " thread(s)";
