@@ -6,17 +6,20 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RecursiveAction;
 
 /**
- * The pure-Java kernels, for machines where MKL does not load. GEMM packs op(B) once into a
- * Java array (so the inner loop is a plain array loop the JIT vectorises), then splits the rows of
- * C over up to {@link #threads()} fork/join tasks, each working through cache-sized tiles.
+ * The pure-Java kernels, for machines where MKL does not load. GEMM packs op(B) once into one
+ * Java array per row, then splits the rows of C over up to {@link #threads()} tasks (the caller
+ * computes one band itself). Each task keeps a band of C rows as Java arrays and adds
+ * {@code a(i, p) * B[p]} row by row, a block of B rows at a time so that the block stays in L2.
+ * The inner loop is {@code c[j] += a * b[j]} over two whole arrays at index 0: the form the JIT
+ * vectorises (with offsets into the arrays it cannot rule out overlap, and does not).
  */
 public final class JavaBlas implements Blas {
-  /** Rows of C per tile, columns of C per tile, and depth per pass: sized for a 256 KiB L2. */
-  static final int MB = 32;
-  static final int NB = 256;
+  /** Rows of C per band and rows of B per block (128 rows of 512 floats: 256 KiB). */
+  static final int MB = 16;
   static final int KB = 128;
 
-  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][]);
+  /** Per thread: packed B rows (slot 0) and C rows (slot 1), grown as needed. */
+  private static final ThreadLocal<float[][][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][][]);
   private final int threads;
 
   public JavaBlas(int threads) {
@@ -39,9 +42,9 @@ public final class JavaBlas implements Blas {
     if (m == 0 || n == 0) {
       return;
     }
-    float[] packedB = scratch(0, (long) k * n);
+    float[][] packedB = rows(0, k, n);
     packB(transB, n, k, b.data(), b.offset() + bOff, ldb, packedB);
-    Gemm job = new Gemm(transA, m, n, k, alpha, a.data(), a.offset() + aOff, lda, packedB, beta,
+    Gemm job = new Gemm(transA, n, k, alpha, a.data(), a.offset() + aOff, lda, packedB, beta,
         c.data(), c.offset() + cOff, ldc);
     int tasks = (int) Math.min(threads, Math.min((m + MB - 1) / MB,
         Math.max(1L, 2L * m * n * k / 2_000_000)));
@@ -65,25 +68,27 @@ public final class JavaBlas implements Blas {
     return (int) ((long) m * t / tasks);
   }
 
-  private static float[] scratch(int slot, long size) {
-    float[][] s = SCRATCH.get();
-    if (s[slot] == null || s[slot].length < size) {
-      s[slot] = new float[(int) Math.max(size, s[slot] == null ? 0 : s[slot].length * 2L)];
+  /** At least {@code count} arrays of at least {@code length} floats from this thread's slot. */
+  private static float[][] rows(int slot, int count, int length) {
+    float[][][] s = SCRATCH.get();
+    float[][] r = s[slot];
+    if (r == null || r.length < count || r[0].length < length) {
+      int len = Math.max(length, r == null ? 0 : r[0].length);
+      r = new float[Math.max(count, r == null ? 0 : r.length)][len];
+      s[slot] = r;
     }
-    return s[slot];
+    return r;
   }
 
-  /** op(B), k x n, row-major into {@code out}. */
-  private static void packB(boolean transB, int n, int k, FloatBuffer b, int off, int ldb, float[] out) {
-    if (!transB) {
-      for (int p = 0; p < k; p++) {
-        b.get(off + p * ldb, out, p * n, n);
-      }
-    } else {
-      for (int j = 0; j < n; j++) {
-        int src = off + j * ldb;
-        for (int p = 0; p < k; p++) {
-          out[p * n + j] = b.get(src + p);
+  /** op(B) row p into {@code out[p][0..n)}. */
+  private static void packB(boolean transB, int n, int k, FloatBuffer b, int off, int ldb, float[][] out) {
+    for (int p = 0; p < k; p++) {
+      float[] row = out[p];
+      if (!transB) {
+        b.get(off + p * ldb, row, 0, n);
+      } else {
+        for (int j = 0; j < n; j++) {
+          row[j] = b.get(off + j * ldb + p);
         }
       }
     }
@@ -92,23 +97,21 @@ public final class JavaBlas implements Blas {
   /** One GEMM call's arguments, shared by the tasks that each compute a band of rows. */
   private static final class Gemm {
     final boolean transA;
-    final int m;
     final int n;
     final int k;
     final float alpha;
     final FloatBuffer a;
     final int aOff;
     final int lda;
-    final float[] packedB;
+    final float[][] packedB;
     final float beta;
     final FloatBuffer c;
     final int cOff;
     final int ldc;
 
-    Gemm(boolean transA, int m, int n, int k, float alpha, FloatBuffer a, int aOff, int lda,
-        float[] packedB, float beta, FloatBuffer c, int cOff, int ldc) {
+    Gemm(boolean transA, int n, int k, float alpha, FloatBuffer a, int aOff, int lda,
+        float[][] packedB, float beta, FloatBuffer c, int cOff, int ldc) {
       this.transA = transA;
-      this.m = m;
       this.n = n;
       this.k = k;
       this.alpha = alpha;
@@ -122,82 +125,47 @@ public final class JavaBlas implements Blas {
       this.ldc = ldc;
     }
 
-    /** Computes rows [r0, r1) of C tile by tile. */
+    /** Computes rows [r0, r1) of C, MB rows at a time. */
     void rows(int r0, int r1) {
-      float[] tile = scratch(1, (long) MB * NB + (long) MB * KB);
-      int packedA = MB * NB;
+      float[][] crows = JavaBlas.rows(1, MB, n);
       for (int i0 = r0; i0 < r1; i0 += MB) {
         int mb = Math.min(MB, r1 - i0);
-        for (int j0 = 0; j0 < n; j0 += NB) {
-          int nb = Math.min(NB, n - j0);
-          loadC(tile, i0, mb, j0, nb);
-          for (int p0 = 0; p0 < k; p0 += KB) {
-            int kb = Math.min(KB, k - p0);
-            packA(tile, packedA, i0, mb, p0, kb);
-            multiply(tile, packedA, mb, nb, kb, p0, j0);
+        for (int i = 0; i < mb; i++) {
+          float[] row = crows[i];
+          if (beta == 0f) {
+            java.util.Arrays.fill(row, 0, n, 0f);
+          } else {
+            c.get(cOff + (i0 + i) * ldc, row, 0, n);
+            if (beta != 1f) {
+              for (int j = 0; j < n; j++) {
+                row[j] *= beta;
+              }
+            }
           }
-          storeC(tile, i0, mb, j0, nb);
+        }
+        for (int p0 = 0; p0 < k; p0 += KB) {
+          int p1 = Math.min(k, p0 + KB);
+          for (int i = 0; i < mb; i++) {
+            accumulate(crows[i], i0 + i, p0, p1);
+          }
+        }
+        for (int i = 0; i < mb; i++) {
+          c.put(cOff + (i0 + i) * ldc, crows[i], 0, n);
         }
       }
     }
 
-    private void loadC(float[] tile, int i0, int mb, int j0, int nb) {
-      for (int i = 0; i < mb; i++) {
-        int src = cOff + (i0 + i) * ldc + j0;
-        int dst = i * nb;
-        if (beta == 0f) {
-          java.util.Arrays.fill(tile, dst, dst + nb, 0f);
-        } else {
-          for (int j = 0; j < nb; j++) {
-            tile[dst + j] = beta * c.get(src + j);
-          }
+    /** C row += sum over p in [p0, p1) of alpha * op(A)(i, p) * B row p. */
+    private void accumulate(float[] row, int i, int p0, int p1) {
+      int len = n;
+      for (int p = p0; p < p1; p++) {
+        float av = alpha * a.get(transA ? aOff + p * lda + i : aOff + i * lda + p);
+        if (av == 0f) {
+          continue;
         }
-      }
-    }
-
-    private void storeC(float[] tile, int i0, int mb, int j0, int nb) {
-      for (int i = 0; i < mb; i++) {
-        c.put(cOff + (i0 + i) * ldc + j0, tile, i * nb, nb);
-      }
-    }
-
-    /** alpha * op(A)[i0.., p0..] into tile[at..] as mb x kb. */
-    private void packA(float[] tile, int at, int i0, int mb, int p0, int kb) {
-      for (int i = 0; i < mb; i++) {
-        int dst = at + i * kb;
-        for (int p = 0; p < kb; p++) {
-          int src = transA ? aOff + (p0 + p) * lda + i0 + i : aOff + (i0 + i) * lda + p0 + p;
-          tile[dst + p] = alpha * a.get(src);
-        }
-      }
-    }
-
-    /** C tile += packed A (mb x kb) * packed B rows p0.. (kb x nb at column j0), 4 depths at a time. */
-    private void multiply(float[] tile, int at, int mb, int nb, int kb, int p0, int j0) {
-      float[] bp = packedB;
-      for (int i = 0; i < mb; i++) {
-        int ci = i * nb;
-        int ai = at + i * kb;
-        int p = 0;
-        for (; p + 3 < kb; p += 4) {
-          float a0 = tile[ai + p];
-          float a1 = tile[ai + p + 1];
-          float a2 = tile[ai + p + 2];
-          float a3 = tile[ai + p + 3];
-          int b0 = (p0 + p) * n + j0;
-          int b1 = b0 + n;
-          int b2 = b1 + n;
-          int b3 = b2 + n;
-          for (int j = 0; j < nb; j++) {
-            tile[ci + j] += a0 * bp[b0 + j] + a1 * bp[b1 + j] + a2 * bp[b2 + j] + a3 * bp[b3 + j];
-          }
-        }
-        for (; p < kb; p++) {
-          float a0 = tile[ai + p];
-          int b0 = (p0 + p) * n + j0;
-          for (int j = 0; j < nb; j++) {
-            tile[ci + j] += a0 * bp[b0 + j];
-          }
+        float[] bp = packedB[p];
+        for (int j = 0; j < len; j++) {
+          row[j] += av * bp[j];
         }
       }
     }
