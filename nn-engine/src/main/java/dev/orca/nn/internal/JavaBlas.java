@@ -216,23 +216,23 @@ public final class JavaBlas implements Blas {
 
   @Override
   public void exp(int n, Tensor x, int xOff, Tensor y, int yOff) {
-    FloatBuffer xs = x.data();
-    FloatBuffer ys = y.data();
-    int xo = x.offset() + xOff;
-    int yo = y.offset() + yOff;
-    for (int i = 0; i < n; i++) {
-      ys.put(yo + i, (float) Math.exp(xs.get(xo + i)));
-    }
+    map(n, x, xOff, y, yOff, false);
   }
 
   @Override
   public void tanh(int n, Tensor x, int xOff, Tensor y, int yOff) {
-    FloatBuffer xs = x.data();
-    FloatBuffer ys = y.data();
-    int xo = x.offset() + xOff;
-    int yo = y.offset() + yOff;
-    for (int i = 0; i < n; i++) {
-      ys.put(yo + i, (float) Math.tanh(xs.get(xo + i)));
+    map(n, x, xOff, y, yOff, true);
+  }
+
+  private static void map(int n, Tensor x, int xOff, Tensor y, int yOff, boolean tanh) {
+    float[] v = Chunks.buffers()[0];
+    for (int at = 0; at < n; at += Chunks.SIZE) {
+      int len = Math.min(Chunks.SIZE, n - at);
+      x.data().get(x.offset() + xOff + at, v, 0, len);
+      for (int i = 0; i < len; i++) {
+        v[i] = (float) (tanh ? Math.tanh(v[i]) : Math.exp(v[i]));
+      }
+      y.data().put(y.offset() + yOff + at, v, 0, len);
     }
   }
 }

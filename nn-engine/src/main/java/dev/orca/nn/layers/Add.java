@@ -4,25 +4,12 @@ import dev.orca.nn.Shape;
 import dev.orca.nn.Tensor;
 
 /** The element-wise sum of two or more inputs of the same shape (residual joins). */
-public final class Add extends Layer {
+public final class Add extends Join {
   private static final long serialVersionUID = 1L;
 
   @Override
-  public int minInputs() {
-    return 2;
-  }
-
-  @Override
-  public int maxInputs() {
-    return Integer.MAX_VALUE;
-  }
-
-  @Override
   public Shape outputShape(Shape... in) {
-    for (Shape s : in) {
-      requireShape(s.equals(in[0]), "inputs must have the same shape, got " + in[0] + " and " + s);
-    }
-    return in[0];
+    return sameShape(in);
   }
 
   @Override

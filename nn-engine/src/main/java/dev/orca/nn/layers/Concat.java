@@ -4,18 +4,8 @@ import dev.orca.nn.Shape;
 import dev.orca.nn.Tensor;
 
 /** Joins two or more inputs along their last axis; the other axes must agree. */
-public final class Concat extends Layer {
+public final class Concat extends Join {
   private static final long serialVersionUID = 1L;
-
-  @Override
-  public int minInputs() {
-    return 2;
-  }
-
-  @Override
-  public int maxInputs() {
-    return Integer.MAX_VALUE;
-  }
 
   @Override
   public Shape outputShape(Shape... in) {

@@ -128,53 +128,44 @@ public final class Conv2D extends Layer {
 
   /** im2col: each output position's receptive field, zeros outside the image. */
   private void unfold(Tensor x, Tensor col, Geometry g) {
-    FloatBuffer xs = x.data();
-    FloatBuffer cs = col.data();
-    int row = col.offset();
-    for (int n = 0; n < x.dim(0); n++) {
-      int image = x.offset() + n * g.h * g.w * g.c;
-      for (int oy = 0; oy < g.oh; oy++) {
-        for (int ox = 0; ox < g.ow; ox++) {
-          for (int dy = 0; dy < kh; dy++) {
-            int iy = oy * stride - g.padTop + dy;
-            for (int dx = 0; dx < kw; dx++) {
-              int ix = ox * stride - g.padLeft + dx;
-              if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) {
-                cs.put(row, xs, image + (iy * g.w + ix) * g.c, g.c);
-              } else {
-                for (int c = 0; c < g.c; c++) {
-                  cs.put(row + c, 0f);
-                }
-              }
-              row += g.c;
-            }
-          }
-        }
-      }
-    }
+    walk(x, col, g, false);
   }
 
   /** col2im: adds each receptive field's gradient back onto the image positions it came from. */
   private void fold(Tensor dcol, Tensor dx, Geometry g) {
     dx.fill(0f);
-    FloatBuffer ds = dx.data();
-    FloatBuffer cs = dcol.data();
-    int row = dcol.offset();
-    for (int n = 0; n < dx.dim(0); n++) {
-      int image = dx.offset() + n * g.h * g.w * g.c;
+    walk(dx, dcol, g, true);
+  }
+
+  /**
+   * Visits every (output position, kernel offset) pair: unfolding copies the image's channels
+   * into the column matrix (zeros outside the image); folding adds them back onto the image.
+   */
+  private void walk(Tensor image, Tensor col, Geometry g, boolean fold) {
+    FloatBuffer im = image.data();
+    FloatBuffer cs = col.data();
+    int row = col.offset();
+    for (int n = 0; n < image.dim(0); n++) {
+      int base = image.offset() + n * g.h * g.w * g.c;
       for (int oy = 0; oy < g.oh; oy++) {
         for (int ox = 0; ox < g.ow; ox++) {
           for (int dy = 0; dy < kh; dy++) {
             int iy = oy * stride - g.padTop + dy;
-            for (int dxx = 0; dxx < kw; dxx++) {
-              int ix = ox * stride - g.padLeft + dxx;
-              if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) {
-                int at = image + (iy * g.w + ix) * g.c;
+            for (int dx = 0; dx < kw; dx++, row += g.c) {
+              int ix = ox * stride - g.padLeft + dx;
+              boolean inside = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w;
+              int at = base + (iy * g.w + ix) * g.c;
+              if (fold && inside) {
                 for (int c = 0; c < g.c; c++) {
-                  ds.put(at + c, ds.get(at + c) + cs.get(row + c));
+                  im.put(at + c, im.get(at + c) + cs.get(row + c));
+                }
+              } else if (!fold && inside) {
+                cs.put(row, im, at, g.c);
+              } else if (!fold) {
+                for (int c = 0; c < g.c; c++) {
+                  cs.put(row + c, 0f);
                 }
               }
-              row += g.c;
             }
           }
         }

@@ -1,6 +1,5 @@
 package dev.orca.nn.layers;
 
-import dev.orca.nn.Shape;
 import dev.orca.nn.Tensor;
 import dev.orca.nn.internal.Hash;
 import java.nio.FloatBuffer;
@@ -11,18 +10,13 @@ import java.nio.FloatBuffer;
  * the step's seed (which the trainer may set per step), the layer's position and the element, so
  * every replica and every run draws the same masks.
  */
-public final class Dropout extends Layer {
+public final class Dropout extends SameShape {
   private static final long serialVersionUID = 1L;
   private final float rate;
 
   public Dropout(float rate) {
     require(rate >= 0 && rate < 1, "rate must be in [0, 1), got " + rate);
     this.rate = rate;
-  }
-
-  @Override
-  public Shape outputShape(Shape... in) {
-    return in[0];
   }
 
   @Override

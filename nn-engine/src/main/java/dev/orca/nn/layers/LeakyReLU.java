@@ -1,11 +1,10 @@
 package dev.orca.nn.layers;
 
-import dev.orca.nn.Shape;
 import dev.orca.nn.Tensor;
 import java.nio.FloatBuffer;
 
 /** {@code x} where positive, {@code alpha * x} elsewhere. */
-public final class LeakyReLU extends Layer {
+public final class LeakyReLU extends SameShape {
   private static final long serialVersionUID = 1L;
   private final float alpha;
 
@@ -17,11 +16,6 @@ public final class LeakyReLU extends Layer {
   public LeakyReLU(float alpha) {
     require(alpha >= 0 && alpha < 1, "alpha must be in [0, 1), got " + alpha);
     this.alpha = alpha;
-  }
-
-  @Override
-  public Shape outputShape(Shape... in) {
-    return in[0];
   }
 
   @Override

@@ -5,25 +5,12 @@ import dev.orca.nn.Tensor;
 import java.nio.FloatBuffer;
 
 /** The element-wise product of two or more inputs of the same shape (e.g. generalised matrix factorisation). */
-public final class Multiply extends Layer {
+public final class Multiply extends Join {
   private static final long serialVersionUID = 1L;
 
   @Override
-  public int minInputs() {
-    return 2;
-  }
-
-  @Override
-  public int maxInputs() {
-    return Integer.MAX_VALUE;
-  }
-
-  @Override
   public Shape outputShape(Shape... in) {
-    for (Shape s : in) {
-      requireShape(s.equals(in[0]), "inputs must have the same shape, got " + in[0] + " and " + s);
-    }
-    return in[0];
+    return sameShape(in);
   }
 
   @Override

@@ -1,6 +1,5 @@
 package dev.orca.nn.layers;
 
-import dev.orca.nn.Shape;
 import dev.orca.nn.Tensor;
 import java.nio.FloatBuffer;
 
@@ -9,13 +8,8 @@ import java.nio.FloatBuffer;
  * {@code fromLogits}: it is more accurate and cheaper; this layer is for models that must output
  * probabilities.
  */
-public final class Softmax extends Layer {
+public final class Softmax extends SameShape {
   private static final long serialVersionUID = 1L;
-
-  @Override
-  public Shape outputShape(Shape... in) {
-    return in[0];
-  }
 
   @Override
   public void forward(Workspace ws, Tensor[] in, Tensor out) {

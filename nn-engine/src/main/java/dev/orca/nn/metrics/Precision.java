@@ -1,14 +1,11 @@
 package dev.orca.nn.metrics;
 
-import dev.orca.nn.Tensor;
-
 /** Of the outputs above {@code threshold}, the share whose target is 1; state {@code [truePositives, falsePositives]}. */
-public final class Precision implements Metric {
+public final class Precision extends BinaryCounts {
   private static final long serialVersionUID = 1L;
-  private final float threshold;
 
   public Precision(float threshold) {
-    this.threshold = threshold;
+    super(threshold);
   }
 
   @Override
@@ -17,24 +14,9 @@ public final class Precision implements Metric {
   }
 
   @Override
-  public int stateSize() {
-    return 2;
-  }
-
-  @Override
-  public void update(double[] state, Tensor output, Tensor target) {
-    Labels.checkSameSize(name(), output, target);
-    for (int i = 0, n = output.size(); i < n; i++) {
-      boolean positive = Labels.positive(name(), target, i);
-      if (output.data().get(output.offset() + i) > threshold) {
-        state[positive ? 0 : 1]++;
-      }
+  void count(double[] state, boolean predicted, boolean actual) {
+    if (predicted) {
+      state[actual ? 0 : 1]++;
     }
-  }
-
-  @Override
-  public double result(double[] state) {
-    double predicted = state[0] + state[1];
-    return predicted == 0 ? 0 : state[0] / predicted;
   }
 }
