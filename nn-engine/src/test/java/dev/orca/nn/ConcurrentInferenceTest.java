@@ -12,7 +12,6 @@ import dev.orca.nn.layers.LSTM;
 import dev.orca.nn.layers.ReLU;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -29,7 +28,7 @@ class ConcurrentInferenceTest {
       List<Tensor> inputs = new ArrayList<>();
       List<float[]> expected = new ArrayList<>();
       for (int b = 0; b < batches; b++) {
-        Tensor x = random(b, 1 + b % 7, 4, 4, 2);
+        Tensor x = TestTensors.random(b, 1 + b % 7, 4, 4, 2);
         inputs.add(x);
         try (Tensor y = m.predict(x)) {
           expected.add(y.toArray());
@@ -75,7 +74,7 @@ class ConcurrentInferenceTest {
   @Test
   void predictIntoACallersTensorServesSequences() {
     try (Model m = new Sequential(5, 3).add(new LSTM(4)).add(new Dense(2)).optSeed(2).build();
-        Tensor x = random(9, 3, 5, 3);
+        Tensor x = TestTensors.random(9, 3, 5, 3);
         Tensor out = Tensor.zeros(3, 2);
         Tensor reference = m.predict(x)) {
       m.predictInto(x, out);
@@ -85,12 +84,4 @@ class ConcurrentInferenceTest {
     }
   }
 
-  private static Tensor random(long seed, int... dims) {
-    SplittableRandom r = new SplittableRandom(seed);
-    float[] v = new float[Shape.of(dims).size()];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = (float) r.nextGaussian();
-    }
-    return Tensor.of(v, dims);
-  }
 }

@@ -13,7 +13,6 @@ import dev.orca.nn.layers.ReLU;
 import dev.orca.nn.losses.Loss;
 import dev.orca.nn.optim.Adam;
 import java.lang.management.ManagementFactory;
-import java.util.SplittableRandom;
 import org.bytedeco.javacpp.Pointer;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +27,7 @@ class MemoryStabilityTest {
             .add(new Conv2D(4, 3)).add(new BatchNorm()).add(new ReLU()).add(new MaxPool2D(2))
             .add(new Flatten()).add(new Dense(16)).add(new ReLU()).add(new Dropout(0.2f)).add(new Dense(3))
             .optSeed(1).build();
-        Tensor x = random(32 * 36, 32, 6, 6, 1);
+        Tensor x = TestTensors.random(32 * 36, 32, 6, 6, 1);
         Tensor y = labels(32)) {
       m.compile(new Adam(1e-3), Loss.sparseCategoricalCrossEntropy());
       for (int i = 0; i < 1000; i++) {
@@ -64,14 +63,6 @@ class MemoryStabilityTest {
     return rt.totalMemory() - rt.freeMemory();
   }
 
-  private static Tensor random(long seed, int... dims) {
-    SplittableRandom r = new SplittableRandom(seed);
-    float[] v = new float[Shape.of(dims).size()];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = (float) r.nextGaussian();
-    }
-    return Tensor.of(v, dims);
-  }
 
   private static Tensor labels(int n) {
     float[] v = new float[n];

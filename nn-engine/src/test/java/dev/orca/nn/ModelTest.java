@@ -33,15 +33,6 @@ class ModelTest {
         .add(new Dense(10)).optSeed(seed).build();
   }
 
-  private static Tensor random(long seed, int... dims) {
-    SplittableRandom r = new SplittableRandom(seed);
-    Shape s = Shape.of(dims);
-    float[] v = new float[s.size()];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = (float) r.nextGaussian();
-    }
-    return Tensor.of(v, dims);
-  }
 
   private static Tensor classes(long seed, int n, int classes) {
     SplittableRandom r = new SplittableRandom(seed);
@@ -89,7 +80,7 @@ class ModelTest {
   @Test
   void theSameSeedGivesTheSameWeightsAndTheSameTraining() {
     try (Model a = mlp(42); Model b = mlp(42); Model c = mlp(43);
-        Tensor x = random(1, 32, 64); Tensor y = classes(2, 32, 10)) {
+        Tensor x = TestTensors.random(1, 32, 64); Tensor y = classes(2, 32, 10)) {
       assertArrayEquals(a.parameterTensor().toArray(), b.parameterTensor().toArray());
       assertFalse(java.util.Arrays.equals(a.parameterTensor().toArray(), c.parameterTensor().toArray()));
       for (Model m : new Model[] {a, b}) {
@@ -123,7 +114,7 @@ class ModelTest {
 
   @Test
   void flatBuffersAreViewsThatCopyInOneCall() {
-    try (Model a = mlp(1); Model b = mlp(2); Tensor x = random(3, 5, 64)) {
+    try (Model a = mlp(1); Model b = mlp(2); Tensor x = TestTensors.random(3, 5, 64)) {
       FloatBuffer p = a.parameters();
       assertTrue(p.isDirect());
       assertEquals(ByteOrder.nativeOrder(), p.order());
@@ -146,7 +137,7 @@ class ModelTest {
   void backwardReportsContiguousFinalRangesFromTheEndOfTheGradientBuffer() {
     try (Model m = new Sequential(16).add(new Dense(12)).add(new BatchNorm()).add(new ReLU())
             .add(new Dense(8)).add(new ReLU()).add(new Dense(4)).build();
-        Tensor x = random(1, 6, 16); Tensor g = random(2, 6, 4)) {
+        Tensor x = TestTensors.random(1, 6, 16); Tensor g = TestTensors.random(2, 6, 4)) {
       m.forward(x, true);
       List<int[]> ranges = new ArrayList<>();
       List<float[]> atReport = new ArrayList<>();
@@ -215,7 +206,7 @@ class ModelTest {
     long before = Pointer.totalBytes();
     Model m = mlp(0);
     m.compile(new Sgd(0.1), Loss.sparseCategoricalCrossEntropy(), Metric.accuracy());
-    try (Tensor x = random(1, 8, 64); Tensor y = classes(1, 8, 10)) {
+    try (Tensor x = TestTensors.random(1, 8, 64); Tensor y = classes(1, 8, 10)) {
       m.trainStep(x, y);
       m.predict(x).close();
       assertTrue(m.nativeBytes() > 4L * 2 * m.parameterCount());
