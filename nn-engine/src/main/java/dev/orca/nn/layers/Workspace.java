@@ -21,22 +21,21 @@ public final class Workspace implements AutoCloseable {
   /** Per node: the model's buffers (output, gradient...), then the layer's own scratch. */
   private final Slot[][] model;
   private final Slot[][] slots;
-  private final List<int[]>[] ints;
+  private final List<List<int[]>> ints;
   private boolean training;
   private long seed;
   private int node;
 
   /** A workspace for a model of {@code nodes} nodes. */
-  @SuppressWarnings("unchecked")
   public Workspace(Engine engine, int nodes) {
     this.blas = engine.blas();
     this.model = new Slot[nodes][];
     this.slots = new Slot[nodes][];
-    this.ints = new List[nodes];
+    this.ints = new ArrayList<>();
     for (int i = 0; i < nodes; i++) {
       model[i] = new Slot[0];
       slots[i] = new Slot[0];
-      ints[i] = new ArrayList<>();
+      ints.add(new ArrayList<>());
     }
   }
 
@@ -98,7 +97,7 @@ public final class Workspace implements AutoCloseable {
 
   /** An int array of at least {@code size} for the current layer (e.g. max-pool positions). */
   public int[] ints(int slot, int size) {
-    List<int[]> list = ints[node];
+    List<int[]> list = ints.get(node);
     while (list.size() <= slot) {
       list.add(new int[0]);
     }
