@@ -236,6 +236,9 @@ public final class Network {
     for (int k = 0; k < inputs.length; k++) {
       Graph.Node node = graph.nodes[graph.inputs[k]];
       Tensor t = inputs[k];
+      if (!t.isOpen()) {
+        throw new OrcaDataException("input '" + node.name + "' is a tensor whose memory was already freed by close()");
+      }
       boolean ok = t.rank() == node.shape.rank() + 1;
       for (int d = 0; ok && d < node.shape.rank(); d++) {
         ok = t.dim(d + 1) == node.shape.dim(d);

@@ -1,7 +1,7 @@
 package dev.orca.nn.layers;
 
 import dev.orca.nn.Tensor;
-import java.nio.FloatBuffer;
+import dev.orca.nn.internal.Chunks;
 
 /** {@code x} where positive, {@code alpha * x} elsewhere. */
 public final class LeakyReLU extends SameShape {
@@ -25,13 +25,14 @@ public final class LeakyReLU extends SameShape {
 
   @Override
   public void forward(Workspace ws, Tensor[] in, Tensor out) {
-    FloatBuffer x = in[0].data();
-    FloatBuffer y = out.data();
-    int xo = in[0].offset();
-    int yo = out.offset();
-    for (int i = 0, n = out.size(); i < n; i++) {
-      float v = x.get(xo + i);
-      y.put(yo + i, v > 0f ? v : alpha * v);
+    float[] v = Chunks.buffers()[0];
+    for (int at = 0, n = out.size(); at < n; at += Chunks.SIZE) {
+      int len = Math.min(Chunks.SIZE, n - at);
+      in[0].data().get(in[0].offset() + at, v, 0, len);
+      for (int i = 0; i < len; i++) {
+        v[i] = v[i] > 0f ? v[i] : alpha * v[i];
+      }
+      out.data().put(out.offset() + at, v, 0, len);
     }
   }
 
@@ -40,15 +41,17 @@ public final class LeakyReLU extends SameShape {
     if (gradIn[0] == null) {
       return;
     }
-    FloatBuffer x = in[0].data();
-    FloatBuffer gs = g.data();
-    FloatBuffer d = gradIn[0].data();
-    int xo = in[0].offset();
-    int go = g.offset();
-    int dO = gradIn[0].offset();
-    for (int i = 0, n = out.size(); i < n; i++) {
-      float gv = gs.get(go + i);
-      d.put(dO + i, x.get(xo + i) > 0f ? gv : alpha * gv);
+    float[][] b = Chunks.buffers();
+    float[] x = b[0];
+    float[] d = b[1];
+    for (int at = 0, n = out.size(); at < n; at += Chunks.SIZE) {
+      int len = Math.min(Chunks.SIZE, n - at);
+      in[0].data().get(in[0].offset() + at, x, 0, len);
+      g.data().get(g.offset() + at, d, 0, len);
+      for (int i = 0; i < len; i++) {
+        d[i] = x[i] > 0f ? d[i] : alpha * d[i];
+      }
+      gradIn[0].data().put(gradIn[0].offset() + at, d, 0, len);
     }
   }
 }
