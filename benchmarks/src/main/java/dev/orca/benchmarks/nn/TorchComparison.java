@@ -39,6 +39,10 @@ final class TorchComparison {
         double torchStep = Double.parseDouble(lines[lines.length - 1].trim());
         report.figure("PyTorch " + lines[0].trim() + ", " + threads + " thread(s)", MlpTrainingBenchmark.BATCH / torchStep, "samples/s");
         report.ratio("PyTorch step time / MKL step time, " + threads + " thread(s)", torchStep / mklStep[threads], "> 1 means faster than PyTorch");
+        if (threads == 1 && lines[0].contains("BLAS generic")) {
+          report.note("this PyTorch was built with the generic (reference) BLAS, so the ratio measures"
+              + " that BLAS against MKL more than PyTorch against this engine");
+        }
       }
     } finally {
       Files.deleteIfExists(script);

@@ -1,6 +1,6 @@
 # The PyTorch side of MlpTrainingBenchmark: the same MLP 784-512-256-10, batch 256, SGD with
-# momentum 0.9, cross-entropy from logits, synthetic data. Prints the torch version, then the
-# median seconds per training step.
+# momentum 0.9, cross-entropy from logits, synthetic data. Prints the torch version and the BLAS
+# it was built with, then the median seconds per training step.
 #   python3 mlp_torch.py <threads> <steps-per-run> <runs>
 import statistics
 import sys
@@ -35,5 +35,7 @@ for _ in range(runs):
     t0 = time.perf_counter()
     run()
     times.append((time.perf_counter() - t0) / steps)
-print(torch.__version__)
+blas = [part.split("=")[1] for part in torch.__config__.show().replace(",", " ").split()
+        if part.startswith("BLAS_INFO=")]
+print(torch.__version__ + " (BLAS " + (blas[0] if blas else "unknown") + ")")
 print(statistics.median(times))
