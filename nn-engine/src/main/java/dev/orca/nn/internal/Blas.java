@@ -22,6 +22,9 @@ public interface Blas {
   void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Tensor a, int aOff,
       int lda, Tensor b, int bOff, int ldb, float beta, Tensor c, int cOff, int ldc);
 
+  /** The column sums of an m x n row-major matrix {@code a} into {@code y} (n elements). */
+  void columnSums(int m, int n, Tensor a, int aOff, Tensor ones, Tensor y, int yOff);
+
   /** {@code y += alpha * x} over n elements. */
   void axpy(int n, float alpha, Tensor x, int xOff, Tensor y, int yOff);
 

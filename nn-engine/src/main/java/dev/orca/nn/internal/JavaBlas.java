@@ -191,6 +191,11 @@ public final class JavaBlas implements Blas {
   }
 
   @Override
+  public void columnSums(int m, int n, Tensor a, int aOff, Tensor ones, Tensor y, int yOff) {
+    gemm(false, false, 1, n, m, 1f, ones, 0, m, a, aOff, n, 0f, y, yOff, n);
+  }
+
+  @Override
   public void axpy(int n, float alpha, Tensor x, int xOff, Tensor y, int yOff) {
     FloatBuffer xs = x.data();
     FloatBuffer ys = y.data();

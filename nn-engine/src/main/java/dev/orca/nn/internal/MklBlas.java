@@ -85,6 +85,12 @@ public final class MklBlas implements Blas {
   }
 
   @Override
+  public void columnSums(int m, int n, Tensor a, int aOff, Tensor ones, Tensor y, int yOff) {
+    Calls p = calls();
+    mkl_rt.cblas_sgemv(ROW_MAJOR, TRANS, m, n, 1f, p.x.at(a, aOff), n, p.y.at(ones, 0), 1, 0f, p.z.at(y, yOff), 1);
+  }
+
+  @Override
   public void axpy(int n, float alpha, Tensor x, int xOff, Tensor y, int yOff) {
     Calls p = calls();
     mkl_rt.cblas_saxpy(n, alpha, p.x.at(x, xOff), 1, p.y.at(y, yOff), 1);

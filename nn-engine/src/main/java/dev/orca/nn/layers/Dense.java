@@ -69,10 +69,10 @@ public final class Dense extends Layer {
     int fanIn = x.dim(1);
     ws.blas().gemm(true, false, fanIn, units, batch, 1f, x, 0, fanIn, g, 0, units, 0f, grad(0), 0, units);
     if (useBias) {
-      // The bias gradient sums g's columns: a (1 x batch) row of ones times g.
+      // The bias gradient sums g's columns: g transposed times a vector of ones.
       Tensor ones = ws.scratch(0, 1, batch);
       ones.fill(1f);
-      ws.blas().gemm(false, false, 1, units, batch, 1f, ones, 0, batch, g, 0, units, 0f, grad(1), 0, units);
+      ws.blas().columnSums(batch, units, g, 0, ones, grad(1), 0);
     }
     if (gradIn[0] != null) {
       ws.blas().gemm(false, true, batch, fanIn, units, 1f, g, 0, units, param(0), 0, units, 0f, gradIn[0], 0, fanIn);
