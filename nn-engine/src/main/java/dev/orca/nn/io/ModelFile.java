@@ -1,0 +1,296 @@
+package dev.orca.nn.io;
+
+import dev.orca.OrcaDataException;
+import dev.orca.nn.Engine;
+import dev.orca.nn.Model;
+import dev.orca.nn.Tensor;
+import dev.orca.nn.internal.Graph;
+import dev.orca.nn.internal.Network;
+import dev.orca.nn.internal.Serialization;
+import dev.orca.nn.layers.ParameterSpec;
+import dev.orca.nn.losses.Loss;
+import dev.orca.nn.metrics.Metric;
+import dev.orca.nn.optim.Optimizer;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32;
+import java.util.zip.CheckedInputStream;
+import java.util.zip.CheckedOutputStream;
+
+/**
+ * The model file: architecture, weights, state and (when compiled) optimizer, loss, metrics and
+ * optimizer state, in sections behind a magic number and a format version, closed by a CRC-32.
+ * The format is described in {@code nn-engine/MODEL_FORMAT.md}. Works on streams: the reader
+ * stops at the end section, so a model can be one message among others on a socket.
+ *
+ * <p>Reading checks everything before it builds anything: a truncated, corrupted, foreign or
+ * mismatched file fails with an {@link OrcaDataException} saying which, never with garbage weights.
+ */
+public final class ModelFile {
+  /** "ORCA-NN" and a newline. */
+  static final byte[] MAGIC = "ORCA-NN\n".getBytes(StandardCharsets.US_ASCII);
+  /** The format version this code writes and reads. */
+  public static final int VERSION = 1;
+  private static final int CHUNK = 1 << 14;
+
+  private ModelFile() {}
+
+  /** Writes {@code model} to {@code out} (which stays open). */
+  public static void write(Model model, OutputStream out) throws IOException {
+    CRC32 crc = new CRC32();
+    DataOutputStream d = new DataOutputStream(new CheckedOutputStream(out, crc));
+    d.write(MAGIC);
+    d.writeInt(VERSION);
+    section(d, "META", meta(model).getBytes(StandardCharsets.UTF_8));
+    section(d, "ARCH", Serialization.toBytes(model.graph()));
+    floats(d, "PARM", model.parameterTensor());
+    floats(d, "STAT", model.stateTensor());
+    Optimizer optimizer = model.optimizer();
+    if (optimizer != null) {
+      List<Metric> metrics = model.metrics();
+      section(d, "TRCF", Serialization.toBytes(new TrainingConfig(optimizer, model.loss(),
+          metrics.toArray(new Metric[0]))));
+      Tensor[] slots = optimizer.slots(model.parameterCount());
+      ByteBuffer head = ByteBuffer.allocate(12).putLong(optimizer.iterations()).putInt(slots.length);
+      section(d, "OPTS", head.array());
+      for (Tensor slot : slots) {
+        floats(d, "SLOT", slot);
+      }
+    }
+    d.flush();
+    long sum = crc.getValue();
+    d.write("END ".getBytes(StandardCharsets.US_ASCII));
+    d.writeLong(8);
+    d.writeLong(sum);
+    d.flush();
+  }
+
+  private static String meta(Model model) {
+    return "writer=Orca nn-engine\nformat=" + VERSION + "\nseed=" + model.seed() + "\nparameters="
+        + model.parameterCount() + "\nstate=" + model.stateTensor().size() + "\n";
+  }
+
+  private static void section(DataOutputStream d, String tag, byte[] payload) throws IOException {
+    d.write(tag.getBytes(StandardCharsets.US_ASCII));
+    d.writeLong(payload.length);
+    d.write(payload);
+  }
+
+  /** Floats as little-endian IEEE 754, in chunks so that no copy of the whole tensor is made. */
+  private static void floats(DataOutputStream d, String tag, Tensor t) throws IOException {
+    d.write(tag.getBytes(StandardCharsets.US_ASCII));
+    d.writeLong(4L * t.size());
+    ByteBuffer chunk = ByteBuffer.allocate(4 * CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+    for (int at = 0; at < t.size(); at += CHUNK) {
+      int n = Math.min(CHUNK, t.size() - at);
+      chunk.clear();
+      chunk.asFloatBuffer().put(0, t.data(), t.offset() + at, n);
+      d.write(chunk.array(), 0, 4 * n);
+    }
+  }
+
+  /** Reads a model file from {@code in} (reading exactly up to its end section). */
+  public static Model read(InputStream in, Engine engine) throws IOException {
+    Sections s = sections(in);
+    Graph graph = Serialization.fromBytes(s.require("ARCH"), Graph.class, "architecture section");
+    long seed = Long.parseLong(s.meta().getOrDefault("seed", "0"));
+    Network network = new Network(graph);
+    checkLength(s, "PARM", network.parameterCount());
+    checkLength(s, "STAT", network.stateCount());
+    Model model = Model.ofArchitecture(graph, engine, seed);
+    try {
+      fill(model.parameterTensor(), s.require("PARM"));
+      fill(model.stateTensor(), s.require("STAT"));
+      if (s.has("TRCF")) {
+        TrainingConfig tc = Serialization.fromBytes(s.require("TRCF"), TrainingConfig.class, "training section");
+        model.compile(tc.optimizer, tc.loss, tc.metrics);
+        ByteBuffer head = ByteBuffer.wrap(s.require("OPTS"));
+        long iterations = head.getLong();
+        int count = head.getInt();
+        Tensor[] slots = model.optimizer().slots(model.parameterCount());
+        if (count != slots.length || s.slots.size() != count) {
+          throw new OrcaDataException("the model file holds " + s.slots.size() + " optimizer state buffer(s), "
+              + tc.optimizer.getClass().getSimpleName() + " needs " + slots.length + ": the file is inconsistent");
+        }
+        for (int k = 0; k < count; k++) {
+          if (s.slots.get(k).length != 4L * model.parameterCount()) {
+            throw new OrcaDataException("optimizer state buffer " + k + " has " + s.slots.get(k).length / 4
+                + " floats, the model " + model.parameterCount() + ": the file is inconsistent");
+          }
+          fill(slots[k], s.slots.get(k));
+        }
+        model.optimizer().restoreIterations(iterations);
+      }
+      return model;
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Copies the weights and state of a model file into an existing model of the same architecture
+   * (e.g. a replica receiving broadcast weights); fails, changing nothing, if the layers' parameter
+   * shapes differ.
+   */
+  public static void readWeightsInto(Model target, InputStream in) throws IOException {
+    Sections s = sections(in);
+    Graph graph = Serialization.fromBytes(s.require("ARCH"), Graph.class, "architecture section");
+    List<String> theirs = parameterTable(graph);
+    List<String> ours = parameterTable(target.graph());
+    for (int i = 0; i < Math.max(theirs.size(), ours.size()); i++) {
+      String a = i < theirs.size() ? theirs.get(i) : "nothing";
+      String b = i < ours.size() ? ours.get(i) : "nothing";
+      if (!a.equals(b)) {
+        throw new OrcaDataException("the model file does not match this model: parameter " + i
+            + " is " + a + " in the file but " + b + " in the model; load the file as a new model instead");
+      }
+    }
+    checkLength(s, "PARM", target.parameterCount());
+    checkLength(s, "STAT", target.stateTensor().size());
+    fill(target.parameterTensor(), s.require("PARM"));
+    fill(target.stateTensor(), s.require("STAT"));
+  }
+
+  /** "layer/param (shape)" for every parameter and state, in layout order. */
+  private static List<String> parameterTable(Graph graph) {
+    Network network = new Network(graph);
+    List<String> table = new ArrayList<>();
+    for (int i = 0; i < graph.nodes.length; i++) {
+      if (graph.nodes[i].isInput()) {
+        continue;
+      }
+      for (ParameterSpec p : graph.nodes[i].layer.parameters(network.inputShapes(i))) {
+        table.add(graph.nodes[i].name + "/" + p.name() + " " + p.shape());
+      }
+      for (ParameterSpec p : graph.nodes[i].layer.states(network.inputShapes(i))) {
+        table.add(graph.nodes[i].name + "/" + p.name() + " " + p.shape());
+      }
+    }
+    return table;
+  }
+
+  private static void checkLength(Sections s, String tag, int floats) {
+    if (s.require(tag).length != 4L * floats) {
+      throw new OrcaDataException("the model file's " + tag + " section holds " + s.require(tag).length / 4
+          + " floats but its architecture needs " + floats + ": the file is inconsistent");
+    }
+  }
+
+  private static void fill(Tensor t, byte[] bytes) {
+    t.data().put(t.offset(), ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer(), 0, t.size());
+  }
+
+  /** Reads and checks every section up to the end; nothing is interpreted before the checksum matched. */
+  private static Sections sections(InputStream in) throws IOException {
+    CRC32 crc = new CRC32();
+    DataInputStream d = new DataInputStream(new CheckedInputStream(in, crc));
+    byte[] magic = new byte[MAGIC.length];
+    String where = "magic number";
+    try {
+      d.readFully(magic);
+      if (!java.util.Arrays.equals(magic, MAGIC)) {
+        throw new OrcaDataException("not an Orca model file: it starts with "
+            + new String(magic, StandardCharsets.ISO_8859_1).replaceAll("[^\\x20-\\x7e]", "?")
+            + " instead of ORCA-NN");
+      }
+      where = "format version";
+      int version = d.readInt();
+      if (version != VERSION) {
+        throw new OrcaDataException("the model file has format version " + version + "; this Orca reads version "
+            + VERSION + ": read it with the Orca version that wrote it");
+      }
+      Sections s = new Sections();
+      while (true) {
+        long before = crc.getValue();
+        where = "section header";
+        byte[] tagBytes = new byte[4];
+        d.readFully(tagBytes);
+        String tag = new String(tagBytes, StandardCharsets.US_ASCII);
+        long length = d.readLong();
+        if (length < 0 || length > Integer.MAX_VALUE - 16) {
+          throw new OrcaDataException("the model file is corrupted: section '" + tag.replaceAll("[^\\x20-\\x7e]", "?")
+              + "' claims " + length + " bytes");
+        }
+        where = "section " + tag + " (" + length + " bytes)";
+        if (tag.equals("END ")) {
+          long stored = d.readLong();
+          if (stored != before || length != 8) {
+            throw new OrcaDataException("the model file is corrupted: its checksum is " + Long.toHexString(stored)
+                + " but its contents sum to " + Long.toHexString(before));
+          }
+          return s;
+        }
+        byte[] payload = new byte[(int) length];
+        d.readFully(payload);
+        s.add(tag, payload);
+      }
+    } catch (EOFException e) {
+      throw new OrcaDataException("the model file is truncated: it ends inside its " + where
+          + "; write it again or fetch a complete copy", e);
+    }
+  }
+
+  /** The sections of one file, by tag; optimizer slots in order. */
+  private static final class Sections {
+    final Map<String, byte[]> byTag = new HashMap<>();
+    final List<byte[]> slots = new ArrayList<>();
+
+    void add(String tag, byte[] payload) {
+      if (tag.equals("SLOT")) {
+        slots.add(payload);
+      } else {
+        byTag.put(tag, payload);
+      }
+    }
+
+    boolean has(String tag) {
+      return byTag.containsKey(tag);
+    }
+
+    byte[] require(String tag) {
+      byte[] b = byTag.get(tag);
+      if (b == null) {
+        throw new OrcaDataException("the model file has no " + tag + " section: it is incomplete");
+      }
+      return b;
+    }
+
+    Map<String, String> meta() {
+      Map<String, String> m = new HashMap<>();
+      for (String line : new String(require("META"), StandardCharsets.UTF_8).split("\n")) {
+        int eq = line.indexOf('=');
+        if (eq > 0) {
+          m.put(line.substring(0, eq), line.substring(eq + 1));
+        }
+      }
+      return m;
+    }
+  }
+
+  /** The compiled training configuration, as one serializable value. */
+  private static final class TrainingConfig implements Serializable {
+    private static final long serialVersionUID = 1L;
+    final Optimizer optimizer;
+    final Loss loss;
+    final Metric[] metrics;
+
+    TrainingConfig(Optimizer optimizer, Loss loss, Metric[] metrics) {
+      this.optimizer = optimizer;
+      this.loss = loss;
+      this.metrics = metrics;
+    }
+  }
+}

@@ -1,0 +1,131 @@
+package dev.orca.nn;
+
+import dev.orca.nn.layers.Add;
+import dev.orca.nn.layers.BatchNorm;
+import dev.orca.nn.layers.Concat;
+import dev.orca.nn.layers.Conv2D;
+import dev.orca.nn.layers.Dense;
+import dev.orca.nn.layers.Dropout;
+import dev.orca.nn.layers.Embedding;
+import dev.orca.nn.layers.Flatten;
+import dev.orca.nn.layers.Initializer;
+import dev.orca.nn.layers.LSTM;
+import dev.orca.nn.layers.Layer;
+import dev.orca.nn.layers.LeakyReLU;
+import dev.orca.nn.layers.MaxPool2D;
+import dev.orca.nn.layers.Multiply;
+import dev.orca.nn.layers.ReLU;
+import dev.orca.nn.layers.Sigmoid;
+import dev.orca.nn.layers.Softmax;
+import dev.orca.nn.layers.Tanh;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+/** Every layer type in small configurations, with inputs that keep finite differences clear of kinks. */
+final class LayerCases {
+  static final int BATCH = 3;
+
+  /** How a case's inputs are drawn. */
+  enum Inputs {
+    /** Normal values, none within 0.05 of zero (ReLU's kink). */
+    SMOOTH,
+    /** All values distinct and 0.05 apart (max-pool's ties). */
+    DISTINCT,
+    /** Whole-number ids in [0, 10). */
+    IDS
+  }
+
+  static final class Case {
+    final String name;
+    final Supplier<Layer> layer;
+    final Shape[] inputs;
+    final Inputs kind;
+
+    Case(String name, Supplier<Layer> layer, Inputs kind, Shape... inputs) {
+      this.name = name;
+      this.layer = layer;
+      this.inputs = inputs;
+      this.kind = kind;
+    }
+
+    @Override
+    public String toString() {
+      return name;
+    }
+
+    /** A model of just this layer, its inputs becoming model inputs. */
+    Model model(Engine engine) {
+      GraphModel g = new GraphModel();
+      GraphModel.Node[] in = new GraphModel.Node[inputs.length];
+      for (int i = 0; i < inputs.length; i++) {
+        in[i] = g.input("in" + i, inputs[i]);
+      }
+      return g.optSeed(7).optEngine(engine).build(g.apply(layer.get(), in)).computeInputGradients(kind != Inputs.IDS);
+    }
+
+    Tensor[] inputs(long seed) {
+      SplittableRandom r = new SplittableRandom(seed);
+      Tensor[] t = new Tensor[inputs.length];
+      for (int i = 0; i < inputs.length; i++) {
+        Shape s = inputs[i].withBatch(BATCH);
+        float[] v = new float[s.size()];
+        for (int j = 0; j < v.length; j++) {
+          switch (kind) {
+            case IDS:
+              v[j] = r.nextInt(10);
+              break;
+            case DISTINCT:
+              v[j] = (j - v.length / 2) * 0.05f;
+              break;
+            default:
+              double x;
+              do {
+                x = r.nextGaussian();
+              } while (Math.abs(x) < 0.05);
+              v[j] = (float) x;
+          }
+        }
+        if (kind == Inputs.DISTINCT) {
+          for (int j = v.length - 1; j > 0; j--) {
+            int k = r.nextInt(j + 1);
+            float tmp = v[j];
+            v[j] = v[k];
+            v[k] = tmp;
+          }
+        }
+        t[i] = Tensor.of(v, s.dims());
+      }
+      return t;
+    }
+  }
+
+  static Stream<Case> all() {
+    return List.of(
+        new Case("Dense", () -> new Dense(5), Inputs.SMOOTH, Shape.of(7)),
+        new Case("Dense no bias He", () -> new Dense(4, false, Initializer.HE_NORMAL), Inputs.SMOOTH, Shape.of(6)),
+        new Case("ReLU", ReLU::new, Inputs.SMOOTH, Shape.of(3, 4)),
+        new Case("LeakyReLU", () -> new LeakyReLU(0.2f), Inputs.SMOOTH, Shape.of(10)),
+        new Case("Sigmoid", Sigmoid::new, Inputs.SMOOTH, Shape.of(10)),
+        new Case("Tanh", Tanh::new, Inputs.SMOOTH, Shape.of(10)),
+        new Case("Softmax", Softmax::new, Inputs.SMOOTH, Shape.of(2, 6)),
+        new Case("Dropout", () -> new Dropout(0.3f), Inputs.SMOOTH, Shape.of(12)),
+        new Case("BatchNorm features", BatchNorm::new, Inputs.SMOOTH, Shape.of(5)),
+        new Case("BatchNorm images", BatchNorm::new, Inputs.SMOOTH, Shape.of(3, 3, 2)),
+        new Case("Conv2D same", () -> new Conv2D(4, 3), Inputs.SMOOTH, Shape.of(5, 5, 2)),
+        new Case("Conv2D valid stride 2", () -> new Conv2D(3, 2, 3, 2, Conv2D.Padding.VALID, Initializer.GLOROT_NORMAL),
+            Inputs.SMOOTH, Shape.of(6, 7, 2)),
+        new Case("MaxPool2D", () -> new MaxPool2D(2), Inputs.DISTINCT, Shape.of(4, 4, 3)),
+        new Case("MaxPool2D overlapping", () -> new MaxPool2D(3, 2), Inputs.DISTINCT, Shape.of(5, 5, 2)),
+        new Case("Flatten", Flatten::new, Inputs.SMOOTH, Shape.of(3, 2, 2)),
+        new Case("Embedding", () -> new Embedding(10, 4), Inputs.IDS, Shape.of(3)),
+        new Case("LSTM last step", () -> new LSTM(5), Inputs.SMOOTH, Shape.of(4, 3)),
+        new Case("LSTM sequences", () -> new LSTM(3, true), Inputs.SMOOTH, Shape.of(3, 2)),
+        new Case("Concat", Concat::new, Inputs.SMOOTH, Shape.of(3), Shape.of(4)),
+        new Case("Add", Add::new, Inputs.SMOOTH, Shape.of(5), Shape.of(5), Shape.of(5)),
+        new Case("Multiply", Multiply::new, Inputs.SMOOTH, Shape.of(4), Shape.of(4))).stream();
+  }
+
+  private LayerCases() {}
+}
