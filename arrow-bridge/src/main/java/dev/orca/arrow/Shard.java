@@ -129,7 +129,7 @@ public final class Shard implements AutoCloseable, Serializable {
     BufferAllocator allocator = ArrowMemory.current().newChildAllocator(name() + " + " + name, 0, Long.MAX_VALUE);
     FieldVector vector = null;
     try {
-      vector = BlockFields.newVector(BlockFields.plain(name, width), allocator);
+      vector = BlockFields.newVector(floatField(name, width), allocator);
       BlockFields.reserve(vector, rows());
       BlockFields.finish(vector, rows());
       fill.accept(FloatBlock.of(vector));
@@ -141,6 +141,11 @@ public final class Shard implements AutoCloseable, Serializable {
       allocator.close();
       throw e;
     }
+  }
+
+  /** The Arrow field {@link #withColumn(String, int, Consumer)} adds: a float column, or a fixed-size list. */
+  public static Field floatField(String name, int width) {
+    return BlockFields.plain(name, width);
   }
 
   /** {@link #withColumn(String, int, Consumer)} from a row-major array of {@code rows * width} values. */

@@ -48,7 +48,7 @@ final class AllTypes {
   static Row row(int i) {
     if (i % 4 == 3) {
       return RowFactory.create(null, null, null, null, null, null, null, null, null, null, null, null, null,
-          x(i), emb(i), y(i));
+          x(i), seq(emb(i)), y(i));
     }
     List<Double> doubles = new ArrayList<>();
     for (int j = 0; j < i % 5; j++) {
@@ -58,7 +58,22 @@ final class AllTypes {
         (long) i * 10_000_000_000L, i / 3f, i / 7.0, "row " + i + (i % 3 == 0 ? " é€" : ""),
         new byte[] {(byte) i, 0, (byte) -i}, Date.valueOf(LocalDate.of(2020, 1, 1).plusDays(i)),
         Timestamp.valueOf(LocalDateTime.of(2021, 3, 4, 5, 6, 7).plusSeconds(i * 3601L).plusNanos(123_000L * i)),
-        LocalDateTime.of(2022, 12, 31, 23, 59).plusMinutes(i), doubles, x(i), emb(i), y(i));
+        LocalDateTime.of(2022, 12, 31, 23, 59).plusMinutes(i), seq(doubles), x(i), seq(emb(i)), y(i));
+  }
+
+  /** Spark's encoders take arrays as Scala sequences. */
+  private static scala.collection.immutable.Seq<Object> seq(List<?> list) {
+    return scala.jdk.javaapi.CollectionConverters.asScala(new ArrayList<Object>(list)).toList();
+  }
+
+  /** {@code row} with another {@code x}. */
+  static Row withX(Row row, float x) {
+    Object[] values = new Object[row.size()];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = row.get(i);
+    }
+    values[SCHEMA.fieldIndex("x")] = x;
+    return RowFactory.create(values);
   }
 
   static float x(int i) {
