@@ -115,8 +115,8 @@ public final class ArrowIpc {
     return new ShardReader(channel, parent, name);
   }
 
-  /** Every shard of an Arrow IPC file, read at once; close them (e.g. {@link Shard#closeAll}). */
-  public static List<Shard> readAll(Path file, BufferAllocator parent) {
+  /** Every shard of an Arrow IPC file, read at once. */
+  public static ShardList readAll(Path file, BufferAllocator parent) {
     List<Shard> out = new ArrayList<>();
     try (ShardReader reader = read(file, parent)) {
       reader.forEachRemaining(out::add);
@@ -124,7 +124,7 @@ public final class ArrowIpc {
       Shard.closeAll(out);
       throw e;
     }
-    return out;
+    return new ShardList(out);
   }
 
   /** Moves the loaded vectors of a reader into a root of their own in {@code allocator}; no copy. */

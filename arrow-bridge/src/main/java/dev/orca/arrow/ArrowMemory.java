@@ -3,6 +3,7 @@ package dev.orca.arrow;
 import dev.orca.arrow.internal.TaskMemory;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.memory.rounding.SegmentRoundingPolicy;
 import org.apache.arrow.memory.unsafe.UnsafeAllocationManager;
 
 /**
@@ -33,6 +34,8 @@ public final class ArrowMemory {
           long limit = Long.getLong("orca.arrow.memory.limit", Long.MAX_VALUE);
           root = new RootAllocator(RootAllocator.configBuilder()
               .allocationManagerFactory(UnsafeAllocationManager.FACTORY)
+              // malloc needs no power-of-two sizes; rounding each batch up to one would waste up to half
+              .roundingPolicy(new SegmentRoundingPolicy(SegmentRoundingPolicy.MIN_SEGMENT_SIZE))
               .maxAllocation(limit)
               .build());
         }

@@ -50,6 +50,43 @@ public final class Shard implements AutoCloseable, Serializable {
     return new Shard(new ShardData(allocator.getName(), root, allocator, root.getFieldVectors(), List.of()));
   }
 
+  /**
+   * A shard of {@code features} ({@code rows x width}, row-major) and, unless null, {@code labels}
+   * ({@code rows x labelWidth}), copied into a new child of {@code parent}. The values are taken as
+   * they are: checking them for NaN is the caller's choice.
+   */
+  public static Shard fromArrays(String name, float[] features, int width, float[] labels, int labelWidth,
+      BufferAllocator parent) {
+    if (width < 1 || features.length % width != 0) {
+      throw new OrcaDataException("features of " + features.length + " values are not rows of width " + width);
+    }
+    int rows = features.length / width;
+    if (labels != null && (labelWidth < 1 || labels.length != (long) rows * labelWidth)) {
+      throw new OrcaDataException(rows + " rows of features need " + rows + " x " + labelWidth + " labels, got "
+          + labels.length);
+    }
+    List<Field> fields = new ArrayList<>();
+    fields.add(BlockFields.field("features", BlockFields.FEATURES, List.of(new BlockColumn("features", 0, width))));
+    if (labels != null) {
+      fields.add(BlockFields.field("label", BlockFields.LABEL, List.of(new BlockColumn("label", 0, labelWidth))));
+    }
+    BufferAllocator allocator = parent.newChildAllocator(name, 0, Long.MAX_VALUE);
+    List<FieldVector> vectors = new ArrayList<>();
+    try {
+      float[][] values = labels == null ? new float[][] {features} : new float[][] {features, labels};
+      for (int i = 0; i < fields.size(); i++) {
+        FieldVector v = BlockFields.allocate(fields.get(i), allocator, rows);
+        vectors.add(v);
+        FloatBlock.of(v).copyFrom(values[i], 0);
+      }
+      return wrap(new VectorSchemaRoot(fields, vectors, rows), allocator);
+    } catch (RuntimeException e) {
+      vectors.forEach(FieldVector::close);
+      allocator.close();
+      throw e;
+    }
+  }
+
   /** A name saying where the shard comes from (also its allocator's name). */
   public String name() {
     return data.name();
@@ -129,9 +166,7 @@ public final class Shard implements AutoCloseable, Serializable {
     BufferAllocator allocator = ArrowMemory.current().newChildAllocator(name() + " + " + name, 0, Long.MAX_VALUE);
     FieldVector vector = null;
     try {
-      vector = BlockFields.newVector(floatField(name, width), allocator);
-      BlockFields.reserve(vector, rows());
-      BlockFields.finish(vector, rows());
+      vector = BlockFields.allocate(floatField(name, width), allocator, rows());
       fill.accept(FloatBlock.of(vector));
       return derived(allocator, List.of(vector), List.of(retain()));
     } catch (RuntimeException e) {

@@ -95,7 +95,7 @@ class ArrowIpcTest {
     try (Shard original = shards(64, 100).get(0)) {
       Path file = dir.resolve("one.arrow");
       ArrowIpc.write(file, List.of(original), IpcCompression.LZ4_FRAME);
-      List<Shard> fromFile = ArrowIpc.readAll(file, allocator);
+      ShardList fromFile = ArrowIpc.readAll(file, allocator);
       try (Shard fromBytes = ArrowIpc.fromBytes(ArrowIpc.toBytes(original), allocator)) {
         assertEquals(1, fromFile.size());
         AllTypes.assertSameBatch(original.root(), fromFile.get(0).root());

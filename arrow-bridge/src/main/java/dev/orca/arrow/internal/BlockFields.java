@@ -7,16 +7,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.vector.BitVectorHelper;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
+import org.apache.arrow.vector.ipc.message.ArrowFieldNode;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
-import org.apache.arrow.memory.util.MemoryUtil;
 
 /**
  * The Arrow form of a float block: a non-nullable {@code Float4} column when it is one value wide
@@ -80,11 +80,6 @@ public final class BlockFields {
     return field.getType() instanceof ArrowType.FixedSizeList list ? list.getListSize() : 1;
   }
 
-  /** A new, empty vector for a block field. */
-  public static FieldVector newVector(Field field, BufferAllocator allocator) {
-    return field.createVector(allocator);
-  }
-
   /** The float values of a block vector: the vector itself, or a fixed-size list's child. */
   public static Float4Vector data(FieldVector vector) {
     if (vector instanceof Float4Vector f) {
@@ -98,43 +93,34 @@ public final class BlockFields {
   }
 
   /**
-   * Allocates room for {@code rows} rows, or grows the vector to it keeping what it holds.
-   * Returns the address of the float data.
+   * A block vector of {@code rows} rows for {@code field}, allocated at exactly its size, for the
+   * caller to write at {@code FloatBlock.of(vector).address()}.
    */
-  public static long reserve(FieldVector vector, int rows) {
-    int width = width(vector.getField());
-    Float4Vector data = data(vector);
-    if (vector.getValueCapacity() == 0 && data.getValueCapacity() == 0) {
-      vector.setInitialCapacity(rows);
-      vector.allocateNew();
+  public static FieldVector allocate(Field field, BufferAllocator allocator, int rows) {
+    FieldVector vector = field.createVector(allocator);
+    try (ArrowBuf values = allocator.buffer((long) rows * width(field) * Float.BYTES)) {
+      load(vector, values, rows);
+    } catch (RuntimeException e) {
+      vector.close();
+      throw e;
     }
-    while (vector.getValueCapacity() < rows) {
-      vector.reAlloc();
-    }
-    while (data.getValueCapacity() < rows * width) {
-      data.reAlloc();
-    }
-    return data.getDataBufferAddress();
+    return vector;
   }
 
-  /** Sets the row count and marks every value valid: a block holds no nulls. */
-  public static void finish(FieldVector vector, int rows) {
+  /**
+   * Makes {@code values} (at least {@code rows * width} floats) the data of the block vector
+   * {@code vector}, with {@code rows} rows, all valid. The vector takes its own reference: the
+   * caller still closes {@code values}. Arrow's own allocation would round every block up to a
+   * power of two, up to twice the memory; this way a block costs what it holds.
+   */
+  public static void load(FieldVector vector, ArrowBuf values, int rows) {
     int width = width(vector.getField());
     Float4Vector data = data(vector);
-    setAllValid(data, rows * width);
+    BufferAllocator allocator = vector.getAllocator();
+    // a field node with no nulls makes Arrow build a validity buffer with every bit set
+    data.loadFieldBuffers(new ArrowFieldNode((long) rows * width, 0), List.of(allocator.getEmpty(), values));
     if (vector != data) {
-      setAllValid(vector, rows);
-    }
-    data.setValueCount(rows * width);
-    vector.setValueCount(rows);
-  }
-
-  private static void setAllValid(FieldVector vector, int count) {
-    long address = vector.getValidityBufferAddress();
-    int fullBytes = count / 8;
-    MemoryUtil.setMemory(address, fullBytes, (byte) 0xFF);
-    for (int i = fullBytes * 8; i < count; i++) {
-      BitVectorHelper.setBit(vector.getValidityBuffer(), i);
+      vector.loadFieldBuffers(new ArrowFieldNode(rows, 0), List.of(allocator.getEmpty()));
     }
   }
 

@@ -2,6 +2,8 @@ package dev.orca.arrow.internal;
 
 import dev.orca.OrcaDataException;
 import dev.orca.arrow.NullPolicy;
+import org.apache.arrow.memory.ArrowBuf;
+import org.apache.arrow.memory.util.MemoryUtil;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.SpecializedGetters;
@@ -31,6 +33,7 @@ final class BlockWriter {
   private final float fillValue;
   private final long[] badRows;
   private final UnsafeArrayData[] views;
+  private ArrowBuf values;
   private long data;
 
   BlockWriter(ShardLayout.Block block, FieldVector vector, NullPolicy policy) {
@@ -64,12 +67,33 @@ final class BlockWriter {
     return vector;
   }
 
+  /** Makes room for {@code rows} rows, keeping those written; the buffer is exactly that large. */
   void reserve(int rows) {
-    data = BlockFields.reserve(vector, rows);
+    long need = rows * rowBytes;
+    if (values != null && values.capacity() >= need) {
+      return;
+    }
+    ArrowBuf grown = vector.getAllocator().buffer(need);
+    if (values != null) {
+      MemoryUtil.copyMemory(values.memoryAddress(), grown.memoryAddress(), values.capacity());
+      values.close();
+    }
+    values = grown;
+    data = grown.memoryAddress();
   }
 
+  /** Hands the values written to the vector, as a block of {@code rows} rows. */
   void finish(int rows) {
-    BlockFields.finish(vector, rows);
+    BlockFields.load(vector, values, rows);
+    release();
+  }
+
+  /** Gives back the buffer if the batch is abandoned (the vector is closed by its owner). */
+  void release() {
+    if (values != null) {
+      values.close();
+      values = null;
+    }
   }
 
   /** Writes the block's values of {@code row} as row {@code index}; false if the row must not be kept. */

@@ -74,8 +74,8 @@ public final class RowBatcher implements Iterator<Shard> {
   private Shard build() {
     BufferAllocator allocator = parent.newChildAllocator(name + " batch " + batches, 0, Long.MAX_VALUE);
     List<FieldVector> vectors = new ArrayList<>();
+    List<BlockWriter> blocks = new ArrayList<>();
     try {
-      List<BlockWriter> blocks = new ArrayList<>();
       List<ColumnWriter> kept = new ArrayList<>();
       int f = 0;
       for (ShardLayout.Block b : layout.blocks()) {
@@ -90,6 +90,7 @@ public final class RowBatcher implements Iterator<Shard> {
       }
       int count = fill(blocks, kept);
       if (count == 0) {
+        blocks.forEach(BlockWriter::release);
         vectors.forEach(FieldVector::close);
         allocator.close();
         return null;
@@ -100,6 +101,7 @@ public final class RowBatcher implements Iterator<Shard> {
       batches++;
       return Shard.wrap(new VectorSchemaRoot(fields, vectors, count), allocator);
     } catch (RuntimeException e) {
+      blocks.forEach(BlockWriter::release);
       vectors.forEach(FieldVector::close);
       allocator.close();
       throw e;

@@ -35,15 +35,14 @@ public final class RowCopy {
 
   /** Float blocks: one memory copy per row. */
   private static FieldVector copyBlock(FieldVector from, int[] rows, BufferAllocator allocator) {
-    FieldVector to = BlockFields.newVector(from.getField(), allocator);
-    long dst = BlockFields.reserve(to, Math.max(rows.length, 1));
+    FieldVector to = BlockFields.allocate(from.getField(), allocator, rows.length);
+    long dst = BlockFields.data(to).getDataBufferAddress();
     int rowBytes = BlockFields.width(from.getField()) * Float.BYTES;
     Float4Vector src = BlockFields.data(from);
     long srcAddress = src.getDataBufferAddress();
     for (int i = 0; i < rows.length; i++) {
       MemoryUtil.copyMemory(srcAddress + (long) rows[i] * rowBytes, dst + (long) i * rowBytes, rowBytes);
     }
-    BlockFields.finish(to, rows.length);
     return to;
   }
 
