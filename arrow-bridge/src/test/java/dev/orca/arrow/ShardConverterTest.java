@@ -53,6 +53,7 @@ class ShardConverterTest {
     ShardConverter converter = ShardConverter.of(AllTypes.SCHEMA, AllTypes.FEATURES, AllTypes.LABELS,
         ConversionOptions.defaults().withArrayWidth("emb", 3));
     try (Shard shard = converter.convert(rows.iterator(), allocator, "p0").next()) {
+      assertEquals(converter.schema(), shard.schema(), "the schema planned is the schema made");
       FloatBlock features = shard.features();
       assertEquals(40, features.rows());
       assertEquals(4, features.width());

@@ -12,6 +12,14 @@ import java.util.List;
 public final class ShardPlacement {
   private ShardPlacement() {}
 
+  /**
+   * The Ray node the caller runs on, as {@link RayShard#nodeId()} names nodes: what an actor reports
+   * so that shards can be placed beside it. {@code "local"} in Ray's LOCAL mode.
+   */
+  public static String currentNodeId() {
+    return dev.orca.data.internal.RayHandOver.nodeId();
+  }
+
   /** The shards of each actor, in actor order. */
   public static List<List<RayShard>> assign(List<RayShard> shards, List<String> actorNodes) {
     int[] actorOf = actorPerShard(shards.stream().map(RayShard::nodeId).toList(), actorNodes);

@@ -14,6 +14,7 @@ import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.ipc.message.ArrowFieldNode;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
+import org.apache.arrow.vector.complex.BaseRepeatedValueVector;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
@@ -46,7 +47,7 @@ public final class BlockFields {
     if (width == 1 && !FEATURES.equals(role)) {
       return new Field(name, new FieldType(false, FLOAT, null, meta), null);
     }
-    Field element = new Field("element", new FieldType(false, FLOAT, null), null);
+    Field element = new Field(BaseRepeatedValueVector.DATA_VECTOR_NAME, new FieldType(false, FLOAT, null), null);
     return new Field(name, new FieldType(false, new ArrowType.FixedSizeList(width), null, meta), List.of(element));
   }
 

@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.arrow.vector.complex.BaseRepeatedValueVector;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
@@ -134,7 +135,8 @@ public final class ShardLayout implements Serializable {
     if (!k.array()) {
       return new Field(k.column(), new FieldType(k.nullable(), k.kind().arrowType(), null), null);
     }
-    Field element = new Field("element", new FieldType(k.containsNull(), k.kind().arrowType(), null), null);
+    Field element = new Field(BaseRepeatedValueVector.DATA_VECTOR_NAME,
+        new FieldType(k.containsNull(), k.kind().arrowType(), null), null);
     return new Field(k.column(), new FieldType(k.nullable(), new ArrowType.List(), null), List.of(element));
   }
 

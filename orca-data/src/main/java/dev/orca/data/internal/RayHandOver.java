@@ -27,6 +27,9 @@ import org.apache.spark.api.java.JavaSparkContext;
  * the objects, as the driver's tasks end; that path cannot be exercised here and is not built.
  */
 public final class RayHandOver {
+  /** The node id of everything in Ray's LOCAL mode (one process, one node). */
+  public static final String LOCAL_NODE = "local";
+
   private RayHandOver() {}
 
   /** A shard's bytes and where it came from, on their way to the driver. */
@@ -77,7 +80,8 @@ public final class RayHandOver {
     return Ray.getRuntimeContext().isLocalMode() ? RayMode.LOCAL : RayMode.EXISTING;
   }
 
-  private static String nodeId() {
-    return Ray.getRuntimeContext().getCurrentNodeId().toString();
+  /** The Ray node this code runs on; {@link #LOCAL_NODE} in Ray's LOCAL mode, which has no node ids. */
+  public static String nodeId() {
+    return Ray.getRuntimeContext().isLocalMode() ? LOCAL_NODE : Ray.getRuntimeContext().getCurrentNodeId().toString();
   }
 }
