@@ -1,14 +1,17 @@
 package dev.orca.arrow;
 
 import dev.orca.OrcaDataException;
+import dev.orca.arrow.internal.ColumnarBatcher;
 import dev.orca.arrow.internal.RowBatcher;
 import dev.orca.arrow.internal.ShardLayout;
+import dev.orca.arrow.internal.SparkPlans;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.spark.api.java.JavaRDD;
@@ -18,6 +21,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
 
 /**
  * Converts Spark rows to shards: made on the driver, where it checks the column choice against
@@ -33,7 +37,8 @@ import org.apache.spark.sql.types.StructType;
  * }</pre>
  *
  * It reads Spark's internal rows ({@code df.queryExecution().toRdd()}), which the plan produces
- * anyway, so no {@code Row} object is made per row.
+ * anyway, so no {@code Row} object is made per row; when the plan ends in a columnar scan (a
+ * cached DataFrame, Parquet files), it reads the scan's column batches directly.
  */
 public final class ShardConverter implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -100,9 +105,14 @@ public final class ShardConverter implements Serializable {
    * Whoever takes a shard from the RDD's iterator closes it.
    */
   public JavaRDD<Shard> convert(Dataset<Row> df, String name) {
-    JavaRDD<InternalRow> rows = df.queryExecution().toRdd().toJavaRDD();
-    ShardConverter self = this;
-    return rows.mapPartitionsWithIndex((p, it) -> self.convert(it, name + " partition " + p), true);
+    ShardLayout plan = layout;
+    Optional<JavaRDD<ColumnarBatch>> batches = SparkPlans.batches(df);
+    if (batches.isPresent()) {
+      return batches.get().mapPartitionsWithIndex((p, it) ->
+          new ColumnarBatcher(it, plan, ArrowMemory.current(), name + " partition " + p), true);
+    }
+    return SparkPlans.rows(df).mapPartitionsWithIndex((p, it) ->
+        new RowBatcher(it, plan, ArrowMemory.current(), name + " partition " + p), true);
   }
 
   /** The shards of one partition, built batch by batch as they are asked for, in the task's memory. */

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.orca.OrcaDataException;
+import dev.orca.arrow.internal.SparkPlans;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -19,6 +21,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import scala.collection.immutable.Seq;
 
 /** DataFrames to shards and back on a real SparkSession. */
@@ -52,7 +57,90 @@ class SparkRoundTripTest {
 
   @Test
   void everyTypeComesBackAsItWasWithNullsEmptyPartitionsAndPartitionsLargerThanABatch() {
-    Dataset<Row> df = mixedPartitions();
+    assertRoundTrip(mixedPartitions());
+  }
+
+  @Test
+  void aCachedDataFrameAndParquetFilesAreReadFromTheirColumnBatchesWithTheSameResult(@TempDir Path dir) {
+    Dataset<Row> cached = mixedPartitions().cache();
+    try {
+      assertRoundTrip(cached); // Spark's cache gives column batches of primitive columns only: rows here
+    } finally {
+      cached.unpersist(true);
+    }
+    String path = dir.resolve("all.parquet").toString();
+    mixedPartitions().write().parquet(path);
+    Dataset<Row> parquet = spark.read().parquet(path);
+    assertTrue(SparkPlans.batches(parquet).isPresent(), "Parquet is read column-wise, arrays included");
+    ShardConverter converter = ShardConverter.of(parquet, AllTypes.FEATURES, AllTypes.LABELS,
+        ConversionOptions.defaults().withKeepColumns(List.of("int", "string")));
+    List<Row> back = ArrowToSpark.toDataFrame(spark, converter.convert(parquet, "parquet"), converter.schema())
+        .select("int", "string", "features").collectAsList();
+    assertEquals(200, back.size());
+    java.util.Set<String> expected = new java.util.HashSet<>();
+    java.util.Set<String> actual = new java.util.HashSet<>();
+    for (int i = 0; i < 200; i++) {
+      Row r = AllTypes.row(i);
+      expected.add(r.get(3) + "/" + r.get(7) + "/" + java.util.Arrays.toString(AllTypes.features(i)));
+      Seq<Object> f = back.get(i).getSeq(2);
+      float[] values = new float[f.size()];
+      for (int j = 0; j < values.length; j++) {
+        values[j] = (Float) f.apply(j);
+      }
+      actual.add(back.get(i).get(0) + "/" + back.get(i).get(1) + "/" + java.util.Arrays.toString(values));
+    }
+    assertEquals(expected, actual, "Parquet's row order may differ; the rows may not");
+  }
+
+  /**
+   * The column-wise fast path against the row path, on scalar features of every numeric type, with
+   * Spark batches of 7 rows split between shards of 10, and nulls and NaN where the policy allows.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"FAIL", "DROP", "FILL"})
+  void columnBatchesGiveTheSameShardsAsRows(String policyName) {
+    NullPolicy policy = policyName.equals("FILL") ? NullPolicy.fill(-1) : policyName.equals("DROP")
+        ? NullPolicy.DROP : NullPolicy.FAIL;
+    boolean bad = policy != NullPolicy.FAIL;
+    Dataset<Row> df = spark.range(0, 100, 1, 3).selectExpr("cast(id as float) as f",
+        "if(" + bad + " and id % 17 = 5, cast('NaN' as double), id / 3.0) as d", "cast(id as int) as i",
+        "id * 1000000000 as l", "cast(id as short) as s", "cast(id as byte) as b", "id % 2 = 0 as bool",
+        "cast(id as int) as name", "if(" + bad + " and id % 23 = 4, null, cast(id as float)) as nf");
+    ConversionOptions options = ConversionOptions.defaults().withRowsPerBatch(10)
+        .withKeepColumns(List.of("name")).withNullPolicy(policy);
+    List<String> features = List.of("f", "d", "i", "l", "s", "b", "bool", "nf");
+    ShardConverter converter = ShardConverter.of(df, features, List.of(), options);
+    List<byte[]> byRows = ipc(converter.convert(df, "rows"));
+    spark.conf().set("spark.sql.inMemoryColumnarStorage.batchSize", "7");
+    Dataset<Row> cached = df.cache();
+    try {
+      assertTrue(SparkPlans.batches(cached).isPresent());
+      List<byte[]> byColumns = ipc(converter.convert(cached, "columns"));
+      assertEquals(byRows.size(), byColumns.size());
+      long rows = 0;
+      for (int i = 0; i < byRows.size(); i++) {
+        try (Shard a = ArrowIpc.fromBytes(byRows.get(i), ArrowMemory.root());
+            Shard b = ArrowIpc.fromBytes(byColumns.get(i), ArrowMemory.root())) {
+          AllTypes.assertSameBatch(a.root(), b.root());
+          rows += a.rows();
+        }
+      }
+      assertEquals(policy == NullPolicy.DROP ? 100 - 6 - 5 + 1 : 100, rows, "ids 5, 22, .. and 4, 27, .. (73 both)");
+    } finally {
+      cached.unpersist(true);
+      spark.conf().unset("spark.sql.inMemoryColumnarStorage.batchSize");
+    }
+  }
+
+  private static List<byte[]> ipc(JavaRDD<Shard> shards) {
+    return shards.map(s -> {
+      try (s) {
+        return ArrowIpc.toBytes(s);
+      }
+    }).collect();
+  }
+
+  private static void assertRoundTrip(Dataset<Row> df) {
     ShardConverter converter = ShardConverter.of(df, AllTypes.FEATURES, AllTypes.LABELS,
         ConversionOptions.defaults().withRowsPerBatch(16).keepAllColumns());
     List<List<Integer>> shardRows = converter.convert(df, "sizes").mapPartitions(it -> {
@@ -120,16 +208,26 @@ class SparkRoundTripTest {
     }
   }
 
-  @Test
-  void nanInAFeatureFailsTheConversionNamingTheColumn() {
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void nanInAFeatureFailsTheConversionNamingTheColumn(boolean cached) {
     List<Row> rows = AllTypes.rows(0, 30);
     rows.set(12, AllTypes.withX(rows.get(12), Float.NaN));
-    Dataset<Row> df = spark.createDataFrame(jsc.parallelize(rows, 3), AllTypes.SCHEMA);
-    ShardConverter converter = ShardConverter.of(df, AllTypes.FEATURES, AllTypes.LABELS, ConversionOptions.defaults());
+    Dataset<Row> df = spark.createDataFrame(jsc.parallelize(rows, 3), AllTypes.SCHEMA).select("x", "y", "float");
+    if (cached) {
+      df = df.cache(); // primitive columns only: column batches, and a NaN in the fast path
+      assertTrue(SparkPlans.batches(df).isPresent());
+    }
+    nanFailsOrIsDropped(df);
+    df.unpersist(true);
+  }
+
+  private static void nanFailsOrIsDropped(Dataset<Row> df) {
+    ShardConverter converter = ShardConverter.of(df, List.of("x"), AllTypes.LABELS, ConversionOptions.defaults());
     Exception e = assertThrows(Exception.class, () -> converter.convert(df, "bad data").count());
     assertTrue(e.getMessage().contains("feature column 'x' has a null or NaN in 1 of 10 rows of bad data partition 1"),
         e.getMessage());
-    long kept = converter.options().nullPolicy() == NullPolicy.FAIL ? ShardConverter.of(df, AllTypes.FEATURES,
+    long kept = converter.options().nullPolicy() == NullPolicy.FAIL ? ShardConverter.of(df, List.of("x"),
         AllTypes.LABELS, ConversionOptions.defaults().withNullPolicy(NullPolicy.DROP)).convert(df, "dropped")
         .map(s -> {
           try (s) {

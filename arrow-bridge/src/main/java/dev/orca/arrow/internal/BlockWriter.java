@@ -10,6 +10,8 @@ import org.apache.spark.sql.catalyst.expressions.SpecializedGetters;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.vectorized.ColumnVector;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.apache.spark.unsafe.Platform;
 
 /**
@@ -19,6 +21,9 @@ import org.apache.spark.unsafe.Platform;
  * This is the hot path of a conversion: no objects per row, one store per value.
  */
 final class BlockWriter {
+  /** Rows per tile of the column-wise copy: a tile of rows (up to some 100 KB) stays in cache. */
+  private static final int TILE = 256;
+
   private final ShardLayout.Block block;
   private final FieldVector vector;
   private final int sources;
@@ -33,6 +38,8 @@ final class BlockWriter {
   private final float fillValue;
   private final long[] badRows;
   private final UnsafeArrayData[] views;
+  private final ColumnVector[] columns;
+  private final boolean anyArray;
   private ArrowBuf values;
   private long data;
 
@@ -57,6 +64,8 @@ final class BlockWriter {
       offsets[s] = (long) src.offset() * Float.BYTES;
       views[s] = src.array() ? new UnsafeArrayData() : null;
     }
+    this.columns = new ColumnVector[sources];
+    this.anyArray = block.sources().stream().anyMatch(ShardLayout.Source::array);
     this.rowBytes = (long) block.width() * Float.BYTES;
     this.fill = policy.kind() == NullPolicy.Kind.FILL;
     this.fillValue = policy.value();
@@ -119,6 +128,61 @@ final class BlockWriter {
     return ok;
   }
 
+  /**
+   * Copies rows {@code from} to {@code from + n - 1} of {@code batch} into block rows {@code at} on,
+   * column by column, a tile of rows at a time so the rows written stay in cache. Returns false,
+   * leaving the rows to the row-by-row path, if a block column is an array or holds a null or NaN
+   * in the range (the fast path neither counts nor fills).
+   */
+  boolean copyColumns(ColumnarBatch batch, int from, int n, int at) {
+    if (anyArray) {
+      return false;
+    }
+    for (int s = 0; s < sources; s++) {
+      ColumnVector column = batch.column(ordinals[s]);
+      if (nullables[s] && column.hasNull()) {
+        return false;
+      }
+      columns[s] = column;
+    }
+    boolean nan = false;
+    for (int t = 0; t < n; t += TILE) {
+      int rows = Math.min(TILE, n - t);
+      long base = data + (at + t) * rowBytes;
+      for (int s = 0; s < sources; s++) {
+        nan |= copyColumn(kinds[s], columns[s], from + t, rows, base + offsets[s]);
+      }
+    }
+    return !nan;
+  }
+
+  /** One column of a tile, strided into the rows; true if a NaN was among the values. */
+  private boolean copyColumn(ValueKind kind, ColumnVector column, int from, int rows, long to) {
+    boolean nan = false;
+    switch (kind) {
+      case FLOAT -> {
+        for (int i = 0; i < rows; i++) {
+          float v = column.getFloat(from + i);
+          nan |= v != v;
+          Platform.putFloat(null, to + i * rowBytes, v);
+        }
+      }
+      case DOUBLE -> {
+        for (int i = 0; i < rows; i++) {
+          float v = (float) column.getDouble(from + i);
+          nan |= v != v;
+          Platform.putFloat(null, to + i * rowBytes, v);
+        }
+      }
+      default -> {
+        for (int i = 0; i < rows; i++) {
+          Platform.putFloat(null, to + i * rowBytes, read(kind, column, from + i));
+        }
+      }
+    }
+    return nan;
+  }
+
   private boolean writeArray(int s, ArrayData array, long to) {
     int width = widths[s];
     if (array.numElements() != width) {
@@ -163,6 +227,17 @@ final class BlockWriter {
     }
     badRows[s]++;
     return false;
+  }
+
+  private static float read(ValueKind kind, ColumnVector src, int i) {
+    return switch (kind) {
+      case INT -> src.getInt(i);
+      case LONG -> src.getLong(i);
+      case SHORT -> src.getShort(i);
+      case BYTE -> src.getByte(i);
+      case BOOLEAN -> src.getBoolean(i) ? 1f : 0f;
+      default -> throw new IllegalStateException(kind + " read as a whole number");
+    };
   }
 
   private static float read(ValueKind kind, SpecializedGetters src, int i) {
