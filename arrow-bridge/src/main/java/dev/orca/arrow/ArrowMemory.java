@@ -1,0 +1,66 @@
+package dev.orca.arrow;
+
+import dev.orca.arrow.internal.TaskMemory;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.memory.rounding.SegmentRoundingPolicy;
+import org.apache.arrow.memory.unsafe.UnsafeAllocationManager;
+
+/**
+ * Where Orca's off-heap Arrow memory comes from in this JVM: one root allocator, with a child per
+ * Spark task (named after the task) and, below it, a child per shard (named after what the shard
+ * holds). A task's allocator is closed when the task ends, after any shard its consumers left open
+ * has been closed with a warning, so a leak fails the task instead of growing the executor.
+ *
+ * <p>All allocators that share buffers must hang off one root (Arrow's rule), so allocators given
+ * to Orca ({@code ArrowIpc.fromBytes(bytes, allocator)} and the like) should be children of
+ * {@link #root()}.
+ *
+ * <p>The root uses Arrow's malloc-based allocation manager: memory a shard releases is returned at
+ * once rather than kept in a pool. Its limit is {@code -Dorca.arrow.memory.limit=<bytes>}
+ * (unlimited by default).
+ */
+public final class ArrowMemory {
+  private static volatile RootAllocator root;
+
+  private ArrowMemory() {}
+
+  /** The root allocator of this JVM, created on first use. */
+  public static BufferAllocator root() {
+    RootAllocator r = root;
+    if (r == null) {
+      synchronized (ArrowMemory.class) {
+        if (root == null) {
+          long limit = Long.getLong("orca.arrow.memory.limit", Long.MAX_VALUE);
+          root = new RootAllocator(RootAllocator.configBuilder()
+              .allocationManagerFactory(UnsafeAllocationManager.FACTORY)
+              // malloc needs no power-of-two sizes; rounding each batch up to one would waste up to half
+              .roundingPolicy(new SegmentRoundingPolicy(SegmentRoundingPolicy.MIN_SEGMENT_SIZE))
+              .maxAllocation(limit)
+              .build());
+        }
+        r = root;
+      }
+    }
+    return r;
+  }
+
+  /**
+   * The allocator new shards should hang off: the current Spark task's allocator inside a task,
+   * otherwise the root.
+   */
+  public static BufferAllocator current() {
+    BufferAllocator task = TaskMemory.allocatorOrNull();
+    return task != null ? task : root();
+  }
+
+  /** Bytes of Arrow memory currently held by Orca in this JVM. */
+  public static long allocatedBytes() {
+    return root == null ? 0 : root.getAllocatedMemory();
+  }
+
+  /** The allocator tree with what each node holds, for leak reports. */
+  public static String describe() {
+    return root == null ? "(no Arrow memory allocated yet)" : root.toVerboseString();
+  }
+}
