@@ -67,6 +67,8 @@ public final class Model implements AutoCloseable {
   private final Pass trainingPass;
   private final ConcurrentLinkedDeque<Pass> idle = new ConcurrentLinkedDeque<>();
   private volatile boolean closed;
+  /** Predict calls running now: close waits for them before it frees the memory they read. */
+  private final java.util.concurrent.atomic.AtomicInteger predicting = new java.util.concurrent.atomic.AtomicInteger();
   private long steps;
   private long nextSeed;
   private boolean seedSet;
@@ -201,16 +203,23 @@ public final class Model implements AutoCloseable {
   }
 
   private Pass borrow() {
-    checkOpen();
+    predicting.incrementAndGet();
+    if (closed) {
+      predicting.decrementAndGet();
+      checkOpen();
+    }
     Pass p = idle.pollFirst();
-    return p != null ? p : network.newPass(engine);
+    try {
+      return p != null ? p : network.newPass(engine);
+    } catch (RuntimeException | Error e) {
+      predicting.decrementAndGet();
+      throw e;
+    }
   }
 
   private void release(Pass pass) {
     idle.addFirst(pass);
-    if (closed && idle.remove(pass)) {
-      pass.close();
-    }
+    predicting.decrementAndGet();
   }
 
   // ---- flat buffers -----------------------------------------------------------------------
@@ -458,13 +467,24 @@ public final class Model implements AutoCloseable {
     }
   }
 
-  /** Frees all native memory of the model; idempotent. */
+  /**
+   * Frees all native memory of the model; idempotent. Waits (up to a minute) for predict calls
+   * still running on other threads, since they read that memory.
+   */
   @Override
-  public void close() {
+  public synchronized void close() {
     if (closed) {
       return;
     }
     closed = true;
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    while (predicting.get() > 0) {
+      if (System.nanoTime() > deadline) {
+        throw new OrcaException("close waited 60 s for " + predicting.get() + " predict call(s) still running"
+            + " on other threads; the model's memory is left allocated: stop predicting before closing");
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+    }
     if (training != null) {
       training.close();
     }
