@@ -74,6 +74,8 @@ public final class Model implements AutoCloseable {
   private boolean seedSet;
   private boolean inputGradients;
   private FitLoop training;
+  /** Reused by the one-input calls of the training thread, so that a step allocates nothing. */
+  private final Tensor[] oneInput = new Tensor[1];
 
   /** Builds a model for {@code graph}; with {@code initialize}, draws its weights from {@code seed}. */
   Model(Graph graph, Engine engine, long seed, boolean initialize) {
@@ -138,7 +140,12 @@ public final class Model implements AutoCloseable {
 
   /** {@link #forward(boolean, Tensor...)} for a model with one input and one output. */
   public Tensor forward(Tensor input, boolean training) {
-    return forward(training, input)[0];
+    oneInput[0] = input;
+    try {
+      return forward(training, oneInput)[0];
+    } finally {
+      oneInput[0] = null;
+    }
   }
 
   /** Backward from the gradients of the outputs; overwrites {@link #gradients()}. */
@@ -343,7 +350,13 @@ public final class Model implements AutoCloseable {
 
   /** One step on one batch: forward, loss, backward, optimizer step. Returns the loss. */
   public double trainStep(Tensor x, Tensor y) {
-    return compiled().trainStep(new Tensor[] {x}, y);
+    FitLoop loop = compiled();
+    oneInput[0] = x;
+    try {
+      return loop.trainStep(oneInput, y);
+    } finally {
+      oneInput[0] = null;
+    }
   }
 
   /** One step with several inputs. */
