@@ -52,6 +52,14 @@ public final class Engine implements Serializable {
     this.backend = backend;
     this.threads = threads;
     this.blas = backend == Backend.MKL ? new MklBlas(threads) : new JavaBlas(threads);
+    if (ANNOUNCED.compareAndSet(false, true)) {
+      if (backend == Backend.MKL) {
+        LOG.info("nn-engine computes with {}", blas.describe());
+      } else {
+        LOG.info("nn-engine computes with the pure-Java BLAS ({}); {}", blas.describe(),
+            mklAvailable() ? "MKL is available but was not chosen" : "MKL did not load: " + MklBlas.loadFailure());
+      }
+    }
   }
 
   /** The automatic choice with one thread per available core. */
@@ -77,16 +85,7 @@ public final class Engine implements Serializable {
         throw new OrcaConfigurationException("orca.nn.backend=" + forced
             + " is not a backend: use mkl, java or auto");
     }
-    Engine e = new Engine(backend, threads);
-    if (ANNOUNCED.compareAndSet(false, true)) {
-      if (backend == Backend.MKL) {
-        LOG.info("nn-engine computes with {}", e.blas.describe());
-      } else {
-        LOG.info("nn-engine computes with the pure-Java BLAS ({}); {}", e.blas.describe(),
-            mklAvailable() ? "chosen by orca.nn.backend" : "MKL did not load: " + MklBlas.loadFailure());
-      }
-    }
-    return e;
+    return new Engine(backend, threads);
   }
 
   /** Exactly this backend with {@code threads} threads; fails clearly if MKL is asked but absent. */

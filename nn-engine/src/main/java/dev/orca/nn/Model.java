@@ -67,11 +67,15 @@ public final class Model implements AutoCloseable {
   private final Pass trainingPass;
   private final ConcurrentLinkedDeque<Pass> idle = new ConcurrentLinkedDeque<>();
   private volatile boolean closed;
+  /** Predict calls running now: close waits for them before it frees the memory they read. */
+  private final java.util.concurrent.atomic.AtomicInteger predicting = new java.util.concurrent.atomic.AtomicInteger();
   private long steps;
   private long nextSeed;
   private boolean seedSet;
   private boolean inputGradients;
   private FitLoop training;
+  /** Reused by the one-input calls of the training thread, so that a step allocates nothing. */
+  private final Tensor[] oneInput = new Tensor[1];
 
   /** Builds a model for {@code graph}; with {@code initialize}, draws its weights from {@code seed}. */
   Model(Graph graph, Engine engine, long seed, boolean initialize) {
@@ -136,7 +140,12 @@ public final class Model implements AutoCloseable {
 
   /** {@link #forward(boolean, Tensor...)} for a model with one input and one output. */
   public Tensor forward(Tensor input, boolean training) {
-    return forward(training, input)[0];
+    oneInput[0] = input;
+    try {
+      return forward(training, oneInput)[0];
+    } finally {
+      oneInput[0] = null;
+    }
   }
 
   /** Backward from the gradients of the outputs; overwrites {@link #gradients()}. */
@@ -201,16 +210,23 @@ public final class Model implements AutoCloseable {
   }
 
   private Pass borrow() {
-    checkOpen();
+    predicting.incrementAndGet();
+    if (closed) {
+      predicting.decrementAndGet();
+      checkOpen();
+    }
     Pass p = idle.pollFirst();
-    return p != null ? p : network.newPass(engine);
+    try {
+      return p != null ? p : network.newPass(engine);
+    } catch (RuntimeException | Error e) {
+      predicting.decrementAndGet();
+      throw e;
+    }
   }
 
   private void release(Pass pass) {
     idle.addFirst(pass);
-    if (closed && idle.remove(pass)) {
-      pass.close();
-    }
+    predicting.decrementAndGet();
   }
 
   // ---- flat buffers -----------------------------------------------------------------------
@@ -334,7 +350,13 @@ public final class Model implements AutoCloseable {
 
   /** One step on one batch: forward, loss, backward, optimizer step. Returns the loss. */
   public double trainStep(Tensor x, Tensor y) {
-    return compiled().trainStep(new Tensor[] {x}, y);
+    FitLoop loop = compiled();
+    oneInput[0] = x;
+    try {
+      return loop.trainStep(oneInput, y);
+    } finally {
+      oneInput[0] = null;
+    }
   }
 
   /** One step with several inputs. */
@@ -458,13 +480,24 @@ public final class Model implements AutoCloseable {
     }
   }
 
-  /** Frees all native memory of the model; idempotent. */
+  /**
+   * Frees all native memory of the model; idempotent. Waits (up to a minute) for predict calls
+   * still running on other threads, since they read that memory.
+   */
   @Override
-  public void close() {
+  public synchronized void close() {
     if (closed) {
       return;
     }
     closed = true;
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    while (predicting.get() > 0) {
+      if (System.nanoTime() > deadline) {
+        throw new OrcaException("close waited 60 s for " + predicting.get() + " predict call(s) still running"
+            + " on other threads; the model's memory is left allocated: stop predicting before closing");
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+    }
     if (training != null) {
       training.close();
     }

@@ -72,6 +72,38 @@ class ConcurrentInferenceTest {
   }
 
   @Test
+  void closeWaitsForRunningPredictionsAndThenRefusesNewOnes() throws Exception {
+    long before = org.bytedeco.javacpp.Pointer.totalBytes();
+    Model m = new Sequential(64).add(new Dense(256)).add(new ReLU()).add(new Dense(10)).build();
+    Tensor x = TestTensors.random(1, 128, 64);
+    java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<Integer> served = pool.submit(() -> {
+        int n = 0;
+        try {
+          while (true) {
+            m.predict(x).close();
+            n++;
+            started.countDown();
+          }
+        } catch (dev.orca.OrcaException e) {
+          assertTrue(e.getMessage().contains("closed"), e.getMessage());
+          return n;
+        }
+      });
+      assertTrue(started.await(30, TimeUnit.SECONDS));
+      m.close();
+      assertTrue(served.get(30, TimeUnit.SECONDS) > 0);
+    } finally {
+      pool.shutdownNow();
+      pool.awaitTermination(10, TimeUnit.SECONDS);
+      x.close();
+    }
+    assertEquals(before, org.bytedeco.javacpp.Pointer.totalBytes(), "all workspaces freed");
+  }
+
+  @Test
   void predictIntoACallersTensorServesSequences() {
     try (Model m = new Sequential(5, 3).add(new LSTM(4)).add(new Dense(2)).optSeed(2).build();
         Tensor x = TestTensors.random(9, 3, 5, 3);

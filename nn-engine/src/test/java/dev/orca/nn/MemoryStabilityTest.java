@@ -50,7 +50,7 @@ class MemoryStabilityTest {
       assertEquals(nativeWarm, nativeEnd, "native bytes allocated through JavaCPP");
       assertTrue(rssEnd - rssWarm < 24L << 20, "process RSS grew " + ((rssEnd - rssWarm) >> 20) + " MiB");
       assertTrue(heapEnd - heapWarm < 2L << 20, "heap after GC grew " + ((heapEnd - heapWarm) >> 10) + " KiB");
-      assertTrue(bytesPerStep < 256, "a step allocates " + bytesPerStep + " heap bytes");
+      assertTrue(bytesPerStep < 8, "a step allocates " + bytesPerStep + " heap bytes");
     }
     assertEquals(nativeAtStart, Pointer.totalBytes(), "closing the model and tensors frees everything");
   }

@@ -37,6 +37,8 @@ public final class FitLoop implements AutoCloseable {
   private Tensor gatherY;
   private Tensor[] viewX;
   private Tensor viewY;
+  /** The loss gradient as backward's argument array, reused so that a step allocates nothing. */
+  private final Tensor[] lossGrad = new Tensor[1];
 
   public FitLoop(Model model, Optimizer optimizer, Loss loss, List<Metric> metrics) {
     if (optimizer == null || loss == null) {
@@ -81,7 +83,8 @@ public final class FitLoop implements AutoCloseable {
       throw new OrcaDataException("the " + loss.name() + " loss became " + value + " at step "
           + optimizer.iterations() + ": lower the learning rate, clip gradients, or check the data for NaN");
     }
-    model.backward(g);
+    lossGrad[0] = g;
+    model.backward(null, lossGrad);
     optimizer.step(model.engine(), params, grads);
     return value;
   }

@@ -2,7 +2,7 @@ package dev.orca.nn.layers;
 
 import dev.orca.nn.Tensor;
 import dev.orca.nn.internal.Hash;
-import java.nio.FloatBuffer;
+import dev.orca.nn.internal.Chunks;
 
 /**
  * In training, zeroes each element with probability {@code rate} and scales the rest by
@@ -32,16 +32,21 @@ public final class Dropout extends SameShape {
       return;
     }
     Tensor mask = ws.scratchLike(0, x);
-    FloatBuffer m = mask.data();
-    FloatBuffer xs = x.data();
-    FloatBuffer y = out.data();
+    float[][] b = Chunks.buffers();
+    float[] m = b[0];
+    float[] v = b[1];
     float keep = 1f / (1f - rate);
     long seed = ws.seed();
     int node = ws.node();
-    for (int i = 0, n = x.size(); i < n; i++) {
-      float v = Hash.uniform(seed, node, i) < rate ? 0f : keep;
-      m.put(mask.offset() + i, v);
-      y.put(out.offset() + i, v * xs.get(x.offset() + i));
+    for (int at = 0, n = x.size(); at < n; at += Chunks.SIZE) {
+      int len = Math.min(Chunks.SIZE, n - at);
+      x.data().get(x.offset() + at, v, 0, len);
+      for (int i = 0; i < len; i++) {
+        m[i] = Hash.uniform(seed, node, at + i) < rate ? 0f : keep;
+        v[i] *= m[i];
+      }
+      mask.data().put(mask.offset() + at, m, 0, len);
+      out.data().put(out.offset() + at, v, 0, len);
     }
   }
 
@@ -55,11 +60,17 @@ public final class Dropout extends SameShape {
       return;
     }
     Tensor mask = ws.scratchLike(0, g);
-    FloatBuffer m = mask.data();
-    FloatBuffer gs = g.data();
-    FloatBuffer d = gradIn[0].data();
-    for (int i = 0, n = g.size(); i < n; i++) {
-      d.put(gradIn[0].offset() + i, m.get(mask.offset() + i) * gs.get(g.offset() + i));
+    float[][] b = Chunks.buffers();
+    float[] m = b[0];
+    float[] d = b[1];
+    for (int at = 0, n = g.size(); at < n; at += Chunks.SIZE) {
+      int len = Math.min(Chunks.SIZE, n - at);
+      mask.data().get(mask.offset() + at, m, 0, len);
+      g.data().get(g.offset() + at, d, 0, len);
+      for (int i = 0; i < len; i++) {
+        d[i] *= m[i];
+      }
+      gradIn[0].data().put(gradIn[0].offset() + at, d, 0, len);
     }
   }
 }

@@ -1,7 +1,7 @@
 package dev.orca.nn.layers;
 
 import dev.orca.nn.Tensor;
-import java.nio.FloatBuffer;
+import dev.orca.nn.internal.Chunks;
 
 /** {@code 1 / (1 + exp(-x))} element-wise, computed as {@code (1 + tanh(x / 2)) / 2}, which never overflows. */
 public final class Sigmoid extends SameShape {
@@ -9,17 +9,21 @@ public final class Sigmoid extends SameShape {
 
   @Override
   public void forward(Workspace ws, Tensor[] in, Tensor out) {
-    FloatBuffer xs = in[0].data();
-    FloatBuffer y = out.data();
-    int xo = in[0].offset();
-    int yo = out.offset();
-    int n = out.size();
-    for (int i = 0; i < n; i++) {
-      y.put(yo + i, 0.5f * xs.get(xo + i));
-    }
-    ws.blas().tanh(n, out, 0, out, 0);
-    for (int i = 0; i < n; i++) {
-      y.put(yo + i, 0.5f * y.get(yo + i) + 0.5f);
+    scale(in[0], out, 0.5f, 0f);
+    ws.blas().tanh(out.size(), out, 0, out, 0);
+    scale(out, out, 0.5f, 0.5f);
+  }
+
+  /** {@code y = a * x + b} element-wise, on chunked arrays. */
+  private static void scale(Tensor x, Tensor y, float a, float b) {
+    float[] v = Chunks.buffers()[0];
+    for (int at = 0, n = y.size(); at < n; at += Chunks.SIZE) {
+      int len = Math.min(Chunks.SIZE, n - at);
+      x.data().get(x.offset() + at, v, 0, len);
+      for (int i = 0; i < len; i++) {
+        v[i] = a * v[i] + b;
+      }
+      y.data().put(y.offset() + at, v, 0, len);
     }
   }
 
