@@ -206,6 +206,11 @@ public final class TrainingWorker implements AutoCloseable {
     }
   }
 
+  /** Sums small values (flags, counts) over all workers, in place. */
+  public void allReduce(double[] values) {
+    ring.allReduce(values);
+  }
+
   /** Waits for every worker (used around checkpoints). */
   public void barrier() {
     ring.barrier();

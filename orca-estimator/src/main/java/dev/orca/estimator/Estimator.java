@@ -1,0 +1,384 @@
+package dev.orca.estimator;
+
+import dev.orca.OrcaConfigurationException;
+import dev.orca.OrcaDataException;
+import dev.orca.arrow.ConversionOptions;
+import dev.orca.context.OrcaContext;
+import dev.orca.data.XShards;
+import dev.orca.estimator.internal.CheckpointStore;
+import dev.orca.estimator.internal.DataSummary;
+import dev.orca.estimator.internal.ProgressPrinter;
+import dev.orca.estimator.internal.RayTrainer;
+import dev.orca.estimator.internal.Scoring;
+import dev.orca.estimator.internal.SparkTrainer;
+import dev.orca.estimator.internal.TrainJob;
+import dev.orca.estimator.ring.RingOptions;
+import dev.orca.nn.Model;
+import dev.orca.nn.losses.Loss;
+import dev.orca.nn.metrics.Metric;
+import dev.orca.nn.optim.Optimizer;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * Trains one model data-parallel over the cluster and scores data where it lies, in the style of
+ * scikit-learn: {@link #fit}, {@link #predict}, {@link #evaluate}, {@link #save}, {@link #load}.
+ *
+ * <pre>{@code
+ * Model mlp = new Sequential(64).add(new Dense(128)).add(new ReLU()).add(new Dense(10)).build();
+ * try (Estimator est = Estimator.builder().setModel(mlp)
+ *         .setLoss(Loss.sparseCategoricalCrossEntropy()).setOptimizer(new Adam(1e-3))
+ *         .optMetrics(Metric.accuracy()).optBackend(Backend.SPARK).optWorkers(2).build()) {
+ *   TrainingHistory h = est.fit(train, FitConfig.builder().setEpochs(10).setBatchSize(256).build());
+ *   Map<String, Double> test = est.evaluate(testShards);
+ *   Dataset<Row> scored = est.predict(df, List.of("pixels"));
+ * }
+ * }</pre>
+ *
+ * <p>Workers: by default one per node of the active {@link OrcaContext} (one per executor), each
+ * computing with that node's cores. Each worker holds a replica; after every step the gradients
+ * are summed with a ring all-reduce, so the replicas stay identical. The same seed, data and
+ * global batch give the same weights with any number of workers and on either backend (up to the
+ * order of float summation).
+ */
+public final class Estimator implements AutoCloseable {
+  private final Backend backend;
+  private final int workers;
+  private final int coresPerWorker;
+  private Model model;
+  private boolean closed;
+
+  private Estimator(Model model, Backend backend, int workers, int coresPerWorker) {
+    this.model = model;
+    this.backend = backend;
+    this.workers = workers;
+    this.coresPerWorker = coresPerWorker;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The trained (or, before fit, the initial) model on the driver. Owned by the estimator. */
+  public synchronized Model getModel() {
+    checkOpen();
+    return model;
+  }
+
+  public Backend backend() {
+    return backend;
+  }
+
+  public int workers() {
+    return workers;
+  }
+
+  public int coresPerWorker() {
+    return coresPerWorker;
+  }
+
+  /** Trains on {@code data} (feature and label blocks) and returns the epochs' figures. */
+  public synchronized TrainingHistory fit(XShards data, FitConfig config) {
+    checkOpen();
+    Objects.requireNonNull(data, "data");
+    if (config.batchSize() < workers) {
+      throw new OrcaConfigurationException("The global batch size " + config.batchSize() + " is smaller than"
+          + " the " + workers + " workers: each step splits one batch over the workers. Use a batch of at"
+          + " least " + workers + " (usually much more), or fewer workers.");
+    }
+    CheckpointStore checkpoints = config.checkpointDir() == null ? null : new CheckpointStore(config.checkpointDir());
+    if (checkpoints != null) {
+      checkpoints.checkWritable();
+    }
+    DataSummary summary = DataSummary.of(data, "training data");
+    summary.checkFits(inputWidth(), outputWidth(), model.loss().name(), "training data");
+    XShards validation = config.validation();
+    if (validation != null) {
+      DataSummary.of(validation, "validation data").checkFits(inputWidth(), outputWidth(), model.loss().name(),
+          "validation data");
+    }
+    TrainJob job = new TrainJob(modelFile(model), workers, coresPerWorker, summary.totalRows(),
+        summary.featureWidth(), summary.labelWidth(), config.epochs(), config.batchSize(), config.shuffle(),
+        config.seed(), validation != null, checkpoints, config.checkpointEvery(), config.earlyStopping(),
+        config.maxRetries(), config.compression(), config.stepTimeout(), RingOptions.randomSecret(), null);
+    ProgressPrinter progress = new ProgressPrinter(System.out, config.progress(), config.epochs());
+    progress.message("Training on " + summary.totalRows() + " rows with " + workers + " workers ("
+        + backend.name().toLowerCase() + " backend, " + coresPerWorker + " cores each), global batch "
+        + config.batchSize());
+    SparkTrainer.Result result = backend == Backend.SPARK
+        ? SparkTrainer.fit(jsc(), job, data, summary, validation, progress)
+        : RayTrainer.fit(job, data, summary, validation, progress);
+    replaceModel(result.modelFile());
+    return new TrainingHistory(result.epochs(), result.stoppedBecause());
+  }
+
+  /** Trains on a DataFrame: the feature columns make the model's input, the label columns its target. */
+  public TrainingHistory fit(Dataset<Row> df, List<String> featureCols, List<String> labelCols, FitConfig config) {
+    return fit(XShards.fromDataFrame(df, featureCols, labelCols), config);
+  }
+
+  /** Predictions for every shard, as a new float column {@code prediction}; lazy, like Spark. */
+  public synchronized XShards predict(XShards data) {
+    checkOpen();
+    return data.withColumn("prediction", outputWidth(), new Scoring(modelFile(model), coresPerWorker).predictions());
+  }
+
+  /**
+   * {@code df} with a {@code prediction} column (a float, or an array of floats for models with
+   * several outputs), scored where each partition lies.
+   */
+  public synchronized Dataset<Row> predict(Dataset<Row> df, List<String> featureCols) {
+    checkOpen();
+    XShards shards = XShards.fromDataFrame(df, featureCols, List.of(), ConversionOptions.defaults().keepAllColumns());
+    return predict(shards).toDataFrame();
+  }
+
+  /** The loss and metrics of the model on {@code data} (with labels), computed where it lies. */
+  public synchronized Map<String, Double> evaluate(XShards data) {
+    checkOpen();
+    Scoring scoring = new Scoring(modelFile(model), coresPerWorker);
+    List<double[]> parts = data.rdd().mapPartitions(scoring::evaluate).collect();
+    double[] sum = null;
+    for (double[] p : parts) {
+      if (sum == null) {
+        sum = p.clone();
+      } else {
+        for (int i = 0; i < sum.length; i++) {
+          sum[i] += p[i];
+        }
+      }
+    }
+    if (sum == null || sum[1] == 0) {
+      throw new OrcaDataException("nothing to evaluate: " + data.name() + " has no rows");
+    }
+    Map<String, Double> out = new LinkedHashMap<>();
+    out.put("loss", sum[0] / sum[1]);
+    int at = 2;
+    for (Metric m : model.metrics()) {
+      double[] state = new double[m.stateSize()];
+      System.arraycopy(sum, at, state, 0, state.length);
+      at += state.length;
+      out.put(m.name(), m.result(state));
+    }
+    return out;
+  }
+
+  /** {@link #evaluate(XShards)} of a DataFrame. */
+  public Map<String, Double> evaluate(Dataset<Row> df, List<String> featureCols, List<String> labelCols) {
+    return evaluate(XShards.fromDataFrame(df, featureCols, labelCols));
+  }
+
+  /**
+   * Writes the estimator to the folder {@code path} (any Hadoop FileSystem path): the model file
+   * (architecture, weights, optimizer state) and the estimator's settings.
+   */
+  public synchronized void save(String path) {
+    checkOpen();
+    Properties p = new Properties();
+    p.setProperty("backend", backend.name());
+    p.setProperty("workers", Integer.toString(workers));
+    p.setProperty("coresPerWorker", Integer.toString(coresPerWorker));
+    try {
+      FileSystem fs = fs(path);
+      fs.mkdirs(new Path(path));
+      try (OutputStream out = fs.create(new Path(path, "model.orca"), true)) {
+        model.save(out);
+      }
+      try (OutputStream out = fs.create(new Path(path, "estimator.properties"), true)) {
+        p.store(out, "Orca estimator settings");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot save the estimator to " + path, e);
+    }
+  }
+
+  /** Reads an estimator written by {@link #save}. */
+  public static Estimator load(String path) {
+    try {
+      FileSystem fs = fs(path);
+      Properties p = new Properties();
+      try (InputStream in = fs.open(new Path(path, "estimator.properties"))) {
+        p.load(in);
+      }
+      Model model;
+      try (InputStream in = fs.open(new Path(path, "model.orca"))) {
+        model = Model.load(in);
+      }
+      return new Estimator(model, Backend.parse(p.getProperty("backend")), Integer.parseInt(p.getProperty("workers")),
+          Integer.parseInt(p.getProperty("coresPerWorker")));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot load an estimator from " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Frees the driver's model; idempotent. */
+  public synchronized void shutdown() {
+    if (!closed) {
+      closed = true;
+      model.close();
+    }
+  }
+
+  @Override
+  public void close() {
+    shutdown();
+  }
+
+  private int inputWidth() {
+    int w = 0;
+    for (var s : model.inputShapes()) {
+      w += s.size();
+    }
+    return w;
+  }
+
+  private int outputWidth() {
+    return model.outputShapes()[0].size();
+  }
+
+  private void replaceModel(byte[] file) {
+    try {
+      Model trained = Model.load(new ByteArrayInputStream(file), model.engine());
+      model.close();
+      model = trained;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the trained model", e);
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new OrcaConfigurationException("this Estimator has been shut down");
+    }
+  }
+
+  private static JavaSparkContext jsc() {
+    return OrcaContext.get().sparkContext();
+  }
+
+  static byte[] modelFile(Model model) {
+    try {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      model.save(out);
+      return out.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the model", e);
+    }
+  }
+
+  private static FileSystem fs(String path) throws IOException {
+    return FileSystem.get(URI.create(path.contains("://") ? path : new java.io.File(path).toURI().toString()),
+        new Configuration());
+  }
+
+  /** Builds an {@link Estimator}: a model, and (unless the model is compiled) a loss and an optimizer. */
+  public static final class Builder {
+    private Model model;
+    private ModelFactory factory;
+    private Loss loss;
+    private Optimizer optimizer;
+    private final List<Metric> metrics = new ArrayList<>();
+    private Backend backend = Backend.SPARK;
+    private int workers;
+    private int coresPerWorker;
+
+    private Builder() {}
+
+    /** The model to train; the estimator takes it over (and closes it). */
+    public Builder setModel(Model model) {
+      this.model = Objects.requireNonNull(model, "model");
+      return this;
+    }
+
+    /** A function that makes the model, called once by {@link #build()}. */
+    public Builder setModelFactory(ModelFactory factory) {
+      this.factory = Objects.requireNonNull(factory, "factory");
+      return this;
+    }
+
+    public Builder setLoss(Loss loss) {
+      this.loss = Objects.requireNonNull(loss, "loss");
+      return this;
+    }
+
+    public Builder setOptimizer(Optimizer optimizer) {
+      this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
+      return this;
+    }
+
+    public Builder optMetrics(Metric... metrics) {
+      this.metrics.addAll(List.of(metrics));
+      return this;
+    }
+
+    public Builder optBackend(Backend backend) {
+      this.backend = Objects.requireNonNull(backend, "backend");
+      return this;
+    }
+
+    public Builder optBackend(String backend) {
+      return optBackend(Backend.parse(backend));
+    }
+
+    /** Data-parallel workers; default one per node of the active OrcaContext. */
+    public Builder optWorkers(int workers) {
+      this.workers = workers;
+      return this;
+    }
+
+    /** Threads of each worker's engine; default the context's cores shared evenly by the workers. */
+    public Builder optCoresPerWorker(int cores) {
+      this.coresPerWorker = cores;
+      return this;
+    }
+
+    public Estimator build() {
+      if ((model == null) == (factory == null)) {
+        throw new OrcaConfigurationException("An Estimator needs exactly one of setModel(model) and"
+            + " setModelFactory(factory).");
+      }
+      Model m = model != null ? model : factory.create();
+      if (loss != null || optimizer != null) {
+        if (loss == null || optimizer == null) {
+          throw new OrcaConfigurationException("Give both a loss and an optimizer (setLoss, setOptimizer), or"
+              + " a model compiled with them.");
+        }
+        m.compile(optimizer, loss, metrics.toArray(Metric[]::new));
+      } else if (m.loss() == null) {
+        throw new OrcaConfigurationException("The model is not compiled: give the estimator a loss and an"
+            + " optimizer (setLoss, setOptimizer), or compile the model first.");
+      }
+      int w = workers;
+      int c = coresPerWorker;
+      if (w < 0 || c < 0) {
+        throw new OrcaConfigurationException("workers (" + w + ") and coresPerWorker (" + c + ") must be positive");
+      }
+      if (w == 0 || c == 0) {
+        OrcaContext orca = OrcaContext.get();
+        int nodes = orca.numNodes();
+        int total = nodes * orca.coresPerNode();
+        w = w == 0 ? nodes : w;
+        c = c == 0 ? Math.max(1, total / w) : c;
+      }
+      return new Estimator(m, backend, w, c);
+    }
+  }
+}

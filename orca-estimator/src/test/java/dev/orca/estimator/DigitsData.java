@@ -1,0 +1,54 @@
+package dev.orca.estimator;
+
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.rand;
+import static org.apache.spark.sql.functions.row_number;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The digits data set (the copy in the examples' resources) as DataFrames: {@code pixels}, an array
+ * of 64 floats scaled to [0, 1], and {@code label}; split 80/20, stratified by label, with a seed.
+ */
+final class DigitsData {
+  private DigitsData() {}
+
+  static Path file() {
+    return Path.of(System.getProperty("orca.project.dir", "..")).resolve("examples/src/main/resources/data/digits.csv.gz");
+  }
+
+  static Dataset<Row> load(SparkSession spark) {
+    StructType schema = new StructType();
+    for (int i = 0; i < 64; i++) {
+      schema = schema.add("p" + i, DataTypes.FloatType);
+    }
+    schema = schema.add("label", DataTypes.FloatType);
+    Dataset<Row> raw = spark.read().schema(schema).csv(file().toString());
+    List<Column> pixels = new ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      pixels.add(col("p" + i).divide(16f).cast(DataTypes.FloatType));
+    }
+    return raw.select(array(pixels.toArray(Column[]::new)).as("pixels"), col("label"));
+  }
+
+  /** [train, test]: within each label, a seeded random 20 % goes to test. */
+  static List<Dataset<Row>> split(Dataset<Row> df, long seed) {
+    Dataset<Row> ranked = df.withColumn("r", rand(seed))
+        .withColumn("rank", row_number().over(Window.partitionBy("label").orderBy("r")))
+        .withColumn("n", count(lit(1)).over(Window.partitionBy("label")));
+    Column test = col("rank").leq(col("n").multiply(0.2));
+    return List.of(ranked.where(org.apache.spark.sql.functions.not(test)).select("pixels", "label"), ranked.where(test).select("pixels", "label"));
+  }
+}
