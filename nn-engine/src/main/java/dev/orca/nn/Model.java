@@ -93,7 +93,7 @@ public final class Model implements AutoCloseable {
     this.trainingPass = network.newPass(engine);
   }
 
-  /** Used by the model file reader: a model of this architecture, weights to be filled in. */
+  /** Not API (for the model file reader): a model of this architecture, weights to be filled in. */
   public static Model ofArchitecture(Graph graph, Engine engine, long seed) {
     return new Model(graph, engine, seed, false);
   }
@@ -308,7 +308,7 @@ public final class Model implements AutoCloseable {
     return seed;
   }
 
-  /** The architecture; for the model file and for replicas. */
+  /** Not API (for the model file and the training loop): the architecture. */
   public Graph graph() {
     return graph;
   }
@@ -406,7 +406,7 @@ public final class Model implements AutoCloseable {
     return training;
   }
 
-  /** For the training loop: the pass that forward and backward use. */
+  /** Not API (for the training loop): the pass that forward and backward use. */
   public Pass trainingPass() {
     return trainingPass;
   }
