@@ -117,6 +117,14 @@ class ConcurrentInferenceTest {
       for (int i = 0; i < out.size(); i++) {
         assertEquals(reference.get(i), out.get(i), 0f);
       }
+      com.sun.management.ThreadMXBean threads =
+          (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+      long before = threads.getCurrentThreadAllocatedBytes();
+      for (int i = 0; i < 200; i++) {
+        m.predictInto(x, out);
+      }
+      double perCall = (threads.getCurrentThreadAllocatedBytes() - before) / 200.0;
+      assertTrue(perCall < 8, "predictInto allocates " + perCall + " heap bytes per call");
     }
   }
 
