@@ -65,11 +65,11 @@ public final class Model implements AutoCloseable {
   private final Tensor state;
   private final Pass trainingPass;
   /** Workspaces of finished predict calls, for the next ones: a stack under a lock (no allocation per call). */
+  private final Object idleLock = new Object();
   private Pass[] idle = new Pass[4];
   private int idleCount;
   private volatile boolean closed;
   /** Predict calls running now: close waits for them before it frees the memory they read. */
-  private final Object idleLock = new Object();
   private final java.util.concurrent.atomic.AtomicInteger predicting = new java.util.concurrent.atomic.AtomicInteger();
   private long steps;
   private long nextSeed;
