@@ -123,6 +123,11 @@ public final class GraphModel {
     }
     int[] ins = inputs.stream().mapToInt(Integer::intValue).toArray();
     Graph graph = Serialization.copy(new Graph(nodes.toArray(new Graph.Node[0]), ins, outs));
+    for (Graph.Node node : graph.nodes) {
+      if (!node.isInput()) {
+        node.layer.named(node.name);
+      }
+    }
     return new Model(graph, engine != null ? engine : Engine.create(), seed, true);
   }
 

@@ -24,7 +24,6 @@ import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.ConcurrentLinkedDeque;
 
 /**
  * A built network with its weights: made by {@link Sequential} or {@link GraphModel}, or read
@@ -65,7 +64,10 @@ public final class Model implements AutoCloseable {
   private final Tensor grads;
   private final Tensor state;
   private final Pass trainingPass;
-  private final ConcurrentLinkedDeque<Pass> idle = new ConcurrentLinkedDeque<>();
+  /** Workspaces of finished predict calls, for the next ones: a stack under a lock (no allocation per call). */
+  private final Object idleLock = new Object();
+  private Pass[] idle = new Pass[4];
+  private int idleCount;
   private volatile boolean closed;
   /** Predict calls running now: close waits for them before it frees the memory they read. */
   private final java.util.concurrent.atomic.AtomicInteger predicting = new java.util.concurrent.atomic.AtomicInteger();
@@ -93,7 +95,7 @@ public final class Model implements AutoCloseable {
     this.trainingPass = network.newPass(engine);
   }
 
-  /** Used by the model file reader: a model of this architecture, weights to be filled in. */
+  /** Not API (for the model file reader): a model of this architecture, weights to be filled in. */
   public static Model ofArchitecture(Graph graph, Engine engine, long seed) {
     return new Model(graph, engine, seed, false);
   }
@@ -199,7 +201,7 @@ public final class Model implements AutoCloseable {
   public void predictInto(Tensor input, Tensor output) {
     Pass pass = borrow();
     try {
-      Tensor out = network.forward(pass, new Tensor[] {input}, false, 0)[0];
+      Tensor out = network.forward(pass, input, false, 0)[0];
       if (!out.shape().equals(output.shape())) {
         throw new OrcaDataException("the output tensor has shape " + output.shape() + ", the model gives " + out.shape());
       }
@@ -215,7 +217,13 @@ public final class Model implements AutoCloseable {
       predicting.decrementAndGet();
       checkOpen();
     }
-    Pass p = idle.pollFirst();
+    Pass p = null;
+    synchronized (idleLock) {
+      if (idleCount > 0) {
+        p = idle[--idleCount];
+        idle[idleCount] = null;
+      }
+    }
     try {
       return p != null ? p : network.newPass(engine);
     } catch (RuntimeException | Error e) {
@@ -225,7 +233,12 @@ public final class Model implements AutoCloseable {
   }
 
   private void release(Pass pass) {
-    idle.addFirst(pass);
+    synchronized (idleLock) {
+      if (idleCount == idle.length) {
+        idle = java.util.Arrays.copyOf(idle, 2 * idle.length);
+      }
+      idle[idleCount++] = pass;
+    }
     predicting.decrementAndGet();
   }
 
@@ -308,7 +321,7 @@ public final class Model implements AutoCloseable {
     return seed;
   }
 
-  /** The architecture; for the model file and for replicas. */
+  /** Not API (for the model file and the training loop): the architecture. */
   public Graph graph() {
     return graph;
   }
@@ -406,7 +419,7 @@ public final class Model implements AutoCloseable {
     return training;
   }
 
-  /** For the training loop: the pass that forward and backward use. */
+  /** Not API (for the training loop): the pass that forward and backward use. */
   public Pass trainingPass() {
     return trainingPass;
   }
@@ -468,8 +481,10 @@ public final class Model implements AutoCloseable {
   /** Native bytes held: flat buffers and workspaces. */
   public long nativeBytes() {
     long b = 4L * (params.size() + grads.size() + state.size()) + trainingPass.workspace().bytes();
-    for (Pass p : idle) {
-      b += p.workspace().bytes();
+    synchronized (idleLock) {
+      for (int i = 0; i < idleCount; i++) {
+        b += idle[i].workspace().bytes();
+      }
     }
     return b;
   }
@@ -502,9 +517,12 @@ public final class Model implements AutoCloseable {
       training.close();
     }
     trainingPass.close();
-    Pass p;
-    while ((p = idle.pollFirst()) != null) {
-      p.close();
+    synchronized (idleLock) {
+      for (int i = 0; i < idleCount; i++) {
+        idle[i].close();
+        idle[i] = null;
+      }
+      idleCount = 0;
     }
     params.close();
     grads.close();

@@ -21,9 +21,13 @@ import org.junit.jupiter.api.Test;
 /** One loaded model, many threads predicting at once, each getting exactly its own answers. */
 class ConcurrentInferenceTest {
   @Test
-  void manyThreadsPredictOnOneModelAndGetTheSingleThreadedAnswers() throws Exception {
-    try (Model m = new Sequential(4, 4, 2).add(new Conv2D(3, 3)).add(new BatchNorm()).add(new ReLU())
+  void manyThreadsPredictOnOneLoadedModelAndGetTheSingleThreadedAnswers() throws Exception {
+    java.io.ByteArrayOutputStream file = new java.io.ByteArrayOutputStream();
+    try (Model built = new Sequential(4, 4, 2).add(new Conv2D(3, 3)).add(new BatchNorm()).add(new ReLU())
         .add(new Flatten()).add(new Dense(12)).add(new Dropout(0.5f)).add(new Dense(5)).optSeed(4).build()) {
+      built.save(file);
+    }
+    try (Model m = Model.load(new java.io.ByteArrayInputStream(file.toByteArray()))) {
       int batches = 24;
       List<Tensor> inputs = new ArrayList<>();
       List<float[]> expected = new ArrayList<>();
@@ -113,6 +117,14 @@ class ConcurrentInferenceTest {
       for (int i = 0; i < out.size(); i++) {
         assertEquals(reference.get(i), out.get(i), 0f);
       }
+      com.sun.management.ThreadMXBean threads =
+          (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+      long before = threads.getCurrentThreadAllocatedBytes();
+      for (int i = 0; i < 200; i++) {
+        m.predictInto(x, out);
+      }
+      double perCall = (threads.getCurrentThreadAllocatedBytes() - before) / 200.0;
+      assertTrue(perCall < 8, "predictInto allocates " + perCall + " heap bytes per call");
     }
   }
 

@@ -61,6 +61,10 @@ class ModelTest {
   void shapeMistakesFailWhereTheyAreMade() {
     OrcaDataException e = assertThrows(OrcaDataException.class, () -> new Sequential(8, 8, 1).add(new Dense(10)));
     assertTrue(e.getMessage().contains("Flatten"), e.getMessage());
+    try (Model m = new Sequential(2).add(new Embedding(5, 3)).build(); Tensor ids = Tensor.of(new float[] {1, 7}, 1, 2)) {
+      e = assertThrows(OrcaDataException.class, () -> m.predict(ids));
+      assertTrue(e.getMessage().startsWith("Embedding 'embedding': id 7.0 at position 1"), e.getMessage());
+    }
     try (Model m = mlp(0); Tensor wrong = Tensor.zeros(4, 63)) {
       e = assertThrows(OrcaDataException.class, () -> m.predict(wrong));
       assertTrue(e.getMessage().contains("input 'input' takes (batch, 64), got a tensor of shape (4, 63)"), e.getMessage());

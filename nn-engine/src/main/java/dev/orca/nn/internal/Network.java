@@ -154,6 +154,16 @@ public final class Network {
     return pass.results;
   }
 
+  /** {@link #forward(Pass, Tensor[], boolean, long)} for one input, allocating nothing. */
+  public Tensor[] forward(Pass pass, Tensor input, boolean training, long seed) {
+    pass.single[0] = input;
+    try {
+      return forward(pass, pass.single, training, seed);
+    } finally {
+      pass.single[0] = null;
+    }
+  }
+
   /**
    * Backward from the gradients of the outputs; overwrites the flat gradient buffer. With
    * {@code inputGradients}, also computes the gradients of the model inputs ({@link #inputGradient}).

@@ -15,6 +15,8 @@ public final class Pass implements AutoCloseable {
   final Tensor[][] gradIn;
   final boolean[] hasGrad;
   final Tensor[] results;
+  /** The argument array of one-input calls, reused. */
+  final Tensor[] single = new Tensor[1];
   int batch;
   boolean training;
   long seed;
