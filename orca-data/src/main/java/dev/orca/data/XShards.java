@@ -296,7 +296,7 @@ public final class XShards {
         }
       }
       return List.of(rows).iterator();
-    }).reduce(Long::sum));
+    }).fold(0L, Long::sum));
   }
 
   /** The number of shards (record batches). */
