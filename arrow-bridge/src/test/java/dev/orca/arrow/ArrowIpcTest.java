@@ -8,27 +8,12 @@ import dev.orca.OrcaDataException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.apache.arrow.memory.BufferAllocator;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-class ArrowIpcTest {
-  private BufferAllocator allocator;
-
-  @BeforeEach
-  void openAllocator() {
-    allocator = ArrowMemory.root().newChildAllocator("test", 0, Long.MAX_VALUE);
-  }
-
-  @AfterEach
-  void nothingLeaks() {
-    assertEquals(0, allocator.getAllocatedMemory(), allocator.toVerboseString());
-    allocator.close();
-  }
+class ArrowIpcTest extends AllocatorTest {
 
   /** Shards of every type, with nulls, of {@code rowsPerBatch} rows each. */
   private List<Shard> shards(int rows, int rowsPerBatch) {

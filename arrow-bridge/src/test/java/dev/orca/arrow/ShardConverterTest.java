@@ -10,7 +10,6 @@ import dev.orca.OrcaDataException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
@@ -18,14 +17,12 @@ import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
 /** Rows to shards without Spark running: Spark's internal rows, generic and unsafe, straight in. */
-class ShardConverterTest {
+class ShardConverterTest extends AllocatorTest {
   private static final StructType NUMBERS = new StructType()
       .add("a", DataTypes.FloatType, true)
       .add("b", DataTypes.DoubleType, true)
@@ -33,18 +30,6 @@ class ShardConverterTest {
       .add("label", DataTypes.IntegerType, false)
       .add("name", DataTypes.StringType, true);
 
-  private BufferAllocator allocator;
-
-  @BeforeEach
-  void openAllocator() {
-    allocator = ArrowMemory.root().newChildAllocator("test", 0, Long.MAX_VALUE);
-  }
-
-  @AfterEach
-  void nothingLeaks() {
-    assertEquals(0, allocator.getAllocatedMemory(), allocator.toVerboseString());
-    allocator.close();
-  }
 
   @ParameterizedTest
   @ValueSource(booleans = {false, true})

@@ -12,29 +12,14 @@ import java.io.ByteArrayOutputStream;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.util.List;
-import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class ShardTest {
-  private BufferAllocator allocator;
-
-  @BeforeEach
-  void openAllocator() {
-    allocator = ArrowMemory.root().newChildAllocator("test", 0, Long.MAX_VALUE);
-  }
-
-  @AfterEach
-  void nothingLeaks() {
-    assertEquals(0, allocator.getAllocatedMemory(), allocator.toVerboseString());
-    allocator.close();
-  }
+class ShardTest extends AllocatorTest {
 
   private Shard shard(int rows) {
     ShardConverter converter = ShardConverter.of(AllTypes.SCHEMA, AllTypes.FEATURES, AllTypes.LABELS,

@@ -296,7 +296,7 @@ public final class XShards {
         }
       }
       return List.of(rows).iterator();
-    }).reduce(Long::sum));
+    }).fold(0L, Long::sum));
   }
 
   /** The number of shards (record batches). */
@@ -361,8 +361,18 @@ public final class XShards {
 
   /**
    * Puts every shard into the Ray object store as Arrow IPC bytes (starting Ray if the active
-   * OrcaContext has not yet) and returns the references with the node each lies on; assign them to
-   * actors with {@link ShardPlacement}. See the note on {@code RayHandOver} for where the bytes go.
+   * OrcaContext has not yet) and returns the references with the node each lies on; assign them
+   * to actors with {@link ShardPlacement}, and open them there with {@link RayShard#open}.
+   *
+   * <p>Where the bytes go: with Ray in LOCAL mode and Spark in local mode (the embedded default),
+   * Ray and the Spark tasks share this JVM, so each task puts its shards itself as it makes them and
+   * nothing passes through the driver. Otherwise (executors in other JVMs, e.g. local-cluster, or a
+   * Ray cluster) the tasks' bytes stream to the driver one partition at a time and are put from
+   * there: the objects are owned by the driver, outlive the tasks, and all lie on the driver's node.
+   * Putting them from the executors of a real cluster (ON_SPARK), so that each shard lies on its
+   * executor's node, would need each executor JVM connected to Ray (to the node started beside it)
+   * and an actor on each node owning the objects (a Ray object is lost when the process that put
+   * it disconnects, and executors come and go); that cannot be exercised here and is not built.
    */
   public List<RayShard> toRay() {
     return RayHandOver.put(rdd(), jsc);

@@ -15,10 +15,12 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.apache.spark.unsafe.Platform;
 
 /**
- * Assembles the source columns of one block into its row-major float memory, one row at a time,
- * converting each number to float as it goes, and applies the null policy: a null or NaN makes
- * {@link #write} return false (FAIL, DROP) after counting it for its column, or is replaced (FILL).
- * This is the hot path of a conversion: no objects per row, one store per value.
+ * Assembles the source columns of one block into its row-major float memory, converting each
+ * number to float as it goes. Two ways in: a row at a time ({@link #write}), which applies the null
+ * policy (a null or NaN makes it return false under FAIL and DROP after counting it for its column,
+ * or is replaced under FILL); and a range of a column batch at a time ({@link #copyColumns}), the
+ * fast path for clean scalar columns. This is the hot path of a conversion: no objects per row,
+ * one store per value, into one buffer per batch allocated at its exact size.
  */
 final class BlockWriter {
   /** Rows per tile of the column-wise copy: a tile of rows (up to some 100 KB) stays in cache. */
@@ -70,10 +72,6 @@ final class BlockWriter {
     this.fill = policy.kind() == NullPolicy.Kind.FILL;
     this.fillValue = policy.value();
     this.badRows = new long[sources];
-  }
-
-  FieldVector vector() {
-    return vector;
   }
 
   /** Makes room for {@code rows} rows, keeping those written; the buffer is exactly that large. */

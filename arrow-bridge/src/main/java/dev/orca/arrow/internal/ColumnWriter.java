@@ -33,10 +33,6 @@ public abstract class ColumnWriter {
         : new FixedWidthWriter(vector, kept.ordinal(), kept.nullable(), kept.kind());
   }
 
-  public FieldVector vector() {
-    return vector;
-  }
-
   /** Makes room for {@code rows} rows, keeping what is written. */
   public final void reserve(int rows) {
     if (!allocated) {

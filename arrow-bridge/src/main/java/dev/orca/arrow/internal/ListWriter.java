@@ -6,17 +6,14 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
-import org.apache.spark.unsafe.Platform;
 
 /** Kept arrays of numbers, of any length, as an Arrow list. */
-final class ListWriter extends ColumnWriter {
+final class ListWriter extends OffsetWriter {
   private final ListVector list;
   private final FieldVector child;
   private final ValueKind kind;
   private final boolean containsNull;
   private final UnsafeArrayData view = new UnsafeArrayData(); // re-pointed at each row's array
-  private long validity;
-  private long offsets;
   private long childValidity;
   private long childData;
 
@@ -29,44 +26,29 @@ final class ListWriter extends ColumnWriter {
   }
 
   @Override
-  void started() {
-    Platform.putInt(null, list.getOffsetBufferAddress(), 0);
-  }
-
-  @Override
-  void refresh() {
-    validity = list.getValidityBufferAddress();
-    offsets = list.getOffsetBufferAddress();
+  void refreshData() {
     childValidity = child.getValidityBufferAddress();
     childData = child.getDataBufferAddress();
   }
 
   @Override
-  public void write(InternalRow row, int index) {
-    int start = Platform.getInt(null, offsets + 4L * index);
-    if (nullable && row.isNullAt(ordinal)) {
-      setBit(validity, index, false);
-      Platform.putInt(null, offsets + 4L * (index + 1), start);
-      return;
-    }
+  int writeValue(InternalRow row, int start) {
     ArrayData array = array(row);
     int n = array.numElements();
     if (child.getValueCapacity() < start + n) {
       while (child.getValueCapacity() < start + n) {
         child.reAlloc();
       }
-      refresh();
+      refreshData();
     }
     for (int j = 0; j < n; j++) {
-      if (containsNull && array.isNullAt(j)) {
-        setBit(childValidity, start + j, false);
-      } else {
-        setBit(childValidity, start + j, true);
+      boolean isNull = containsNull && array.isNullAt(j);
+      setBit(childValidity, start + j, !isNull);
+      if (!isNull) {
         putValue(kind, array, j, childData, start + j);
       }
     }
-    setBit(validity, index, true);
-    Platform.putInt(null, offsets + 4L * (index + 1), start + n);
+    return start + n;
   }
 
   private ArrayData array(InternalRow row) {
@@ -79,8 +61,7 @@ final class ListWriter extends ColumnWriter {
   }
 
   @Override
-  public void finish(int rows) {
-    list.setLastSet(rows - 1);
-    super.finish(rows);
+  void setLastSet(int index) {
+    list.setLastSet(index);
   }
 }

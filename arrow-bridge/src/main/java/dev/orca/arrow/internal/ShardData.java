@@ -52,10 +52,6 @@ public final class ShardData {
     return root;
   }
 
-  public BufferAllocator allocator() {
-    return allocator;
-  }
-
   /** The block view of a column, made once per column. */
   public FloatBlock block(String column) {
     return blocks.computeIfAbsent(column, c -> FloatBlock.of(root.getVector(c)));

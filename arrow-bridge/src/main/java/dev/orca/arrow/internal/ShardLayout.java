@@ -151,9 +151,11 @@ public final class ShardLayout implements Serializable {
       DataType valueType = array ? ((ArrayType) type).elementType() : type;
       ValueKind kind = ValueKind.of(valueType);
       if (kind == null || !kind.isNumeric()) {
+        String hint = "vector".equals(type.simpleString())
+            ? "Turn the Spark ML vector into an array with org.apache.spark.ml.functions.vector_to_array first."
+            : "Encode it as numbers first (e.g. with a StringIndexer or a cast) or leave it out.";
         throw new OrcaDataException(what + " column '" + column + "' has type " + type.simpleString() + "; feature and"
-            + " label columns must be numbers (" + ValueKind.NUMERIC_TYPES + ") or arrays of numbers. Encode it as"
-            + " numbers first (e.g. with a StringIndexer or a cast) or leave it out.");
+            + " label columns must be numbers (" + ValueKind.NUMERIC_TYPES + ") or arrays of numbers. " + hint);
       }
       int width = 1;
       boolean nullable = f.nullable();

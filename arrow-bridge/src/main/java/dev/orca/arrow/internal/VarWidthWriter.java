@@ -2,6 +2,7 @@ package dev.orca.arrow.internal;
 
 import org.apache.arrow.vector.BaseVariableWidthVector;
 import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.types.Types;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
 import org.apache.spark.unsafe.Platform;
@@ -11,39 +12,26 @@ import org.apache.spark.unsafe.types.UTF8String;
  * Strings and binaries: the bytes are copied from where the row keeps them (for Spark's
  * {@code UnsafeRow}, straight from the row's memory, without a {@code UTF8String} per row).
  */
-final class VarWidthWriter extends ColumnWriter {
+final class VarWidthWriter extends OffsetWriter {
   private final BaseVariableWidthVector varWidth;
-  private long validity;
-  private long offsets;
+  private final boolean utf8;
   private long data;
   private long dataCapacity;
 
   VarWidthWriter(FieldVector vector, int ordinal, boolean nullable) {
     super(vector, ordinal, nullable);
     this.varWidth = (BaseVariableWidthVector) vector;
+    this.utf8 = vector.getMinorType() == Types.MinorType.VARCHAR;
   }
 
   @Override
-  void started() {
-    Platform.putInt(null, vector.getOffsetBufferAddress(), 0);
-  }
-
-  @Override
-  void refresh() {
-    validity = vector.getValidityBufferAddress();
-    offsets = vector.getOffsetBufferAddress();
+  void refreshData() {
     data = vector.getDataBufferAddress();
     dataCapacity = varWidth.getDataBuffer().capacity();
   }
 
   @Override
-  public void write(InternalRow row, int index) {
-    int start = Platform.getInt(null, offsets + 4L * index);
-    if (nullable && row.isNullAt(ordinal)) {
-      setBit(validity, index, false);
-      Platform.putInt(null, offsets + 4L * (index + 1), start);
-      return;
-    }
+  int writeValue(InternalRow row, int start) {
     Object base;
     long address;
     int size;
@@ -52,7 +40,7 @@ final class VarWidthWriter extends ColumnWriter {
       base = unsafe.getBaseObject();
       address = unsafe.getBaseOffset() + (offsetAndSize >>> 32);
       size = (int) offsetAndSize;
-    } else if (vector.getMinorType() == org.apache.arrow.vector.types.Types.MinorType.VARCHAR) {
+    } else if (utf8) {
       UTF8String s = row.getUTF8String(ordinal);
       base = s.getBaseObject();
       address = s.getBaseOffset();
@@ -66,17 +54,14 @@ final class VarWidthWriter extends ColumnWriter {
     long end = (long) start + size;
     while (end > dataCapacity) {
       varWidth.reallocDataBuffer();
-      refresh();
+      refreshData();
     }
     Platform.copyMemory(base, address, null, data + start, size);
-    setBit(validity, index, true);
-    Platform.putInt(null, offsets + 4L * (index + 1), (int) end);
+    return (int) end;
   }
 
   @Override
-  public void finish(int rows) {
-    // every offset is written, nulls included, so Arrow must not "fill holes" over them
-    varWidth.setLastSet(rows - 1);
-    super.finish(rows);
+  void setLastSet(int index) {
+    varWidth.setLastSet(index);
   }
 }

@@ -16,15 +16,9 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 
 /**
- * The one place XShards talk to Ray: shards put into the object store as Arrow IPC bytes.
- *
- * <p>With Ray in LOCAL mode and Spark in local mode, Ray and the Spark tasks share this JVM, so each
- * task puts its own shards as it makes them; nothing passes through the driver. Otherwise (Spark
- * executors in other JVMs, or a Ray cluster) the tasks' bytes are streamed to the driver one
- * partition at a time and put from there, so the objects are owned by the driver (and outlive the
- * tasks) and lie on the driver's node. Putting from the executors of a real cluster would need each
- * executor connected to Ray (the node Ray on Spark started beside it) and a node-local actor owning
- * the objects, as the driver's tasks end; that path cannot be exercised here and is not built.
+ * The one place XShards talk to Ray: shards put into the object store as Arrow IPC bytes, from the
+ * tasks when they share this JVM with Ray's LOCAL runtime, else streamed through the driver (see
+ * {@code XShards.toRay} for why and what a real cluster would need).
  */
 public final class RayHandOver {
   /** The node id of everything in Ray's LOCAL mode (one process, one node). */

@@ -35,6 +35,11 @@ public final class ShardStreams {
           s.close();
           throw e instanceof RuntimeException re ? re : new IllegalStateException("transformShard failed on " + s, e);
         }
+        if (out == null) {
+          s.close();
+          throw new NullPointerException("the function given to transformShard returned null for shard " + s.name()
+              + "; return a shard (the input itself to keep it)");
+        }
         if (out != s) {
           s.close();
         }
