@@ -32,7 +32,7 @@ class BackendAgreementTest {
 
   @BeforeAll
   static void start() {
-    orca = OrcaContext.builder().cores(2).start();
+    orca = OrcaContext.builder().cores(4).start(); // 4 task slots for the 4-worker run (on any machine)
     List<Dataset<Row>> parts = DigitsData.split(DigitsData.load(orca.spark()).repartition(4), 0);
     train = XShards.fromDataFrame(parts.get(0), List.of("pixels"), List.of("label")).cache();
     test = XShards.fromDataFrame(parts.get(1), List.of("pixels"), List.of("label")).cache();

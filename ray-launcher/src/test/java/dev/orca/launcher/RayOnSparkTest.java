@@ -57,6 +57,18 @@ class RayOnSparkTest {
   @Test
   void startsOneNodePerExecutorHeadFirstAndStopLeavesNoProcess() throws Exception {
     RayOnSpark cluster = RayOnSpark.start(jsc, options().build());
+    try {
+      checkRunningCluster(cluster);
+    } finally {
+      cluster.stop();
+    }
+    for (Record r : StandInRay.records(dir)) {
+      assertTrue(waitDead(r.pid(), Duration.ofSeconds(10)), "process " + r.pid() + " outlived stop()");
+      assertTrue(waitDead(r.childPid(), Duration.ofSeconds(10)), "process " + r.childPid() + " outlived stop()");
+    }
+  }
+
+  private void checkRunningCluster(RayOnSpark cluster) throws Exception {
     List<Record> runs = awaitRecords(2);
     assertEquals(2, runs.size(), "one ray start per executor: " + runs);
     Record head = runs.stream().filter(Record::isHead).findFirst().orElseThrow();

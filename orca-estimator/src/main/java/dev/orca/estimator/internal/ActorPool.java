@@ -32,14 +32,14 @@ final class ActorPool {
     return out;
   }
 
-  /** Resets the actors and keeps those that answer; an actor that fails to reset is dropped. */
-  static synchronized void release(RayRuntime ray, List<ActorHandle<RayTrainingActor>> actors) {
+  /** Resets the actors' workers and keeps the actors that answer; one that fails to reset is dropped. */
+  static synchronized void release(RayRuntime ray, List<ActorHandle<RayTrainingActor>> actors, List<String> ids) {
     if (!ray.isRunning()) {
       return;
     }
     List<ObjectRef<Boolean>> resets = new ArrayList<>();
-    for (ActorHandle<RayTrainingActor> a : actors) {
-      resets.add(a.task(RayTrainingActor::reset).remote());
+    for (int r = 0; r < actors.size(); r++) {
+      resets.add(actors.get(r).task(RayTrainingActor::reset, ids.get(r)).remote());
     }
     List<ActorHandle<RayTrainingActor>> idle = IDLE.computeIfAbsent(ray, r -> new ArrayList<>());
     for (int i = 0; i < actors.size(); i++) {

@@ -63,24 +63,29 @@ public final class RayTrainer {
       int attempt = 0;
       while (true) {
         List<ActorHandle<RayTrainingActor>> actors = ActorPool.acquire(ray, job.workers());
+        String fitId = java.util.UUID.randomUUID().toString();
+        List<String> ids = new ArrayList<>();
+        for (int r = 0; r < actors.size(); r++) {
+          ids.add(fitId + "-" + r);
+        }
         try {
-          setUp(actors, serializedJob, ray.mode(), trainShards, valShards, summary, resumeFrom);
+          setUp(actors, ids, serializedJob, ray.mode(), trainShards, valShards, summary, resumeFrom);
           int start = resumeFrom == null ? 0 : resumeFrom.epoch() + 1;
           EarlyStopTracker stopper = new EarlyStopTracker(job.earlyStopping());
           for (int epoch = start; epoch < job.epochs() && stopped == null; epoch++) {
             progress.epochStarted(epoch);
             int e = epoch;
-            List<String> lines = getAll(call(actors, a -> a.task(RayTrainingActor::trainEpoch, e).remote()),
-                job, "epoch " + (epoch + 1));
+            List<String> lines = getAll(each(actors, (a, r) -> a.task(RayTrainingActor::trainEpoch, ids.get(r), e)
+                .remote()), job, "epoch " + (epoch + 1));
             EpochRecord record = Messages.decode(lines.get(0));
             epochs.put(epoch, record);
             progress.epochDone(record);
             stopped = stopper.update(record);
             if (job.checkpointDue(epoch, epoch == job.epochs() - 1 || stopped != null)) {
-              job.checkpoints().write(epoch, modelFile(actors.get(0), job));
+              job.checkpoints().write(epoch, modelFile(actors.get(0), ids.get(0), job));
             }
           }
-          byte[] model = modelFile(actors.get(0), job);
+          byte[] model = modelFile(actors.get(0), ids.get(0), job);
           return new SparkTrainer.Result(model, new ArrayList<>(epochs.values()),
               stopped != null ? stopped : "completed " + job.epochs() + " epochs");
         } catch (RuntimeException e) {
@@ -96,7 +101,7 @@ public final class RayTrainer {
           int kept = resumeFrom == null ? -1 : resumeFrom.epoch();
           epochs.keySet().removeIf(k -> k > kept);
         } finally {
-          ActorPool.release(ray, actors);
+          ActorPool.release(ray, actors, ids);
         }
       }
     } finally {
@@ -106,11 +111,11 @@ public final class RayTrainer {
   }
 
   /** Gives every actor the job, its shards and (when resuming) the checkpoint, then forms the ring. */
-  private static void setUp(List<ActorHandle<RayTrainingActor>> actors, byte[] job, RayMode mode,
+  private static void setUp(List<ActorHandle<RayTrainingActor>> actors, List<String> ids, byte[] job, RayMode mode,
       List<RayShard> trainShards, List<RayShard> valShards, DataSummary summary,
       CheckpointStore.Checkpoint resumeFrom) {
-    List<String> where = getAll(call(actors, indexed(actors, (a, rank) -> a.task(RayTrainingActor::init, job, rank)
-        .remote())), null, "starting the workers");
+    List<String> where = getAll(each(actors, (a, r) -> a.task(RayTrainingActor::init, ids.get(r), job, r).remote()),
+        null, "starting the workers");
     List<String> nodes = new ArrayList<>();
     List<String> hosts = new ArrayList<>();
     for (String w : where) {
@@ -120,31 +125,30 @@ public final class RayTrainer {
     }
     List<ObjectRef<Integer>> loads = new ArrayList<>();
     List<List<RayShard>> byActor = ShardPlacement.assign(trainShards, nodes);
+    List<List<RayShard>> valByActor = ShardPlacement.assign(valShards, nodes);
     for (int a = 0; a < actors.size(); a++) {
       for (RayShard s : byActor.get(a)) {
         long first = summary.firstRow(s.partition(), s.index());
-        loads.add(actors.get(a).task(RayTrainingActor::addShard, s, false, first).remote());
+        loads.add(actors.get(a).task(RayTrainingActor::addShard, ids.get(a), s, false, first).remote());
       }
-    }
-    List<List<RayShard>> valByActor = ShardPlacement.assign(valShards, nodes);
-    for (int a = 0; a < actors.size(); a++) {
       for (RayShard s : valByActor.get(a)) {
-        loads.add(actors.get(a).task(RayTrainingActor::addShard, s, true, 0L).remote());
+        loads.add(actors.get(a).task(RayTrainingActor::addShard, ids.get(a), s, true, 0L).remote());
       }
     }
     getAll(loads, null, "handing the shards to the workers");
     if (resumeFrom != null) {
       byte[] file = resumeFrom.modelFile();
-      getAll(call(actors, a -> a.task(RayTrainingActor::load, file).remote()), null, "loading the checkpoint");
+      getAll(each(actors, (a, r) -> a.task(RayTrainingActor::load, ids.get(r), file).remote()), null,
+          "loading the checkpoint");
     }
-    List<String> addresses = getAll(call(actors, indexed(actors,
-        (a, rank) -> a.task(RayTrainingActor::openRing, hosts.get(rank)).remote())), null, "opening the ring");
-    getAll(call(actors, indexed(actors, (a, rank) -> a.task(RayTrainingActor::connectRing, addresses, rank)
-        .remote())), null, "forming the ring");
+    List<String> addresses = getAll(each(actors, (a, r) -> a.task(RayTrainingActor::openRing, ids.get(r),
+        hosts.get(r)).remote()), null, "opening the ring");
+    getAll(each(actors, (a, r) -> a.task(RayTrainingActor::connectRing, ids.get(r), addresses).remote()), null,
+        "forming the ring");
   }
 
-  private static byte[] modelFile(ActorHandle<RayTrainingActor> rank0, TrainJob job) {
-    return getAll(List.of(rank0.task(RayTrainingActor::modelFile).remote()), job, "fetching the model").get(0);
+  private static byte[] modelFile(ActorHandle<RayTrainingActor> rank0, String id, TrainJob job) {
+    return getAll(List.of(rank0.task(RayTrainingActor::modelFile, id).remote()), job, "fetching the model").get(0);
   }
 
   /** Waits for every result (within the job's step timeout per call, if given) and frees them from the store. */
@@ -165,19 +169,14 @@ public final class RayTrainer {
     }
   }
 
-  private static <T> List<ObjectRef<T>> call(List<ActorHandle<RayTrainingActor>> actors,
-      java.util.function.Function<ActorHandle<RayTrainingActor>, ObjectRef<T>> f) {
+  /** One call per actor, {@code f(actor, rank)}, all submitted before any is awaited. */
+  private static <T> List<ObjectRef<T>> each(List<ActorHandle<RayTrainingActor>> actors,
+      java.util.function.BiFunction<ActorHandle<RayTrainingActor>, Integer, ObjectRef<T>> f) {
     List<ObjectRef<T>> out = new ArrayList<>();
-    for (ActorHandle<RayTrainingActor> a : actors) {
-      out.add(f.apply(a));
+    for (int r = 0; r < actors.size(); r++) {
+      out.add(f.apply(actors.get(r), r));
     }
     return out;
-  }
-
-  private static <T> java.util.function.Function<ActorHandle<RayTrainingActor>, ObjectRef<T>> indexed(
-      List<ActorHandle<RayTrainingActor>> actors,
-      java.util.function.BiFunction<ActorHandle<RayTrainingActor>, Integer, ObjectRef<T>> f) {
-    return a -> f.apply(a, actors.indexOf(a));
   }
 
   private static void free(List<RayShard> shards) {

@@ -14,6 +14,8 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.arrow.memory.BufferAllocator;
 
 /**
@@ -23,110 +25,98 @@ import org.apache.arrow.memory.BufferAllocator;
  * an epoch, hand over its model. {@link #reset} frees everything, so an actor can serve the next
  * fit (Ray's LOCAL mode cannot kill actors, so the backend keeps and reuses them).
  *
- * <p>Arguments and results are plain types (bytes, strings, numbers): Ray serializes them.
+ * <p>The worker's state is kept by worker id in this class, not in the actor object: Ray 2.39's
+ * LOCAL mode keeps "the current actor" in one field shared by all actors, so when two actors run
+ * at the same time (as training workers do) a call can reach the other actor's object. Looked up
+ * by id, a call always finds its own worker; on a cluster, where each actor is a process of its
+ * own, the map holds just that actor's worker. Arguments and results are plain serializable types.
  */
 public class RayTrainingActor {
-  private TrainJob job;
-  private int rank;
-  private TrainingWorker worker;
-  private BufferAllocator memory;
-  private final List<Shard> shards = new ArrayList<>();
-  private final List<LocalData.Block> train = new ArrayList<>();
-  private final List<LocalData.Block> validation = new ArrayList<>();
-  private LocalData trainData;
-  private LocalData valData;
-  private TaskChannel.Client channel;
-  private BatchPlan plan;
+  private static final Map<String, State> WORKERS = new ConcurrentHashMap<>();
 
   public RayTrainingActor() {}
 
-  /** Takes the job (a serialized {@link TrainJob}) as worker {@code rank}; returns its node and host. */
-  public String init(byte[] serializedJob, int rank) {
-    reset();
-    this.job = deserialize(serializedJob);
-    this.rank = rank;
-    this.memory = ArrowMemory.root().newChildAllocator("ray training worker " + rank, 0, Long.MAX_VALUE);
-    this.worker = TrainingWorker.create(job.modelFile(), job.threadsPerWorker());
-    if (rank == 0 && job.channelAddress() != null) {
-      channel = TaskChannel.Client.connect(job.channelAddress(), job.secret(), rank, Duration.ofSeconds(30));
-    }
+  /** Sets up worker {@code id} for the job (a serialized {@link TrainJob}); returns its node and host. */
+  public String init(String id, byte[] serializedJob, int rank) {
+    reset(id);
+    State s = new State(deserialize(serializedJob), rank);
+    WORKERS.put(id, s);
     return ShardPlacement.currentNodeId() + " " + host();
   }
 
   /**
    * Fetches a shard's IPC bytes from the object store and opens them; returns its rows. (The
-   * reference travels inside {@link RayShard} rather than as a task argument: Ray's LOCAL mode runs
-   * a task whose argument is an object reference on whichever actor's thread resolved it, which
-   * mixes up actors.)
+   * reference travels inside {@link RayShard} and is read here, not resolved by Ray as a task
+   * argument.)
    */
-  public int addShard(RayShard shard, boolean isValidation, long firstRow) {
-    Shard s = shard.open(memory);
-    shards.add(s);
-    if (s.rows() > 0) {
-      (isValidation ? validation : train).add(new LocalData.Block(s.features().address(), s.labels().address(),
-          s.rows(), firstRow));
+  public int addShard(String id, RayShard shard, boolean isValidation, long firstRow) {
+    State s = state(id);
+    Shard opened = shard.open(s.memory);
+    s.shards.add(opened);
+    if (opened.rows() > 0) {
+      (isValidation ? s.validation : s.train).add(new LocalData.Block(opened.features().address(),
+          opened.labels().address(), opened.rows(), firstRow));
     }
-    return s.rows();
-  }
-
-  /** Opens the ring endpoint on this actor's host; returns its address. */
-  public String openRing(String host) {
-    trainData = new LocalData(job.featureWidth(), job.labelWidth(), train);
-    valData = new LocalData(job.featureWidth(), job.labelWidth(), validation);
-    plan = job.newPlan();
-    return worker.openRing(job.ringOptions(host));
-  }
-
-  /** Forms the ring (blocks until every worker has joined). */
-  public boolean connectRing(List<String> addresses, int rank) {
-    worker.connectRing(addresses, rank);
-    return true;
+    return opened.rows();
   }
 
   /** Replaces the replica with a checkpoint's model file (before {@link #connectRing}). */
-  public boolean load(byte[] modelFile) {
-    worker.load(modelFile);
+  public boolean load(String id, byte[] modelFile) {
+    state(id).worker.load(modelFile);
+    return true;
+  }
+
+  /** Opens the ring endpoint on {@code host}; returns its address. */
+  public String openRing(String id, String host) {
+    State s = state(id);
+    s.trainData = new LocalData(s.job.featureWidth(), s.job.labelWidth(), s.train);
+    s.valData = new LocalData(s.job.featureWidth(), s.job.labelWidth(), s.validation);
+    s.plan = s.job.newPlan();
+    return s.worker.openRing(s.job.ringOptions(host));
+  }
+
+  /** Forms the ring (blocks until every worker has joined). */
+  public boolean connectRing(String id, List<String> addresses) {
+    State s = state(id);
+    s.worker.connectRing(addresses, s.rank);
     return true;
   }
 
   /** Trains epoch {@code epoch}; returns its figures (the same on every worker) as one line. */
-  public String trainEpoch(int epoch) {
+  public String trainEpoch(String id, int epoch) {
+    State s = state(id);
     long[] last = {System.nanoTime()};
-    TrainingWorker.StepListener listener = channel == null ? null : (e, step, steps, samples) -> {
+    TrainingWorker.StepListener listener = s.channel == null ? null : (e, step, steps, samples) -> {
       long now = System.nanoTime();
       if (now - last[0] > 500_000_000L) {
         last[0] = now;
-        channel.send("STEP", Messages.step(e, step, steps, samples * job.workers()));
+        s.channel.send("STEP", Messages.step(e, step, steps, samples * s.job.workers()));
       }
     };
-    EpochRecord record = EpochRunner.run(worker, job, plan, trainData, valData, epoch, listener);
+    EpochRecord record = EpochRunner.run(s.worker, s.job, s.plan, s.trainData, s.valData, epoch, listener);
     return Messages.encode(record);
   }
 
   /** The replica as a model file. */
-  public byte[] modelFile() {
-    return worker.modelFile();
+  public byte[] modelFile(String id) {
+    return state(id).worker.modelFile();
   }
 
-  /** Frees the replica, the ring, the shards and their memory; the actor can take a new job. */
-  public boolean reset() {
-    if (channel != null) {
-      channel.close();
-      channel = null;
-    }
-    if (worker != null) {
-      worker.close();
-      worker = null;
-    }
-    Shard.closeAll(shards);
-    shards.clear();
-    train.clear();
-    validation.clear();
-    if (memory != null) {
-      memory.close();
-      memory = null;
+  /** Frees worker {@code id}: the replica, the ring, the shards and their memory. Idempotent. */
+  public boolean reset(String id) {
+    State s = WORKERS.remove(id);
+    if (s != null) {
+      s.close();
     }
     return true;
+  }
+
+  private static State state(String id) {
+    State s = WORKERS.get(id);
+    if (s == null) {
+      throw new IllegalStateException("training worker " + id + " is not set up on this actor");
+    }
+    return s;
   }
 
   private static String host() {
@@ -143,6 +133,40 @@ public class RayTrainingActor {
     } catch (IOException | ClassNotFoundException e) {
       throw new UncheckedIOException("cannot read the training job sent to this actor",
           e instanceof IOException io ? io : new IOException(e));
+    }
+  }
+
+  /** One worker's state on this actor. */
+  private static final class State implements AutoCloseable {
+    final TrainJob job;
+    final int rank;
+    final TrainingWorker worker;
+    final BufferAllocator memory;
+    final List<Shard> shards = new ArrayList<>();
+    final List<LocalData.Block> train = new ArrayList<>();
+    final List<LocalData.Block> validation = new ArrayList<>();
+    final TaskChannel.Client channel;
+    LocalData trainData;
+    LocalData valData;
+    BatchPlan plan;
+
+    State(TrainJob job, int rank) {
+      this.job = job;
+      this.rank = rank;
+      this.memory = ArrowMemory.root().newChildAllocator("ray training worker " + rank, 0, Long.MAX_VALUE);
+      this.worker = TrainingWorker.create(job.modelFile(), job.threadsPerWorker());
+      this.channel = rank == 0 && job.channelAddress() != null
+          ? TaskChannel.Client.connect(job.channelAddress(), job.secret(), rank, Duration.ofSeconds(30)) : null;
+    }
+
+    @Override
+    public void close() {
+      if (channel != null) {
+        channel.close();
+      }
+      worker.close();
+      Shard.closeAll(shards);
+      memory.close();
     }
   }
 }

@@ -18,12 +18,15 @@ import java.util.concurrent.TimeUnit;
  * SIGTERM, a grace period, then SIGKILL.
  */
 public final class NodeProcess implements AutoCloseable {
-  // Polls once a second: the JVM gone, or the group gone (then it just exits). POSIX sh (dash):
-  // a negative pid is a process group, and its kill builtin takes no "--".
+  // Polls once a second while the JVM and the node live. The node counts as alive while its
+  // leader or any member of its group runs: just after start, setsid may not have made the group
+  // yet. POSIX sh (dash): a negative pid is a process group, and its kill builtin takes no "--".
   private static final String WATCHDOG = "jvm=$1; pg=$2; grace=$3\n"
-      + "while kill -0 \"$jvm\" 2>/dev/null && kill -0 \"-$pg\" 2>/dev/null; do sleep 1; done\n"
-      + "if kill -0 \"-$pg\" 2>/dev/null; then\n"
-      + "  kill -TERM \"-$pg\" 2>/dev/null; sleep \"$grace\"; kill -KILL \"-$pg\" 2>/dev/null\n"
+      + "alive() { kill -0 \"-$pg\" 2>/dev/null || kill -0 \"$pg\" 2>/dev/null; }\n"
+      + "while kill -0 \"$jvm\" 2>/dev/null && alive; do sleep 1; done\n"
+      + "if alive; then\n"
+      + "  kill -TERM \"-$pg\" 2>/dev/null; kill -TERM \"$pg\" 2>/dev/null; sleep \"$grace\"\n"
+      + "  kill -KILL \"-$pg\" 2>/dev/null; kill -KILL \"$pg\" 2>/dev/null\n"
       + "fi\n";
 
   private final Process process;
