@@ -127,7 +127,7 @@ public final class Estimator implements AutoCloseable {
         ? SparkTrainer.fit(jsc(), job, data, summary, validation, progress)
         : RayTrainer.fit(job, data, summary, validation, progress);
     replaceModel(result.modelFile());
-    return new TrainingHistory(result.epochs(), result.stoppedBecause());
+    return new TrainingHistory(result.epochs(), result.stoppedBecause(), result.restarts());
   }
 
   /** Trains on a DataFrame: the feature columns make the model's input, the label columns its target. */

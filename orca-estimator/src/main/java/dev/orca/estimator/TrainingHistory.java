@@ -16,10 +16,17 @@ import java.util.Set;
 public final class TrainingHistory {
   private final List<EpochRecord> epochs;
   private final String stoppedBecause;
+  private final int restarts;
 
-  public TrainingHistory(List<EpochRecord> epochs, String stoppedBecause) {
+  public TrainingHistory(List<EpochRecord> epochs, String stoppedBecause, int restarts) {
     this.epochs = Collections.unmodifiableList(new ArrayList<>(epochs));
     this.stoppedBecause = stoppedBecause;
+    this.restarts = restarts;
+  }
+
+  /** How many times training resumed from a checkpoint after losing a worker. */
+  public int restarts() {
+    return restarts;
   }
 
   public List<EpochRecord> epochs() {
@@ -80,7 +87,8 @@ public final class TrainingHistory {
   }
 
   public String toJson() {
-    StringBuilder b = new StringBuilder("{\"stopped_because\":").append(quote(stoppedBecause)).append(",\"epochs\":[");
+    StringBuilder b = new StringBuilder("{\"stopped_because\":").append(quote(stoppedBecause))
+        .append(",\"restarts\":").append(restarts).append(",\"epochs\":[");
     for (int i = 0; i < epochs.size(); i++) {
       EpochRecord e = epochs.get(i);
       b.append(i == 0 ? "" : ",").append("{\"epoch\":").append(e.epoch())

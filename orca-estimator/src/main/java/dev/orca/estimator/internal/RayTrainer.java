@@ -87,7 +87,7 @@ public final class RayTrainer {
           }
           byte[] model = modelFile(actors.get(0), ids.get(0), job);
           return new SparkTrainer.Result(model, new ArrayList<>(epochs.values()),
-              stopped != null ? stopped : "completed " + job.epochs() + " epochs");
+              stopped != null ? stopped : "completed " + job.epochs() + " epochs", attempt);
         } catch (RuntimeException e) {
           attempt++;
           if (attempt > job.maxRetries()) {

@@ -27,7 +27,7 @@ public final class SparkTrainer {
   private SparkTrainer() {}
 
   /** What a finished fit returns: the trained model file and the epoch records by epoch. */
-  public record Result(byte[] modelFile, List<EpochRecord> epochs, String stoppedBecause) {}
+  public record Result(byte[] modelFile, List<EpochRecord> epochs, String stoppedBecause, int restarts) {}
 
   /** Trains; {@code job} without its channel address, which is filled in here. */
   public static Result fit(JavaSparkContext jsc, TrainJob jobWithoutChannel, XShards train, DataSummary summary,
@@ -37,6 +37,7 @@ public final class SparkTrainer {
         BarrierStage.DEFAULT_EXECUTOR_WAIT);
     Map<Integer, EpochRecord> epochs = new TreeMap<>();
     String[] stopped = {null};
+    java.util.concurrent.atomic.AtomicInteger restarts = new java.util.concurrent.atomic.AtomicInteger();
     List<String> failures = new ArrayList<>();
     TaskChannel.Listener listener = new TaskChannel.Listener() {
       @Override
@@ -55,6 +56,11 @@ public final class SparkTrainer {
             progress.epochStarted(r.epoch() + 1);
           }
           case "STOPPED" -> stopped[0] = detail;
+          case "RESUMED" -> {
+            restarts.incrementAndGet();
+            progress.message("Training resumed after a failure, from the checkpoint of epoch "
+                + (Integer.parseInt(detail) + 1));
+          }
           case "FAILED" -> failures.add("worker " + rank + ": " + detail);
           default -> { }
         }
@@ -75,7 +81,11 @@ public final class SparkTrainer {
       }
       jsc.setJobDescription("Orca: training " + workers + " workers (spark backend)");
       progress.epochStarted(0);
-      JavaFutureAction<List<byte[]>> stage = BarrierStage.mapPartitions(data, new SparkWorkerTask(job)).collectAsync();
+      // The workers' stage must not be the last one: Spark reruns a failed barrier stage only when
+      // a shuffle follows it (a failed barrier result stage aborts the job), so the one model file
+      // goes through a shuffle to the stage that returns it.
+      JavaFutureAction<List<byte[]>> stage = BarrierStage.mapPartitions(data, new SparkWorkerTask(job))
+          .repartition(1).collectAsync();
       jsc.setJobDescription(null);
       List<byte[]> results;
       try {
@@ -95,7 +105,7 @@ public final class SparkTrainer {
         records = new ArrayList<>(epochs.values());
       }
       String why = stopped[0] != null ? stopped[0] : "completed " + job.epochs() + " epochs";
-      return new Result(results.get(0), records, why);
+      return new Result(results.get(0), records, why, restarts.get());
     }
   }
 

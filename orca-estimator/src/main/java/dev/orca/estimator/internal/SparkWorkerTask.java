@@ -57,6 +57,9 @@ public final class SparkWorkerTask implements BarrierFunction<Tagged, byte[]> {
       LocalData valData = new LocalData(job.featureWidth(), job.labelWidth(), validation);
       try (TrainingWorker worker = TrainingWorker.create(job.modelFile(), job.threadsPerWorker())) {
         int start = join(task, rank, worker);
+        if (rank == 0 && task.stageAttempt() > 0) {
+          channel.send("RESUMED", Integer.toString(start - 1));
+        }
         run(task, rank, worker, channel, trainData, valData, start);
         return rank == 0 ? List.of(worker.modelFile()).iterator() : List.<byte[]>of().iterator();
       } catch (RuntimeException e) {
