@@ -111,6 +111,21 @@ public class RayTrainingActor {
     return true;
   }
 
+  /**
+   * Cuts the ring connections of the workers of {@code rank} in this process, as a network failure
+   * would; the driver then resets the workers and resumes from the last checkpoint. For the tests
+   * of that recovery. Returns how many workers were cut off (only workers in a formed ring count).
+   */
+  static int cutOff(int rank) {
+    int n = 0;
+    for (State s : WORKERS.values()) {
+      if (s.rank == rank && s.worker.disconnect()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   private static State state(String id) {
     State s = WORKERS.get(id);
     if (s == null) {

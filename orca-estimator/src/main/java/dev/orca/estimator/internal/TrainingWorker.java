@@ -313,6 +313,19 @@ public final class TrainingWorker implements AutoCloseable {
     gradOut = null;
   }
 
+  /**
+   * Closes a formed ring from any thread, as a lost connection would: the ring operation in
+   * progress, or the next one, fails on every worker. False if no ring was formed yet.
+   */
+  boolean disconnect() {
+    RingAllReduce r = ring;
+    if (r == null || !r.isConnected()) {
+      return false;
+    }
+    r.close();
+    return true;
+  }
+
   private void closeRing() {
     if (ring != null) {
       ring.close();

@@ -166,6 +166,11 @@ public final class RingAllReduce implements AutoCloseable {
   }
 
   /** The number of workers in the ring, once connected. */
+  /** True once {@link #connect} has formed the ring, until it is closed. */
+  public boolean isConnected() {
+    return rank >= 0 && !closed;
+  }
+
   public int size() {
     checkConnected();
     return size;

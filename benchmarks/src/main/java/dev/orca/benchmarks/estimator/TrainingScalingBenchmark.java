@@ -1,0 +1,119 @@
+package dev.orca.benchmarks.estimator;
+
+import dev.orca.benchmarks.BenchmarkReport;
+import dev.orca.context.OrcaContext;
+import dev.orca.data.XShards;
+import dev.orca.estimator.Backend;
+import dev.orca.estimator.EpochRecord;
+import dev.orca.estimator.Estimator;
+import dev.orca.estimator.FitConfig;
+import dev.orca.estimator.TrainingHistory;
+import dev.orca.nn.Model;
+import dev.orca.nn.Sequential;
+import dev.orca.nn.layers.Dense;
+import dev.orca.nn.layers.ReLU;
+import dev.orca.nn.losses.Loss;
+import dev.orca.nn.optim.Sgd;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Data-parallel training of the nn-engine benchmark's MLP (784-512-256-10, SGD with momentum,
+ * 256 rows per worker per step) through the Estimator, embedded (Spark local mode, Ray LOCAL):
+ * <ol>
+ *   <li>throughput of 2 workers of 1 core each against 1 worker of 1 core (the baseline), on
+ *       both backends: samples per second over whole epochs, after a warm-up epoch;</li>
+ *   <li>what an epoch costs beyond its computation: the marginal time of an epoch as the driver
+ *       sees it (the time of a fit of 2E epochs minus a fit of E, over E) against the workers'
+ *       computation in it (forward, backward, update).</li>
+ * </ol>
+ * Arguments: {@code [rows=16384] [epochs=3]}.
+ */
+public final class TrainingScalingBenchmark {
+  private TrainingScalingBenchmark() {}
+
+  public static void main(String[] args) {
+    int rows = args.length > 0 ? Integer.parseInt(args[0]) : 16384;
+    int epochs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+    BenchmarkReport report = BenchmarkReport.start("training-scaling",
+        "MLP 784-512-256-10, 256 rows per worker per step, " + rows + " rows, embedded");
+    try (OrcaContext orca = OrcaContext.builder().cores(2).start()) {
+      XShards data = synthetic(rows).cache();
+      data.count();
+      for (Backend backend : Backend.values()) {
+        double one = samplesPerSecond(data, backend, 1, epochs);
+        double two = samplesPerSecond(data, backend, 2, epochs);
+        String b = backend.name().toLowerCase();
+        report.figure(b + ": 2 workers x 1 core", two, "samples/s");
+        report.baseline(b + ": 1 worker x 1 core", one, "samples/s");
+        report.ratio(b + ": 2 workers / 1 worker", two / one, ">= 1.7");
+      }
+      for (Backend backend : Backend.values()) {
+        String b = backend.name().toLowerCase();
+        double[] perEpoch = epochOverhead(data, backend, epochs);
+        report.figure(b + ": driver-observed time of one more epoch", perEpoch[0], "s");
+        report.baseline(b + ": the workers' computation in it", perEpoch[1], "s");
+        report.ratio(b + ": epoch time / computation", perEpoch[0] / perEpoch[1], "close to 1");
+        report.note(b + ": overhead beyond computation per epoch " + String.format("%.3f s", perEpoch[0] - perEpoch[1]));
+      }
+      data.uncache();
+    }
+    report.finish();
+  }
+
+  private static XShards synthetic(int rows) {
+    Random r = new Random(7);
+    float[][] x = new float[rows][784];
+    float[] y = new float[rows];
+    for (int i = 0; i < rows; i++) {
+      for (int j = 0; j < 784; j++) {
+        x[i][j] = r.nextFloat();
+      }
+      y[i] = r.nextInt(10);
+    }
+    return XShards.fromArrays(x, y, 4);
+  }
+
+  private static Estimator estimator(Backend backend, int workers) {
+    Model mlp = new Sequential(784).add(new Dense(512)).add(new ReLU()).add(new Dense(256)).add(new ReLU())
+        .add(new Dense(10)).optSeed(1).build();
+    return Estimator.builder().setModel(mlp).setLoss(Loss.sparseCategoricalCrossEntropy())
+        .setOptimizer(new Sgd(0.01, 0.9)).optBackend(backend).optWorkers(workers).optCoresPerWorker(1).build();
+  }
+
+  private static TrainingHistory fit(XShards data, Backend backend, int workers, int epochs) {
+    try (Estimator est = estimator(backend, workers)) {
+      return est.fit(data, FitConfig.builder().setEpochs(epochs).setBatchSize(256 * workers).optSeed(3)
+          .optProgress(false).build());
+    }
+  }
+
+  /** Median samples per second of the epochs after the first. */
+  private static double samplesPerSecond(XShards data, Backend backend, int workers, int epochs) {
+    List<EpochRecord> e = fit(data, backend, workers, epochs + 1).epochs();
+    double[] rates = e.subList(1, e.size()).stream().mapToDouble(EpochRecord::samplesPerSecond).toArray();
+    return median(rates);
+  }
+
+  /** [marginal driver-observed seconds per epoch, mean computation seconds per epoch], 2 workers. */
+  private static double[] epochOverhead(XShards data, Backend backend, int epochs) {
+    fit(data, backend, 2, 1); // warm-up
+    long t0 = System.nanoTime();
+    fit(data, backend, 2, epochs);
+    long t1 = System.nanoTime();
+    TrainingHistory twice = fit(data, backend, 2, 2 * epochs);
+    long t2 = System.nanoTime();
+    double marginal = ((t2 - t1) - (t1 - t0)) / 1e9 / epochs;
+    List<Double> compute = new ArrayList<>();
+    twice.epochs().forEach(e -> compute.add(e.computeSeconds()));
+    return new double[] {marginal, median(compute.stream().mapToDouble(Double::doubleValue).toArray())};
+  }
+
+  private static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  }
+}
