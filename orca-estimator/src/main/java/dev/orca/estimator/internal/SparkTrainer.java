@@ -19,8 +19,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 
 /**
  * The driver's side of the {@code spark} backend: one barrier stage whose tasks are the workers,
- * each over its share of the partitions (joined in place, without a shuffle, when there are at
- * least as many partitions as workers), with the validation data zipped alongside. While the
+ * one partition each (see {@link #spread}), with the validation data zipped alongside. While the
  * stage runs, the driver prints what rank 0 reports on the task channel.
  */
 public final class SparkTrainer {
@@ -134,10 +133,14 @@ public final class SparkTrainer {
     };
   }
 
-  /** Exactly {@code workers} partitions: joined in place if there are more, spread by a shuffle if fewer. */
+  /**
+   * Exactly {@code workers} partitions. Spark's barrier mode refuses a stage whose lineage changes
+   * the number of partitions without a shuffle (coalesce), so data with another number of
+   * partitions is shuffled once, whole shards as Arrow IPC, before training; data with one
+   * partition per worker does not move at all.
+   */
   private static JavaRDD<Tagged> spread(JavaRDD<Tagged> rdd, int workers) {
-    int p = rdd.getNumPartitions();
-    return p == workers ? rdd : p > workers ? rdd.coalesce(workers) : rdd.repartition(workers);
+    return rdd.getNumPartitions() == workers ? rdd : rdd.repartition(workers);
   }
 
   private static Iterator<Tagged> concat(Iterator<Tagged> a, Iterator<Tagged> b) {
