@@ -7,6 +7,7 @@ import dev.orca.context.OrcaContext;
 import dev.orca.data.XShards;
 import dev.orca.estimator.internal.CheckpointStore;
 import dev.orca.estimator.internal.DataSummary;
+import dev.orca.estimator.internal.MetricSums;
 import dev.orca.estimator.internal.ProgressPrinter;
 import dev.orca.estimator.internal.RayTrainer;
 import dev.orca.estimator.internal.Scoring;
@@ -24,9 +25,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -156,29 +155,18 @@ public final class Estimator implements AutoCloseable {
     checkOpen();
     Scoring scoring = new Scoring(modelFile(model), coresPerWorker);
     List<double[]> parts = data.rdd().mapPartitions(scoring::evaluate).collect();
-    double[] sum = null;
+    double[] total = null;
     for (double[] p : parts) {
-      if (sum == null) {
-        sum = p.clone();
+      if (total == null) {
+        total = p.clone();
       } else {
-        for (int i = 0; i < sum.length; i++) {
-          sum[i] += p[i];
-        }
+        MetricSums.add(total, p);
       }
     }
-    if (sum == null || sum[1] == 0) {
+    if (total == null || MetricSums.rows(total) == 0) {
       throw new OrcaDataException("nothing to evaluate: " + data.name() + " has no rows");
     }
-    Map<String, Double> out = new LinkedHashMap<>();
-    out.put("loss", sum[0] / sum[1]);
-    int at = 2;
-    for (Metric m : model.metrics()) {
-      double[] state = new double[m.stateSize()];
-      System.arraycopy(sum, at, state, 0, state.length);
-      at += state.length;
-      out.put(m.name(), m.result(state));
-    }
-    return out;
+    return MetricSums.values(total, model.metrics());
   }
 
   /** {@link #evaluate(XShards)} of a DataFrame. */

@@ -12,10 +12,7 @@ import dev.orca.nn.layers.ReLU;
 import dev.orca.nn.losses.Loss;
 import dev.orca.nn.metrics.Metric;
 import dev.orca.nn.optim.Sgd;
-import java.util.List;
 import java.util.Map;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,21 +24,21 @@ import org.junit.jupiter.api.Test;
  */
 class BackendAgreementTest {
   private static OrcaContext orca;
+  private static DigitsData.Shards digits;
   private static XShards train;
   private static XShards test;
 
   @BeforeAll
   static void start() {
     orca = OrcaContext.builder().cores(4).start(); // 4 task slots for the 4-worker run (on any machine)
-    List<Dataset<Row>> parts = DigitsData.split(DigitsData.load(orca.spark()).repartition(4), 0);
-    train = XShards.fromDataFrame(parts.get(0), List.of("pixels"), List.of("label")).cache();
-    test = XShards.fromDataFrame(parts.get(1), List.of("pixels"), List.of("label")).cache();
+    digits = DigitsData.Shards.of(orca);
+    train = digits.train();
+    test = digits.test();
   }
 
   @AfterAll
   static void stop() {
-    train.uncache();
-    test.uncache();
+    digits.uncache();
     orca.stop();
   }
 

@@ -43,6 +43,21 @@ final class DigitsData {
     return raw.select(array(pixels.toArray(Column[]::new)).as("pixels"), col("label"));
   }
 
+  /** Cached training and test shards of the digits (split with seed 0), as the tests use them. */
+  record Shards(dev.orca.data.XShards train, dev.orca.data.XShards test) {
+    static Shards of(dev.orca.context.OrcaContext orca) {
+      List<Dataset<Row>> parts = split(load(orca.spark()).repartition(4), 0);
+      return new Shards(
+          dev.orca.data.XShards.fromDataFrame(parts.get(0), List.of("pixels"), List.of("label")).cache(),
+          dev.orca.data.XShards.fromDataFrame(parts.get(1), List.of("pixels"), List.of("label")).cache());
+    }
+
+    void uncache() {
+      train.uncache();
+      test.uncache();
+    }
+  }
+
   /** [train, test]: within each label, a seeded random 20 % goes to test. */
   static List<Dataset<Row>> split(Dataset<Row> df, long seed) {
     Dataset<Row> ranked = df.withColumn("r", rand(seed))

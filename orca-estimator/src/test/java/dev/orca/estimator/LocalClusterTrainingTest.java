@@ -20,8 +20,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,21 +28,21 @@ import org.junit.jupiter.api.io.TempDir;
 /** The spark backend with its workers in two real executor JVMs (local-cluster). */
 class LocalClusterTrainingTest {
   private static OrcaContext orca;
+  private static DigitsData.Shards digits;
   private static XShards train;
   private static XShards test;
 
   @BeforeAll
   static void start() {
     orca = OrcaContext.builder().clusterMode(ClusterMode.LOCAL_CLUSTER).numNodes(2).cores(1).memory("1200m").start();
-    List<Dataset<Row>> parts = DigitsData.split(DigitsData.load(orca.spark()).repartition(4), 0);
-    train = XShards.fromDataFrame(parts.get(0), List.of("pixels"), List.of("label")).cache();
-    test = XShards.fromDataFrame(parts.get(1), List.of("pixels"), List.of("label")).cache();
+    digits = DigitsData.Shards.of(orca);
+    train = digits.train();
+    test = digits.test();
   }
 
   @AfterAll
   static void stop() {
-    train.uncache();
-    test.uncache();
+    digits.uncache();
     orca.stop();
   }
 

@@ -5,7 +5,6 @@ import dev.orca.nn.Engine;
 import dev.orca.nn.GradientReadyListener;
 import dev.orca.nn.Shape;
 import dev.orca.nn.Tensor;
-import dev.orca.nn.layers.Layer;
 import dev.orca.nn.layers.ParameterSpec;
 import java.util.List;
 

@@ -40,6 +40,12 @@ public final class ProgressPrinter {
         step, steps, samples / Math.max(elapsed, 1e-9), time(left));
   }
 
+  /** A step reported by rank 0 (see {@code Messages.step}). */
+  public void stepReported(String line) {
+    String[] p = line.split(" ");
+    step(Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2]), Long.parseLong(p[3]));
+  }
+
   public synchronized void epochDone(EpochRecord e) {
     if (!enabled) {
       return;

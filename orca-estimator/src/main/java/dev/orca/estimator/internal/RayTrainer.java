@@ -43,8 +43,7 @@ public final class RayTrainer {
       @Override
       public void message(int rank, String kind, String detail) {
         if (kind.equals("STEP")) {
-          String[] p = detail.split(" ");
-          progress.step(Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2]), Long.parseLong(p[3]));
+          progress.stepReported(detail);
         }
       }
 
@@ -56,7 +55,7 @@ public final class RayTrainer {
     List<RayShard> trainShards = train.toRay();
     List<RayShard> valShards = validation == null ? List.of() : validation.toRay();
     try (TaskChannel channel = TaskChannel.open("127.0.0.1", jobWithoutChannel.secret(), listener)) {
-      TrainJob job = withChannel(jobWithoutChannel, channel.address());
+      TrainJob job = jobWithoutChannel.withChannel(channel.address());
       byte[] serializedJob = serialize(job);
       CheckpointStore.Checkpoint resumeFrom = null;
       String stopped = null;
@@ -185,13 +184,6 @@ public final class RayTrainer {
       shards.forEach(s -> refs.add(s.ref()));
       Ray.internal().free(refs, false);
     }
-  }
-
-  private static TrainJob withChannel(TrainJob j, String address) {
-    return new TrainJob(j.modelFile(), j.workers(), j.threadsPerWorker(), j.totalRows(), j.featureWidth(),
-        j.labelWidth(), j.epochs(), j.batchSize(), j.shuffle(), j.seed(), j.hasValidation(), j.checkpoints(),
-        j.checkpointEvery(), j.earlyStopping(), j.maxRetries(), j.compression(), j.stepTimeout(), j.secret(),
-        address);
   }
 
   private static byte[] serialize(TrainJob job) {

@@ -85,14 +85,7 @@ public class RayTrainingActor {
   /** Trains epoch {@code epoch}; returns its figures (the same on every worker) as one line. */
   public String trainEpoch(String id, int epoch) {
     State s = state(id);
-    long[] last = {System.nanoTime()};
-    TrainingWorker.StepListener listener = s.channel == null ? null : (e, step, steps, samples) -> {
-      long now = System.nanoTime();
-      if (now - last[0] > 500_000_000L) {
-        last[0] = now;
-        s.channel.send("STEP", Messages.step(e, step, steps, samples * s.job.workers()));
-      }
-    };
+    TrainingWorker.StepListener listener = s.channel == null ? null : s.job.stepReporter(s.channel);
     EpochRecord record = EpochRunner.run(s.worker, s.job, s.plan, s.trainData, s.valData, epoch, listener);
     return Messages.encode(record);
   }

@@ -13,7 +13,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.TaskContext;
@@ -63,10 +62,7 @@ public final class Scoring implements Serializable {
     Model m = model();
     Loss loss = m.loss();
     List<Metric> metrics = m.metrics();
-    List<double[]> states = new ArrayList<>();
-    for (Metric metric : metrics) {
-      states.add(metric.newState());
-    }
+    double[][] states = MetricSums.newStates(metrics);
     double lossSum = 0;
     long rows = 0;
     while (shards.hasNext()) {
@@ -81,23 +77,12 @@ public final class Scoring implements Serializable {
           lossSum += loss.compute(out, y, null) * s.rows();
           rows += s.rows();
           for (int i = 0; i < metrics.size(); i++) {
-            metrics.get(i).update(states.get(i), out, y);
+            metrics.get(i).update(states[i], out, y);
           }
         }
       }
     }
-    int size = 2;
-    for (double[] st : states) {
-      size += st.length;
-    }
-    double[] all = new double[size];
-    all[0] = lossSum;
-    all[1] = rows;
-    int at = 2;
-    for (double[] st : states) {
-      System.arraycopy(st, 0, all, at, st.length);
-      at += st.length;
-    }
+    double[] all = MetricSums.pack(lossSum, rows, states);
     return List.of(all).iterator();
   }
 

@@ -42,10 +42,7 @@ public final class SparkTrainer {
       @Override
       public void message(int rank, String kind, String detail) {
         switch (kind) {
-          case "STEP" -> {
-            String[] p = detail.split(" ");
-            progress.step(Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2]), Long.parseLong(p[3]));
-          }
+          case "STEP" -> progress.stepReported(detail);
           case "EPOCH" -> {
             EpochRecord r = Messages.decode(detail);
             synchronized (epochs) {
@@ -72,7 +69,7 @@ public final class SparkTrainer {
     };
     String host = jsc.getConf().get("spark.driver.host", "127.0.0.1");
     try (TaskChannel channel = TaskChannel.open(host, jobWithoutChannel.secret(), listener)) {
-      TrainJob job = withChannel(jobWithoutChannel, channel.address());
+      TrainJob job = jobWithoutChannel.withChannel(channel.address());
       JavaRDD<Tagged> data = spread(train.rdd().mapPartitionsWithIndex(tagTraining(summary), true), workers);
       if (validation != null) {
         JavaRDD<Tagged> val = spread(validation.rdd().map(s -> new Tagged(true, 0, s)), workers);
@@ -106,13 +103,6 @@ public final class SparkTrainer {
       String why = stopped[0] != null ? stopped[0] : "completed " + job.epochs() + " epochs";
       return new Result(results.get(0), records, why, restarts.get());
     }
-  }
-
-  private static TrainJob withChannel(TrainJob j, String address) {
-    return new TrainJob(j.modelFile(), j.workers(), j.threadsPerWorker(), j.totalRows(), j.featureWidth(),
-        j.labelWidth(), j.epochs(), j.batchSize(), j.shuffle(), j.seed(), j.hasValidation(), j.checkpoints(),
-        j.checkpointEvery(), j.earlyStopping(), j.maxRetries(), j.compression(), j.stepTimeout(), j.secret(),
-        address);
   }
 
   private static org.apache.spark.api.java.function.Function2<Integer, Iterator<Shard>, Iterator<Tagged>>

@@ -22,7 +22,6 @@ import java.util.Optional;
  */
 public final class SparkWorkerTask implements BarrierFunction<Tagged, byte[]> {
   private static final long serialVersionUID = 1L;
-  private static final long STEP_REPORT_NANOS = 500_000_000L;
 
   private final TrainJob job;
 
@@ -101,16 +100,14 @@ public final class SparkWorkerTask implements BarrierFunction<Tagged, byte[]> {
       LocalData train, LocalData validation, int start) {
     BatchPlan plan = job.newPlan();
     EarlyStopTracker stopper = new EarlyStopTracker(job.earlyStopping());
-    long[] lastReport = {System.nanoTime()};
+    TrainingWorker.StepListener report = rank == 0 ? job.stepReporter(channel) : null;
     TrainingWorker.StepListener listener = (epoch, step, steps, samples) -> {
       if (task.isInterrupted()) {
         throw new TrainingException("training worker " + rank + " was stopped by Spark (the stage was cancelled"
             + " or another worker failed)");
       }
-      long now = System.nanoTime();
-      if (rank == 0 && now - lastReport[0] > STEP_REPORT_NANOS) {
-        lastReport[0] = now;
-        channel.send("STEP", Messages.step(epoch, step, steps, samples * job.workers()));
+      if (report != null) {
+        report.step(epoch, step, steps, samples);
       }
     };
     for (int epoch = start; epoch < job.epochs(); epoch++) {

@@ -32,6 +32,25 @@ public record TrainJob(
     String secret,
     String channelAddress) implements Serializable {
 
+  /** This job with the driver's task channel at {@code address}. */
+  public TrainJob withChannel(String address) {
+    return new TrainJob(modelFile, workers, threadsPerWorker, totalRows, featureWidth, labelWidth, epochs,
+        batchSize, shuffle, seed, hasValidation, checkpoints, checkpointEvery, earlyStopping, maxRetries,
+        compression, stepTimeout, secret, address);
+  }
+
+  /** Reports progress from rank 0's steps on {@code channel}, at most twice a second. */
+  public TrainingWorker.StepListener stepReporter(dev.orca.launcher.TaskChannel.Client channel) {
+    long[] last = {System.nanoTime()};
+    return (epoch, step, steps, samples) -> {
+      long now = System.nanoTime();
+      if (now - last[0] > 500_000_000L) {
+        last[0] = now;
+        channel.send("STEP", Messages.step(epoch, step, steps, samples * workers));
+      }
+    };
+  }
+
   /** The batch plan every worker follows. */
   public BatchPlan newPlan() {
     return new BatchPlan(totalRows, batchSize, shuffle, seed);

@@ -124,7 +124,7 @@ public final class TrainingWorker implements AutoCloseable {
       maxLocal = Math.max(maxLocal, plan.count(b));
     }
     ensureCapacity(Math.max(1, maxLocal), data.labelWidth());
-    double[][] states = newStates();
+    double[][] states = MetricSums.newStates(metrics);
     double lossSum = 0;
     long computeNanos = 0;
     long samples = 0;
@@ -179,7 +179,7 @@ public final class TrainingWorker implements AutoCloseable {
     long t0 = System.nanoTime();
     int batch = Math.max(1, Math.min(batchSize, Math.max(1, data.rows())));
     ensureCapacity(batch, data.labelWidth());
-    double[][] states = newStates();
+    double[][] states = MetricSums.newStates(metrics);
     double lossSum = 0;
     for (int start = 0; start < data.rows(); start += batch) {
       int n = Math.min(batch, data.rows() - start);
@@ -273,14 +273,6 @@ public final class TrainingWorker implements AutoCloseable {
     }
     long labelBytes = 4L * data.labelWidth();
     MemoryUtil.copyMemory(data.labelAddress(row), labels.address() + labelBytes * k, labelBytes);
-  }
-
-  private double[][] newStates() {
-    double[][] states = new double[metrics.size()][];
-    for (int m = 0; m < states.length; m++) {
-      states[m] = metrics.get(m).newState();
-    }
-    return states;
   }
 
   private static long stepSeed(int epoch, int batch) {
