@@ -80,6 +80,7 @@ public final class TrainingChart {
     s.setPlotGridLinesColor(new Color(0xdddddd));
     s.setAntiAlias(true);
     s.setDecimalPattern("#,##0.####");
+    s.setXAxisMaxLabelCount(12); // readable epoch numbers, however many epochs
     int k = 0;
     for (Map.Entry<String, double[]> line : p.lines().entrySet()) {
       double[][] xy = finite(p.x(), line.getValue());
