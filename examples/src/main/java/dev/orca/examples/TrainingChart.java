@@ -31,8 +31,28 @@ public final class TrainingChart {
   private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c),
       new Color(0xd62728)};
 
-  /** One panel: a title, axis titles and named lines (NaN values are left out). */
-  public record Panel(String title, String xTitle, String yTitle, double[] x, Map<String, double[]> lines) {}
+  /** How a panel's y axis is scaled. */
+  public enum YAxis {
+    /** Fitted to the values. */
+    FIT,
+    /** From zero up, so that a ratio between two values looks like one. */
+    FROM_ZERO,
+    /** Logarithmic, for values over several orders of magnitude (latencies). */
+    LOG
+  }
+
+  /**
+   * One panel: a title, axis titles, named lines over common x values (NaN values are left out),
+   * and how to scale its y axis. With {@code xLabels}, the x values are the positions
+   * 0, 1, 2, ... of those labels (categories, evenly spaced).
+   */
+  public record Panel(String title, String xTitle, String yTitle, double[] x, String[] xLabels,
+      Map<String, double[]> lines, YAxis yAxis) {
+    /** A panel with a numeric x axis and a fitted y axis. */
+    public Panel(String title, String xTitle, String yTitle, double[] x, Map<String, double[]> lines) {
+      this(title, xTitle, yTitle, x, null, lines, YAxis.FIT);
+    }
+  }
 
   private TrainingChart() {}
 
@@ -80,7 +100,21 @@ public final class TrainingChart {
     s.setPlotGridLinesColor(new Color(0xdddddd));
     s.setAntiAlias(true);
     s.setDecimalPattern("#,##0.####");
-    s.setXAxisMaxLabelCount(12); // readable epoch numbers, however many epochs
+    s.setYAxisLogarithmic(p.yAxis() == YAxis.LOG);
+    if (p.yAxis() == YAxis.FROM_ZERO) {
+      s.setYAxisMin(0.0);
+    }
+    if (p.xLabels() == null) {
+      s.setXAxisMaxLabelCount(12); // readable epoch numbers, however many epochs
+    } else {
+      String[] labels = p.xLabels();
+      s.setXAxisMin(-0.3).setXAxisMax(labels.length - 0.7);
+      s.setXAxisTickMarkSpacingHint(50); // a tick at every position (and between them, unlabelled)
+      s.setxAxisTickLabelsFormattingFunction(x -> {
+        long i = Math.round(x);
+        return Math.abs(x - i) < 1e-6 && i >= 0 && i < labels.length ? labels[(int) i] : "";
+      });
+    }
     int k = 0;
     for (Map.Entry<String, double[]> line : p.lines().entrySet()) {
       double[][] xy = finite(p.x(), line.getValue());
