@@ -61,10 +61,21 @@ public final class MovieLensRatings {
   /** The ratings of the file at {@code path} (any path Spark reads), in the format its extension names. */
   public static Dataset<Row> read(SparkSession spark, String path) {
     Format format = Format.of(path);
-    return spark.read().schema(SCHEMA).option("mode", "FAILFAST")
+    // the CSV header's own names (Spark warns when a header differs from the schema), renamed after
+    StructType schema = format == Format.CSV ? renamed(SCHEMA, header(format).split(",")) : SCHEMA;
+    return spark.read().schema(schema).option("mode", "FAILFAST")
         .option("sep", format == Format.DOUBLE_COLON ? "::" : ",")
         .option("header", format == Format.CSV)
-        .csv(path);
+        .csv(path)
+        .toDF(SCHEMA.fieldNames());
+  }
+
+  private static StructType renamed(StructType schema, String[] names) {
+    StructType out = new StructType();
+    for (int i = 0; i < names.length; i++) {
+      out = out.add(names[i], schema.fields()[i].dataType(), schema.fields()[i].nullable());
+    }
+    return out;
   }
 
   /** One rating as a line of {@code format} (for writers of such files). */

@@ -13,11 +13,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.AxesChartStyler;
 import org.knowm.xchart.style.Styler;
-import org.knowm.xchart.style.XYStyler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
@@ -43,8 +47,8 @@ public final class TrainingChart {
 
   /**
    * One panel: a title, axis titles, named lines over common x values (NaN values are left out),
-   * and how to scale its y axis. With {@code xLabels}, the x values are the positions
-   * 0, 1, 2, ... of those labels (categories, evenly spaced).
+   * and how to scale its y axis. With {@code xLabels}, the lines run over those
+   * names, evenly spaced, one value per name ({@code x} is then ignored).
    */
   public record Panel(String title, String xTitle, String yTitle, double[] x, String[] xLabels,
       Map<String, double[]> lines, YAxis yAxis) {
@@ -74,7 +78,7 @@ public final class TrainingChart {
 
   /** Writes the panels side by side into one PNG. */
   public static void write(Path png, List<Panel> panels) {
-    List<XYChart> charts = new ArrayList<>();
+    List<Chart<?, ?>> charts = new ArrayList<>();
     for (Panel p : panels) {
       charts.add(chart(p));
     }
@@ -89,32 +93,16 @@ public final class TrainingChart {
     }
   }
 
-  private static XYChart chart(Panel p) {
+  private static Chart<?, ?> chart(Panel p) {
+    return p.xLabels() == null ? numeric(p) : categories(p);
+  }
+
+  /** Lines over a numeric x axis. */
+  private static XYChart numeric(Panel p) {
     XYChart chart = new XYChartBuilder().width(PANEL_WIDTH).height(PANEL_HEIGHT).title(p.title())
         .xAxisTitle(p.xTitle()).yAxisTitle(p.yTitle()).build();
-    XYStyler s = chart.getStyler();
-    // below the plot: inside, it would cover a line rising or falling towards its corner
-    s.setLegendPosition(Styler.LegendPosition.OutsideS);
-    s.setLegendLayout(Styler.LegendLayout.Horizontal);
-    s.setChartBackgroundColor(Color.WHITE);
-    s.setPlotGridLinesColor(new Color(0xdddddd));
-    s.setAntiAlias(true);
-    s.setDecimalPattern("#,##0.####");
-    s.setYAxisLogarithmic(p.yAxis() == YAxis.LOG);
-    if (p.yAxis() == YAxis.FROM_ZERO) {
-      s.setYAxisMin(0.0);
-    }
-    if (p.xLabels() == null) {
-      s.setXAxisMaxLabelCount(12); // readable epoch numbers, however many epochs
-    } else {
-      String[] labels = p.xLabels();
-      s.setXAxisMin(-0.3).setXAxisMax(labels.length - 0.7);
-      s.setXAxisTickMarkSpacingHint(50); // a tick at every position (and between them, unlabelled)
-      s.setxAxisTickLabelsFormattingFunction(x -> {
-        long i = Math.round(x);
-        return Math.abs(x - i) < 1e-6 && i >= 0 && i < labels.length ? labels[(int) i] : "";
-      });
-    }
+    style(chart.getStyler(), p);
+    chart.getStyler().setXAxisMaxLabelCount(12); // readable epoch numbers, however many epochs
     int k = 0;
     for (Map.Entry<String, double[]> line : p.lines().entrySet()) {
       double[][] xy = finite(p.x(), line.getValue());
@@ -130,6 +118,50 @@ public final class TrainingChart {
       k++;
     }
     return chart;
+  }
+
+  /** Lines over named, evenly spaced x positions (XChart draws no labels for a numeric axis with gaps). */
+  private static CategoryChart categories(Panel p) {
+    CategoryChart chart = new CategoryChartBuilder().width(PANEL_WIDTH).height(PANEL_HEIGHT).title(p.title())
+        .xAxisTitle(p.xTitle()).yAxisTitle(p.yTitle()).build();
+    style(chart.getStyler(), p);
+    chart.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
+    chart.getStyler().setOverlapped(true); // every line at the same x positions, not side by side like bars
+    int k = 0;
+    for (Map.Entry<String, double[]> line : p.lines().entrySet()) {
+      List<String> x = new ArrayList<>();
+      List<Double> y = new ArrayList<>();
+      for (int i = 0; i < line.getValue().length; i++) {
+        if (Double.isFinite(line.getValue()[i])) {
+          x.add(p.xLabels()[i]);
+          y.add(line.getValue()[i]);
+        }
+      }
+      if (x.isEmpty()) {
+        continue;
+      }
+      CategorySeries series = chart.addSeries(line.getKey(), x, y);
+      series.setLineColor(COLORS[k % COLORS.length]);
+      series.setMarkerColor(COLORS[k % COLORS.length]);
+      series.setLineStyle(new BasicStroke(2f));
+      series.setMarker(SeriesMarkers.CIRCLE);
+      k++;
+    }
+    return chart;
+  }
+
+  private static void style(AxesChartStyler s, Panel p) {
+    // below the plot: inside, it would cover a line rising or falling towards its corner
+    s.setLegendPosition(Styler.LegendPosition.OutsideS);
+    s.setLegendLayout(Styler.LegendLayout.Horizontal);
+    s.setChartBackgroundColor(Color.WHITE);
+    s.setPlotGridLinesColor(new Color(0xdddddd));
+    s.setAntiAlias(true);
+    s.setDecimalPattern("#,##0.####");
+    s.setYAxisLogarithmic(p.yAxis() == YAxis.LOG);
+    if (p.yAxis() == YAxis.FROM_ZERO) {
+      s.setYAxisMin(0.0);
+    }
   }
 
   /** The (x, y) pairs whose y is a finite number. */

@@ -59,6 +59,11 @@ final class ConfResolver {
     refuse(MASTER, "local", "the master is local[" + CORES + "]");
     Integer cores = integer(CORES);
     spark.put("spark.master", "local[" + (cores == null ? "*" : cores) + "]");
+    // Spark's 200 shuffle partitions are sized for clusters; in one JVM each tiny task costs more
+    // than its data, and a cached result keeps all 200 (AQE does not coalesce cached plans).
+    // An extra Spark setting overrides this.
+    int threads = cores == null ? Runtime.getRuntime().availableProcessors() : cores;
+    spark.put("spark.sql.shuffle.partitions", Integer.toString(Math.max(4, 2 * threads)));
   }
 
   private void localCluster(Map<String, String> spark) {

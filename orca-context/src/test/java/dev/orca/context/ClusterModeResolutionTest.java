@@ -27,6 +27,17 @@ class ClusterModeResolutionTest {
     assertEquals("local[*]", conf.spark("spark.master"));
     assertEquals(RayMode.LOCAL, conf.ray().mode());
     assertNull(conf.spark("spark.executor.extraJavaOptions"), "no executors in local mode");
+    assertEquals(Integer.toString(Math.max(4, 2 * Runtime.getRuntime().availableProcessors())),
+        conf.spark("spark.sql.shuffle.partitions"), "shuffle partitions sized for one JVM");
+  }
+
+  @Test
+  void localShufflePartitionsFollowTheCoresAndYieldToAnExtraSetting() {
+    assertEquals("6", resolve(OrcaContext.builder().cores(3)).spark("spark.sql.shuffle.partitions"));
+    assertEquals("64", resolve(OrcaContext.builder().sparkConf("spark.sql.shuffle.partitions", "64"))
+        .spark("spark.sql.shuffle.partitions"));
+    assertNull(resolve(OrcaContext.builder().clusterMode("local-cluster")).spark("spark.sql.shuffle.partitions"),
+        "left to Spark where there are executors");
   }
 
   @Test
