@@ -1,6 +1,8 @@
 package dev.orca.benchmarks.estimator;
 
 import dev.orca.benchmarks.BenchmarkReport;
+import dev.orca.benchmarks.nn.MlpTraining;
+import dev.orca.benchmarks.nn.MlpTrainingBenchmark;
 import dev.orca.context.OrcaContext;
 import dev.orca.data.XShards;
 import dev.orca.estimator.Backend;
@@ -8,6 +10,7 @@ import dev.orca.estimator.EpochRecord;
 import dev.orca.estimator.Estimator;
 import dev.orca.estimator.FitConfig;
 import dev.orca.estimator.TrainingHistory;
+import dev.orca.nn.Engine;
 import dev.orca.nn.Model;
 import dev.orca.nn.Sequential;
 import dev.orca.nn.layers.Dense;
@@ -17,7 +20,14 @@ import dev.orca.nn.optim.Sgd;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Data-parallel training of the nn-engine benchmark's MLP (784-512-256-10, SGD with momentum,
@@ -29,26 +39,39 @@ import java.util.Random;
  *       sees it (the time of a fit of 2E epochs minus a fit of E, over E) against the workers'
  *       computation in it (forward, backward, update).</li>
  * </ol>
- * Arguments: {@code [rows=16384] [epochs=3]}.
+ * The ceiling the hardware allows is measured too: two copies of the same MLP training side by side
+ * on threads of their own with no data, Spark or all-reduce, against one alone.
+ * Arguments: {@code [rows=65536] [epochs=3]}.
  */
 public final class TrainingScalingBenchmark {
   private TrainingScalingBenchmark() {}
 
   public static void main(String[] args) {
-    int rows = args.length > 0 ? Integer.parseInt(args[0]) : 16384;
+    int rows = args.length > 0 ? Integer.parseInt(args[0]) : 65536;
     int epochs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
     BenchmarkReport report = BenchmarkReport.start("training-scaling",
         "MLP 784-512-256-10, 256 rows per worker per step, " + rows + " rows, embedded");
     try (OrcaContext orca = OrcaContext.builder().cores(2).start()) {
       XShards data = synthetic(rows).cache();
       data.count();
+      // the machine's own ceiling, measured now: replicas that train side by side and never talk
+      double alone = independentReplicas(1, 64 * epochs);
+      double pair = independentReplicas(2, 64 * epochs);
+      report.figure("ceiling: 2 independent replicas x 1 core, no communication", pair, "samples/s");
+      report.baseline("ceiling: 1 replica x 1 core", alone, "samples/s");
+      report.ratio("ceiling: 2 replicas / 1 replica (what the hardware allows)", pair / alone, "");
       for (Backend backend : Backend.values()) {
-        double one = samplesPerSecond(data, backend, 1, epochs);
-        double two = samplesPerSecond(data, backend, 2, epochs);
+        double[] one = epochFigures(data, backend, 1, epochs);
+        double[] two = epochFigures(data, backend, 2, epochs);
         String b = backend.name().toLowerCase();
-        report.figure(b + ": 2 workers x 1 core", two, "samples/s");
-        report.baseline(b + ": 1 worker x 1 core", one, "samples/s");
-        report.ratio(b + ": 2 workers / 1 worker", two / one, ">= 1.7");
+        report.figure(b + ": 2 workers x 1 core", two[0], "samples/s");
+        report.baseline(b + ": 1 worker x 1 core", one[0], "samples/s");
+        report.ratio(b + ": 2 workers / 1 worker", two[0] / one[0], ">= 1.7");
+        double steps1 = (double) rows / 256;
+        double steps2 = (double) rows / 512;
+        report.note(String.format(Locale.ROOT, "%s: per step, 1 worker %.1f ms (compute %.1f ms); 2 workers %.1f ms"
+            + " (compute %.1f ms, the rest waiting for the all-reduce and the other worker)", b,
+            1e3 * one[1] / steps1, 1e3 * one[2] / steps1, 1e3 * two[1] / steps2, 1e3 * two[2] / steps2));
       }
       for (Backend backend : Backend.values()) {
         String b = backend.name().toLowerCase();
@@ -90,11 +113,15 @@ public final class TrainingScalingBenchmark {
     }
   }
 
-  /** Median samples per second of the epochs after the first. */
-  private static double samplesPerSecond(XShards data, Backend backend, int workers, int epochs) {
-    List<EpochRecord> e = fit(data, backend, workers, epochs + 1).epochs();
-    double[] rates = e.subList(1, e.size()).stream().mapToDouble(EpochRecord::samplesPerSecond).toArray();
-    return median(rates);
+  /**
+   * Medians over the epochs after the first: samples per second, seconds per epoch, and the
+   * workers' computation (forward, backward, update) in seconds per epoch.
+   */
+  private static double[] epochFigures(XShards data, Backend backend, int workers, int epochs) {
+    List<EpochRecord> e = fit(data, backend, workers, epochs + 1).epochs().subList(1, epochs + 1);
+    return new double[] {median(e.stream().mapToDouble(EpochRecord::samplesPerSecond).toArray()),
+        median(e.stream().mapToDouble(EpochRecord::seconds).toArray()),
+        median(e.stream().mapToDouble(EpochRecord::computeSeconds).toArray())};
   }
 
   /** [marginal driver-observed seconds per epoch, mean computation seconds per epoch], 2 workers. */
@@ -109,6 +136,42 @@ public final class TrainingScalingBenchmark {
     List<Double> compute = new ArrayList<>();
     twice.epochs().forEach(e -> compute.add(e.computeSeconds()));
     return new double[] {marginal, median(compute.stream().mapToDouble(Double::doubleValue).toArray())};
+  }
+
+  /**
+   * Samples per second of {@code replicas} threads, each training its own copy of the MLP on one
+   * MKL thread for {@code steps} steps at the same time, with no data, Spark or all-reduce.
+   */
+  private static double independentReplicas(int replicas, int steps) {
+    List<MlpTraining> models = new ArrayList<>();
+    ExecutorService pool = Executors.newFixedThreadPool(replicas);
+    try {
+      List<Future<MlpTraining>> made = new ArrayList<>();
+      for (int i = 0; i < replicas; i++) {
+        made.add(pool.submit(() -> {
+          MlpTraining t = new MlpTraining(Engine.of(Engine.Backend.MKL, 1));
+          t.run(10); // warm-up
+          return t;
+        }));
+      }
+      for (Future<MlpTraining> f : made) {
+        models.add(f.get(5, TimeUnit.MINUTES));
+      }
+      long t0 = System.nanoTime();
+      List<Future<?>> runs = new ArrayList<>();
+      for (MlpTraining t : models) {
+        runs.add(pool.submit(() -> t.run(steps)));
+      }
+      for (Future<?> f : runs) {
+        f.get(10, TimeUnit.MINUTES);
+      }
+      return (double) replicas * steps * MlpTrainingBenchmark.BATCH / ((System.nanoTime() - t0) / 1e9);
+    } catch (InterruptedException | ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("independent replicas did not finish: " + e, e);
+    } finally {
+      pool.shutdownNow();
+      models.forEach(MlpTraining::close);
+    }
   }
 
   private static double median(double[] v) {

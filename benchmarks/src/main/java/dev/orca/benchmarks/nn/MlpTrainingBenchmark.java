@@ -2,13 +2,7 @@ package dev.orca.benchmarks.nn;
 
 import dev.orca.benchmarks.BenchmarkReport;
 import dev.orca.nn.Engine;
-import dev.orca.nn.Model;
-import dev.orca.nn.Sequential;
 import dev.orca.nn.Tensor;
-import dev.orca.nn.layers.Dense;
-import dev.orca.nn.layers.ReLU;
-import dev.orca.nn.losses.Loss;
-import dev.orca.nn.optim.Sgd;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -23,7 +17,7 @@ import java.util.SplittableRandom;
  * <pre>bin/orca-run benchmarks dev.orca.benchmarks.nn.MlpTrainingBenchmark [steps-per-run] [runs]</pre>
  */
 public final class MlpTrainingBenchmark {
-  static final int BATCH = 256;
+  public static final int BATCH = 256;
   static final int[] WIDTHS = {784, 512, 256, 10};
 
   private MlpTrainingBenchmark() {}
@@ -39,7 +33,7 @@ public final class MlpTrainingBenchmark {
       Engine engine = Engine.of(Engine.Backend.MKL, threads);
       double[] step = new double[runs];
       double[] gemm = new double[runs];
-      try (Training training = new Training(engine); GemmsOfAStep gemms = new GemmsOfAStep(engine)) {
+      try (MlpTraining training = new MlpTraining(engine); GemmsOfAStep gemms = new GemmsOfAStep(engine)) {
         training.run(steps);
         gemms.run(steps);
         for (int r = 0; r < runs; r++) {
@@ -57,7 +51,7 @@ public final class MlpTrainingBenchmark {
           threads, s * 1e3, g * 1e3, GemmsOfAStep.flops() / g / 1e9));
     }
     double[] java = new double[Math.max(3, runs / 2)];
-    try (Training training = new Training(Engine.of(Engine.Backend.JAVA, 2))) {
+    try (MlpTraining training = new MlpTraining(Engine.of(Engine.Backend.JAVA, 2))) {
       int javaSteps = Math.max(3, steps / 5);
       training.run(javaSteps);
       for (int r = 0; r < java.length; r++) {
@@ -81,44 +75,6 @@ public final class MlpTrainingBenchmark {
     Arrays.sort(v);
     int n = v.length;
     return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-  }
-
-  /** The benchmark MLP with its data, compiled with SGD and momentum. */
-  private static final class Training implements AutoCloseable {
-    private final Model mlp;
-    private final Tensor x;
-    private final Tensor y;
-
-    Training(Engine engine) {
-      Sequential s = new Sequential(WIDTHS[0]);
-      for (int i = 1; i < WIDTHS.length; i++) {
-        s.add(new Dense(WIDTHS[i]));
-        if (i < WIDTHS.length - 1) {
-          s.add(new ReLU());
-        }
-      }
-      mlp = s.optSeed(0).optEngine(engine).build();
-      mlp.compile(new Sgd(0.01, 0.9), Loss.sparseCategoricalCrossEntropy());
-      x = random(BATCH * WIDTHS[0], BATCH, WIDTHS[0]);
-      float[] labels = new float[BATCH];
-      for (int i = 0; i < BATCH; i++) {
-        labels[i] = i % WIDTHS[WIDTHS.length - 1];
-      }
-      y = Tensor.of(labels, BATCH);
-    }
-
-    void run(int steps) {
-      for (int i = 0; i < steps; i++) {
-        mlp.trainStep(x, y);
-      }
-    }
-
-    @Override
-    public void close() {
-      mlp.close();
-      x.close();
-      y.close();
-    }
   }
 
   static Tensor random(long seed, int... dims) {
