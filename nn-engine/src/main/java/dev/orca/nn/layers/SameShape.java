@@ -49,7 +49,12 @@ abstract class SameShape extends Layer {
           break;
         default:
           for (int i = 0; i < len; i++) {
-            gs[i] = ys[i] > 0f ? gs[i] : 0f;
+            // branch-free: half the signs are random, so a branch would mispredict half the time
+            // (it was most of the step's time outside the GEMMs). The mask is all ones exactly
+            // when y > 0: the sign bit of both -y's and ~y's bits (-0.0 and negatives give 0).
+            int yb = Float.floatToRawIntBits(ys[i]);
+            int keep = (-yb & ~yb) >> 31;
+            gs[i] = Float.intBitsToFloat(Float.floatToRawIntBits(gs[i]) & keep);
           }
       }
       d.data().put(d.offset() + at, gs, 0, len);
