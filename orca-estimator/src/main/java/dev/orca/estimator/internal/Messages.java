@@ -40,8 +40,8 @@ public final class Messages {
     return new EpochRecord(epoch, train, val, seconds, compute, samples);
   }
 
-  /** A step line: epoch, step, steps, samples so far on the reporting worker. */
-  public static String step(int epoch, int step, int steps, long samples) {
-    return String.format(Locale.ROOT, "%d %d %d %d", epoch, step, steps, samples);
+  /** A step line: epoch, step, steps, samples so far and the running mean loss on the reporting worker. */
+  public static String step(int epoch, int step, int steps, long samples, double loss) {
+    return String.format(Locale.ROOT, "%d %d %d %d %s", epoch, step, steps, samples, Double.toString(loss));
   }
 }

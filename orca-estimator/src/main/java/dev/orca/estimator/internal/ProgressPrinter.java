@@ -7,7 +7,8 @@ import java.util.Map;
 
 /**
  * The driver's view of training on the console: a line per epoch with its figures, and between
- * them at most one progress line a second (step, samples per second, time left in the epoch).
+ * them at most one progress line a second (step, running loss, samples per second, time left in
+ * the epoch).
  */
 public final class ProgressPrinter {
   private final PrintStream out;
@@ -27,8 +28,11 @@ public final class ProgressPrinter {
     lastPrint = epochStart;
   }
 
-  /** A step finished: {@code samples} trained so far in this epoch by all workers (estimated). */
-  public synchronized void step(int epoch, int step, int steps, long samples) {
+  /**
+   * A step finished: {@code samples} trained so far in this epoch by all workers (estimated), and
+   * the mean loss so far of the reporting worker's rows.
+   */
+  public synchronized void step(int epoch, int step, int steps, long samples, double loss) {
     long now = System.nanoTime();
     if (!enabled || now - lastPrint < 1_000_000_000L || step == steps) {
       return;
@@ -36,14 +40,15 @@ public final class ProgressPrinter {
     lastPrint = now;
     double elapsed = (now - epochStart) / 1e9;
     double left = step == 0 ? 0 : elapsed * (steps - step) / step;
-    out.printf(Locale.ROOT, "  epoch %d/%d  step %d/%d  %.0f samples/s  %s left%n", epoch + 1, epochs,
-        step, steps, samples / Math.max(elapsed, 1e-9), time(left));
+    out.printf(Locale.ROOT, "  epoch %d/%d  step %d/%d  loss %.4f  %.0f samples/s  %s left%n", epoch + 1, epochs,
+        step, steps, loss, samples / Math.max(elapsed, 1e-9), time(left));
   }
 
   /** A step reported by rank 0 (see {@code Messages.step}). */
   public void stepReported(String line) {
     String[] p = line.split(" ");
-    step(Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2]), Long.parseLong(p[3]));
+    step(Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2]), Long.parseLong(p[3]),
+        Double.parseDouble(p[4]));
   }
 
   public synchronized void epochDone(EpochRecord e) {

@@ -101,13 +101,13 @@ public final class SparkWorkerTask implements BarrierFunction<Tagged, byte[]> {
     BatchPlan plan = job.newPlan();
     EarlyStopTracker stopper = new EarlyStopTracker(job.earlyStopping());
     TrainingWorker.StepListener report = rank == 0 ? job.stepReporter(channel) : null;
-    TrainingWorker.StepListener listener = (epoch, step, steps, samples) -> {
+    TrainingWorker.StepListener listener = (epoch, step, steps, samples, loss) -> {
       if (task.isInterrupted()) {
         throw new TrainingException("training worker " + rank + " was stopped by Spark (the stage was cancelled"
             + " or another worker failed)");
       }
       if (report != null) {
-        report.step(epoch, step, steps, samples);
+        report.step(epoch, step, steps, samples, loss);
       }
     };
     for (int epoch = start; epoch < job.epochs(); epoch++) {

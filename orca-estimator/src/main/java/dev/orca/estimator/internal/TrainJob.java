@@ -42,11 +42,11 @@ public record TrainJob(
   /** Reports progress from rank 0's steps on {@code channel}, at most twice a second. */
   public TrainingWorker.StepListener stepReporter(dev.orca.launcher.TaskChannel.Client channel) {
     long[] last = {System.nanoTime()};
-    return (epoch, step, steps, samples) -> {
+    return (epoch, step, steps, samples, loss) -> {
       long now = System.nanoTime();
       if (now - last[0] > 500_000_000L) {
         last[0] = now;
-        channel.send("STEP", Messages.step(epoch, step, steps, samples * workers));
+        channel.send("STEP", Messages.step(epoch, step, steps, samples * workers, loss));
       }
     };
   }

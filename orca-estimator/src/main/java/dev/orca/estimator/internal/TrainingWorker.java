@@ -166,7 +166,7 @@ public final class TrainingWorker implements AutoCloseable {
       optimizer.step(model.engine(), model.parameterTensor(), model.gradientTensor());
       computeNanos += (c1 - c0) + (System.nanoTime() - c2);
       if (listener != null) {
-        listener.step(epoch, b + 1, plan.numBatches(), samples);
+        listener.step(epoch, b + 1, plan.numBatches(), samples, samples == 0 ? Double.NaN : lossSum / samples);
       }
     }
     return EpochFigures.reduce(ring, lossSum, samples, states, metrics, computeNanos / 1e9,
@@ -337,6 +337,7 @@ public final class TrainingWorker implements AutoCloseable {
   /** Told after each step (on rank 0 the trainer reports progress from it). */
   @FunctionalInterface
   public interface StepListener {
-    void step(int epoch, int step, int steps, long samples);
+    /** {@code samples} and {@code loss}: this worker's rows so far in the epoch and their mean loss. */
+    void step(int epoch, int step, int steps, long samples, double loss);
   }
 }
