@@ -2,6 +2,7 @@ package dev.orca.examples;
 
 import dev.orca.OrcaConfigurationException;
 import dev.orca.nn.Tensor;
+import dev.orca.nn.losses.BinaryCrossEntropy;
 import dev.orca.nn.losses.Loss;
 import java.nio.FloatBuffer;
 
@@ -53,11 +54,9 @@ public final class ClassWeightedBinaryCrossEntropy implements Loss {
       double x = o.get(output.offset() + i);
       double y = t.get(target.offset() + i);
       double w = y >= 0.5 ? positiveWeight : negativeWeight;
-      // max(x, 0) - x y + log(1 + exp(-|x|)): exact for any logit
-      sum += w * (Math.max(x, 0) - x * y + Math.log1p(Math.exp(-Math.abs(x))));
+      sum += w * BinaryCrossEntropy.ofLogit(x, y);
       if (gradOut != null) {
-        double p = x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
-        gradOut.data().put(gradOut.offset() + i, (float) (w * (p - y) / n));
+        gradOut.data().put(gradOut.offset() + i, (float) (w * (BinaryCrossEntropy.sigmoid(x) - y) / n));
       }
     }
     return sum / n;

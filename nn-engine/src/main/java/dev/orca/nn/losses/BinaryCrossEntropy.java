@@ -29,9 +29,8 @@ public final class BinaryCrossEntropy implements Loss {
       double y = t.get(target.offset() + i);
       double g;
       if (fromLogits) {
-        sum += Math.max(x, 0) - x * y + Math.log1p(Math.exp(-Math.abs(x)));
-        double p = x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
-        g = p - y;
+        sum += ofLogit(x, y);
+        g = sigmoid(x) - y;
       } else {
         double p = Math.min(Math.max(x, EPS), 1 - EPS);
         sum += -(y * Math.log(p) + (1 - y) * Math.log(1 - p));
@@ -42,6 +41,20 @@ public final class BinaryCrossEntropy implements Loss {
       }
     }
     return sum / n;
+  }
+
+  /**
+   * The loss of one logit {@code x} against a target {@code y} in [0, 1]:
+   * {@code max(x, 0) - x * y + log(1 + exp(-|x|))}, exact for any logit. Its derivative in
+   * {@code x} is {@code sigmoid(x) - y}.
+   */
+  public static double ofLogit(double x, double y) {
+    return Math.max(x, 0) - x * y + Math.log1p(Math.exp(-Math.abs(x)));
+  }
+
+  /** The logistic function, without overflow for any {@code x}. */
+  public static double sigmoid(double x) {
+    return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
   }
 
   @Override
