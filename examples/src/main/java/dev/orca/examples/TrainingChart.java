@@ -9,17 +9,19 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.internal.series.MarkerSeries;
 import org.knowm.xchart.style.AxesChartStyler;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
@@ -109,13 +111,7 @@ public final class TrainingChart {
       if (xy[0].length == 0) {
         continue; // e.g. no validation data
       }
-      XYSeries series = chart.addSeries(line.getKey(), xy[0], xy[1]);
-      series.setLineColor(COLORS[k % COLORS.length]);
-      series.setMarkerColor(COLORS[k % COLORS.length]);
-      series.setLineStyle(new BasicStroke(2f));
-      // markers only where there are few points; they would hide the line otherwise
-      series.setMarker(xy[0].length <= 40 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
-      k++;
+      draw(chart.addSeries(line.getKey(), xy[0], xy[1]), k++, xy[0].length);
     }
     return chart;
   }
@@ -127,27 +123,27 @@ public final class TrainingChart {
     style(chart.getStyler(), p);
     chart.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
     chart.getStyler().setOverlapped(true); // every line at the same x positions, not side by side like bars
+    double[] positions = IntStream.range(0, p.xLabels().length).asDoubleStream().toArray();
     int k = 0;
     for (Map.Entry<String, double[]> line : p.lines().entrySet()) {
-      List<String> x = new ArrayList<>();
-      List<Double> y = new ArrayList<>();
-      for (int i = 0; i < line.getValue().length; i++) {
-        if (Double.isFinite(line.getValue()[i])) {
-          x.add(p.xLabels()[i]);
-          y.add(line.getValue()[i]);
-        }
-      }
-      if (x.isEmpty()) {
+      double[][] xy = finite(positions, line.getValue());
+      if (xy[0].length == 0) {
         continue;
       }
-      CategorySeries series = chart.addSeries(line.getKey(), x, y);
-      series.setLineColor(COLORS[k % COLORS.length]);
-      series.setMarkerColor(COLORS[k % COLORS.length]);
-      series.setLineStyle(new BasicStroke(2f));
-      series.setMarker(SeriesMarkers.CIRCLE);
-      k++;
+      List<String> names = Arrays.stream(xy[0]).mapToObj(i -> p.xLabels()[(int) i]).toList();
+      draw(chart.addSeries(line.getKey(), names, Arrays.stream(xy[1]).boxed().toList()), k++, names.size());
     }
     return chart;
+  }
+
+  /** The {@code k}-th line's colour, a thick stroke, and markers where there are few points. */
+  private static void draw(MarkerSeries series, int k, int points) {
+    Color color = COLORS[k % COLORS.length];
+    series.setLineColor(color);
+    series.setMarkerColor(color);
+    series.setLineStyle(new BasicStroke(2f));
+    // markers only where there are few points; they would hide the line otherwise
+    series.setMarker(points <= 40 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
   }
 
   private static void style(AxesChartStyler s, Panel p) {
