@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.orca.context.OrcaContext;
-import dev.orca.data.XShards;
 import dev.orca.nn.Model;
 import dev.orca.nn.Sequential;
 import dev.orca.nn.layers.Dense;
@@ -23,23 +22,17 @@ import org.junit.jupiter.api.Test;
  * digits as well as the spark backend.
  */
 class BackendAgreementTest {
-  private static OrcaContext orca;
-  private static DigitsData.Shards digits;
-  private static XShards train;
-  private static XShards test;
+  private static DigitsData.Session digits;
 
   @BeforeAll
   static void start() {
-    orca = OrcaContext.builder().cores(4).start(); // 4 task slots for the 4-worker run (on any machine)
-    digits = DigitsData.Shards.of(orca);
-    train = digits.train();
-    test = digits.test();
+    // 4 task slots for the 4-worker run (on any machine)
+    digits = DigitsData.Session.start(OrcaContext.builder().cores(4));
   }
 
   @AfterAll
   static void stop() {
-    digits.uncache();
-    orca.stop();
+    digits.close();
   }
 
   private static Model mlp() {
@@ -49,7 +42,7 @@ class BackendAgreementTest {
   private static float[] weightsAfterOneEpoch(Backend backend, int workers) {
     try (Estimator est = Estimator.builder().setModel(mlp()).setLoss(Loss.sparseCategoricalCrossEntropy())
         .setOptimizer(new Sgd(0.05)).optBackend(backend).optWorkers(workers).optCoresPerWorker(1).build()) {
-      est.fit(train, FitConfig.builder().setEpochs(1).setBatchSize(32).optSeed(9).optProgress(false).build());
+      est.fit(digits.train(), FitConfig.builder().setEpochs(1).setBatchSize(32).optSeed(9).optProgress(false).build());
       float[] w = new float[est.getModel().parameterCount()];
       est.getModel().parameters().get(0, w);
       return w;
@@ -77,9 +70,9 @@ class BackendAgreementTest {
             .add(new Dense(10)).optSeed(0).build())
         .setLoss(Loss.sparseCategoricalCrossEntropy()).setOptimizer(new dev.orca.nn.optim.Adam(2e-3))
         .optMetrics(Metric.accuracy()).optBackend(Backend.RAY).optWorkers(2).optCoresPerWorker(1).build()) {
-      TrainingHistory h = est.fit(train, FitConfig.builder().setEpochs(40).setBatchSize(64).optSeed(1)
-          .optValidation(test).build());
-      Map<String, Double> result = est.evaluate(test);
+      TrainingHistory h = est.fit(digits.train(), FitConfig.builder().setEpochs(40).setBatchSize(64).optSeed(1)
+          .optValidation(digits.test()).build());
+      Map<String, Double> result = est.evaluate(digits.test());
       assertTrue(result.get("accuracy") >= 0.97, "ray backend, test accuracy " + result);
       assertEquals(result.get("accuracy"), h.last().validationValue("accuracy"), 1e-9);
     }

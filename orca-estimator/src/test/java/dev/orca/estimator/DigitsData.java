@@ -43,18 +43,25 @@ final class DigitsData {
     return raw.select(array(pixels.toArray(Column[]::new)).as("pixels"), col("label"));
   }
 
-  /** Cached training and test shards of the digits (split with seed 0), as the tests use them. */
-  record Shards(dev.orca.data.XShards train, dev.orca.data.XShards test) {
-    static Shards of(dev.orca.context.OrcaContext orca) {
+  /**
+   * An OrcaContext with cached training and test shards of the digits (split with seed 0), as the
+   * tests use them; {@link #close} uncaches them and stops the context.
+   */
+  record Session(dev.orca.context.OrcaContext orca, dev.orca.data.XShards train, dev.orca.data.XShards test)
+      implements AutoCloseable {
+    static Session start(dev.orca.context.OrcaContext.Builder builder) {
+      dev.orca.context.OrcaContext orca = builder.start();
       List<Dataset<Row>> parts = split(load(orca.spark()).repartition(4), 0);
-      return new Shards(
+      return new Session(orca,
           dev.orca.data.XShards.fromDataFrame(parts.get(0), List.of("pixels"), List.of("label")).cache(),
           dev.orca.data.XShards.fromDataFrame(parts.get(1), List.of("pixels"), List.of("label")).cache());
     }
 
-    void uncache() {
+    @Override
+    public void close() {
       train.uncache();
       test.uncache();
+      orca.stop();
     }
   }
 

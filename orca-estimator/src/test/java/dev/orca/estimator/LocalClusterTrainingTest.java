@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.orca.context.ClusterMode;
 import dev.orca.context.OrcaContext;
-import dev.orca.data.XShards;
 import dev.orca.nn.Model;
 import dev.orca.nn.Sequential;
 import dev.orca.nn.layers.Dense;
@@ -27,23 +26,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The spark backend with its workers in two real executor JVMs (local-cluster). */
 class LocalClusterTrainingTest {
-  private static OrcaContext orca;
-  private static DigitsData.Shards digits;
-  private static XShards train;
-  private static XShards test;
+  private static DigitsData.Session digits;
 
   @BeforeAll
   static void start() {
-    orca = OrcaContext.builder().clusterMode(ClusterMode.LOCAL_CLUSTER).numNodes(2).cores(1).memory("1200m").start();
-    digits = DigitsData.Shards.of(orca);
-    train = digits.train();
-    test = digits.test();
+    digits = DigitsData.Session.start(
+        OrcaContext.builder().clusterMode(ClusterMode.LOCAL_CLUSTER).numNodes(2).cores(1).memory("1200m"));
   }
 
   @AfterAll
   static void stop() {
-    digits.uncache();
-    orca.stop();
+    digits.close();
   }
 
   private static Estimator estimator() {
@@ -59,8 +52,8 @@ class LocalClusterTrainingTest {
     try (Estimator est = estimator()) {
       assertEquals(2, est.workers());
       assertEquals(1, est.coresPerWorker());
-      est.fit(train, FitConfig.builder().setEpochs(40).setBatchSize(64).optSeed(1).build());
-      Map<String, Double> result = est.evaluate(test);
+      est.fit(digits.train(), FitConfig.builder().setEpochs(40).setBatchSize(64).optSeed(1).build());
+      Map<String, Double> result = est.evaluate(digits.test());
       assertTrue(result.get("accuracy") >= 0.97, "local-cluster, test accuracy " + result);
     }
   }
@@ -73,21 +66,21 @@ class LocalClusterTrainingTest {
     try (Estimator est = estimator()) {
       FitConfig config = FitConfig.builder().setEpochs(epochs).setBatchSize(64).optSeed(1)
           .optCheckpoints(checkpoints.toString(), 1).build();
-      CompletableFuture<TrainingHistory> fit = CompletableFuture.supplyAsync(() -> est.fit(train, config));
+      CompletableFuture<TrainingHistory> fit = CompletableFuture.supplyAsync(() -> est.fit(digits.train(), config));
       awaitCheckpoint(checkpoints, 3, fit);
       ProcessHandle.of(executors.get(1)).orElseThrow().destroyForcibly(); // kill -9 an executor JVM
       TrainingHistory history = fit.get(5, TimeUnit.MINUTES);
       assertTrue(history.restarts() >= 1, "training did not notice the lost executor");
       assertEquals(epochs, history.epochs().size());
       assertEquals(epochs - 1, history.last().epoch());
-      Map<String, Double> result = est.evaluate(test);
+      Map<String, Double> result = est.evaluate(digits.test());
       assertTrue(result.get("accuracy") >= 0.96, "after the restart, test accuracy " + result);
     }
   }
 
   /** The process ids of the executor JVMs, from tasks run in them. */
   private static List<Long> executorPids() {
-    return orca.sparkContext().parallelize(List.of(0, 1, 2, 3), 4)
+    return digits.orca().sparkContext().parallelize(List.of(0, 1, 2, 3), 4)
         .map(i -> ProcessHandle.current().pid()).distinct().collect();
   }
 

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.orca.context.OrcaContext;
-import dev.orca.data.XShards;
 import dev.orca.nn.Sequential;
 import dev.orca.nn.layers.Dense;
 import dev.orca.nn.layers.ReLU;
@@ -17,23 +16,16 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class SparkBackendTest {
-  private static OrcaContext orca;
-  private static DigitsData.Shards digits;
-  private static XShards train;
-  private static XShards test;
+  private static DigitsData.Session digits;
 
   @BeforeAll
   static void start() {
-    orca = OrcaContext.builder().cores(2).start();
-    digits = DigitsData.Shards.of(orca);
-    train = digits.train();
-    test = digits.test();
+    digits = DigitsData.Session.start(OrcaContext.builder().cores(2));
   }
 
   @AfterAll
   static void stop() {
-    digits.uncache();
-    orca.stop();
+    digits.close();
   }
 
   @Test
@@ -43,11 +35,11 @@ class SparkBackendTest {
             .add(new Dense(10)).optSeed(0).build())
         .setLoss(Loss.sparseCategoricalCrossEntropy()).setOptimizer(new Adam(2e-3))
         .optMetrics(Metric.accuracy()).optBackend(Backend.SPARK).optWorkers(2).optCoresPerWorker(1).build()) {
-      TrainingHistory h = est.fit(train, FitConfig.builder().setEpochs(40).setBatchSize(64).optSeed(1)
-          .optValidation(test).build());
+      TrainingHistory h = est.fit(digits.train(), FitConfig.builder().setEpochs(40).setBatchSize(64).optSeed(1)
+          .optValidation(digits.test()).build());
       assertEquals(40, h.epochs().size());
       assertTrue(h.last().trainValue("loss") < h.epochs().get(0).trainValue("loss"));
-      Map<String, Double> result = est.evaluate(test);
+      Map<String, Double> result = est.evaluate(digits.test());
       System.out.println("digits test: " + result + "; " + h.stoppedBecause());
       assertTrue(result.get("accuracy") >= 0.97, "test accuracy " + result);
       assertEquals(result.get("accuracy"), h.last().validationValue("accuracy"), 1e-9,
