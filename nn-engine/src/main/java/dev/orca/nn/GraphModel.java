@@ -2,7 +2,7 @@ package dev.orca.nn;
 
 import dev.orca.OrcaConfigurationException;
 import dev.orca.nn.internal.Graph;
-import dev.orca.nn.internal.Serialization;
+import dev.orca.common.Serialization;
 import dev.orca.nn.layers.Layer;
 import java.util.ArrayList;
 import java.util.HashMap;

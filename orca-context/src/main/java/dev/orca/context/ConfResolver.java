@@ -3,10 +3,10 @@ package dev.orca.context;
 import static dev.orca.context.OrcaSettings.*;
 
 import dev.orca.OrcaConfigurationException;
-import dev.orca.launcher.JvmOptions;
-import dev.orca.launcher.LocalCluster;
-import dev.orca.launcher.RayMode;
-import dev.orca.launcher.RayOptions;
+import dev.orca.common.JvmOptions;
+import dev.orca.launcher.barrier.LocalCluster;
+import dev.orca.launcher.ray.RayMode;
+import dev.orca.launcher.ray.RayOptions;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

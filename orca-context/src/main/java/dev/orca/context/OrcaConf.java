@@ -1,6 +1,6 @@
 package dev.orca.context;
 
-import dev.orca.launcher.RayOptions;
+import dev.orca.launcher.ray.RayOptions;
 import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;

@@ -2,10 +2,10 @@ package dev.orca.context;
 
 import dev.orca.OrcaConfigurationException;
 import dev.orca.OrcaException;
-import dev.orca.launcher.RayMode;
-import dev.orca.launcher.RayRuntime;
-import dev.orca.launcher.RayRuntimes;
-import dev.orca.launcher.TaskSlots;
+import dev.orca.launcher.ray.RayMode;
+import dev.orca.launcher.ray.RayRuntime;
+import dev.orca.launcher.ray.RayRuntimes;
+import dev.orca.launcher.barrier.TaskSlots;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

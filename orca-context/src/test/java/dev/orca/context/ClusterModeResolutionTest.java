@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.orca.OrcaConfigurationException;
 import dev.orca.OrcaException;
-import dev.orca.launcher.RayMode;
+import dev.orca.launcher.ray.RayMode;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

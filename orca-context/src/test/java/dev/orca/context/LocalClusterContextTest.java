@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.orca.launcher.BarrierStage;
+import dev.orca.launcher.barrier.BarrierStage;
 import dev.orca.launcher.LauncherException;
 import java.util.HashSet;
 import java.util.List;

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.orca.OrcaException;
-import dev.orca.launcher.BarrierStage;
-import dev.orca.launcher.RayMode;
+import dev.orca.launcher.barrier.BarrierStage;
+import dev.orca.launcher.ray.RayMode;
 import io.ray.api.ActorHandle;
 import io.ray.api.Ray;
 import java.util.List;

@@ -2,7 +2,7 @@ package dev.orca.estimator;
 
 import dev.orca.OrcaConfigurationException;
 import dev.orca.data.XShards;
-import dev.orca.estimator.ring.Compression;
+import dev.orca.collective.Compression;
 import java.time.Duration;
 import java.util.Objects;
 

@@ -5,7 +5,7 @@ import dev.orca.benchmarks.Timing;
 import dev.orca.context.ClusterMode;
 import dev.orca.context.OrcaConf;
 import dev.orca.context.OrcaContext;
-import dev.orca.launcher.BarrierStage;
+import dev.orca.launcher.barrier.BarrierStage;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;

@@ -1,9 +1,9 @@
 package dev.orca.benchmarks.ring;
 
 import dev.orca.benchmarks.BenchmarkReport;
-import dev.orca.estimator.ring.Compression;
-import dev.orca.estimator.ring.RingAllReduce;
-import dev.orca.estimator.ring.RingOptions;
+import dev.orca.collective.Compression;
+import dev.orca.collective.RingAllReduce;
+import dev.orca.collective.RingOptions;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,8 +1,8 @@
 package dev.orca.benchmarks.ring;
 
 import dev.orca.benchmarks.BenchmarkReport;
-import dev.orca.estimator.ring.Compression;
-import dev.orca.estimator.ring.RingAllReduce;
+import dev.orca.collective.Compression;
+import dev.orca.collective.RingAllReduce;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.nio.channels.SocketChannel;

@@ -1,7 +1,7 @@
 package dev.orca.benchmarks.ring;
 
-import dev.orca.estimator.ring.Compression;
-import dev.orca.estimator.ring.RingAllReduce;
+import dev.orca.collective.Compression;
+import dev.orca.collective.RingAllReduce;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import dev.orca.common.Serialization;
 
 /**
  * What {@code Model.compile} sets up: the optimizer, loss and metrics (private copies, so one

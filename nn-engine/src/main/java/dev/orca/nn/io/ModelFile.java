@@ -6,7 +6,7 @@ import dev.orca.nn.Model;
 import dev.orca.nn.Tensor;
 import dev.orca.nn.internal.Graph;
 import dev.orca.nn.internal.Network;
-import dev.orca.nn.internal.Serialization;
+import dev.orca.common.Serialization;
 import dev.orca.nn.layers.ParameterSpec;
 import dev.orca.nn.losses.Loss;
 import dev.orca.nn.metrics.Metric;

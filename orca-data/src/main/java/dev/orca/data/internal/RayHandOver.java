@@ -5,7 +5,7 @@ import dev.orca.arrow.ArrowIpc;
 import dev.orca.arrow.Shard;
 import dev.orca.context.OrcaContext;
 import dev.orca.data.RayShard;
-import dev.orca.launcher.RayMode;
+import dev.orca.launcher.ray.RayMode;
 import io.ray.api.ObjectRef;
 import io.ray.api.Ray;
 import java.io.Serializable;

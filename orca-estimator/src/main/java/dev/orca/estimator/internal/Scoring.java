@@ -16,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.TaskContext;
+import dev.orca.estimator.internal.worker.MetricSums;
 
 /**
  * Predict and evaluate where each partition lies, without a ring: the model file travels with the

@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
+import dev.orca.estimator.internal.worker.Messages;
 
 /** The driver's progress line: epoch, step, running loss, samples per second and time left; at most one a second. */
 class ProgressPrinterTest {

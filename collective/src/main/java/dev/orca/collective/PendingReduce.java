@@ -1,0 +1,148 @@
+package dev.orca.collective;
+
+import dev.orca.collective.internal.RangeSet;
+import dev.orca.collective.internal.RingSession;
+import java.nio.FloatBuffer;
+
+/**
+ * A sum over all workers that runs while the caller keeps computing: mark each range of the
+ * buffer {@link #ready} as soon as its values are final (e.g. a layer's gradients as the backward
+ * pass produces them), and it is reduced in the background while the next range is computed;
+ * {@link #await()} then waits for the rest.
+ *
+ * <pre>{@code
+ * PendingReduce p = ring.startAllReduce(gradients);
+ * for (Layer l : layersBackwards) { l.backward(); p.ready(l.gradFrom(), l.gradTo()); }
+ * p.await();
+ * }</pre>
+ *
+ * <p>Every worker must mark the same ranges in the same order (the ring checks this and fails
+ * with a message if not). Touching ranges marked one after the other are merged until they are
+ * worth a ring operation of their own. Ranges are absolute indices into the buffer, inside the
+ * range given to {@code startAllReduce}, and may not overlap. The object is reused by the ring's
+ * next {@code startAllReduce}; it is valid until {@link #await()} returns.
+ */
+public final class PendingReduce {
+  private final RangeSet marked = new RangeSet();
+  private final int flushElements;
+  private int[] gaps = new int[16];
+  private RingSession session;
+  private FloatBuffer buffer;
+  private int start;
+  private int end;
+  private int pendingFrom;
+  private int pendingTo;
+  private boolean active;
+
+  PendingReduce(int flushElements) {
+    this.flushElements = flushElements;
+  }
+
+  void begin(RingSession session, FloatBuffer buffer, int offset, int length) {
+    this.session = session;
+    this.buffer = buffer;
+    this.start = offset;
+    this.end = offset + length;
+    this.pendingFrom = offset;
+    this.pendingTo = offset;
+    this.active = true;
+    marked.clear();
+  }
+
+  boolean active() {
+    return active;
+  }
+
+  /**
+   * Marks {@code buffer[from, to)} final on this worker; its reduction may start at once. The
+   * values must not change until {@link #await()} returns.
+   */
+  public PendingReduce ready(int from, int to) {
+    checkActive();
+    if (from < start || to > end || from > to) {
+      throw new IllegalArgumentException("ready(" + from + ", " + to + "): the range must lie "
+          + "inside [" + start + ", " + end + "), the range this reduction was started on");
+    }
+    if (from == to) {
+      return this;
+    }
+    if (!marked.add(from, to)) {
+      throw new IllegalArgumentException("ready(" + from + ", " + to + ") overlaps a range "
+          + "already marked ready: each element may be marked once, or it would be summed twice");
+    }
+    if (pendingTo > pendingFrom && (to == pendingFrom || from == pendingTo)) {
+      pendingFrom = Math.min(pendingFrom, from);
+      pendingTo = Math.max(pendingTo, to);
+    } else {
+      flush();
+      pendingFrom = from;
+      pendingTo = to;
+    }
+    if (pendingTo - pendingFrom >= flushElements) {
+      flush();
+    }
+    return this;
+  }
+
+  /** Marks everything not yet marked ready. */
+  public PendingReduce readyAll() {
+    checkActive();
+    int n = 0;
+    int cursor = start;
+    for (int i = 0; i <= marked.count(); i++) {
+      int gapEnd = i < marked.count() ? marked.from(i) : end;
+      if (gapEnd > cursor) {
+        if (n + 2 > gaps.length) {
+          gaps = java.util.Arrays.copyOf(gaps, 2 * gaps.length);
+        }
+        gaps[n++] = cursor;
+        gaps[n++] = gapEnd;
+      }
+      if (i < marked.count()) {
+        cursor = marked.to(i);
+      }
+    }
+    for (int i = 0; i < n; i += 2) {
+      ready(gaps[i], gaps[i + 1]);
+    }
+    return this;
+  }
+
+  /**
+   * Waits until every range is summed over all workers. Throws {@link RingException} if a peer
+   * was lost or timed out, and {@link IllegalStateException} if part of the range was never
+   * marked ready.
+   */
+  public void await() {
+    checkActive();
+    try {
+      flush();
+      long missing = (end - start) - marked.covered();
+      if (missing > 0) {
+        throw new IllegalStateException("await(): " + missing + " of the " + (end - start)
+            + " floats in [" + start + ", " + end + ") were never marked ready: call ready(from, "
+            + "to) for every range, or readyAll()");
+      }
+    } finally {
+      active = false;
+      buffer = null;
+      if (session != null) {
+        session.awaitReduces();
+      }
+    }
+  }
+
+  private void flush() {
+    if (pendingTo > pendingFrom && session != null) {
+      session.postReduce(buffer, pendingFrom, pendingTo - pendingFrom);
+    }
+    pendingFrom = pendingTo;
+  }
+
+  private void checkActive() {
+    if (!active) {
+      throw new IllegalStateException("this reduction is finished: start a new one with "
+          + "RingAllReduce.startAllReduce");
+    }
+  }
+}

@@ -1,0 +1,215 @@
+package dev.orca.collective.internal;
+
+import dev.orca.collective.RingException;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where the caller's thread, the sender and the receiver meet: operations posted in order, how
+ * far each thread got, and the first failure. One lock guards it all; it is taken once per chunk
+ * (hundreds of kilobytes), which costs nothing next to moving the chunk.
+ *
+ * <p>Every wait here is bounded: besides the links' own timeouts, a wait that sees no progress at
+ * all for the ring timeout plus a grace period fails the ring, so no bug can turn into a hang.
+ */
+final class OpQueue {
+  private static final Logger LOG = LoggerFactory.getLogger(OpQueue.class);
+  private static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
+  private static final long IDLE_POLL_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition work = lock.newCondition();
+  private final Condition received = lock.newCondition();
+  private final Condition finished = lock.newCondition();
+  private final ArrayDeque<RingOp> toSend = new ArrayDeque<>();
+  private final ArrayDeque<RingOp> toReceive = new ArrayDeque<>();
+  private final long stallNanos;
+  private final Runnable onFailure;
+  private long posted;
+  private long postedRecvUnits;
+  private long sentOps;
+  private long receivedOps;
+  private long receivedUnits;
+  private volatile long lastProgress = System.nanoTime();
+  private RingException failure;
+  private boolean stopping;
+
+  OpQueue(long timeoutNanos, Runnable onFailure) {
+    this.stallNanos = timeoutNanos + GRACE_NANOS;
+    this.onFailure = onFailure;
+  }
+
+  /** Hands an operation to both threads; fails fast when the ring is already broken. */
+  void post(RingOp op) {
+    lock.lock();
+    try {
+      throwIfBroken(op);
+      op.seq = posted++;
+      op.recvBase = postedRecvUnits;
+      postedRecvUnits += op.prepare();
+      toSend.addLast(op);
+      toReceive.addLast(op);
+      lastProgress = System.nanoTime();
+      work.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The next operation for the sender, or null once the ring stops or fails. */
+  RingOp nextToSend() throws InterruptedException {
+    return next(toSend);
+  }
+
+  RingOp nextToReceive() throws InterruptedException {
+    return next(toReceive);
+  }
+
+  private RingOp next(ArrayDeque<RingOp> queue) throws InterruptedException {
+    lock.lock();
+    try {
+      // idle between training steps for as long as the caller computes: no timeout here, but a
+      // periodic look at the stop flag
+      while (queue.isEmpty() && !stopping && failure == null) {
+        work.awaitNanos(IDLE_POLL_NANOS);
+      }
+      return stopping || failure != null ? null : queue.pollFirst();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  void sentChunk() {
+    lastProgress = System.nanoTime();
+  }
+
+  void sent(RingOp op) {
+    lock.lock();
+    try {
+      sentOps = op.seq + 1;
+      finished.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  void receivedChunk() {
+    lock.lock();
+    try {
+      receivedUnits++;
+      lastProgress = System.nanoTime();
+      received.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  void received(RingOp op) {
+    lock.lock();
+    try {
+      receivedOps = op.seq + 1;
+      finished.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Sender: waits until the receiver has completed {@code units} chunks in all. */
+  void awaitReceived(long units, RingOp op) throws LinkFailure, InterruptedException {
+    lock.lock();
+    try {
+      while (receivedUnits < units) {
+        if (stopping || failure != null) {
+          throw LinkFailure.stopped("the receiver thread");
+        }
+        checkStall(op, "its own receiver thread");
+        received.awaitNanos(stallNanos);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Caller: waits until both threads are done with {@code op}, or throws why not. */
+  void awaitDone(RingOp op) {
+    lock.lock();
+    try {
+      while (sentOps <= op.seq || receivedOps <= op.seq) {
+        throwIfBroken(op);
+        checkStall(op, "its sender and receiver threads");
+        finished.awaitNanos(stallNanos);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      fail(new RingException(op.describe() + ": interrupted while waiting; the ring is now broken", e));
+      throw new RingException(op.describe() + ": interrupted while waiting", e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void checkStall(RingOp op, String waitedFor) {
+    long idle = System.nanoTime() - lastProgress;
+    if (idle >= stallNanos) {
+      fail(new RingException(op.describe() + ": no progress for " + Durations.text(idle)
+          + " while waiting for " + waitedFor + "; the ring is stuck"));
+      throwIfBroken(op);
+    }
+  }
+
+  private void throwIfBroken(RingOp op) {
+    if (failure != null) {
+      String doing = op == null ? "" : op.describe() + ": ";
+      throw new RingException(doing + "the ring is broken: " + failure.getMessage()
+          + " (close this RingAllReduce and form a new ring)", failure);
+    }
+    if (stopping) {
+      throw new RingException((op == null ? "" : op.describe() + ": ")
+          + "the ring was closed while this operation ran");
+    }
+  }
+
+  /** Records the first failure and wakes everyone; later failures are consequences of it. */
+  void fail(RingException e) {
+    lock.lock();
+    try {
+      if (failure != null || stopping) {
+        return;
+      }
+      failure = e;
+      LOG.warn("ring failed: {}", e.getMessage());
+      work.signalAll();
+      received.signalAll();
+      finished.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    onFailure.run();
+  }
+
+  RingException failure() {
+    lock.lock();
+    try {
+      return failure;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Close: stops both threads and fails whatever still waits. */
+  void stop() {
+    lock.lock();
+    try {
+      stopping = true;
+      work.signalAll();
+      received.signalAll();
+      finished.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+}

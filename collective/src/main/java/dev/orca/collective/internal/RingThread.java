@@ -1,0 +1,54 @@
+package dev.orca.collective.internal;
+
+import dev.orca.collective.RingException;
+
+/**
+ * What the sender and the receiver share: take the posted operations in order, run each through
+ * the link, and turn whatever stops them into the ring's failure, named after the operation.
+ */
+abstract class RingThread implements Runnable {
+  final OpQueue queue;
+  final RingLink link;
+  final ChunkBuffer chunk;
+  private final String role;
+
+  RingThread(String role, OpQueue queue, RingLink link, int chunkBytes) {
+    this.role = role;
+    this.queue = queue;
+    this.link = link;
+    this.chunk = new ChunkBuffer(chunkBytes);
+  }
+
+  /** The next operation for this thread, or null once the ring stops or fails. */
+  abstract RingOp next() throws InterruptedException;
+
+  /** Moves this thread's part of {@code op}. */
+  abstract void process(RingOp op) throws LinkFailure, InterruptedException;
+
+  abstract void done(RingOp op);
+
+  /** Runs last, whatever happened. */
+  abstract void finish();
+
+  @Override
+  public final void run() {
+    RingOp op = null;
+    try {
+      while ((op = next()) != null) {
+        process(op);
+        done(op);
+      }
+    } catch (LinkFailure e) {
+      if (!e.stopped()) {
+        queue.fail(new RingException(op.describe() + ": " + e.getMessage(), e.getCause()));
+      }
+    } catch (InterruptedException e) {
+      queue.fail(new RingException("the " + role + " thread of the ring was interrupted", e));
+    } catch (RuntimeException | Error e) {
+      queue.fail(new RingException((op == null ? "" : op.describe() + ": ") + "the " + role
+          + " thread failed: " + e, e));
+    } finally {
+      finish();
+    }
+  }
+}

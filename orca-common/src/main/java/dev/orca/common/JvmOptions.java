@@ -1,0 +1,64 @@
+package dev.orca.common;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * The JVM flags that Spark, Arrow and Ray's LOCAL mode need on JDK 17 ({@code --add-opens} and a
+ * few system properties). They are kept in one file, {@code dev/orca/launcher/jvm-options.properties},
+ * read by the build for the test JVMs, by {@code bin/orca-run}, and here, so that every Spark
+ * executor and Ray worker that Orca starts gets the same flags as the driver.
+ */
+public final class JvmOptions {
+  private static final String RESOURCE = "jvm-options.properties";
+  private static final String KEY = "orca.jvm.options";
+  private static final List<String> REQUIRED = load();
+
+  private JvmOptions() {}
+
+  /** The flags, one list element each. */
+  public static List<String> required() {
+    return REQUIRED;
+  }
+
+  /** The flags joined with spaces, as Spark's {@code extraJavaOptions} settings take them. */
+  public static String joined() {
+    return String.join(" ", REQUIRED);
+  }
+
+  /**
+   * Adds the required flags to an existing {@code extraJavaOptions} value, keeping what the user
+   * set and not repeating flags already there.
+   */
+  public static String mergeInto(String existing) {
+    if (existing == null || existing.isBlank()) {
+      return joined();
+    }
+    List<String> present = Arrays.asList(existing.trim().split("\\s+"));
+    StringBuilder merged = new StringBuilder(existing.trim());
+    for (String flag : REQUIRED) {
+      if (!present.contains(flag)) {
+        merged.append(' ').append(flag);
+      }
+    }
+    return merged.toString();
+  }
+
+  private static List<String> load() {
+    Properties props = new Properties();
+    try (InputStream in = JvmOptions.class.getResourceAsStream(RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException("resource " + RESOURCE + " is missing from the ray-launcher jar");
+      }
+      props.load(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + RESOURCE, e);
+    }
+    String value = props.getProperty(KEY, "").trim();
+    return value.isEmpty() ? List.of() : List.of(value.split("\\s+"));
+  }
+}

@@ -1,0 +1,60 @@
+package dev.orca.common;
+
+import dev.orca.OrcaDataException;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InvalidClassException;
+import java.io.ObjectInputFilter;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+
+/**
+ * Java serialization of configuration objects (architecture, optimizer, loss, metrics), limited on
+ * the way in to this library's classes and a few JDK value types: a model file cannot make the
+ * reader instantiate anything else.
+ */
+public final class Serialization {
+  private static final ObjectInputFilter FILTER = ObjectInputFilter.Config.createFilter(
+      "maxdepth=64;maxrefs=100000;maxbytes=67108864;dev.orca.**;java.lang.Enum;java.lang.String;"
+          + "java.lang.Number;java.lang.Integer;java.lang.Long;java.lang.Float;java.lang.Double;"
+          + "java.lang.Boolean;!*");
+
+  private Serialization() {}
+
+  public static byte[] toBytes(Serializable value) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+      out.writeObject(value);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot serialize " + value.getClass().getName(), e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /** Reads an object of type {@code type}; anything else, or a class outside the filter, fails. */
+  public static <T> T fromBytes(byte[] data, Class<T> type, String what) {
+    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(data))) {
+      in.setObjectInputFilter(FILTER);
+      Object o = in.readObject();
+      if (!type.isInstance(o)) {
+        throw new OrcaDataException("the " + what + " holds a " + o.getClass().getName()
+            + ", expected " + type.getName());
+      }
+      return type.cast(o);
+    } catch (InvalidClassException e) {
+      throw new OrcaDataException("the " + what + " was written by an incompatible version of a class ("
+          + e.getMessage() + "): read it with the Orca version that wrote it", e);
+    } catch (IOException | ClassNotFoundException | ClassCastException e) {
+      throw new OrcaDataException("the " + what + " cannot be read: " + e, e);
+    }
+  }
+
+  /** A deep copy through serialization. */
+  @SuppressWarnings("unchecked")
+  public static <T extends Serializable> T copy(T value) {
+    return (T) fromBytes(toBytes(value), value.getClass(), "copy of " + value.getClass().getSimpleName());
+  }
+}

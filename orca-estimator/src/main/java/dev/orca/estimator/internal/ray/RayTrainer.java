@@ -1,0 +1,215 @@
+package dev.orca.estimator.internal.ray;
+
+import dev.orca.context.OrcaContext;
+import dev.orca.data.RayShard;
+import dev.orca.data.ShardPlacement;
+import dev.orca.data.XShards;
+import dev.orca.estimator.EpochRecord;
+import dev.orca.TrainingException;
+import dev.orca.launcher.ray.RayMode;
+import dev.orca.launcher.ray.RayRuntime;
+import dev.orca.launcher.barrier.TaskChannel;
+import io.ray.api.ActorHandle;
+import io.ray.api.ObjectRef;
+import io.ray.api.Ray;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectOutputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import dev.orca.estimator.internal.worker.EarlyStopTracker;
+import dev.orca.estimator.internal.worker.TrainJob;
+import dev.orca.estimator.internal.worker.Messages;
+import dev.orca.estimator.internal.worker.CheckpointStore;
+import dev.orca.estimator.internal.spark.SparkTrainer;
+import dev.orca.estimator.internal.DataSummary;
+import dev.orca.estimator.internal.ProgressPrinter;
+
+/**
+ * The driver's side of the {@code ray} backend: the workers are {@link RayTrainingActor}s, the
+ * shards reach them as Arrow IPC bytes in the object store (each preferably on an actor of its
+ * node), and the driver drives the epochs one call at a time. That lets it stop early, write
+ * checkpoints, and, when a call fails (a lost actor, a broken ring), reset the workers and resume
+ * from the last checkpoint, up to the retry limit.
+ */
+public final class RayTrainer {
+  private static final Logger LOG = LoggerFactory.getLogger(RayTrainer.class);
+
+  private RayTrainer() {}
+
+  public static SparkTrainer.Result fit(TrainJob jobWithoutChannel, XShards train, DataSummary summary,
+      XShards validation, ProgressPrinter progress) {
+    RayRuntime ray = OrcaContext.get().ray();
+    Map<Integer, EpochRecord> epochs = new TreeMap<>();
+    TaskChannel.Listener listener = new TaskChannel.Listener() {
+      @Override
+      public void message(int rank, String kind, String detail) {
+        if (kind.equals("STEP")) {
+          progress.stepReported(detail);
+        }
+      }
+
+      @Override
+      public void lost(int rank, String why) {
+        LOG.debug("progress channel of worker {} closed: {}", rank, why);
+      }
+    };
+    List<RayShard> trainShards = train.toRay();
+    List<RayShard> valShards = validation == null ? List.of() : validation.toRay();
+    try (TaskChannel channel = TaskChannel.open("127.0.0.1", jobWithoutChannel.secret(), listener)) {
+      TrainJob job = jobWithoutChannel.withChannel(channel.address());
+      byte[] serializedJob = serialize(job);
+      CheckpointStore.Checkpoint resumeFrom = null;
+      String stopped = null;
+      int attempt = 0;
+      while (true) {
+        List<ActorHandle<RayTrainingActor>> actors = ActorPool.acquire(ray, job.workers());
+        String fitId = java.util.UUID.randomUUID().toString();
+        List<String> ids = new ArrayList<>();
+        for (int r = 0; r < actors.size(); r++) {
+          ids.add(fitId + "-" + r);
+        }
+        try {
+          setUp(actors, ids, serializedJob, ray.mode(), trainShards, valShards, summary, resumeFrom);
+          int start = resumeFrom == null ? 0 : resumeFrom.epoch() + 1;
+          EarlyStopTracker stopper = new EarlyStopTracker(job.earlyStopping());
+          for (int epoch = start; epoch < job.epochs() && stopped == null; epoch++) {
+            progress.epochStarted(epoch);
+            int e = epoch;
+            List<String> lines = getAll(each(actors, (a, r) -> a.task(RayTrainingActor::trainEpoch, ids.get(r), e)
+                .remote()), job, "epoch " + (epoch + 1));
+            EpochRecord record = Messages.decode(lines.get(0));
+            epochs.put(epoch, record);
+            progress.epochDone(record);
+            stopped = stopper.update(record);
+            if (job.checkpointDue(epoch, epoch == job.epochs() - 1 || stopped != null)) {
+              job.checkpoints().write(epoch, modelFile(actors.get(0), ids.get(0), job));
+            }
+          }
+          byte[] model = modelFile(actors.get(0), ids.get(0), job);
+          return new SparkTrainer.Result(model, new ArrayList<>(epochs.values()),
+              stopped != null ? stopped : "completed " + job.epochs() + " epochs", attempt);
+        } catch (RuntimeException e) {
+          attempt++;
+          if (attempt > job.maxRetries()) {
+            throw new TrainingException("Training failed after " + attempt + " attempts (maxRetries="
+                + job.maxRetries() + "): " + rootMessage(e), e);
+          }
+          resumeFrom = job.checkpoints() == null ? null : job.checkpoints().latest().orElse(null);
+          LOG.warn("A training worker failed ({}); resetting the workers and resuming {} (attempt {} of {})",
+              rootMessage(e), resumeFrom == null ? "from the start" : "after epoch " + (resumeFrom.epoch() + 1),
+              attempt + 1, job.maxRetries() + 1);
+          int kept = resumeFrom == null ? -1 : resumeFrom.epoch();
+          epochs.keySet().removeIf(k -> k > kept);
+        } finally {
+          ActorPool.release(ray, actors, ids);
+        }
+      }
+    } finally {
+      free(trainShards);
+      free(valShards);
+    }
+  }
+
+  /** Gives every actor the job, its shards and (when resuming) the checkpoint, then forms the ring. */
+  private static void setUp(List<ActorHandle<RayTrainingActor>> actors, List<String> ids, byte[] job, RayMode mode,
+      List<RayShard> trainShards, List<RayShard> valShards, DataSummary summary,
+      CheckpointStore.Checkpoint resumeFrom) {
+    List<String> where = getAll(each(actors, (a, r) -> a.task(RayTrainingActor::init, ids.get(r), job, r).remote()),
+        null, "starting the workers");
+    List<String> nodes = new ArrayList<>();
+    List<String> hosts = new ArrayList<>();
+    for (String w : where) {
+      String[] p = w.split(" ");
+      nodes.add(p[0]);
+      hosts.add(mode == RayMode.LOCAL ? "127.0.0.1" : p[1]);
+    }
+    List<ObjectRef<Integer>> loads = new ArrayList<>();
+    List<List<RayShard>> byActor = ShardPlacement.assign(trainShards, nodes);
+    List<List<RayShard>> valByActor = ShardPlacement.assign(valShards, nodes);
+    for (int a = 0; a < actors.size(); a++) {
+      for (RayShard s : byActor.get(a)) {
+        long first = summary.firstRow(s.partition(), s.index());
+        loads.add(actors.get(a).task(RayTrainingActor::addShard, ids.get(a), s, false, first).remote());
+      }
+      for (RayShard s : valByActor.get(a)) {
+        loads.add(actors.get(a).task(RayTrainingActor::addShard, ids.get(a), s, true, 0L).remote());
+      }
+    }
+    getAll(loads, null, "handing the shards to the workers");
+    if (resumeFrom != null) {
+      byte[] file = resumeFrom.modelFile();
+      getAll(each(actors, (a, r) -> a.task(RayTrainingActor::load, ids.get(r), file).remote()), null,
+          "loading the checkpoint");
+    }
+    List<String> addresses = getAll(each(actors, (a, r) -> a.task(RayTrainingActor::openRing, ids.get(r),
+        hosts.get(r)).remote()), null, "opening the ring");
+    getAll(each(actors, (a, r) -> a.task(RayTrainingActor::connectRing, ids.get(r), addresses).remote()), null,
+        "forming the ring");
+  }
+
+  private static byte[] modelFile(ActorHandle<RayTrainingActor> rank0, String id, TrainJob job) {
+    return getAll(List.of(rank0.task(RayTrainingActor::modelFile, id).remote()), job, "fetching the model").get(0);
+  }
+
+  /** Waits for every result (within the job's step timeout per call, if given) and frees them from the store. */
+  private static <T> List<T> getAll(List<ObjectRef<T>> refs, TrainJob job, String what) {
+    long timeoutMs = job == null ? 600_000 : Math.max(60_000, job.stepTimeout().toMillis() * 4);
+    List<T> out = new ArrayList<>();
+    try {
+      for (int i = 0; i < refs.size(); i++) {
+        try {
+          out.add(Ray.get(refs.get(i), timeoutMs));
+        } catch (RuntimeException e) {
+          throw new TrainingException("worker " + i + " failed while " + what + ": " + rootMessage(e), e);
+        }
+      }
+      return out;
+    } finally {
+      Ray.internal().free(new ArrayList<>(refs), false); // LOCAL mode keeps every result until freed
+    }
+  }
+
+  /** One call per actor, {@code f(actor, rank)}, all submitted before any is awaited. */
+  private static <T> List<ObjectRef<T>> each(List<ActorHandle<RayTrainingActor>> actors,
+      java.util.function.BiFunction<ActorHandle<RayTrainingActor>, Integer, ObjectRef<T>> f) {
+    List<ObjectRef<T>> out = new ArrayList<>();
+    for (int r = 0; r < actors.size(); r++) {
+      out.add(f.apply(actors.get(r), r));
+    }
+    return out;
+  }
+
+  private static void free(List<RayShard> shards) {
+    if (!shards.isEmpty() && Ray.isInitialized()) {
+      List<ObjectRef<?>> refs = new ArrayList<>();
+      shards.forEach(s -> refs.add(s.ref()));
+      Ray.internal().free(refs, false);
+    }
+  }
+
+  private static byte[] serialize(TrainJob job) {
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+        out.writeObject(job);
+      }
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot serialize the training job", e);
+    }
+  }
+
+  static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.toString() : t.getMessage();
+  }
+}

@@ -1,0 +1,163 @@
+package dev.orca.estimator.internal.spark;
+
+import dev.orca.arrow.Shard;
+import dev.orca.data.XShards;
+import dev.orca.estimator.EpochRecord;
+import dev.orca.TrainingException;
+import dev.orca.launcher.barrier.BarrierStage;
+import dev.orca.launcher.barrier.TaskChannel;
+import dev.orca.launcher.barrier.TaskSlots;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import org.apache.spark.api.java.JavaFutureAction;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import dev.orca.estimator.internal.worker.TrainJob;
+import dev.orca.estimator.internal.worker.Messages;
+import dev.orca.estimator.internal.DataSummary;
+import dev.orca.estimator.internal.ProgressPrinter;
+
+/**
+ * The driver's side of the {@code spark} backend: one barrier stage whose tasks are the workers,
+ * one partition each (see {@link #spread}), with the validation data zipped alongside. While the
+ * stage runs, the driver prints what rank 0 reports on the task channel.
+ */
+public final class SparkTrainer {
+  private SparkTrainer() {}
+
+  /** What a finished fit returns: the trained model file and the epoch records by epoch. */
+  public record Result(byte[] modelFile, List<EpochRecord> epochs, String stoppedBecause, int restarts) {}
+
+  /** Trains; {@code job} without its channel address, which is filled in here. */
+  public static Result fit(JavaSparkContext jsc, TrainJob jobWithoutChannel, XShards train, DataSummary summary,
+      XShards validation, ProgressPrinter progress) {
+    int workers = jobWithoutChannel.workers();
+    TaskSlots.require(jsc.sc(), workers, workers + " training workers (spark backend)",
+        BarrierStage.DEFAULT_EXECUTOR_WAIT);
+    Map<Integer, EpochRecord> epochs = new TreeMap<>();
+    String[] stopped = {null};
+    java.util.concurrent.atomic.AtomicInteger restarts = new java.util.concurrent.atomic.AtomicInteger();
+    List<String> failures = new ArrayList<>();
+    TaskChannel.Listener listener = new TaskChannel.Listener() {
+      @Override
+      public void message(int rank, String kind, String detail) {
+        switch (kind) {
+          case "STEP" -> progress.stepReported(detail);
+          case "EPOCH" -> {
+            EpochRecord r = Messages.decode(detail);
+            synchronized (epochs) {
+              epochs.put(r.epoch(), r);
+            }
+            progress.epochDone(r);
+            progress.epochStarted(r.epoch() + 1);
+          }
+          case "STOPPED" -> stopped[0] = detail;
+          case "RESUMED" -> {
+            restarts.incrementAndGet();
+            progress.message("Training resumed after a failure, from the checkpoint of epoch "
+                + (Integer.parseInt(detail) + 1));
+          }
+          case "FAILED" -> failures.add("worker " + rank + ": " + detail);
+          default -> { }
+        }
+      }
+
+      @Override
+      public void lost(int rank, String why) {
+        failures.add("worker " + rank + ": " + why);
+      }
+    };
+    String host = jsc.getConf().get("spark.driver.host", "127.0.0.1");
+    try (TaskChannel channel = TaskChannel.open(host, jobWithoutChannel.secret(), listener)) {
+      TrainJob job = jobWithoutChannel.withChannel(channel.address());
+      JavaRDD<Tagged> data = spread(train.rdd().mapPartitionsWithIndex(tagTraining(summary), true), workers);
+      if (validation != null) {
+        JavaRDD<Tagged> val = spread(validation.rdd().map(s -> new Tagged(true, 0, s)), workers);
+        data = data.zipPartitions(val, SparkTrainer::concat);
+      }
+      jsc.setJobDescription("Orca: training " + workers + " workers (spark backend)");
+      progress.epochStarted(0);
+      // The workers' stage must not be the last one: Spark reruns a failed barrier stage only when
+      // a shuffle follows it (a failed barrier result stage aborts the job), so the one model file
+      // goes through a shuffle to the stage that returns it.
+      JavaFutureAction<List<byte[]>> stage = BarrierStage.mapPartitions(data, new SparkWorkerTask(job))
+          .repartition(1).collectAsync();
+      jsc.setJobDescription(null);
+      List<byte[]> results;
+      try {
+        results = stage.get();
+      } catch (ExecutionException e) {
+        throw failure(e.getCause(), failures);
+      } catch (InterruptedException e) {
+        stage.cancel(true);
+        Thread.currentThread().interrupt();
+        throw new TrainingException("interrupted while training; the workers were stopped", e);
+      }
+      if (results.size() != 1) {
+        throw new TrainingException("the training stage returned " + results.size() + " models, expected 1");
+      }
+      List<EpochRecord> records;
+      synchronized (epochs) {
+        records = new ArrayList<>(epochs.values());
+      }
+      String why = stopped[0] != null ? stopped[0] : "completed " + job.epochs() + " epochs";
+      return new Result(results.get(0), records, why, restarts.get());
+    }
+  }
+
+  private static org.apache.spark.api.java.function.Function2<Integer, Iterator<Shard>, Iterator<Tagged>>
+      tagTraining(DataSummary summary) {
+    return (partition, shards) -> new Iterator<>() {
+      private int index;
+
+      @Override
+      public boolean hasNext() {
+        return shards.hasNext();
+      }
+
+      @Override
+      public Tagged next() {
+        Shard s = shards.next();
+        return new Tagged(false, summary.firstRow(partition, index++), s);
+      }
+    };
+  }
+
+  /**
+   * Exactly {@code workers} partitions. Spark's barrier mode refuses a stage whose lineage changes
+   * the number of partitions without a shuffle (coalesce), so data with another number of
+   * partitions is shuffled once, whole shards as Arrow IPC, before training; data with one
+   * partition per worker does not move at all.
+   */
+  private static JavaRDD<Tagged> spread(JavaRDD<Tagged> rdd, int workers) {
+    return rdd.getNumPartitions() == workers ? rdd : rdd.repartition(workers);
+  }
+
+  private static Iterator<Tagged> concat(Iterator<Tagged> a, Iterator<Tagged> b) {
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return a.hasNext() || b.hasNext();
+      }
+
+      @Override
+      public Tagged next() {
+        return a.hasNext() ? a.next() : b.next();
+      }
+    };
+  }
+
+  private static TrainingException failure(Throwable cause, List<String> reported) {
+    Throwable root = cause;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String what = reported.isEmpty() ? root.getMessage()
+        : String.join("; ", reported) + " (Spark: " + root.getMessage() + ")";
+    return new TrainingException("Training failed: " + what, cause);
+  }
+}

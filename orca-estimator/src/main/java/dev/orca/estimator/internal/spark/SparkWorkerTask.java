@@ -1,0 +1,153 @@
+package dev.orca.estimator.internal.spark;
+
+import dev.orca.arrow.Shard;
+import dev.orca.estimator.EpochRecord;
+import dev.orca.TrainingException;
+import dev.orca.launcher.barrier.BarrierFunction;
+import dev.orca.launcher.barrier.BarrierTask;
+import dev.orca.launcher.barrier.TaskChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import dev.orca.estimator.internal.worker.TrainingWorker;
+import dev.orca.estimator.internal.worker.BatchPlan;
+import dev.orca.estimator.internal.worker.LocalData;
+import dev.orca.estimator.internal.worker.EpochRunner;
+import dev.orca.estimator.internal.worker.EarlyStopTracker;
+import dev.orca.estimator.internal.worker.TrainJob;
+import dev.orca.estimator.internal.worker.Messages;
+import dev.orca.estimator.internal.worker.CheckpointStore;
+
+/**
+ * A training worker as a task of the {@code spark} backend's barrier stage. It takes its
+ * partition's shards once and keeps them for all epochs (the data never moves again), exchanges
+ * ring addresses with the other tasks through one {@code allGather}, and runs the epochs; rank 0
+ * reports progress and epoch figures to the driver, writes the checkpoints, and returns the
+ * trained model file. When Spark reruns the stage after a failure, every worker resumes from the
+ * last checkpoint.
+ */
+public final class SparkWorkerTask implements BarrierFunction<Tagged, byte[]> {
+  private static final long serialVersionUID = 1L;
+
+  private final TrainJob job;
+
+  public SparkWorkerTask(TrainJob job) {
+    this.job = job;
+  }
+
+  @Override
+  public Iterator<byte[]> apply(BarrierTask task, Iterator<Tagged> partition) throws Exception {
+    int rank = task.partitionId();
+    List<Shard> shards = new ArrayList<>();
+    try (TaskChannel.Client channel = TaskChannel.Client.connect(job.channelAddress(), job.secret(), rank,
+        Duration.ofSeconds(30))) {
+      if (task.stageAttempt() > job.maxRetries()) {
+        String why = "training failed " + task.stageAttempt() + " times and was retried as often as allowed"
+            + " (maxRetries=" + job.maxRetries() + "); see the earlier failures in the log";
+        channel.send("FAILED", why);
+        throw new TrainingException(why);
+      }
+      List<LocalData.Block> train = new ArrayList<>();
+      List<LocalData.Block> validation = new ArrayList<>();
+      while (partition.hasNext()) {
+        Tagged t = partition.next();
+        shards.add(t.shard());
+        Shard s = t.shard();
+        if (s.rows() > 0) {
+          (t.validation() ? validation : train).add(new LocalData.Block(s.features().address(),
+              s.labels().address(), s.rows(), t.firstRow()));
+        }
+      }
+      LocalData trainData = new LocalData(job.featureWidth(), job.labelWidth(), train);
+      LocalData valData = new LocalData(job.featureWidth(), job.labelWidth(), validation);
+      try (TrainingWorker worker = TrainingWorker.create(job.modelFile(), job.threadsPerWorker())) {
+        int start = join(task, rank, worker);
+        if (rank == 0 && task.stageAttempt() > 0) {
+          channel.send("RESUMED", Integer.toString(start - 1));
+        }
+        run(task, rank, worker, channel, trainData, valData, start);
+        return rank == 0 ? List.of(worker.modelFile()).iterator() : List.<byte[]>of().iterator();
+      } catch (RuntimeException e) {
+        channel.send("FAILED", String.valueOf(e.getMessage())); // Spark's own report hides the cause
+        throw e;
+      }
+    } finally {
+      Shard.closeAll(shards);
+    }
+  }
+
+  /**
+   * Opens the ring, learns everyone's address and the checkpoint rank 0 resumes from (one
+   * allGather), loads that checkpoint, and forms the ring. Returns the first epoch to train.
+   */
+  private int join(BarrierTask task, int rank, TrainingWorker worker) {
+    String host = hostOf(task.executorAddresses().get(rank));
+    String address = worker.openRing(job.ringOptions(host));
+    int resumeEpoch = -1;
+    if (rank == 0 && job.checkpoints() != null && task.stageAttempt() > 0) {
+      resumeEpoch = job.checkpoints().latest().map(CheckpointStore.Checkpoint::epoch).orElse(-1);
+    }
+    List<String> gathered = task.allGather(address + " " + resumeEpoch);
+    List<String> addresses = new ArrayList<>();
+    for (String g : gathered) {
+      addresses.add(g.split(" ")[0]);
+    }
+    int epoch = Integer.parseInt(gathered.get(0).split(" ")[1]);
+    if (epoch >= 0) {
+      Optional<byte[]> file = job.checkpoints().read(epoch);
+      worker.load(file.orElseThrow(() -> new TrainingException("the checkpoint of epoch " + epoch
+          + " in " + job.checkpoints().dir() + " disappeared while the workers resumed")));
+    }
+    worker.connectRing(addresses, rank);
+    return epoch + 1;
+  }
+
+  private void run(BarrierTask task, int rank, TrainingWorker worker, TaskChannel.Client channel,
+      LocalData train, LocalData validation, int start) {
+    BatchPlan plan = job.newPlan();
+    EarlyStopTracker stopper = new EarlyStopTracker(job.earlyStopping());
+    TrainingWorker.StepListener report = rank == 0 ? job.stepReporter(channel) : null;
+    TrainingWorker.StepListener listener = (epoch, step, steps, samples, loss) -> {
+      if (task.isInterrupted()) {
+        throw new TrainingException("training worker " + rank + " was stopped by Spark (the stage was cancelled"
+            + " or another worker failed)");
+      }
+      if (report != null) {
+        report.step(epoch, step, steps, samples, loss);
+      }
+    };
+    for (int epoch = start; epoch < job.epochs(); epoch++) {
+      EpochRecord record = EpochRunner.run(worker, job, plan, train, validation, epoch, listener);
+      if (rank == 0) {
+        channel.send("EPOCH", Messages.encode(record));
+      }
+      boolean last = epoch == job.epochs() - 1;
+      String stop = stopper.update(record);
+      // the driver may ask to stop; every worker must agree on it, so it is summed over the ring
+      double[] flags = {channel.received("STOP") ? 1 : 0};
+      worker.allReduce(flags);
+      if (stop == null && flags[0] > 0) {
+        stop = "stopped by the driver";
+      }
+      if (job.checkpointDue(epoch, last || stop != null)) {
+        if (rank == 0) {
+          job.checkpoints().write(epoch, worker.modelFile());
+        }
+        worker.barrier();
+      }
+      if (stop != null) {
+        if (rank == 0) {
+          channel.send("STOPPED", stop);
+        }
+        return;
+      }
+    }
+  }
+
+  private static String hostOf(String address) {
+    int colon = address.lastIndexOf(':');
+    return colon < 0 ? address : address.substring(0, colon);
+  }
+}
