@@ -12,7 +12,7 @@ import org.apache.arrow.vector.Float4Vector;
 
 /**
  * A {@code rows x width} block of float32 values, row-major and contiguous in off-heap memory, in
- * the machine's byte order: what the engine views as a tensor without copying. It is a view of an
+ * the machine's byte order: what the engine views as a tensor without copying ({@link TensorView}). It is a view of an
  * Arrow column of a {@link Shard} (a float column, or a fixed-size list of floats) and is valid
  * while that shard is open.
  *
@@ -69,8 +69,8 @@ public final class FloatBlock {
     return (long) rows * width * Float.BYTES;
   }
 
-  /** The address of the first value (row 0, column 0) in off-heap memory. */
-  public long address() {
+  /** The address of the first value (row 0, column 0); engine code views the block with {@link TensorView}. */
+  long address() {
     return data.getDataBufferAddress() + (long) firstRow * width * Float.BYTES;
   }
 

@@ -3,16 +3,19 @@ package dev.orca.nn;
 import dev.orca.OrcaConfigurationException;
 import dev.orca.OrcaDataException;
 import dev.orca.OrcaException;
+import dev.orca.common.Serialization;
 import dev.orca.nn.internal.FitLoop;
+import dev.orca.nn.internal.FlatParameters;
 import dev.orca.nn.internal.Graph;
-import dev.orca.nn.internal.Hash;
+import dev.orca.nn.internal.InferencePool;
 import dev.orca.nn.internal.Network;
 import dev.orca.nn.internal.Pass;
+import dev.orca.nn.internal.Trainable;
 import dev.orca.nn.io.ModelFile;
 import dev.orca.nn.layers.Layer;
-import dev.orca.nn.layers.ParameterSpec;
 import dev.orca.nn.losses.Loss;
 import dev.orca.nn.metrics.Metric;
+import dev.orca.nn.metrics.MetricSums;
 import dev.orca.nn.optim.Optimizer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -21,9 +24,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * A built network with its weights: made by {@link Sequential} or {@link GraphModel}, or read
@@ -32,18 +35,16 @@ import java.util.SplittableRandom;
  * <p><b>Flat buffers.</b> All trainable parameters live in one contiguous native buffer and all
  * gradients in another, laid out layer by layer in the order of the model; each layer works on
  * views into them. {@link #parameters()} and {@link #gradients()} expose them as direct
- * native-order {@link FloatBuffer}s (with {@link #parametersAddress()} and
- * {@link #gradientsAddress()}), so a trainer sums a whole model's gradients across workers in one
- * call and copies a whole model's weights in one call ({@link #copyParametersFrom(FloatBuffer)}).
+ * native-order {@link FloatBuffer}s, so a trainer sums a whole model's gradients across workers
+ * in one call and copies a whole model's weights in one call ({@link #copyParametersFrom}).
  * Non-trainable state (BatchNorm running statistics) lives in a third buffer, {@link #state()}.
  *
- * <p><b>A training step in pieces.</b> {@link #forward(boolean, Tensor...)} with
- * {@code training = true}, a {@link Loss} for the value and the output gradient,
- * {@link #backward(GradientReadyListener, Tensor...)} to fill the gradient buffer (telling the
- * listener which ranges are final as it goes, later layers first), then
- * {@link Optimizer#step(Engine, Tensor, Tensor)} over {@link #parameterTensor()} and
- * {@link #gradientTensor()}. Or all of it: {@link #compile} then {@link #trainStep} or
- * {@link #fit}.
+ * <p><b>Training.</b> {@link #compile} sets the optimizer, loss and metrics and makes the
+ * model's {@link TrainingStep}, the one step and evaluation loop that {@link #fit},
+ * {@link #trainStep}, {@link #evaluate} and the distributed trainers all run. Or in pieces:
+ * {@link #forward(boolean, Tensor...)} in training mode, a {@link Loss}, {@link #backward} (which
+ * tells a listener each finished range of the gradient buffer), then
+ * {@link Optimizer#step(Engine, Tensor, Tensor)}.
  *
  * <p><b>Threads.</b> Training calls (forward, backward, trainStep, fit) belong to one thread at a
  * time. {@link #predict(Tensor...)} may be called from many threads at once: each call borrows
@@ -58,68 +59,28 @@ import java.util.SplittableRandom;
 public final class Model implements AutoCloseable {
   private final Graph graph;
   private final Network network;
-  private final Engine engine;
-  private final long seed;
-  private final Tensor params;
-  private final Tensor grads;
-  private final Tensor state;
-  private final Pass trainingPass;
-  /** Workspaces of finished predict calls, for the next ones: a stack under a lock (no allocation per call). */
-  private final Object idleLock = new Object();
-  private Pass[] idle = new Pass[4];
-  private int idleCount;
+  private final FlatParameters buffers;
+  private final Trainable trainable;
+  private final InferencePool inference;
+  private TrainingStep step;
   private volatile boolean closed;
-  /** Predict calls running now: close waits for them before it frees the memory they read. */
-  private final java.util.concurrent.atomic.AtomicInteger predicting = new java.util.concurrent.atomic.AtomicInteger();
-  private long steps;
-  private long nextSeed;
-  private boolean seedSet;
-  private boolean inputGradients;
-  private FitLoop training;
   /** Reused by the one-input calls of the training thread, so that a step allocates nothing. */
   private final Tensor[] oneInput = new Tensor[1];
 
   /** Builds a model for {@code graph}; with {@code initialize}, draws its weights from {@code seed}. */
-  Model(Graph graph, Engine engine, long seed, boolean initialize) {
+  Model(Graph graph, Network network, Engine engine, long seed, boolean initialize) {
     this.graph = graph;
-    this.network = new Network(graph);
-    this.engine = engine;
-    this.seed = seed;
-    this.params = Tensor.zeros(network.parameterCount());
-    this.grads = Tensor.zeros(network.parameterCount());
-    this.state = Tensor.zeros(network.stateCount());
-    network.bind(params, grads, state);
+    this.network = network;
+    this.buffers = new FlatParameters(network);
     if (initialize) {
-      initialize();
+      buffers.initialize(network, seed);
     }
-    this.trainingPass = network.newPass(engine);
+    this.trainable = new Trainable(network, engine, buffers, seed);
+    this.inference = new InferencePool(network, engine);
   }
 
-  /** Not API (for the model file reader): a model of this architecture, weights to be filled in. */
-  public static Model ofArchitecture(Graph graph, Engine engine, long seed) {
-    return new Model(graph, engine, seed, false);
-  }
-
-  private void initialize() {
-    int paramIndex = 0;
-    for (int i = 0; i < graph.nodes.length; i++) {
-      Graph.Node node = graph.nodes[i];
-      if (node.isInput()) {
-        continue;
-      }
-      Shape[] in = network.inputShapes(i);
-      int at = network.paramFrom(i);
-      for (ParameterSpec spec : node.layer.parameters(in)) {
-        SplittableRandom random = new SplittableRandom(Hash.mix(seed + 0x632be59bd9b4e019L * ++paramIndex));
-        spec.initializer().fill(params.view(at, spec.shape()), spec.fanIn(), spec.fanOut(), random);
-        at += spec.shape().size();
-      }
-      int st = network.stateFrom(i);
-      for (ParameterSpec spec : node.layer.states(in)) {
-        spec.initializer().fill(state.view(st, spec.shape()), 1, 1, null);
-        st += spec.shape().size();
-      }
-    }
+  Model(Graph graph, Engine engine, long seed, boolean initialize) {
+    this(graph, new Network(graph), engine, seed, initialize);
   }
 
   // ---- forward and backward -------------------------------------------------------------
@@ -131,13 +92,7 @@ public final class Model implements AutoCloseable {
    */
   public Tensor[] forward(boolean training, Tensor... inputs) {
     checkOpen();
-    long s = 0;
-    if (training) {
-      s = seedSet ? nextSeed : Hash.mix(seed ^ Hash.mix(steps));
-      seedSet = false;
-      steps++;
-    }
-    return network.forward(trainingPass, inputs, training, s);
+    return trainable.forward(training, inputs);
   }
 
   /** {@link #forward(boolean, Tensor...)} for a model with one input and one output. */
@@ -158,27 +113,23 @@ public final class Model implements AutoCloseable {
   /** Backward that reports each finished range of the gradient buffer to {@code listener}. */
   public void backward(GradientReadyListener listener, Tensor... gradOutputs) {
     checkOpen();
-    network.backward(trainingPass, gradOutputs, listener, inputGradients);
+    trainable.backward(listener, gradOutputs);
   }
 
   /** Whether backward also computes the gradients of the model inputs (off by default: it costs a GEMM). */
   public Model computeInputGradients(boolean on) {
-    this.inputGradients = on;
+    trainable.computeInputGradients(on);
     return this;
   }
 
   /** The gradient of input {@code k} from the last backward (needs {@link #computeInputGradients}). */
   public Tensor inputGradient(int k) {
-    if (!inputGradients) {
-      throw new OrcaConfigurationException("input gradients are off: call computeInputGradients(true) before backward");
-    }
-    return network.inputGradient(trainingPass, k);
+    return trainable.inputGradient(k);
   }
 
   /** The seed of the next training forward's random draws (Dropout), e.g. the global step. */
   public void setStepSeed(long stepSeed) {
-    this.nextSeed = stepSeed;
-    this.seedSet = true;
+    trainable.setStepSeed(stepSeed);
   }
 
   // ---- inference ------------------------------------------------------------------------
@@ -188,140 +139,118 @@ public final class Model implements AutoCloseable {
    * first output) that the caller closes.
    */
   public Tensor predict(Tensor... inputs) {
-    Pass pass = borrow();
+    Pass pass = inference.borrow();
     try {
       Tensor out = network.forward(pass, inputs, false, 0)[0];
       return Tensor.zeros(out.shape()).copyFrom(out);
     } finally {
-      release(pass);
+      inference.release(pass);
     }
   }
 
   /** Inference into a caller's tensor (no allocation once warm), safe from many threads. */
   public void predictInto(Tensor input, Tensor output) {
-    Pass pass = borrow();
+    Pass pass = inference.borrow();
     try {
-      Tensor out = network.forward(pass, input, false, 0)[0];
-      if (!out.shape().equals(output.shape())) {
-        throw new OrcaDataException("the output tensor has shape " + output.shape() + ", the model gives " + out.shape());
-      }
-      output.copyFrom(out);
+      copyOutput(network.forward(pass, input, false, 0)[0], output);
     } finally {
-      release(pass);
+      inference.release(pass);
     }
   }
 
-  private Pass borrow() {
-    predicting.incrementAndGet();
-    if (closed) {
-      predicting.decrementAndGet();
-      checkOpen();
-    }
-    Pass p = null;
-    synchronized (idleLock) {
-      if (idleCount > 0) {
-        p = idle[--idleCount];
-        idle[idleCount] = null;
-      }
-    }
+  /** {@link #predictInto(Tensor, Tensor)} for a model with several inputs. */
+  public void predictInto(Tensor[] inputs, Tensor output) {
+    Pass pass = inference.borrow();
     try {
-      return p != null ? p : network.newPass(engine);
-    } catch (RuntimeException | Error e) {
-      predicting.decrementAndGet();
-      throw e;
+      copyOutput(network.forward(pass, inputs, false, 0)[0], output);
+    } finally {
+      inference.release(pass);
     }
   }
 
-  private void release(Pass pass) {
-    synchronized (idleLock) {
-      if (idleCount == idle.length) {
-        idle = java.util.Arrays.copyOf(idle, 2 * idle.length);
-      }
-      idle[idleCount++] = pass;
+  private static void copyOutput(Tensor out, Tensor output) {
+    if (out.size() != output.size() || out.dim(0) != output.dim(0)) {
+      throw new OrcaDataException("the output tensor has shape " + output.shape() + ", the model gives " + out.shape());
     }
-    predicting.decrementAndGet();
+    output.copyFrom(out);
   }
 
   // ---- flat buffers -----------------------------------------------------------------------
 
   public int parameterCount() {
-    return network.parameterCount();
+    return buffers.count();
   }
 
   /** All trainable parameters: a direct native-order buffer over the model's memory (not a copy). */
   public FloatBuffer parameters() {
-    return params.asFloatBuffer();
+    checkOpen();
+    return buffers.parameterBuffer();
   }
 
   /** All gradients, laid out like {@link #parameters()}: a view, not a copy. */
   public FloatBuffer gradients() {
-    return grads.asFloatBuffer();
+    checkOpen();
+    return buffers.gradientBuffer();
   }
 
   /** Non-trainable state (BatchNorm running statistics): a view, not a copy. */
   public FloatBuffer state() {
-    return state.asFloatBuffer();
+    checkOpen();
+    return buffers.stateBuffer();
   }
 
   public long parametersAddress() {
-    return params.address();
+    return buffers.parametersAddress();
   }
 
   public long gradientsAddress() {
-    return grads.address();
+    return buffers.gradientsAddress();
   }
 
   /** The flat parameter buffer as a tensor (a view owned by the model). */
   public Tensor parameterTensor() {
-    return params.view(0, params.shape());
+    return buffers.parameters();
   }
 
   /** The flat gradient buffer as a tensor (a view owned by the model). */
   public Tensor gradientTensor() {
-    return grads.view(0, grads.shape());
+    return buffers.gradients();
   }
 
   /** The flat state buffer as a tensor (a view owned by the model). */
   public Tensor stateTensor() {
-    return state.view(0, state.shape());
+    return buffers.state();
   }
 
   /** Copies all parameters from {@code source} (from its position, {@link #parameterCount()} floats). */
   public void copyParametersFrom(FloatBuffer source) {
-    copyInto(params, source, "parameters");
+    checkOpen();
+    buffers.copyParametersFrom(source);
   }
 
   /** Copies all parameters into {@code target} at its position. */
   public void copyParametersTo(FloatBuffer target) {
     checkOpen();
-    target.put(target.position(), params.data(), params.offset(), params.size());
+    buffers.copyParametersTo(target);
   }
 
   /** Copies the non-trainable state from {@code source}. */
   public void copyStateFrom(FloatBuffer source) {
-    copyInto(state, source, "state");
-  }
-
-  private void copyInto(Tensor target, FloatBuffer source, String what) {
     checkOpen();
-    if (source.remaining() < target.size()) {
-      throw new OrcaDataException("the model has " + target.size() + " " + what + " floats, the source buffer only "
-          + source.remaining() + ": it comes from another architecture");
-    }
-    target.data().put(target.offset(), source, source.position(), target.size());
+    buffers.copyStateFrom(source);
   }
 
   // ---- description ----------------------------------------------------------------------
 
   public Engine engine() {
-    return engine;
+    return trainable.engine();
   }
 
   public long seed() {
-    return seed;
+    return trainable.seed();
   }
 
-  /** Not API (for the model file and the training loop): the architecture. */
+  /** Not API (for the model file and the ONNX bridge): the architecture. */
   public Graph graph() {
     return graph;
   }
@@ -346,27 +275,58 @@ public final class Model implements AutoCloseable {
 
   /** A Keras-style table of layers, output shapes and parameter counts. */
   public String summary() {
-    return Summary.of(graph, network, engine);
+    return Summary.of(graph, network, engine());
+  }
+
+  /** The layers in model order (inputs excluded). */
+  public List<Layer> layers() {
+    List<Layer> layers = new ArrayList<>();
+    for (Graph.Node n : graph.nodes) {
+      if (!n.isInput()) {
+        layers.add(n.layer);
+      }
+    }
+    return layers;
   }
 
   // ---- training -----------------------------------------------------------------------
 
-  /** Sets the optimizer, loss and metrics for {@link #trainStep}, {@link #fit} and {@link #evaluate}. */
+  /**
+   * Sets the optimizer, loss and metrics (private copies are taken, so one configuration can be
+   * given to many models) for {@link #trainStep}, {@link #fit} and {@link #evaluate}.
+   */
   public Model compile(Optimizer optimizer, Loss loss, Metric... metrics) {
     checkOpen();
-    if (training != null) {
-      training.close();
+    if (optimizer == null || loss == null) {
+      throw new OrcaConfigurationException("compile needs an optimizer and a loss, got " + optimizer + " and " + loss);
     }
-    training = new FitLoop(this, optimizer, loss, List.of(metrics));
+    List<Metric> copies = new ArrayList<>();
+    for (Metric m : metrics) {
+      copies.add(Serialization.copy(m));
+    }
+    TrainingStep compiled = new TrainingStep(trainable, Serialization.copy(optimizer), Serialization.copy(loss), copies);
+    if (step != null) {
+      step.close();
+    }
+    step = compiled;
     return this;
+  }
+
+  /** The compiled training step and evaluation loop; fails if the model is not compiled. */
+  public TrainingStep trainingStep() {
+    checkOpen();
+    if (step == null) {
+      throw new OrcaConfigurationException("the model is not compiled: call compile(optimizer, loss, metrics...) first");
+    }
+    return step;
   }
 
   /** One step on one batch: forward, loss, backward, optimizer step. Returns the loss. */
   public double trainStep(Tensor x, Tensor y) {
-    FitLoop loop = compiled();
+    TrainingStep s = trainingStep();
     oneInput[0] = x;
     try {
-      return loop.trainStep(oneInput, y);
+      return s.run(oneInput, y);
     } finally {
       oneInput[0] = null;
     }
@@ -374,54 +334,53 @@ public final class Model implements AutoCloseable {
 
   /** One step with several inputs. */
   public double trainStep(Tensor[] xs, Tensor y) {
-    return compiled().trainStep(xs, y);
+    return trainingStep().run(xs, y);
   }
 
   /** Trains for {@code epochs} over {@code (x, y)} in shuffled mini-batches. */
   public History fit(Tensor x, Tensor y, int batchSize, int epochs) {
-    return compiled().fit(new Tensor[] {x}, y, batchSize, epochs);
+    return fit(new Tensor[] {x}, y, batchSize, epochs);
   }
 
   /** Trains a model with several inputs. */
   public History fit(Tensor[] xs, Tensor y, int batchSize, int epochs) {
-    return compiled().fit(xs, y, batchSize, epochs);
+    try (FitLoop loop = new FitLoop(trainingStep(), seed())) {
+      return loop.fit(xs, y, batchSize, epochs);
+    }
   }
 
   /** The loss and every metric over {@code (x, y)}, in inference mode. */
   public Map<String, Double> evaluate(Tensor x, Tensor y, int batchSize) {
-    return compiled().evaluate(new Tensor[] {x}, y, batchSize);
+    return evaluate(new Tensor[] {x}, y, batchSize);
   }
 
   public Map<String, Double> evaluate(Tensor[] xs, Tensor y, int batchSize) {
-    return compiled().evaluate(xs, y, batchSize);
+    TrainingStep s = trainingStep();
+    FitLoop.checkData(xs, y, batchSize);
+    MetricSums sums = s.newSums();
+    Tensor[] batch = new Tensor[xs.length];
+    s.evaluate((from, count) -> {
+      for (int k = 0; k < xs.length; k++) {
+        batch[k] = xs[k].rows(from, from + count);
+      }
+      return batch;
+    }, y, batchSize, sums);
+    return sums.values();
   }
 
   /** The compiled optimizer, or null before {@link #compile}. */
   public Optimizer optimizer() {
-    return training == null ? null : training.optimizer();
+    return step == null ? null : step.optimizer();
   }
 
   /** The compiled loss, or null before {@link #compile}. */
   public Loss loss() {
-    return training == null ? null : training.loss();
+    return step == null ? null : step.loss();
   }
 
   /** The compiled metrics (empty before {@link #compile}). */
   public List<Metric> metrics() {
-    return training == null ? List.of() : training.metrics();
-  }
-
-  private FitLoop compiled() {
-    checkOpen();
-    if (training == null) {
-      throw new OrcaConfigurationException("the model is not compiled: call compile(optimizer, loss, metrics...) first");
-    }
-    return training;
-  }
-
-  /** Not API (for the training loop): the pass that forward and backward use. */
-  public Pass trainingPass() {
-    return trainingPass;
+    return step == null ? List.of() : step.metrics();
   }
 
   // ---- files and copies -----------------------------------------------------------------
@@ -429,17 +388,30 @@ public final class Model implements AutoCloseable {
   /** Writes the model file (architecture, weights, state, optimizer): see MODEL_FORMAT.md. */
   public void save(OutputStream out) throws IOException {
     checkOpen();
-    ModelFile.write(this, out);
+    ModelFile.write(new ModelFile.Contents(graph, seed(), parameterTensor(), stateTensor(), optimizer(), loss(),
+        metrics()), out);
   }
 
   /** Reads a model file with the default engine. */
   public static Model load(InputStream in) throws IOException {
-    return ModelFile.read(in, Engine.create());
+    return load(in, Engine.create());
   }
 
   /** Reads a model file, computing with {@code engine}. */
   public static Model load(InputStream in, Engine engine) throws IOException {
-    return ModelFile.read(in, engine);
+    ModelFile.Parsed file = ModelFile.read(in);
+    Model model = new Model(file.graph(), file.network(), engine, file.seed(), false);
+    try {
+      file.fillWeights(model.parameterTensor(), model.stateTensor());
+      if (file.isCompiled()) {
+        model.compile(file.optimizer(), file.loss(), file.metrics());
+        file.fillOptimizerState(model.optimizer(), model.parameterCount());
+      }
+      return model;
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
   }
 
   /**
@@ -448,12 +420,14 @@ public final class Model implements AutoCloseable {
    */
   public void loadWeights(InputStream in) throws IOException {
     checkOpen();
-    ModelFile.readWeightsInto(this, in);
+    ModelFile.Parsed file = ModelFile.read(in);
+    file.checkSameLayout(graph);
+    file.fillWeights(parameterTensor(), stateTensor());
   }
 
   /** An independent replica in this JVM: same architecture, weights, state and optimizer. */
   public Model copy() {
-    return copy(engine);
+    return copy(engine());
   }
 
   /** A replica that computes with another engine (e.g. another thread count). */
@@ -467,26 +441,9 @@ public final class Model implements AutoCloseable {
     }
   }
 
-  /** The layers in model order (inputs excluded). */
-  public List<Layer> layers() {
-    java.util.ArrayList<Layer> layers = new java.util.ArrayList<>();
-    for (Graph.Node n : graph.nodes) {
-      if (!n.isInput()) {
-        layers.add(n.layer);
-      }
-    }
-    return layers;
-  }
-
   /** Native bytes held: flat buffers and workspaces. */
   public long nativeBytes() {
-    long b = 4L * (params.size() + grads.size() + state.size()) + trainingPass.workspace().bytes();
-    synchronized (idleLock) {
-      for (int i = 0; i < idleCount; i++) {
-        b += idle[i].workspace().bytes();
-      }
-    }
-    return b;
+    return buffers.bytes() + trainable.workspaceBytes() + inference.bytes();
   }
 
   private void checkOpen() {
@@ -505,27 +462,11 @@ public final class Model implements AutoCloseable {
       return;
     }
     closed = true;
-    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
-    while (predicting.get() > 0) {
-      if (System.nanoTime() > deadline) {
-        throw new OrcaException("close waited 60 s for " + predicting.get() + " predict call(s) still running"
-            + " on other threads; the model's memory is left allocated: stop predicting before closing");
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+    inference.close();
+    if (step != null) {
+      step.close();
     }
-    if (training != null) {
-      training.close();
-    }
-    trainingPass.close();
-    synchronized (idleLock) {
-      for (int i = 0; i < idleCount; i++) {
-        idle[i].close();
-        idle[i] = null;
-      }
-      idleCount = 0;
-    }
-    params.close();
-    grads.close();
-    state.close();
+    trainable.close();
+    buffers.close();
   }
 }

@@ -17,10 +17,10 @@ import java.io.UncheckedIOException;
  * reader instantiate anything else.
  */
 public final class Serialization {
-  private static final ObjectInputFilter FILTER = ObjectInputFilter.Config.createFilter(
-      "maxdepth=64;maxrefs=100000;maxbytes=67108864;dev.orca.**;java.lang.Enum;java.lang.String;"
-          + "java.lang.Number;java.lang.Integer;java.lang.Long;java.lang.Float;java.lang.Double;"
-          + "java.lang.Boolean;!*");
+  /** The classes a stream may hold: this library's, and a few JDK value types; nothing else. */
+  private static final String ALLOWED = "dev.orca.**;java.lang.Enum;java.lang.String;java.lang.Number;"
+      + "java.lang.Integer;java.lang.Long;java.lang.Float;java.lang.Double;java.lang.Boolean;"
+      + "java.time.Ser;java.time.Duration;!*";
 
   private Serialization() {}
 
@@ -37,7 +37,7 @@ public final class Serialization {
   /** Reads an object of type {@code type}; anything else, or a class outside the filter, fails. */
   public static <T> T fromBytes(byte[] data, Class<T> type, String what) {
     try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(data))) {
-      in.setObjectInputFilter(FILTER);
+      in.setObjectInputFilter(filter(data.length));
       Object o = in.readObject();
       if (!type.isInstance(o)) {
         throw new OrcaDataException("the " + what + " holds a " + o.getClass().getName()
@@ -50,6 +50,15 @@ public final class Serialization {
     } catch (IOException | ClassNotFoundException | ClassCastException e) {
       throw new OrcaDataException("the " + what + " cannot be read: " + e, e);
     }
+  }
+
+  /**
+   * The allow-list, with limits that follow from the input's length: nothing can be larger than
+   * the bytes it is read from, so a crafted length field cannot make the reader allocate more.
+   */
+  private static ObjectInputFilter filter(int length) {
+    return ObjectInputFilter.Config.createFilter("maxdepth=64;maxrefs=100000;maxbytes=" + length
+        + ";maxarray=" + length + ";" + ALLOWED);
   }
 
   /** A deep copy through serialization. */

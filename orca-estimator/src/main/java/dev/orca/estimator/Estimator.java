@@ -7,7 +7,8 @@ import dev.orca.context.OrcaContext;
 import dev.orca.data.XShards;
 import dev.orca.estimator.internal.worker.CheckpointStore;
 import dev.orca.estimator.internal.DataSummary;
-import dev.orca.estimator.internal.worker.MetricSums;
+import dev.orca.estimator.internal.FitResult;
+import dev.orca.nn.metrics.MetricSums;
 import dev.orca.estimator.internal.ProgressPrinter;
 import dev.orca.estimator.internal.ray.RayTrainer;
 import dev.orca.estimator.internal.Scoring;
@@ -59,6 +60,8 @@ import org.apache.spark.sql.Row;
  * order of float summation).
  */
 public final class Estimator implements AutoCloseable {
+  /** Rows scored at a time by predict and evaluate: large enough for MKL, small enough for the workspace. */
+  private static final int SCORING_BATCH = 2048;
   private final Backend backend;
   private final int workers;
   private final int coresPerWorker;
@@ -114,15 +117,20 @@ public final class Estimator implements AutoCloseable {
       DataSummary.of(validation, "validation data").checkFits(inputWidth(), outputWidth(), model.loss().name(),
           "validation data");
     }
-    TrainJob job = new TrainJob(modelFile(model), workers, coresPerWorker, summary.totalRows(),
-        summary.featureWidth(), summary.labelWidth(), config.epochs(), config.batchSize(), config.shuffle(),
-        config.seed(), validation != null, checkpoints, config.checkpointEvery(), config.earlyStopping(),
-        config.maxRetries(), config.compression(), config.stepTimeout(), RingOptions.randomSecret(), null);
+    TrainJob job = TrainJob.builder()
+        .model(new TrainJob.ModelSpec(modelFile(model), coresPerWorker))
+        .data(new TrainJob.DataShape(summary.totalRows(), summary.featureWidth(), summary.labelWidth(),
+            validation != null))
+        .schedule(new TrainJob.Schedule(config.epochs(), config.batchSize(), config.shuffle(), config.seed(),
+            config.earlyStopping()))
+        .ring(new TrainJob.RingSpec(workers, config.compression(), config.stepTimeout(), RingOptions.randomSecret()))
+        .checkpoints(new TrainJob.Checkpoints(checkpoints, config.checkpointEvery(), config.maxRetries()))
+        .build();
     ProgressPrinter progress = new ProgressPrinter(System.out, config.progress(), config.epochs());
     progress.message("Training on " + summary.totalRows() + " rows with " + workers + " workers ("
         + backend.name().toLowerCase() + " backend, " + coresPerWorker + " cores each), global batch "
         + config.batchSize());
-    SparkTrainer.Result result = backend == Backend.SPARK
+    FitResult result = backend == Backend.SPARK
         ? SparkTrainer.fit(jsc(), job, data, summary, validation, progress)
         : RayTrainer.fit(job, data, summary, validation, progress);
     replaceModel(result.modelFile());
@@ -137,7 +145,7 @@ public final class Estimator implements AutoCloseable {
   /** Predictions for every shard, as a new float column {@code prediction}; lazy, like Spark. */
   public synchronized XShards predict(XShards data) {
     checkOpen();
-    return data.withColumn("prediction", outputWidth(), new Scoring(modelFile(model), coresPerWorker).predictions());
+    return data.withColumn("prediction", outputWidth(), new Scoring(modelFile(model), coresPerWorker, SCORING_BATCH).predictions());
   }
 
   /**
@@ -153,7 +161,7 @@ public final class Estimator implements AutoCloseable {
   /** The loss and metrics of the model on {@code data} (with labels), computed where it lies. */
   public synchronized Map<String, Double> evaluate(XShards data) {
     checkOpen();
-    Scoring scoring = new Scoring(modelFile(model), coresPerWorker);
+    Scoring scoring = new Scoring(modelFile(model), coresPerWorker, SCORING_BATCH);
     List<double[]> parts = data.rdd().mapPartitions(scoring::evaluate).collect();
     double[] total = null;
     for (double[] p : parts) {

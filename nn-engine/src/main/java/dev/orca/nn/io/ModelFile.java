@@ -1,12 +1,10 @@
 package dev.orca.nn.io;
 
 import dev.orca.OrcaDataException;
-import dev.orca.nn.Engine;
-import dev.orca.nn.Model;
+import dev.orca.common.Serialization;
 import dev.orca.nn.Tensor;
 import dev.orca.nn.internal.Graph;
 import dev.orca.nn.internal.Network;
-import dev.orca.common.Serialization;
 import dev.orca.nn.layers.ParameterSpec;
 import dev.orca.nn.losses.Loss;
 import dev.orca.nn.metrics.Metric;
@@ -47,22 +45,28 @@ public final class ModelFile {
 
   private ModelFile() {}
 
+  /**
+   * What a model file holds: the architecture, the seed, the weights and state, and, for a
+   * compiled model, its optimizer (with its state buffers and step count), loss and metrics.
+   */
+  public record Contents(Graph graph, long seed, Tensor parameters, Tensor state, Optimizer optimizer, Loss loss,
+      List<Metric> metrics) {}
+
   /** Writes {@code model} to {@code out} (which stays open). */
-  public static void write(Model model, OutputStream out) throws IOException {
+  public static void write(Contents model, OutputStream out) throws IOException {
     CRC32 crc = new CRC32();
     DataOutputStream d = new DataOutputStream(new CheckedOutputStream(out, crc));
     d.write(MAGIC);
     d.writeInt(VERSION);
     section(d, "META", meta(model).getBytes(StandardCharsets.UTF_8));
     section(d, "ARCH", Serialization.toBytes(model.graph()));
-    floats(d, "PARM", model.parameterTensor());
-    floats(d, "STAT", model.stateTensor());
+    floats(d, "PARM", model.parameters());
+    floats(d, "STAT", model.state());
     Optimizer optimizer = model.optimizer();
     if (optimizer != null) {
-      List<Metric> metrics = model.metrics();
       section(d, "TRCF", Serialization.toBytes(new TrainingConfig(optimizer, model.loss(),
-          metrics.toArray(new Metric[0]))));
-      Tensor[] slots = optimizer.slots(model.parameterCount());
+          model.metrics().toArray(new Metric[0]))));
+      Tensor[] slots = optimizer.slots(model.parameters().size());
       ByteBuffer head = ByteBuffer.allocate(12).putLong(optimizer.iterations()).putInt(slots.length);
       section(d, "OPTS", head.array());
       for (Tensor slot : slots) {
@@ -77,9 +81,9 @@ public final class ModelFile {
     d.flush();
   }
 
-  private static String meta(Model model) {
+  private static String meta(Contents model) {
     return "writer=Orca nn-engine\nformat=" + VERSION + "\nseed=" + model.seed() + "\nparameters="
-        + model.parameterCount() + "\nstate=" + model.stateTensor().size() + "\n";
+        + model.parameters().size() + "\nstate=" + model.state().size() + "\n";
   }
 
   private static void section(DataOutputStream d, String tag, byte[] payload) throws IOException {
@@ -101,67 +105,123 @@ public final class ModelFile {
     }
   }
 
-  /** Reads a model file from {@code in} (reading exactly up to its end section). */
-  public static Model read(InputStream in, Engine engine) throws IOException {
+  /**
+   * Reads a model file from {@code in} (exactly up to its end section) and checks it: the
+   * checksum, every section's presence and, against the architecture, every section's length.
+   * Nothing is built yet: the caller makes the model and fills it from the result.
+   */
+  public static Parsed read(InputStream in) throws IOException {
     Sections s = sections(in);
     Graph graph = Serialization.fromBytes(s.require("ARCH"), Graph.class, "architecture section");
     long seed = Long.parseLong(s.meta().getOrDefault("seed", "0"));
     Network network = new Network(graph);
     checkLength(s, "PARM", network.parameterCount());
     checkLength(s, "STAT", network.stateCount());
-    Model model = Model.ofArchitecture(graph, engine, seed);
-    try {
-      fill(model.parameterTensor(), s.require("PARM"));
-      fill(model.stateTensor(), s.require("STAT"));
-      if (s.has("TRCF")) {
-        TrainingConfig tc = Serialization.fromBytes(s.require("TRCF"), TrainingConfig.class, "training section");
-        model.compile(tc.optimizer, tc.loss, tc.metrics);
-        ByteBuffer head = ByteBuffer.wrap(s.require("OPTS"));
-        long iterations = head.getLong();
-        int count = head.getInt();
-        Tensor[] slots = model.optimizer().slots(model.parameterCount());
-        if (count != slots.length || s.slots.size() != count) {
-          throw new OrcaDataException("the model file holds " + s.slots.size() + " optimizer state buffer(s), "
-              + tc.optimizer.getClass().getSimpleName() + " needs " + slots.length + ": the file is inconsistent");
-        }
-        for (int k = 0; k < count; k++) {
-          if (s.slots.get(k).length != 4L * model.parameterCount()) {
-            throw new OrcaDataException("optimizer state buffer " + k + " has " + s.slots.get(k).length / 4
-                + " floats, the model " + model.parameterCount() + ": the file is inconsistent");
-          }
-          fill(slots[k], s.slots.get(k));
-        }
-        model.optimizer().restoreIterations(iterations);
+    TrainingConfig training = null;
+    long iterations = 0;
+    if (s.has("TRCF")) {
+      training = Serialization.fromBytes(s.require("TRCF"), TrainingConfig.class, "training section");
+      ByteBuffer head = ByteBuffer.wrap(s.require("OPTS"));
+      iterations = head.getLong();
+      int count = head.getInt();
+      if (s.slots.size() != count) {
+        throw new OrcaDataException("the model file announces " + count + " optimizer state buffer(s) but holds "
+            + s.slots.size() + ": the file is inconsistent");
       }
-      return model;
-    } catch (RuntimeException e) {
-      model.close();
-      throw e;
+      for (int k = 0; k < count; k++) {
+        if (s.slots.get(k).length != 4L * network.parameterCount()) {
+          throw new OrcaDataException("optimizer state buffer " + k + " has " + s.slots.get(k).length / 4
+              + " floats, the model " + network.parameterCount() + ": the file is inconsistent");
+        }
+      }
     }
+    return new Parsed(graph, network, seed, s, training, iterations);
   }
 
-  /**
-   * Copies the weights and state of a model file into an existing model of the same architecture
-   * (e.g. a replica receiving broadcast weights); fails, changing nothing, if the layers' parameter
-   * shapes differ.
-   */
-  public static void readWeightsInto(Model target, InputStream in) throws IOException {
-    Sections s = sections(in);
-    Graph graph = Serialization.fromBytes(s.require("ARCH"), Graph.class, "architecture section");
-    List<String> theirs = parameterTable(graph);
-    List<String> ours = parameterTable(target.graph());
-    for (int i = 0; i < Math.max(theirs.size(), ours.size()); i++) {
-      String a = i < theirs.size() ? theirs.get(i) : "nothing";
-      String b = i < ours.size() ? ours.get(i) : "nothing";
-      if (!a.equals(b)) {
-        throw new OrcaDataException("the model file does not match this model: parameter " + i
-            + " is " + a + " in the file but " + b + " in the model; load the file as a new model instead");
+  /** A read and checked model file, to fill a model of its architecture from. */
+  public static final class Parsed {
+    private final Graph graph;
+    private final Network network;
+    private final long seed;
+    private final Sections sections;
+    private final TrainingConfig training;
+    private final long iterations;
+
+    private Parsed(Graph graph, Network network, long seed, Sections sections, TrainingConfig training,
+        long iterations) {
+      this.graph = graph;
+      this.network = network;
+      this.seed = seed;
+      this.sections = sections;
+      this.training = training;
+      this.iterations = iterations;
+    }
+
+    public Graph graph() {
+      return graph;
+    }
+
+    /** The architecture's network (parameter and state layout), already built for the checks. */
+    public Network network() {
+      return network;
+    }
+
+    public long seed() {
+      return seed;
+    }
+
+    /** True if the model was compiled when written. */
+    public boolean isCompiled() {
+      return training != null;
+    }
+
+    public Optimizer optimizer() {
+      return training.optimizer;
+    }
+
+    public Loss loss() {
+      return training.loss;
+    }
+
+    public Metric[] metrics() {
+      return training.metrics;
+    }
+
+    /** Fills a model's parameters and state (tensors laid out as this file's architecture). */
+    public void fillWeights(Tensor parameters, Tensor state) {
+      fill(parameters, sections.require("PARM"));
+      fill(state, sections.require("STAT"));
+    }
+
+    /** Restores the optimizer's state buffers and step count into {@code optimizer} (of the same kind). */
+    public void fillOptimizerState(Optimizer optimizer, int parameterCount) {
+      Tensor[] slots = optimizer.slots(parameterCount);
+      if (slots.length != sections.slots.size()) {
+        throw new OrcaDataException("the model file holds " + sections.slots.size() + " optimizer state buffer(s), "
+            + optimizer.getClass().getSimpleName() + " needs " + slots.length + ": the file is inconsistent");
+      }
+      for (int k = 0; k < slots.length; k++) {
+        fill(slots[k], sections.slots.get(k));
+      }
+      optimizer.restoreIterations(iterations);
+    }
+
+    /**
+     * Fails, naming the first difference, unless {@code target} lays out its parameters and state
+     * exactly as this file's architecture does (same layers, names and shapes, in order).
+     */
+    public void checkSameLayout(Graph target) {
+      List<String> theirs = parameterTable(graph);
+      List<String> ours = parameterTable(target);
+      for (int i = 0; i < Math.max(theirs.size(), ours.size()); i++) {
+        String a = i < theirs.size() ? theirs.get(i) : "nothing";
+        String b = i < ours.size() ? ours.get(i) : "nothing";
+        if (!a.equals(b)) {
+          throw new OrcaDataException("the model file does not match this model: parameter " + i
+              + " is " + a + " in the file but " + b + " in the model; load the file as a new model instead");
+        }
       }
     }
-    checkLength(s, "PARM", target.parameterCount());
-    checkLength(s, "STAT", target.stateTensor().size());
-    fill(target.parameterTensor(), s.require("PARM"));
-    fill(target.stateTensor(), s.require("STAT"));
   }
 
   /** "layer/param (shape)" for every parameter and state, in layout order. */

@@ -1,9 +1,11 @@
 package dev.orca.estimator.internal;
 
 import dev.orca.estimator.EpochRecord;
+import dev.orca.estimator.internal.worker.TrainingMessage;
 import java.io.PrintStream;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * The driver's view of training on the console: a line per epoch with its figures, and between
@@ -14,17 +16,25 @@ public final class ProgressPrinter {
   private final PrintStream out;
   private final boolean enabled;
   private final int epochs;
+  private final LongSupplier clock;
   private long lastPrint;
-  private long epochStart = System.nanoTime();
+  private long epochStart;
 
   public ProgressPrinter(PrintStream out, boolean enabled, int epochs) {
+    this(out, enabled, epochs, System::nanoTime);
+  }
+
+  /** A printer that reads the time (in nanoseconds) from {@code clock}, so tests need not sleep. */
+  ProgressPrinter(PrintStream out, boolean enabled, int epochs, LongSupplier clock) {
     this.out = out;
     this.enabled = enabled;
     this.epochs = epochs;
+    this.clock = clock;
+    this.epochStart = clock.getAsLong();
   }
 
   public void epochStarted(int epoch) {
-    epochStart = System.nanoTime();
+    epochStart = clock.getAsLong();
     lastPrint = epochStart;
   }
 
@@ -33,7 +43,7 @@ public final class ProgressPrinter {
    * the mean loss so far of the reporting worker's rows.
    */
   public synchronized void step(int epoch, int step, int steps, long samples, double loss) {
-    long now = System.nanoTime();
+    long now = clock.getAsLong();
     if (!enabled || now - lastPrint < 1_000_000_000L || step == steps) {
       return;
     }
@@ -44,11 +54,9 @@ public final class ProgressPrinter {
         step, steps, loss, samples / Math.max(elapsed, 1e-9), time(left));
   }
 
-  /** A step reported by rank 0 (see {@code Messages.step}). */
-  public void stepReported(String line) {
-    String[] p = line.split(" ");
-    step(Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2]), Long.parseLong(p[3]),
-        Double.parseDouble(p[4]));
+  /** A step reported by rank 0. */
+  public void stepReported(TrainingMessage.Step s) {
+    step(s.epoch(), s.step(), s.steps(), s.samples(), s.loss());
   }
 
   public synchronized void epochDone(EpochRecord e) {

@@ -22,11 +22,11 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import dev.orca.estimator.internal.worker.EarlyStopTracker;
+import dev.orca.estimator.internal.worker.EpochControl;
 import dev.orca.estimator.internal.worker.TrainJob;
-import dev.orca.estimator.internal.worker.Messages;
+import dev.orca.estimator.internal.worker.TrainingMessage;
 import dev.orca.estimator.internal.worker.CheckpointStore;
-import dev.orca.estimator.internal.spark.SparkTrainer;
+import dev.orca.estimator.internal.FitResult;
 import dev.orca.estimator.internal.DataSummary;
 import dev.orca.estimator.internal.ProgressPrinter;
 
@@ -42,15 +42,15 @@ public final class RayTrainer {
 
   private RayTrainer() {}
 
-  public static SparkTrainer.Result fit(TrainJob jobWithoutChannel, XShards train, DataSummary summary,
+  public static FitResult fit(TrainJob jobWithoutChannel, XShards train, DataSummary summary,
       XShards validation, ProgressPrinter progress) {
     RayRuntime ray = OrcaContext.get().ray();
     Map<Integer, EpochRecord> epochs = new TreeMap<>();
     TaskChannel.Listener listener = new TaskChannel.Listener() {
       @Override
       public void message(int rank, String kind, String detail) {
-        if (kind.equals("STEP")) {
-          progress.stepReported(detail);
+        if (TrainingMessage.decode(kind, detail) instanceof TrainingMessage.Step step) {
+          progress.stepReported(step);
         }
       }
 
@@ -61,7 +61,7 @@ public final class RayTrainer {
     };
     List<RayShard> trainShards = train.toRay();
     List<RayShard> valShards = validation == null ? List.of() : validation.toRay();
-    try (TaskChannel channel = TaskChannel.open("127.0.0.1", jobWithoutChannel.secret(), listener)) {
+    try (TaskChannel channel = TaskChannel.open("127.0.0.1", jobWithoutChannel.ring().secret(), listener)) {
       TrainJob job = jobWithoutChannel.withChannel(channel.address());
       byte[] serializedJob = serialize(job);
       CheckpointStore.Checkpoint resumeFrom = null;
@@ -77,33 +77,36 @@ public final class RayTrainer {
         try {
           setUp(actors, ids, serializedJob, ray.mode(), trainShards, valShards, summary, resumeFrom);
           int start = resumeFrom == null ? 0 : resumeFrom.epoch() + 1;
-          EarlyStopTracker stopper = new EarlyStopTracker(job.earlyStopping());
+          EpochControl control = new EpochControl(job);
           for (int epoch = start; epoch < job.epochs() && stopped == null; epoch++) {
             progress.epochStarted(epoch);
             int e = epoch;
             List<String> lines = getAll(each(actors, (a, r) -> a.task(RayTrainingActor::trainEpoch, ids.get(r), e)
                 .remote()), job, "epoch " + (epoch + 1));
-            EpochRecord record = Messages.decode(lines.get(0));
+            EpochRecord record = RayTrainingActor.epochRecord(lines.get(0));
             epochs.put(epoch, record);
             progress.epochDone(record);
-            stopped = stopper.update(record);
-            if (job.checkpointDue(epoch, epoch == job.epochs() - 1 || stopped != null)) {
-              job.checkpoints().write(epoch, modelFile(actors.get(0), ids.get(0), job));
+            EpochControl.Decision decision = control.after(record, false);
+            stopped = decision.stopReason();
+            if (decision.checkpoint()) {
+              job.checkpoints().store().write(epoch, modelFile(actors.get(0), ids.get(0), job));
             }
           }
           byte[] model = modelFile(actors.get(0), ids.get(0), job);
-          return new SparkTrainer.Result(model, new ArrayList<>(epochs.values()),
+          return new FitResult(model, new ArrayList<>(epochs.values()),
               stopped != null ? stopped : "completed " + job.epochs() + " epochs", attempt);
         } catch (RuntimeException e) {
           attempt++;
-          if (attempt > job.maxRetries()) {
+          int maxRetries = job.checkpoints().maxRetries();
+          if (attempt > maxRetries) {
             throw new TrainingException("Training failed after " + attempt + " attempts (maxRetries="
-                + job.maxRetries() + "): " + rootMessage(e), e);
+                + maxRetries + "): " + rootMessage(e), e);
           }
-          resumeFrom = job.checkpoints() == null ? null : job.checkpoints().latest().orElse(null);
+          CheckpointStore store = job.checkpoints().store();
+          resumeFrom = store == null ? null : store.latest().orElse(null);
           LOG.warn("A training worker failed ({}); resetting the workers and resuming {} (attempt {} of {})",
               rootMessage(e), resumeFrom == null ? "from the start" : "after epoch " + (resumeFrom.epoch() + 1),
-              attempt + 1, job.maxRetries() + 1);
+              attempt + 1, maxRetries + 1);
           int kept = resumeFrom == null ? -1 : resumeFrom.epoch();
           epochs.keySet().removeIf(k -> k > kept);
         } finally {
@@ -159,7 +162,7 @@ public final class RayTrainer {
 
   /** Waits for every result (within the job's step timeout per call, if given) and frees them from the store. */
   private static <T> List<T> getAll(List<ObjectRef<T>> refs, TrainJob job, String what) {
-    long timeoutMs = job == null ? 600_000 : Math.max(60_000, job.stepTimeout().toMillis() * 4);
+    long timeoutMs = job == null ? 600_000 : Math.max(60_000, job.ring().stepTimeout().toMillis() * 4);
     List<T> out = new ArrayList<>();
     try {
       for (int i = 0; i < refs.size(); i++) {

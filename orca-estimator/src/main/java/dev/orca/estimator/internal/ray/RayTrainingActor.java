@@ -5,13 +5,8 @@ import dev.orca.arrow.Shard;
 import dev.orca.data.RayShard;
 import dev.orca.data.ShardPlacement;
 import dev.orca.estimator.EpochRecord;
-import dev.orca.launcher.barrier.TaskChannel;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +17,10 @@ import dev.orca.estimator.internal.worker.BatchPlan;
 import dev.orca.estimator.internal.worker.LocalData;
 import dev.orca.estimator.internal.worker.EpochRunner;
 import dev.orca.estimator.internal.worker.TrainJob;
-import dev.orca.estimator.internal.worker.Messages;
+import dev.orca.estimator.internal.worker.StepReporter;
+import dev.orca.estimator.internal.worker.TrainingMessage;
+import dev.orca.estimator.internal.worker.WorkerChannel;
+import dev.orca.common.Serialization;
 
 /**
  * A training worker as a Ray actor (the {@code ray} backend): it holds a {@link TrainingWorker}
@@ -60,8 +58,7 @@ public class RayTrainingActor {
     Shard opened = shard.open(s.memory);
     s.shards.add(opened);
     if (opened.rows() > 0) {
-      (isValidation ? s.validation : s.train).add(new LocalData.Block(opened.features().address(),
-          opened.labels().address(), opened.rows(), firstRow));
+      (isValidation ? s.validation : s.train).add(LocalData.Block.of(opened, firstRow));
     }
     return opened.rows();
   }
@@ -75,8 +72,9 @@ public class RayTrainingActor {
   /** Opens the ring endpoint on {@code host}; returns its address. */
   public String openRing(String id, String host) {
     State s = state(id);
-    s.trainData = new LocalData(s.job.featureWidth(), s.job.labelWidth(), s.train);
-    s.valData = new LocalData(s.job.featureWidth(), s.job.labelWidth(), s.validation);
+    TrainJob.DataShape shape = s.job.data();
+    s.trainData = new LocalData(shape.featureWidth(), shape.labelWidth(), s.train);
+    s.valData = new LocalData(shape.featureWidth(), shape.labelWidth(), s.validation);
     s.plan = s.job.newPlan();
     return s.worker.openRing(s.job.ringOptions(host));
   }
@@ -88,12 +86,20 @@ public class RayTrainingActor {
     return true;
   }
 
-  /** Trains epoch {@code epoch}; returns its figures (the same on every worker) as one line. */
+  /**
+   * Trains epoch {@code epoch}; returns its figures (the same on every worker) as one line of the
+   * training protocol, read back with {@link #epochRecord}.
+   */
   public String trainEpoch(String id, int epoch) {
     State s = state(id);
-    TrainingWorker.StepListener listener = s.channel == null ? null : s.job.stepReporter(s.channel);
+    TrainingWorker.StepListener listener = s.channel == null ? null : new StepReporter(s.channel, s.job.workers());
     EpochRecord record = EpochRunner.run(s.worker, s.job, s.plan, s.trainData, s.valData, epoch, listener);
-    return Messages.encode(record);
+    return new TrainingMessage.EpochDone(record).detail();
+  }
+
+  /** The figures {@link #trainEpoch} returned. */
+  static EpochRecord epochRecord(String line) {
+    return ((TrainingMessage.EpochDone) TrainingMessage.decode("EPOCH", line)).record();
   }
 
   /** The replica as a model file. */
@@ -142,12 +148,7 @@ public class RayTrainingActor {
   }
 
   private static TrainJob deserialize(byte[] bytes) {
-    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
-      return (TrainJob) in.readObject();
-    } catch (IOException | ClassNotFoundException e) {
-      throw new UncheckedIOException("cannot read the training job sent to this actor",
-          e instanceof IOException io ? io : new IOException(e));
-    }
+    return Serialization.fromBytes(bytes, TrainJob.class, "training job sent to this actor");
   }
 
   /** One worker's state on this actor. */
@@ -159,7 +160,7 @@ public class RayTrainingActor {
     final List<Shard> shards = new ArrayList<>();
     final List<LocalData.Block> train = new ArrayList<>();
     final List<LocalData.Block> validation = new ArrayList<>();
-    final TaskChannel.Client channel;
+    final WorkerChannel channel;
     LocalData trainData;
     LocalData valData;
     BatchPlan plan;
@@ -168,9 +169,8 @@ public class RayTrainingActor {
       this.job = job;
       this.rank = rank;
       this.memory = ArrowMemory.root().newChildAllocator("ray training worker " + rank, 0, Long.MAX_VALUE);
-      this.worker = TrainingWorker.create(job.modelFile(), job.threadsPerWorker());
-      this.channel = rank == 0 && job.channelAddress() != null
-          ? TaskChannel.Client.connect(job.channelAddress(), job.secret(), rank, Duration.ofSeconds(30)) : null;
+      this.worker = TrainingWorker.create(job.model().file(), job.model().threadsPerWorker());
+      this.channel = rank == 0 && job.channelAddress() != null ? WorkerChannel.connect(job, rank) : null;
     }
 
     @Override

@@ -8,16 +8,20 @@ import dev.orca.launcher.barrier.BarrierStage;
 import dev.orca.launcher.barrier.TaskChannel;
 import dev.orca.launcher.barrier.TaskSlots;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import dev.orca.estimator.internal.worker.TrainJob;
-import dev.orca.estimator.internal.worker.Messages;
+import dev.orca.estimator.internal.worker.TrainingMessage;
+import dev.orca.estimator.internal.FitResult;
 import dev.orca.estimator.internal.DataSummary;
 import dev.orca.estimator.internal.ProgressPrinter;
 
@@ -29,40 +33,37 @@ import dev.orca.estimator.internal.ProgressPrinter;
 public final class SparkTrainer {
   private SparkTrainer() {}
 
-  /** What a finished fit returns: the trained model file and the epoch records by epoch. */
-  public record Result(byte[] modelFile, List<EpochRecord> epochs, String stoppedBecause, int restarts) {}
-
   /** Trains; {@code job} without its channel address, which is filled in here. */
-  public static Result fit(JavaSparkContext jsc, TrainJob jobWithoutChannel, XShards train, DataSummary summary,
+  public static FitResult fit(JavaSparkContext jsc, TrainJob jobWithoutChannel, XShards train, DataSummary summary,
       XShards validation, ProgressPrinter progress) {
     int workers = jobWithoutChannel.workers();
     TaskSlots.require(jsc.sc(), workers, workers + " training workers (spark backend)",
         BarrierStage.DEFAULT_EXECUTOR_WAIT);
     Map<Integer, EpochRecord> epochs = new TreeMap<>();
-    String[] stopped = {null};
-    java.util.concurrent.atomic.AtomicInteger restarts = new java.util.concurrent.atomic.AtomicInteger();
-    List<String> failures = new ArrayList<>();
+    AtomicReference<String> stopped = new AtomicReference<>();
+    AtomicInteger restarts = new AtomicInteger();
+    List<String> failures = Collections.synchronizedList(new ArrayList<>()); // added on the channel's threads
     TaskChannel.Listener listener = new TaskChannel.Listener() {
       @Override
       public void message(int rank, String kind, String detail) {
-        switch (kind) {
-          case "STEP" -> progress.stepReported(detail);
-          case "EPOCH" -> {
-            EpochRecord r = Messages.decode(detail);
-            synchronized (epochs) {
-              epochs.put(r.epoch(), r);
-            }
-            progress.epochDone(r);
-            progress.epochStarted(r.epoch() + 1);
+        TrainingMessage m = TrainingMessage.decode(kind, detail);
+        if (m instanceof TrainingMessage.Step step) {
+          progress.stepReported(step);
+        } else if (m instanceof TrainingMessage.EpochDone done) {
+          EpochRecord r = done.record();
+          synchronized (epochs) {
+            epochs.put(r.epoch(), r);
           }
-          case "STOPPED" -> stopped[0] = detail;
-          case "RESUMED" -> {
-            restarts.incrementAndGet();
-            progress.message("Training resumed after a failure, from the checkpoint of epoch "
-                + (Integer.parseInt(detail) + 1));
-          }
-          case "FAILED" -> failures.add("worker " + rank + ": " + detail);
-          default -> { }
+          progress.epochDone(r);
+          progress.epochStarted(r.epoch() + 1);
+        } else if (m instanceof TrainingMessage.Stopped s) {
+          stopped.set(s.reason());
+        } else if (m instanceof TrainingMessage.Resumed r) {
+          restarts.incrementAndGet();
+          progress.message("Training resumed after a failure, from the checkpoint of epoch "
+              + (r.checkpointEpoch() + 1));
+        } else if (m instanceof TrainingMessage.Failed f) {
+          failures.add("worker " + rank + ": " + f.reason());
         }
       }
 
@@ -72,7 +73,7 @@ public final class SparkTrainer {
       }
     };
     String host = jsc.getConf().get("spark.driver.host", "127.0.0.1");
-    try (TaskChannel channel = TaskChannel.open(host, jobWithoutChannel.secret(), listener)) {
+    try (TaskChannel channel = TaskChannel.open(host, jobWithoutChannel.ring().secret(), listener)) {
       TrainJob job = jobWithoutChannel.withChannel(channel.address());
       JavaRDD<Tagged> data = spread(train.rdd().mapPartitionsWithIndex(tagTraining(summary), true), workers);
       if (validation != null) {
@@ -91,7 +92,7 @@ public final class SparkTrainer {
       try {
         results = stage.get();
       } catch (ExecutionException e) {
-        throw failure(e.getCause(), failures);
+        throw failure(e.getCause(), new ArrayList<>(failures));
       } catch (InterruptedException e) {
         stage.cancel(true);
         Thread.currentThread().interrupt();
@@ -104,8 +105,8 @@ public final class SparkTrainer {
       synchronized (epochs) {
         records = new ArrayList<>(epochs.values());
       }
-      String why = stopped[0] != null ? stopped[0] : "completed " + job.epochs() + " epochs";
-      return new Result(results.get(0), records, why, restarts.get());
+      String why = stopped.get() != null ? stopped.get() : "completed " + job.epochs() + " epochs";
+      return new FitResult(results.get(0), records, why, restarts.get());
     }
   }
 

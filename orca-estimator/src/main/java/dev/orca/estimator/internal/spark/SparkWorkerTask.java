@@ -1,24 +1,24 @@
 package dev.orca.estimator.internal.spark;
 
+import dev.orca.TrainingException;
 import dev.orca.arrow.Shard;
 import dev.orca.estimator.EpochRecord;
-import dev.orca.TrainingException;
+import dev.orca.estimator.internal.worker.BatchPlan;
+import dev.orca.estimator.internal.worker.CheckpointStore;
+import dev.orca.estimator.internal.worker.EpochControl;
+import dev.orca.estimator.internal.worker.EpochRunner;
+import dev.orca.estimator.internal.worker.LocalData;
+import dev.orca.estimator.internal.worker.StepReporter;
+import dev.orca.estimator.internal.worker.TrainJob;
+import dev.orca.estimator.internal.worker.TrainingMessage;
+import dev.orca.estimator.internal.worker.TrainingWorker;
+import dev.orca.estimator.internal.worker.WorkerChannel;
 import dev.orca.launcher.barrier.BarrierFunction;
 import dev.orca.launcher.barrier.BarrierTask;
-import dev.orca.launcher.barrier.TaskChannel;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
-import dev.orca.estimator.internal.worker.TrainingWorker;
-import dev.orca.estimator.internal.worker.BatchPlan;
-import dev.orca.estimator.internal.worker.LocalData;
-import dev.orca.estimator.internal.worker.EpochRunner;
-import dev.orca.estimator.internal.worker.EarlyStopTracker;
-import dev.orca.estimator.internal.worker.TrainJob;
-import dev.orca.estimator.internal.worker.Messages;
-import dev.orca.estimator.internal.worker.CheckpointStore;
 
 /**
  * A training worker as a task of the {@code spark} backend's barrier stage. It takes its
@@ -41,12 +41,12 @@ public final class SparkWorkerTask implements BarrierFunction<Tagged, byte[]> {
   public Iterator<byte[]> apply(BarrierTask task, Iterator<Tagged> partition) throws Exception {
     int rank = task.partitionId();
     List<Shard> shards = new ArrayList<>();
-    try (TaskChannel.Client channel = TaskChannel.Client.connect(job.channelAddress(), job.secret(), rank,
-        Duration.ofSeconds(30))) {
-      if (task.stageAttempt() > job.maxRetries()) {
+    try (WorkerChannel channel = WorkerChannel.connect(job, rank)) {
+      int retries = job.checkpoints().maxRetries();
+      if (task.stageAttempt() > retries) {
         String why = "training failed " + task.stageAttempt() + " times and was retried as often as allowed"
-            + " (maxRetries=" + job.maxRetries() + "); see the earlier failures in the log";
-        channel.send("FAILED", why);
+            + " (maxRetries=" + retries + "); see the earlier failures in the log";
+        channel.send(new TrainingMessage.Failed(why));
         throw new TrainingException(why);
       }
       List<LocalData.Block> train = new ArrayList<>();
@@ -54,23 +54,22 @@ public final class SparkWorkerTask implements BarrierFunction<Tagged, byte[]> {
       while (partition.hasNext()) {
         Tagged t = partition.next();
         shards.add(t.shard());
-        Shard s = t.shard();
-        if (s.rows() > 0) {
-          (t.validation() ? validation : train).add(new LocalData.Block(s.features().address(),
-              s.labels().address(), s.rows(), t.firstRow()));
+        if (t.shard().rows() > 0) {
+          (t.validation() ? validation : train).add(LocalData.Block.of(t.shard(), t.firstRow()));
         }
       }
-      LocalData trainData = new LocalData(job.featureWidth(), job.labelWidth(), train);
-      LocalData valData = new LocalData(job.featureWidth(), job.labelWidth(), validation);
-      try (TrainingWorker worker = TrainingWorker.create(job.modelFile(), job.threadsPerWorker())) {
+      TrainJob.DataShape shape = job.data();
+      LocalData trainData = new LocalData(shape.featureWidth(), shape.labelWidth(), train);
+      LocalData valData = new LocalData(shape.featureWidth(), shape.labelWidth(), validation);
+      try (TrainingWorker worker = TrainingWorker.create(job.model().file(), job.model().threadsPerWorker())) {
         int start = join(task, rank, worker);
         if (rank == 0 && task.stageAttempt() > 0) {
-          channel.send("RESUMED", Integer.toString(start - 1));
+          channel.send(new TrainingMessage.Resumed(start - 1));
         }
         run(task, rank, worker, channel, trainData, valData, start);
         return rank == 0 ? List.of(worker.modelFile()).iterator() : List.<byte[]>of().iterator();
       } catch (RuntimeException e) {
-        channel.send("FAILED", String.valueOf(e.getMessage())); // Spark's own report hides the cause
+        channel.send(new TrainingMessage.Failed(String.valueOf(e.getMessage())));
         throw e;
       }
     } finally {
@@ -85,9 +84,10 @@ public final class SparkWorkerTask implements BarrierFunction<Tagged, byte[]> {
   private int join(BarrierTask task, int rank, TrainingWorker worker) {
     String host = hostOf(task.executorAddresses().get(rank));
     String address = worker.openRing(job.ringOptions(host));
+    CheckpointStore store = job.checkpoints().store();
     int resumeEpoch = -1;
-    if (rank == 0 && job.checkpoints() != null && task.stageAttempt() > 0) {
-      resumeEpoch = job.checkpoints().latest().map(CheckpointStore.Checkpoint::epoch).orElse(-1);
+    if (rank == 0 && store != null && task.stageAttempt() > 0) {
+      resumeEpoch = store.latest().map(CheckpointStore.Checkpoint::epoch).orElse(-1);
     }
     List<String> gathered = task.allGather(address + " " + resumeEpoch);
     List<String> addresses = new ArrayList<>();
@@ -96,19 +96,19 @@ public final class SparkWorkerTask implements BarrierFunction<Tagged, byte[]> {
     }
     int epoch = Integer.parseInt(gathered.get(0).split(" ")[1]);
     if (epoch >= 0) {
-      Optional<byte[]> file = job.checkpoints().read(epoch);
+      Optional<byte[]> file = store.read(epoch);
       worker.load(file.orElseThrow(() -> new TrainingException("the checkpoint of epoch " + epoch
-          + " in " + job.checkpoints().dir() + " disappeared while the workers resumed")));
+          + " in " + store.dir() + " disappeared while the workers resumed")));
     }
     worker.connectRing(addresses, rank);
     return epoch + 1;
   }
 
-  private void run(BarrierTask task, int rank, TrainingWorker worker, TaskChannel.Client channel,
+  private void run(BarrierTask task, int rank, TrainingWorker worker, WorkerChannel channel,
       LocalData train, LocalData validation, int start) {
     BatchPlan plan = job.newPlan();
-    EarlyStopTracker stopper = new EarlyStopTracker(job.earlyStopping());
-    TrainingWorker.StepListener report = rank == 0 ? job.stepReporter(channel) : null;
+    EpochControl control = new EpochControl(job);
+    TrainingWorker.StepListener report = rank == 0 ? new StepReporter(channel, job.workers()) : null;
     TrainingWorker.StepListener listener = (epoch, step, steps, samples, loss) -> {
       if (task.isInterrupted()) {
         throw new TrainingException("training worker " + rank + " was stopped by Spark (the stage was cancelled"
@@ -121,25 +121,21 @@ public final class SparkWorkerTask implements BarrierFunction<Tagged, byte[]> {
     for (int epoch = start; epoch < job.epochs(); epoch++) {
       EpochRecord record = EpochRunner.run(worker, job, plan, train, validation, epoch, listener);
       if (rank == 0) {
-        channel.send("EPOCH", Messages.encode(record));
+        channel.send(new TrainingMessage.EpochDone(record));
       }
-      boolean last = epoch == job.epochs() - 1;
-      String stop = stopper.update(record);
       // the driver may ask to stop; every worker must agree on it, so it is summed over the ring
-      double[] flags = {channel.received("STOP") ? 1 : 0};
+      double[] flags = {channel.stopRequested() ? 1 : 0};
       worker.allReduce(flags);
-      if (stop == null && flags[0] > 0) {
-        stop = "stopped by the driver";
-      }
-      if (job.checkpointDue(epoch, last || stop != null)) {
+      EpochControl.Decision decision = control.after(record, flags[0] > 0);
+      if (decision.checkpoint()) {
         if (rank == 0) {
-          job.checkpoints().write(epoch, worker.modelFile());
+          job.checkpoints().store().write(epoch, worker.modelFile());
         }
         worker.barrier();
       }
-      if (stop != null) {
+      if (decision.stopsEarly()) {
         if (rank == 0) {
-          channel.send("STOPPED", stop);
+          channel.send(new TrainingMessage.Stopped(decision.stopReason()));
         }
         return;
       }

@@ -1,9 +1,8 @@
 package dev.orca.estimator.internal.worker;
 
 import dev.orca.collective.RingAllReduce;
-import dev.orca.nn.metrics.Metric;
+import dev.orca.nn.metrics.MetricSums;
 import java.io.Serializable;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -14,11 +13,10 @@ public record EpochFigures(Map<String, Double> values, long samples, double comp
     double wallSeconds) implements Serializable {
 
   /** Sums loss, samples and metric states over the ring, in rank order (all workers get the same). */
-  static EpochFigures reduce(RingAllReduce ring, double lossSum, long samples, double[][] states,
-      List<Metric> metrics, double computeSeconds, double wallSeconds) {
-    double[] all = MetricSums.pack(lossSum, samples, states, computeSeconds);
+  static EpochFigures reduce(RingAllReduce ring, MetricSums sums, double computeSeconds, double wallSeconds) {
+    double[] all = sums.pack(computeSeconds);
     ring.allReduce(all);
-    return new EpochFigures(MetricSums.values(all, metrics), MetricSums.rows(all),
+    return new EpochFigures(MetricSums.values(all, sums.metrics()), MetricSums.rows(all),
         MetricSums.extra(all, 0) / ring.size(), wallSeconds);
   }
 }

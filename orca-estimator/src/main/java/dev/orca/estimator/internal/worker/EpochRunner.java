@@ -13,7 +13,7 @@ public final class EpochRunner {
     long t0 = System.nanoTime();
     EpochFigures figures = worker.trainEpoch(train, plan, epoch, listener);
     Map<String, Double> val = Map.of();
-    if (job.hasValidation()) {
+    if (job.data().hasValidation()) {
       val = worker.evaluate(validation, job.evaluationBatch()).values();
     }
     double seconds = (System.nanoTime() - t0) / 1e9;

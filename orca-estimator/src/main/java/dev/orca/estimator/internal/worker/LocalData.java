@@ -1,32 +1,50 @@
 package dev.orca.estimator.internal.worker;
 
 import dev.orca.OrcaDataException;
-import java.util.ArrayList;
+import dev.orca.arrow.Shard;
+import dev.orca.arrow.TensorView;
+import dev.orca.nn.Tensor;
 import java.util.List;
 
 /**
- * The rows one worker holds: blocks of row-major float32 features and labels in native memory
- * (Arrow buffers of its shards, viewed, not copied), each block with the global index of its
- * first row. The memory belongs to whoever built this (the backend keeps the shards open while
- * training); this class only indexes it.
+ * The rows one worker holds: blocks of features and labels, each a {@code (rows, width)} tensor
+ * viewing the Arrow memory of a shard (no copy), with the global index of the block's first row.
+ * The memory belongs to whoever built this (the backend keeps the shards open while training);
+ * this class only indexes it.
  */
 public final class LocalData {
-  /** One block: {@code rows} rows at {@code features} and {@code labels} (native addresses). */
-  public record Block(long features, long labels, int rows, long firstGlobalRow) {}
+  /** One block: {@code features.dim(0)} rows, the first of which has global index {@code firstGlobalRow}. */
+  public record Block(Tensor features, Tensor labels, long firstGlobalRow) {
+    public Block {
+      if (features.dim(0) != labels.dim(0)) {
+        throw new OrcaDataException("a block has " + features.dim(0) + " rows of features but " + labels.dim(0)
+            + " rows of labels");
+      }
+    }
+
+    /** The features and labels of an open shard (with rows), as views of its Arrow memory. */
+    public static Block of(Shard shard, long firstGlobalRow) {
+      return new Block(TensorView.of(shard.features()), TensorView.of(shard.labels()), firstGlobalRow);
+    }
+
+    public int rows() {
+      return features.dim(0);
+    }
+  }
 
   private final int featureWidth;
   private final int labelWidth;
-  private final List<Block> blocks;
-  private final long[] featureRow;
-  private final long[] labelRow;
+  private final Block[] blocks;
+  private final int[] blockOf;
+  private final int[] rowInBlock;
   private final long[] globalIndex;
 
   public LocalData(int featureWidth, int labelWidth, List<Block> blocks) {
     this.featureWidth = featureWidth;
     this.labelWidth = labelWidth;
-    this.blocks = List.copyOf(blocks);
+    this.blocks = blocks.toArray(new Block[0]);
     long total = 0;
-    for (Block b : blocks) {
+    for (Block b : this.blocks) {
       total += b.rows();
     }
     if (total > Integer.MAX_VALUE) {
@@ -34,22 +52,18 @@ public final class LocalData {
           + Integer.MAX_VALUE + " rows each)");
     }
     int n = (int) total;
-    this.featureRow = new long[n];
-    this.labelRow = new long[n];
+    this.blockOf = new int[n];
+    this.rowInBlock = new int[n];
     this.globalIndex = new long[n];
     int i = 0;
-    for (Block b : blocks) {
+    for (int k = 0; k < this.blocks.length; k++) {
+      Block b = this.blocks[k];
       for (int r = 0; r < b.rows(); r++, i++) {
-        featureRow[i] = b.features() + 4L * featureWidth * r;
-        labelRow[i] = b.labels() + 4L * labelWidth * r;
+        blockOf[i] = k;
+        rowInBlock[i] = r;
         globalIndex[i] = b.firstGlobalRow() + r;
       }
     }
-  }
-
-  /** No rows, for a worker that got no data. */
-  public static LocalData empty(int featureWidth, int labelWidth) {
-    return new LocalData(featureWidth, labelWidth, new ArrayList<>());
   }
 
   public int rows() {
@@ -64,7 +78,8 @@ public final class LocalData {
     return labelWidth;
   }
 
-  public List<Block> blocks() {
+  /** The blocks, in the order their rows are numbered locally. */
+  public Block[] blocks() {
     return blocks;
   }
 
@@ -73,13 +88,13 @@ public final class LocalData {
     return globalIndex;
   }
 
-  /** The native address of local row {@code i}'s features. */
-  public long featureAddress(int i) {
-    return featureRow[i];
+  /** The block holding local row {@code i}. */
+  public Block blockOf(int i) {
+    return blocks[blockOf[i]];
   }
 
-  /** The native address of local row {@code i}'s labels. */
-  public long labelAddress(int i) {
-    return labelRow[i];
+  /** Where local row {@code i} lies in its block. */
+  public int rowInBlock(int i) {
+    return rowInBlock[i];
   }
 }

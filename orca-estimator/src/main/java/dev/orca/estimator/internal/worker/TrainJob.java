@@ -1,74 +1,157 @@
 package dev.orca.estimator.internal.worker;
 
-import dev.orca.estimator.EarlyStopping;
 import dev.orca.collective.Compression;
 import dev.orca.collective.RingOptions;
+import dev.orca.estimator.EarlyStopping;
 import java.io.Serializable;
 import java.time.Duration;
+import java.util.Objects;
 
 /**
- * Everything a worker needs to take part in one {@code fit}, the same on every worker: the
- * compiled model file, the data's size and the batch plan, checkpoints, early stopping, the ring's
- * settings and the driver's task channel. Sent to every worker once.
+ * Everything a worker needs to take part in one {@code fit}, the same on every worker, in five
+ * parts built by name: the model, the shape of the data, the schedule, the ring and the
+ * checkpoints; plus the address of the driver's task channel. Sent to every worker once.
  */
-public record TrainJob(
-    byte[] modelFile,
-    int workers,
-    int threadsPerWorker,
-    long totalRows,
-    int featureWidth,
-    int labelWidth,
-    int epochs,
-    int batchSize,
-    boolean shuffle,
-    long seed,
-    boolean hasValidation,
-    CheckpointStore checkpoints,
-    int checkpointEvery,
-    EarlyStopping earlyStopping,
-    int maxRetries,
-    Compression compression,
-    Duration stepTimeout,
-    String secret,
-    String channelAddress) implements Serializable {
+public final class TrainJob implements Serializable {
+  private static final long serialVersionUID = 2L;
+
+  /** The compiled model file every replica starts from, and the threads of each worker's engine. */
+  public record ModelSpec(byte[] file, int threadsPerWorker) implements Serializable {}
+
+  /** The training data's size and widths, and whether validation data comes along. */
+  public record DataShape(long totalRows, int featureWidth, int labelWidth, boolean hasValidation)
+      implements Serializable {}
+
+  /** Epochs, the global batch, shuffling and its seed, and early stopping (or null). */
+  public record Schedule(int epochs, int batchSize, boolean shuffle, long seed, EarlyStopping earlyStopping)
+      implements Serializable {}
+
+  /** The workers' ring: how many, the wire compression, the step timeout and the job's secret. */
+  public record RingSpec(int workers, Compression compression, Duration stepTimeout, String secret)
+      implements Serializable {}
+
+  /**
+   * Where checkpoints go ({@code store} null: none) and every how many epochs, and how often a
+   * failed run resumes from them before it gives up.
+   */
+  public record Checkpoints(CheckpointStore store, int every, int maxRetries) implements Serializable {
+    public boolean enabled() {
+      return store != null;
+    }
+  }
+
+  private final ModelSpec model;
+  private final DataShape data;
+  private final Schedule schedule;
+  private final RingSpec ring;
+  private final Checkpoints checkpoints;
+  private final String channelAddress;
+
+  private TrainJob(ModelSpec model, DataShape data, Schedule schedule, RingSpec ring, Checkpoints checkpoints,
+      String channelAddress) {
+    this.model = Objects.requireNonNull(model, "model");
+    this.data = Objects.requireNonNull(data, "data");
+    this.schedule = Objects.requireNonNull(schedule, "schedule");
+    this.ring = Objects.requireNonNull(ring, "ring");
+    this.checkpoints = Objects.requireNonNull(checkpoints, "checkpoints");
+    this.channelAddress = channelAddress;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public ModelSpec model() {
+    return model;
+  }
+
+  public DataShape data() {
+    return data;
+  }
+
+  public Schedule schedule() {
+    return schedule;
+  }
+
+  public RingSpec ring() {
+    return ring;
+  }
+
+  public Checkpoints checkpoints() {
+    return checkpoints;
+  }
+
+  /** The driver's task channel ({@code host:port}), or null before the driver opened it. */
+  public String channelAddress() {
+    return channelAddress;
+  }
+
+  public int workers() {
+    return ring.workers();
+  }
+
+  public int epochs() {
+    return schedule.epochs();
+  }
 
   /** This job with the driver's task channel at {@code address}. */
   public TrainJob withChannel(String address) {
-    return new TrainJob(modelFile, workers, threadsPerWorker, totalRows, featureWidth, labelWidth, epochs,
-        batchSize, shuffle, seed, hasValidation, checkpoints, checkpointEvery, earlyStopping, maxRetries,
-        compression, stepTimeout, secret, address);
-  }
-
-  /** Reports progress from rank 0's steps on {@code channel}, at most twice a second. */
-  public TrainingWorker.StepListener stepReporter(dev.orca.launcher.barrier.TaskChannel.Client channel) {
-    long[] last = {System.nanoTime()};
-    return (epoch, step, steps, samples, loss) -> {
-      long now = System.nanoTime();
-      if (now - last[0] > 500_000_000L) {
-        last[0] = now;
-        channel.send("STEP", Messages.step(epoch, step, steps, samples * workers, loss));
-      }
-    };
+    return new TrainJob(model, data, schedule, ring, checkpoints, address);
   }
 
   /** The batch plan every worker follows. */
   public BatchPlan newPlan() {
-    return new BatchPlan(totalRows, batchSize, shuffle, seed);
+    return new BatchPlan(data.totalRows(), schedule.batchSize(), schedule.shuffle(), schedule.seed());
   }
 
   /** The ring endpoint of a worker on {@code host} (every worker of a job uses the same name and secret). */
   public RingOptions ringOptions(String host) {
-    return RingOptions.builder().setSecret(secret).optHost(host).optCompression(compression)
-        .optTimeout(stepTimeout).optConnectTimeout(stepTimeout).optName("orca-training").build();
+    return RingOptions.builder().setSecret(ring.secret()).optHost(host).optCompression(ring.compression())
+        .optTimeout(ring.stepTimeout()).optConnectTimeout(ring.stepTimeout()).optName("orca-training").build();
   }
 
   /** Rows per evaluation batch: the per-worker share of the training batch, at least 256. */
   public int evaluationBatch() {
-    return Math.max(256, batchSize / workers);
+    return Math.max(256, schedule.batchSize() / ring.workers());
   }
 
-  /** True if a checkpoint is due after {@code epoch} (0-based). */
-  public boolean checkpointDue(int epoch, boolean last) {
-    return checkpoints != null && (last || (epoch + 1) % checkpointEvery == 0);
+  /** Builds a {@link TrainJob} part by part; every part is required. */
+  public static final class Builder {
+    private ModelSpec model;
+    private DataShape data;
+    private Schedule schedule;
+    private RingSpec ring;
+    private Checkpoints checkpoints;
+
+    private Builder() {}
+
+    public Builder model(ModelSpec model) {
+      this.model = model;
+      return this;
+    }
+
+    public Builder data(DataShape data) {
+      this.data = data;
+      return this;
+    }
+
+    public Builder schedule(Schedule schedule) {
+      this.schedule = schedule;
+      return this;
+    }
+
+    public Builder ring(RingSpec ring) {
+      this.ring = ring;
+      return this;
+    }
+
+    public Builder checkpoints(Checkpoints checkpoints) {
+      this.checkpoints = checkpoints;
+      return this;
+    }
+
+    public TrainJob build() {
+      return new TrainJob(model, data, schedule, ring, checkpoints, null);
+    }
   }
 }

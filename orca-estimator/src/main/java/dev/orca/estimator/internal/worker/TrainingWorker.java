@@ -5,47 +5,42 @@ import dev.orca.collective.PendingReduce;
 import dev.orca.collective.RingAllReduce;
 import dev.orca.collective.RingOptions;
 import dev.orca.nn.Engine;
+import dev.orca.nn.GradientReadyListener;
+import dev.orca.nn.GradientSync;
+import dev.orca.nn.InputSplit;
 import dev.orca.nn.Model;
-import dev.orca.nn.Shape;
 import dev.orca.nn.Tensor;
-import dev.orca.nn.losses.Loss;
-import dev.orca.nn.metrics.Metric;
-import dev.orca.nn.optim.Optimizer;
+import dev.orca.nn.TrainingStep;
+import dev.orca.nn.metrics.MetricSums;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
 import java.util.List;
-import org.apache.arrow.memory.util.MemoryUtil;
 
 /**
  * One data-parallel worker: a model replica (compiled, so it carries its optimizer, loss and
- * metrics), its ring endpoint, and the loops that train and evaluate on the rows it holds. Both
+ * metrics), its ring endpoint, and the epochs it trains and evaluates on the rows it holds. Both
  * backends run this same class; they differ only in how workers are hosted and driven.
  *
  * <p>A training step: the rows of this worker that belong to the step's global batch (see
- * {@link BatchPlan}) are gathered into reusable batch tensors, the model runs forward and
- * backward with the loss gradient scaled by {@code localRows / globalRows}, and the gradient
- * buffer is summed across workers while backward still runs (each layer's range is handed to
- * the ring as soon as it is final). The sum is the gradient of the global batch's mean loss, so
- * every worker takes the same optimizer step and the replicas stay identical.
+ * {@link BatchPlan}) are gathered into reusable batch tensors, and the model's
+ * {@link TrainingStep} runs on them with the loss gradient scaled by {@code localRows /
+ * globalRows}, summing the gradient buffer across workers while backward still runs (each
+ * layer's range goes to the ring as soon as it is final). The sum is the gradient of the global
+ * batch's mean loss, so every worker takes the same optimizer step and the replicas stay
+ * identical.
  */
 public final class TrainingWorker implements AutoCloseable {
   private final Engine engine;
   private Model model;
-  private Loss loss;
-  private Optimizer optimizer;
-  private List<Metric> metrics;
-  private int[] inputWidths;
-  private int featureWidth;
-  private int outputWidth;
+  private TrainingStep step;
+  private InputSplit split;
   private RingAllReduce ring;
-  private Tensor[] inputs = new Tensor[0];
+  private final RingSync sync = new RingSync();
   private Tensor labels;
-  private Tensor gradOut;
   private int capacity;
-  private final BatchPlan[] planCache = new BatchPlan[1];
 
   private TrainingWorker(Engine engine, byte[] modelFile) {
     this.engine = engine;
@@ -69,22 +64,10 @@ public final class TrainingWorker implements AutoCloseable {
       loaded.close();
       throw new IllegalArgumentException("the model sent to a worker must be compiled");
     }
-    if (model != null) {
-      model.close();
-    }
+    closeModel();
     model = loaded;
-    loss = model.loss();
-    optimizer = model.optimizer();
-    metrics = model.metrics();
-    Shape[] in = model.inputShapes();
-    inputWidths = new int[in.length];
-    featureWidth = 0;
-    for (int k = 0; k < in.length; k++) {
-      inputWidths[k] = in[k].size();
-      featureWidth += inputWidths[k];
-    }
-    outputWidth = model.outputShapes()[0].size();
-    capacity = 0; // batch tensors are rebuilt for the new model
+    step = model.trainingStep();
+    split = InputSplit.of(model);
   }
 
   public Model model() {
@@ -124,75 +107,42 @@ public final class TrainingWorker implements AutoCloseable {
       maxLocal = Math.max(maxLocal, plan.count(b));
     }
     ensureCapacity(Math.max(1, maxLocal), data.labelWidth());
-    double[][] states = MetricSums.newStates(metrics);
-    double lossSum = 0;
-    long computeNanos = 0;
-    long samples = 0;
-    FloatBuffer grads = model.gradients();
+    MetricSums sums = step.newSums();
+    sync.waitNanos = 0;
+    long s0 = System.nanoTime();
     for (int b = 0; b < plan.numBatches(); b++) {
       int n = plan.count(b);
       double total = globalCounts[b];
       if (total == 0) {
         continue; // no worker has rows in this batch: every worker skips it
       }
-      PendingReduce pending = ring.startAllReduce(grads);
-      long c0 = System.nanoTime();
       if (n > 0) {
         gather(data, plan, b, n);
-        Tensor[] x = batchInputs(n);
-        Tensor y = labels.rows(0, n);
         model.setStepSeed(stepSeed(epoch, b));
-        Tensor out = model.forward(true, x)[0];
-        Tensor g = gradOut.rows(0, n);
-        double value = loss.compute(out, y, g);
-        if (!Double.isFinite(value)) {
-          throw new OrcaDataException("the " + loss.name() + " loss became " + value + " in epoch " + epoch
-              + ", step " + b + ": lower the learning rate, clip gradients, or check the data");
-        }
-        scale(g, (float) (n / total)); // the gradient of this worker's share of the global mean
-        for (int m = 0; m < metrics.size(); m++) {
-          metrics.get(m).update(states[m], out, y);
-        }
-        lossSum += value * n;
-        samples += n;
-        model.backward(pending::ready, g);
+        // the gradient of this worker's share of the global batch's mean loss
+        step.run(split.gathered(n), labels.rows(0, n), (float) (n / total), sync, sums);
       } else {
-        zero(grads);
-        pending.readyAll();
+        step.runWithoutRows(sync);
       }
-      long c1 = System.nanoTime();
-      pending.await();
-      long c2 = System.nanoTime();
-      optimizer.step(model.engine(), model.parameterTensor(), model.gradientTensor());
-      computeNanos += (c1 - c0) + (System.nanoTime() - c2);
       if (listener != null) {
-        listener.step(epoch, b + 1, plan.numBatches(), samples, samples == 0 ? Double.NaN : lossSum / samples);
+        listener.step(epoch, b + 1, plan.numBatches(), sums.rows(), sums.meanLoss());
       }
     }
-    return EpochFigures.reduce(ring, lossSum, samples, states, metrics, computeNanos / 1e9,
-        (System.nanoTime() - t0) / 1e9);
+    long end = System.nanoTime();
+    double compute = (end - s0 - sync.waitNanos) / 1e9; // the steps, without waiting for the ring
+    return EpochFigures.reduce(ring, sums, compute, (end - t0) / 1e9);
   }
 
   /** The loss and metrics of the model on {@code data}, in inference mode, summed over all workers. */
   public EpochFigures evaluate(LocalData data, int batchSize) {
     checkWidths(data);
     long t0 = System.nanoTime();
-    int batch = Math.max(1, Math.min(batchSize, Math.max(1, data.rows())));
-    ensureCapacity(batch, data.labelWidth());
-    double[][] states = MetricSums.newStates(metrics);
-    double lossSum = 0;
-    for (int start = 0; start < data.rows(); start += batch) {
-      int n = Math.min(batch, data.rows() - start);
-      gatherRange(data, start, n);
-      Tensor y = labels.rows(0, n);
-      Tensor out = model.forward(false, batchInputs(n))[0];
-      lossSum += loss.compute(out, y, null) * n;
-      for (int m = 0; m < metrics.size(); m++) {
-        metrics.get(m).update(states[m], out, y);
-      }
+    MetricSums sums = step.newSums();
+    for (LocalData.Block block : data.blocks()) {
+      step.evaluate(split.over(block.features()), block.labels(), Math.max(1, batchSize), sums);
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
-    return EpochFigures.reduce(ring, lossSum, data.rows(), states, metrics, seconds, seconds);
+    return EpochFigures.reduce(ring, sums, seconds, seconds);
   }
 
   /** The replica as a model file (weights, state and optimizer). */
@@ -217,9 +167,9 @@ public final class TrainingWorker implements AutoCloseable {
   }
 
   private void checkWidths(LocalData data) {
-    if (data.featureWidth() != featureWidth) {
+    if (data.featureWidth() != split.width()) {
       throw new OrcaDataException("the data has " + data.featureWidth() + " feature values per row but"
-          + " the model's inputs take " + featureWidth);
+          + " the model's inputs take " + split.width());
     }
   }
 
@@ -227,82 +177,29 @@ public final class TrainingWorker implements AutoCloseable {
     if (rows <= capacity && labels != null && labels.dim(1) == labelWidth) {
       return;
     }
-    freeBatch();
     capacity = Math.max(rows, capacity);
-    inputs = new Tensor[inputWidths.length];
-    for (int k = 0; k < inputs.length; k++) {
-      inputs[k] = Tensor.zeros(capacity, inputWidths[k]);
+    split.ensure(capacity);
+    if (labels != null) {
+      labels.close();
     }
     labels = Tensor.zeros(capacity, labelWidth);
-    gradOut = Tensor.zeros(capacity, outputWidth);
   }
 
-  private Tensor[] batchInputs(int n) {
-    Tensor[] x = new Tensor[inputs.length];
-    Shape[] shapes = model.inputShapes();
-    for (int k = 0; k < x.length; k++) {
-      int[] dims = new int[shapes[k].rank() + 1];
-      dims[0] = n;
-      for (int d = 0; d < shapes[k].rank(); d++) {
-        dims[d + 1] = shapes[k].dim(d);
-      }
-      x[k] = inputs[k].rows(0, n).reshape(dims);
-    }
-    return x;
-  }
-
+  // the step's rows: their feature values split over the model's inputs, their labels side by side
   private void gather(LocalData data, BatchPlan plan, int b, int n) {
+    int width = data.labelWidth();
     for (int k = 0; k < n; k++) {
-      copyRow(data, plan.localRow(b, k), k);
+      int row = plan.localRow(b, k);
+      LocalData.Block block = data.blockOf(row);
+      int r = data.rowInBlock(row);
+      split.put(k, block.features(), r);
+      Tensor y = block.labels();
+      labels.data().put(labels.offset() + k * width, y.data(), y.offset() + r * width, width);
     }
-  }
-
-  private void gatherRange(LocalData data, int start, int n) {
-    for (int k = 0; k < n; k++) {
-      copyRow(data, start + k, k);
-    }
-  }
-
-  // one row: its feature values split over the model's inputs, then its labels
-  private void copyRow(LocalData data, int row, int k) {
-    long src = data.featureAddress(row);
-    for (int i = 0; i < inputs.length; i++) {
-      long bytes = 4L * inputWidths[i];
-      MemoryUtil.copyMemory(src, inputs[i].address() + bytes * k, bytes);
-      src += bytes;
-    }
-    long labelBytes = 4L * data.labelWidth();
-    MemoryUtil.copyMemory(data.labelAddress(row), labels.address() + labelBytes * k, labelBytes);
   }
 
   private static long stepSeed(int epoch, int batch) {
     return ((long) epoch << 32) ^ batch ^ 0x5DEECE66DL;
-  }
-
-  private static void scale(Tensor t, float factor) {
-    FloatBuffer d = t.data();
-    int end = t.offset() + t.size();
-    for (int i = t.offset(); i < end; i++) {
-      d.put(i, d.get(i) * factor);
-    }
-  }
-
-  private static void zero(FloatBuffer b) {
-    for (int i = 0; i < b.capacity(); i++) {
-      b.put(i, 0f);
-    }
-  }
-
-  private void freeBatch() {
-    for (Tensor t : inputs) {
-      t.close();
-    }
-    if (labels != null) {
-      labels.close();
-      gradOut.close();
-    }
-    labels = null;
-    gradOut = null;
   }
 
   /**
@@ -325,12 +222,43 @@ public final class TrainingWorker implements AutoCloseable {
     }
   }
 
+  private void closeModel() {
+    if (split != null) {
+      split.close();
+    }
+    if (model != null) {
+      model.close();
+    }
+    capacity = 0; // batch buffers are rebuilt for the new model
+  }
+
   @Override
   public void close() {
     closeRing();
-    freeBatch();
-    if (model != null) {
-      model.close();
+    closeModel();
+    if (labels != null) {
+      labels.close();
+      labels = null;
+    }
+  }
+
+  /** The ring as the training step's gradient hook: each finished range starts its sum at once. */
+  private final class RingSync implements GradientSync {
+    private PendingReduce pending;
+    private final GradientReadyListener toRing = (from, to) -> pending.ready(from, to);
+    private long waitNanos;
+
+    @Override
+    public GradientReadyListener start(FloatBuffer gradients) {
+      pending = ring.startAllReduce(gradients);
+      return toRing;
+    }
+
+    @Override
+    public void finish() {
+      long t = System.nanoTime();
+      pending.readyAll().await();
+      waitNanos += System.nanoTime() - t;
     }
   }
 

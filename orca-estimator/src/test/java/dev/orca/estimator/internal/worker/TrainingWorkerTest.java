@@ -69,8 +69,8 @@ class TrainingWorkerTest {
   private LocalData part(int worker, int workers) {
     int from = ROWS * worker / workers;
     int to = ROWS * (worker + 1) / workers;
-    return new LocalData(WIDTH, 1, List.of(new LocalData.Block(features.address() + 4L * WIDTH * from,
-        labels.address() + 4L * from, to - from, from)));
+    return new LocalData(WIDTH, 1, List.of(new LocalData.Block(features.rows(from, to), labels.rows(from, to),
+        from)));
   }
 
   private float[][] train(int workers, int epochs) throws Exception {
