@@ -1,6 +1,5 @@
 package dev.orca;
 
-import dev.orca.OrcaException;
 
 /** Training failed: a worker was lost beyond the retry limit, a step timed out, the loss diverged. */
 public class TrainingException extends OrcaException {

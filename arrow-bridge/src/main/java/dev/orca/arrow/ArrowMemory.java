@@ -1,10 +1,9 @@
 package dev.orca.arrow;
 
+import dev.orca.arrow.internal.RootMemory;
 import dev.orca.arrow.internal.TaskMemory;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
-import org.apache.arrow.memory.rounding.SegmentRoundingPolicy;
-import org.apache.arrow.memory.unsafe.UnsafeAllocationManager;
 
 /**
  * Where Orca's off-heap Arrow memory comes from in this JVM: one root allocator, with a child per
@@ -21,28 +20,11 @@ import org.apache.arrow.memory.unsafe.UnsafeAllocationManager;
  * (unlimited by default).
  */
 public final class ArrowMemory {
-  private static volatile RootAllocator root;
-
   private ArrowMemory() {}
 
   /** The root allocator of this JVM, created on first use. */
   public static BufferAllocator root() {
-    RootAllocator r = root;
-    if (r == null) {
-      synchronized (ArrowMemory.class) {
-        if (root == null) {
-          long limit = Long.getLong("orca.arrow.memory.limit", Long.MAX_VALUE);
-          root = new RootAllocator(RootAllocator.configBuilder()
-              .allocationManagerFactory(UnsafeAllocationManager.FACTORY)
-              // malloc needs no power-of-two sizes; rounding each batch up to one would waste up to half
-              .roundingPolicy(new SegmentRoundingPolicy(SegmentRoundingPolicy.MIN_SEGMENT_SIZE))
-              .maxAllocation(limit)
-              .build());
-        }
-        r = root;
-      }
-    }
-    return r;
+    return RootMemory.get();
   }
 
   /**
@@ -56,11 +38,13 @@ public final class ArrowMemory {
 
   /** Bytes of Arrow memory currently held by Orca in this JVM. */
   public static long allocatedBytes() {
+    BufferAllocator root = RootMemory.ifCreated();
     return root == null ? 0 : root.getAllocatedMemory();
   }
 
   /** The allocator tree with what each node holds, for leak reports. */
   public static String describe() {
+    RootAllocator root = RootMemory.ifCreated();
     return root == null ? "(no Arrow memory allocated yet)" : root.toVerboseString();
   }
 }

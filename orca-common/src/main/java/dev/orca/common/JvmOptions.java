@@ -9,7 +9,7 @@ import java.util.Properties;
 
 /**
  * The JVM flags that Spark, Arrow and Ray's LOCAL mode need on JDK 17 ({@code --add-opens} and a
- * few system properties). They are kept in one file, {@code dev/orca/launcher/jvm-options.properties},
+ * few system properties). They are kept in one file, {@code dev/orca/common/jvm-options.properties},
  * read by the build for the test JVMs, by {@code bin/orca-run}, and here, so that every Spark
  * executor and Ray worker that Orca starts gets the same flags as the driver.
  */

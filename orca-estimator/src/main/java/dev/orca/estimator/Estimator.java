@@ -226,16 +226,12 @@ public final class Estimator implements AutoCloseable {
   }
 
   /** Frees the driver's model; idempotent. */
-  public synchronized void shutdown() {
+  @Override
+  public synchronized void close() {
     if (!closed) {
       closed = true;
       model.close();
     }
-  }
-
-  @Override
-  public void close() {
-    shutdown();
   }
 
   private int inputWidth() {
@@ -262,7 +258,7 @@ public final class Estimator implements AutoCloseable {
 
   private void checkOpen() {
     if (closed) {
-      throw new OrcaConfigurationException("this Estimator has been shut down");
+      throw new IllegalStateException("this Estimator is closed; build or load a new one");
     }
   }
 

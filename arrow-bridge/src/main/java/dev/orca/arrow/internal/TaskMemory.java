@@ -1,7 +1,6 @@
 package dev.orca.arrow.internal;
 
 import dev.orca.OrcaException;
-import dev.orca.arrow.ArrowMemory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -53,7 +52,7 @@ public final class TaskMemory {
     }
     return BY_TASK.computeIfAbsent(context.taskAttemptId(), id -> {
       String name = "task " + context.stageId() + "." + context.partitionId() + " (TID " + id + ")";
-      TaskMemory scope = new TaskMemory(name, ArrowMemory.root().newChildAllocator(name, 0, Long.MAX_VALUE));
+      TaskMemory scope = new TaskMemory(name, RootMemory.get().newChildAllocator(name, 0, Long.MAX_VALUE));
       context.addTaskCompletionListener(new TaskEnd(id));
       return scope;
     });

@@ -52,11 +52,6 @@ public final class DataSummary implements Serializable {
     return summary;
   }
 
-  /** Builds a summary from shard statistics gathered elsewhere (e.g. Ray shards). */
-  public static DataSummary of(List<ShardStats> shards) {
-    return new DataSummary(shards);
-  }
-
   private static Iterator<ShardStats> statsOf(int partition, Iterator<Shard> shards) {
     List<ShardStats> out = new ArrayList<>();
     int index = 0;
@@ -69,7 +64,7 @@ public final class DataSummary implements Serializable {
   }
 
   /** The statistics of one open shard. */
-  public static ShardStats stats(Shard s, int partition, int index) {
+  private static ShardStats stats(Shard s, int partition, int index) {
     if (!s.hasLabels()) {
       throw new OrcaDataException("shard " + s.name() + " has no label columns: training needs labels"
           + " (give labelCols when making the XShards)");
@@ -90,10 +85,6 @@ public final class DataSummary implements Serializable {
 
   public long totalRows() {
     return totalRows;
-  }
-
-  public List<ShardStats> shards() {
-    return shards;
   }
 
   /** The global index of the first row of shard {@code index} of {@code partition}. */
