@@ -22,7 +22,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -425,6 +424,29 @@ public final class Model implements AutoCloseable {
     file.fillWeights(parameterTensor(), stateTensor());
   }
 
+  /** The model file in memory, e.g. to send the model to another JVM. */
+  public byte[] toBytes() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try {
+      save(bytes);
+    } catch (IOException e) {
+      throw new IllegalStateException("a byte array stream does not fail", e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /**
+   * Reads a model file held in memory ({@link #toBytes()}), computing with {@code engine}. A
+   * damaged or foreign file fails with an {@link OrcaDataException} that says which.
+   */
+  public static Model fromBytes(byte[] modelFile, Engine engine) {
+    try {
+      return load(new ByteArrayInputStream(modelFile), engine);
+    } catch (IOException e) {
+      throw new IllegalStateException("a byte array stream does not fail", e);
+    }
+  }
+
   /** An independent replica in this JVM: same architecture, weights, state and optimizer. */
   public Model copy() {
     return copy(engine());
@@ -432,13 +454,7 @@ public final class Model implements AutoCloseable {
 
   /** A replica that computes with another engine (e.g. another thread count). */
   public Model copy(Engine engine) {
-    try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      save(bytes);
-      return load(new ByteArrayInputStream(bytes.toByteArray()), engine);
-    } catch (IOException e) {
-      throw new UncheckedIOException("copying a model in memory failed", e);
-    }
+    return fromBytes(toBytes(), engine);
   }
 
   /** Native bytes held: flat buffers and workspaces. */

@@ -52,7 +52,7 @@ public final class JvmOptions {
     Properties props = new Properties();
     try (InputStream in = JvmOptions.class.getResourceAsStream(RESOURCE)) {
       if (in == null) {
-        throw new IllegalStateException("resource " + RESOURCE + " is missing from the ray-launcher jar");
+        throw new IllegalStateException("resource " + RESOURCE + " is missing from the orca-common jar");
       }
       props.load(in);
     } catch (IOException e) {

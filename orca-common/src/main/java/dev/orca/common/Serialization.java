@@ -1,5 +1,6 @@
 package dev.orca.common;
 
+import dev.orca.OrcaConfigurationException;
 import dev.orca.OrcaDataException;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -9,7 +10,6 @@ import java.io.ObjectInputFilter;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 
 /**
  * Java serialization of configuration objects (architecture, optimizer, loss, metrics), limited on
@@ -29,7 +29,9 @@ public final class Serialization {
     try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
       out.writeObject(value);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot serialize " + value.getClass().getName(), e);
+      throw new OrcaConfigurationException("Cannot serialize " + value.getClass().getName() + ": " + e
+          + ". Layers, losses, metrics and optimizers travel to the workers and into model files, so"
+          + " every field they hold must be Serializable (or transient).", e);
     }
     return bytes.toByteArray();
   }

@@ -2,12 +2,14 @@ package dev.orca.estimator;
 
 import dev.orca.OrcaConfigurationException;
 import dev.orca.OrcaDataException;
+import dev.orca.OrcaException;
 import dev.orca.arrow.ConversionOptions;
 import dev.orca.context.OrcaContext;
 import dev.orca.data.XShards;
 import dev.orca.estimator.internal.worker.CheckpointStore;
 import dev.orca.estimator.internal.DataSummary;
 import dev.orca.estimator.internal.FitResult;
+import dev.orca.estimator.internal.HadoopPaths;
 import dev.orca.nn.metrics.MetricSums;
 import dev.orca.estimator.internal.ProgressPrinter;
 import dev.orca.estimator.internal.ray.RayTrainer;
@@ -19,19 +21,14 @@ import dev.orca.nn.Model;
 import dev.orca.nn.losses.Loss;
 import dev.orca.nn.metrics.Metric;
 import dev.orca.nn.optim.Optimizer;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -118,7 +115,7 @@ public final class Estimator implements AutoCloseable {
           "validation data");
     }
     TrainJob job = TrainJob.builder()
-        .model(new TrainJob.ModelSpec(modelFile(model), coresPerWorker))
+        .model(new TrainJob.ModelSpec(model.toBytes(), coresPerWorker))
         .data(new TrainJob.DataShape(summary.totalRows(), summary.featureWidth(), summary.labelWidth(),
             validation != null))
         .schedule(new TrainJob.Schedule(config.epochs(), config.batchSize(), config.shuffle(), config.seed(),
@@ -145,7 +142,7 @@ public final class Estimator implements AutoCloseable {
   /** Predictions for every shard, as a new float column {@code prediction}; lazy, like Spark. */
   public synchronized XShards predict(XShards data) {
     checkOpen();
-    return data.withColumn("prediction", outputWidth(), new Scoring(modelFile(model), coresPerWorker, SCORING_BATCH).predictions());
+    return data.withColumn("prediction", outputWidth(), new Scoring(model.toBytes(), coresPerWorker, SCORING_BATCH).predictions());
   }
 
   /**
@@ -161,7 +158,7 @@ public final class Estimator implements AutoCloseable {
   /** The loss and metrics of the model on {@code data} (with labels), computed where it lies. */
   public synchronized Map<String, Double> evaluate(XShards data) {
     checkOpen();
-    Scoring scoring = new Scoring(modelFile(model), coresPerWorker, SCORING_BATCH);
+    Scoring scoring = new Scoring(model.toBytes(), coresPerWorker, SCORING_BATCH);
     List<double[]> parts = data.rdd().mapPartitions(scoring::evaluate).collect();
     double[] total = null;
     for (double[] p : parts) {
@@ -193,7 +190,7 @@ public final class Estimator implements AutoCloseable {
     p.setProperty("workers", Integer.toString(workers));
     p.setProperty("coresPerWorker", Integer.toString(coresPerWorker));
     try {
-      FileSystem fs = fs(path);
+      FileSystem fs = HadoopPaths.fileSystem(path);
       fs.mkdirs(new Path(path));
       try (OutputStream out = fs.create(new Path(path, "model.orca"), true)) {
         model.save(out);
@@ -202,14 +199,15 @@ public final class Estimator implements AutoCloseable {
         p.store(out, "Orca estimator settings");
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot save the estimator to " + path, e);
+      throw new OrcaException("Cannot save the estimator to " + path + ": " + e.getMessage() + ". Choose a folder"
+          + " this application may create and write.", e);
     }
   }
 
   /** Reads an estimator written by {@link #save}. */
   public static Estimator load(String path) {
     try {
-      FileSystem fs = fs(path);
+      FileSystem fs = HadoopPaths.fileSystem(path);
       Properties p = new Properties();
       try (InputStream in = fs.open(new Path(path, "estimator.properties"))) {
         p.load(in);
@@ -221,7 +219,8 @@ public final class Estimator implements AutoCloseable {
       return new Estimator(model, Backend.parse(p.getProperty("backend")), Integer.parseInt(p.getProperty("workers")),
           Integer.parseInt(p.getProperty("coresPerWorker")));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot load an estimator from " + path + ": " + e.getMessage(), e);
+      throw new OrcaException("Cannot load an estimator from " + path + ": " + e.getMessage() + ". Give the folder"
+          + " that Estimator.save wrote (it holds model.orca and estimator.properties).", e);
     }
   }
 
@@ -247,13 +246,9 @@ public final class Estimator implements AutoCloseable {
   }
 
   private void replaceModel(byte[] file) {
-    try {
-      Model trained = Model.load(new ByteArrayInputStream(file), model.engine());
-      model.close();
-      model = trained;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the trained model", e);
-    }
+    Model trained = Model.fromBytes(file, model.engine());
+    model.close();
+    model = trained;
   }
 
   private void checkOpen() {
@@ -266,20 +261,6 @@ public final class Estimator implements AutoCloseable {
     return OrcaContext.get().sparkContext();
   }
 
-  static byte[] modelFile(Model model) {
-    try {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      model.save(out);
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the model", e);
-    }
-  }
-
-  private static FileSystem fs(String path) throws IOException {
-    return FileSystem.get(URI.create(path.contains("://") ? path : new java.io.File(path).toURI().toString()),
-        new Configuration());
-  }
 
   /** Builds an {@link Estimator}: a model, and (unless the model is compiled) a loss and an optimizer. */
   public static final class Builder {

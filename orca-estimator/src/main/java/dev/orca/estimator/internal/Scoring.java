@@ -10,10 +10,7 @@ import dev.orca.nn.Model;
 import dev.orca.nn.Tensor;
 import dev.orca.nn.TrainingStep;
 import dev.orca.nn.metrics.MetricSums;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.TaskContext;
@@ -74,12 +71,7 @@ public final class Scoring implements Serializable {
 
   private synchronized Loaded loaded() {
     if (loaded == null) {
-      Model model;
-      try {
-        model = Model.load(new ByteArrayInputStream(modelFile), Engine.create(threads));
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read the model sent to this task", e);
-      }
+      Model model = Model.fromBytes(modelFile, Engine.create(threads));
       Loaded l = new Loaded(model, InputSplit.of(model));
       TaskContext task = TaskContext.get();
       if (task != null) {

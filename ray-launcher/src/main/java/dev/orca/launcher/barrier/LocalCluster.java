@@ -1,8 +1,8 @@
 package dev.orca.launcher.barrier;
 
+import dev.orca.launcher.LauncherException;
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -87,7 +87,9 @@ public final class LocalCluster {
       }
       return out;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the manifest of classpath entry " + entry, e);
+      throw new LauncherException("Cannot read the manifest of classpath entry " + entry + " (" + e.getMessage()
+          + "), which local-cluster executors need to build their classpath: check that the jar is readable"
+          + " and not damaged.", e);
     }
   }
 

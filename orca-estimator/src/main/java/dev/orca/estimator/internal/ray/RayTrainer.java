@@ -3,6 +3,7 @@ package dev.orca.estimator.internal.ray;
 import dev.orca.context.OrcaContext;
 import dev.orca.data.RayShard;
 import dev.orca.data.ShardPlacement;
+import dev.orca.common.Serialization;
 import dev.orca.data.XShards;
 import dev.orca.estimator.EpochRecord;
 import dev.orca.TrainingException;
@@ -12,10 +13,6 @@ import dev.orca.launcher.barrier.TaskChannel;
 import io.ray.api.ActorHandle;
 import io.ray.api.ObjectRef;
 import io.ray.api.Ray;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.ObjectOutputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -63,7 +60,7 @@ public final class RayTrainer {
     List<RayShard> valShards = validation == null ? List.of() : validation.toRay();
     try (TaskChannel channel = TaskChannel.open("127.0.0.1", jobWithoutChannel.ring().secret(), listener)) {
       TrainJob job = jobWithoutChannel.withChannel(channel.address());
-      byte[] serializedJob = serialize(job);
+      byte[] serializedJob = Serialization.toBytes(job);
       CheckpointStore.Checkpoint resumeFrom = null;
       String stopped = null;
       int attempt = 0;
@@ -193,18 +190,6 @@ public final class RayTrainer {
       List<ObjectRef<?>> refs = new ArrayList<>();
       shards.forEach(s -> refs.add(s.ref()));
       Ray.internal().free(refs, false);
-    }
-  }
-
-  private static byte[] serialize(TrainJob job) {
-    try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-        out.writeObject(job);
-      }
-      return bytes.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot serialize the training job", e);
     }
   }
 

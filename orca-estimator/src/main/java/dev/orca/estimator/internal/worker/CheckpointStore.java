@@ -2,16 +2,15 @@ package dev.orca.estimator.internal.worker;
 
 import dev.orca.OrcaConfigurationException;
 import dev.orca.OrcaException;
+import dev.orca.estimator.internal.HadoopPaths;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.Serializable;
-import java.net.URI;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Optional;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -124,8 +123,7 @@ public final class CheckpointStore implements Serializable {
   }
 
   private FileSystem fs() throws IOException {
-    return FileSystem.get(URI.create(dir.contains("://") ? dir : new java.io.File(dir).toURI().toString()),
-        new Configuration());
+    return HadoopPaths.fileSystem(dir);
   }
 
   private static String name(int epoch) {

@@ -12,10 +12,6 @@ import dev.orca.nn.Model;
 import dev.orca.nn.Tensor;
 import dev.orca.nn.TrainingStep;
 import dev.orca.nn.metrics.MetricSums;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
 import java.util.List;
 
@@ -54,12 +50,7 @@ public final class TrainingWorker implements AutoCloseable {
 
   /** Replaces the replica with a model file (a checkpoint), keeping the ring. */
   public void load(byte[] modelFile) {
-    Model loaded;
-    try {
-      loaded = Model.load(new ByteArrayInputStream(modelFile), engine);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the model sent to this worker", e);
-    }
+    Model loaded = Model.fromBytes(modelFile, engine);
     if (loaded.optimizer() == null) {
       loaded.close();
       throw new IllegalArgumentException("the model sent to a worker must be compiled");
@@ -147,13 +138,7 @@ public final class TrainingWorker implements AutoCloseable {
 
   /** The replica as a model file (weights, state and optimizer). */
   public byte[] modelFile() {
-    try {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      model.save(out);
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the model of this worker", e);
-    }
+    return model.toBytes();
   }
 
   /** Sums small values (flags, counts) over all workers, in place. */
