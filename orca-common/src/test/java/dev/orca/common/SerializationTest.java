@@ -1,0 +1,103 @@
+package dev.orca.common;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.orca.OrcaConfigurationException;
+import dev.orca.OrcaDataException;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectOutputStream;
+import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The deserialization allow-list: Orca's own classes and a few JDK value types in, nothing else. */
+class SerializationTest {
+  record Settings(String name, int rank, long[] counts, Duration timeout, Kind kind) implements Serializable {}
+
+  enum Kind { A, B }
+
+  record Holder(Object value) implements Serializable {}
+
+  /** Not serializable: a user's layer holding a field that cannot travel. */
+  record Careless(Object lock) implements Serializable {}
+
+  @Test
+  void orcaValuesAndJdkValueTypesRoundTrip() {
+    Settings s = new Settings("ring", 3, new long[] {1, 2, 3}, Duration.ofSeconds(90), Kind.B);
+    Settings back = Serialization.fromBytes(Serialization.toBytes(s), Settings.class, "settings");
+    assertEquals("ring", back.name());
+    assertEquals(3, back.rank());
+    assertArrayEquals(new long[] {1, 2, 3}, back.counts());
+    assertEquals(Duration.ofSeconds(90), back.timeout());
+    assertEquals(Kind.B, back.kind());
+  }
+
+  @Test
+  void aClassOutsideTheListIsRefusedBeforeItIsBuilt() {
+    byte[] bytes = Serialization.toBytes(new Holder(new ArrayList<>(List.of("x"))));
+    OrcaDataException e = assertThrows(OrcaDataException.class,
+        () -> Serialization.fromBytes(bytes, Holder.class, "model file's training section"));
+    assertTrue(e.getMessage().contains("model file's training section"), e.getMessage());
+  }
+
+  @Test
+  void anotherTypeThanAskedForIsNamed() {
+    byte[] bytes = Serialization.toBytes(Kind.A);
+    OrcaDataException e = assertThrows(OrcaDataException.class,
+        () -> Serialization.fromBytes(bytes, Settings.class, "job"));
+    assertTrue(e.getMessage().contains(Kind.class.getName()) && e.getMessage().contains(Settings.class.getName()),
+        e.getMessage());
+  }
+
+  @Test
+  void anArrayClaimingMoreElementsThanTheInputHoldsIsRefused() throws Exception {
+    Settings s = new Settings("x", 0, new long[] {7}, Duration.ZERO, Kind.A);
+    byte[] bytes = Serialization.toBytes(s);
+    // the long[] of one element is written as its class descriptor, then the length 1, then 8 bytes
+    int at = indexOf(bytes, new byte[] {0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 7});
+    assertTrue(at > 0, "the array's length field was found");
+    ByteBuffer.wrap(bytes).putInt(at, 1 << 30); // 8 GiB of longs: more than the heap, were it allocated
+    assertThrows(OrcaDataException.class, () -> Serialization.fromBytes(bytes, Settings.class, "job"));
+  }
+
+  @Test
+  void somethingThatCannotBeSerializedIsAConfigurationError() {
+    OrcaConfigurationException e = assertThrows(OrcaConfigurationException.class,
+        () -> Serialization.toBytes(new Careless(new Object())));
+    assertTrue(e.getMessage().contains("Serializable"), e.getMessage());
+  }
+
+  @Test
+  void aDeepCopyIsEqualButNotTheSame() throws Exception {
+    Settings s = new Settings("copy", 1, new long[] {5}, Duration.ofMillis(5), Kind.A);
+    Settings c = Serialization.copy(s);
+    assertEquals(s.name(), c.name());
+    assertArrayEquals(s.counts(), c.counts());
+    assertTrue(s.counts() != c.counts());
+    // and plain Java serialization of the same value is what the reader expects
+    ByteArrayOutputStream plain = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(plain)) {
+      out.writeObject(s);
+    }
+    assertEquals("copy", Serialization.fromBytes(plain.toByteArray(), Settings.class, "plain").name());
+  }
+
+  private static int indexOf(byte[] data, byte[] part) {
+    outer:
+    for (int i = 0; i + part.length <= data.length; i++) {
+      for (int j = 0; j < part.length; j++) {
+        if (data[i + j] != part[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
+  }
+}
