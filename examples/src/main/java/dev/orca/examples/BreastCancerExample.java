@@ -14,6 +14,8 @@ import dev.orca.nn.metrics.Precision;
 import dev.orca.nn.metrics.Recall;
 import dev.orca.nn.metrics.RocAuc;
 import dev.orca.nn.optim.Adam;
+import dev.orca.sampledata.SampleData;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,9 +52,10 @@ public final class BreastCancerExample {
     ExampleArgs opts = options().parse(args);
     ExampleOutput out = new ExampleOutput(opts.out());
     int workers = opts.integer("workers");
-    try (OrcaContext orca = OrcaContext.init(); ResourceFile csv = ResourceFile.copy("data/breast_cancer.csv")) {
+    try (OrcaContext orca = OrcaContext.init()) {
       SparkSession spark = orca.spark();
-      load(spark, csv).createOrReplaceTempView("cells");
+      // Spark reads paths: the data set comes out of the sample-data jar into the output folder
+      load(spark, SampleData.BREAST_CANCER.copyTo(out.dir())).createOrReplaceTempView("cells");
       // the positive class is the rare one, as fraud would be
       Dataset<Row> labelled = spark.sql("SELECT *, CAST(1 - diagnosis AS FLOAT) AS malignant FROM cells");
       List<Dataset<Row>> parts = StratifiedSplit.split(labelled, "malignant", new double[] {0.6, 0.2, 0.2},
@@ -114,7 +117,7 @@ public final class BreastCancerExample {
         .option("batch", "32", "global batch size");
   }
 
-  private static Dataset<Row> load(SparkSession spark, ResourceFile csv) {
+  private static Dataset<Row> load(SparkSession spark, Path csv) {
     StructType schema = new StructType();
     for (String f : FEATURES) {
       schema = schema.add(f, DataTypes.DoubleType);

@@ -22,6 +22,7 @@ import dev.orca.nn.metrics.Metric;
 import dev.orca.nn.optim.Adam;
 import dev.orca.nn.optim.Optimizer;
 import dev.orca.nn.optim.Sgd;
+import dev.orca.sampledata.SampleData;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -53,8 +54,9 @@ public final class DigitsExample {
   public static ExampleResult run(String... args) {
     ExampleArgs opts = options().parse(args);
     ExampleOutput out = new ExampleOutput(opts.out());
-    try (OrcaContext orca = OrcaContext.init(); ResourceFile csv = ResourceFile.copy("data/digits.csv.gz")) {
-      Dataset<Row> digits = load(orca, csv);
+    try (OrcaContext orca = OrcaContext.init()) {
+      // Spark reads paths: the data set comes out of the sample-data jar into the output folder
+      Dataset<Row> digits = load(orca, SampleData.DIGITS.copyTo(out.dir()));
       List<Dataset<Row>> parts = StratifiedSplit.split(digits, "label", new double[] {0.8, 0.2}, opts.seed());
       // as many partitions as workers: each worker then takes its partition where it lies
       int workers = opts.integer("workers");
@@ -94,7 +96,7 @@ public final class DigitsExample {
   }
 
   /** 64 pixel columns scaled from 0..16 to [0, 1] into one array column, and the label. */
-  static Dataset<Row> load(OrcaContext orca, ResourceFile csv) {
+  static Dataset<Row> load(OrcaContext orca, Path csv) {
     StructType schema = new StructType();
     List<Column> pixels = new ArrayList<>();
     for (int i = 0; i < 64; i++) {

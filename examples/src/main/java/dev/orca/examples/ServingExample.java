@@ -9,6 +9,7 @@ import dev.orca.nn.layers.Dense;
 import dev.orca.nn.layers.ReLU;
 import dev.orca.nn.losses.Loss;
 import dev.orca.nn.optim.Adam;
+import dev.orca.sampledata.Digits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -41,7 +42,8 @@ public final class ServingExample {
   public static ExampleResult run(String... args) {
     ExampleArgs opts = options().parse(args);
     ExampleOutput out = new ExampleOutput(opts.out());
-    DigitsFile digits = DigitsFile.read();
+    // pixels scaled to [0, 1], as the Digits example's Spark job scales them
+    Digits digits = Digits.load().scaledToUnit();
     Path file = modelFile(opts, out, digits);
     int maxThreads = opts.integer("threads");
     List<LoadRun.Report> reports = new ArrayList<>();
@@ -92,7 +94,7 @@ public final class ServingExample {
   }
 
   /** The model file to serve; without one, trains a small MLP on the digits in plain Java and saves it. */
-  private static Path modelFile(ExampleArgs opts, ExampleOutput out, DigitsFile digits) {
+  private static Path modelFile(ExampleArgs opts, ExampleOutput out, Digits digits) {
     Path file = Path.of(opts.string("model"));
     if (Files.isRegularFile(file)) {
       return file;

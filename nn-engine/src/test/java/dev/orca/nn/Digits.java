@@ -1,18 +1,13 @@
 package dev.orca.nn;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import java.util.SplittableRandom;
-import java.util.zip.GZIPInputStream;
 
 /**
- * The UCI digits (8x8 images, 1797 rows) from the test resources, split 80/20 stratified by
+ * The UCI digits (8x8 images, 1797 rows, from the sample-data module) split 80/20 stratified by
  * class with seed 0, pixels scaled by the training part's mean and standard deviation.
  */
 final class Digits {
@@ -29,75 +24,62 @@ final class Digits {
   }
 
   static Digits load() {
-    List<float[]> rows = new ArrayList<>();
-    try (InputStream raw = Digits.class.getResourceAsStream("/digits.csv.gz");
-        BufferedReader in = new BufferedReader(new InputStreamReader(new GZIPInputStream(raw), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = in.readLine()) != null) {
-        String[] f = line.split(",");
-        float[] row = new float[f.length];
-        for (int i = 0; i < f.length; i++) {
-          row[i] = Float.parseFloat(f[i]);
-        }
-        rows.add(row);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    List<List<float[]>> byClass = new ArrayList<>();
+    dev.orca.sampledata.Digits data = dev.orca.sampledata.Digits.load(); // pixels 0..16, in the file's order
+    float[][] pixels = data.pixels();
+    float[] labels = data.labels();
+    List<List<Integer>> byClass = new ArrayList<>();
     for (int c = 0; c < 10; c++) {
       byClass.add(new ArrayList<>());
     }
-    for (float[] r : rows) {
-      byClass.get((int) r[64]).add(r);
+    for (int r = 0; r < labels.length; r++) {
+      byClass.get((int) labels[r]).add(r);
     }
     SplittableRandom random = new SplittableRandom(0);
-    List<float[]> train = new ArrayList<>();
-    List<float[]> test = new ArrayList<>();
-    for (List<float[]> cls : byClass) {
+    List<Integer> train = new ArrayList<>();
+    List<Integer> test = new ArrayList<>();
+    for (List<Integer> cls : byClass) {
       for (int i = cls.size() - 1; i > 0; i--) {
-        int j = random.nextInt(i + 1);
-        float[] t = cls.get(i);
-        cls.set(i, cls.get(j));
-        cls.set(j, t);
+        Collections.swap(cls, i, random.nextInt(i + 1));
       }
       int nTest = Math.round(cls.size() * 0.2f);
       test.addAll(cls.subList(0, nTest));
       train.addAll(cls.subList(nTest, cls.size()));
     }
-    java.util.Collections.shuffle(train, new java.util.Random(0));
+    Collections.shuffle(train, new Random(0));
     double[] mean = new double[64];
     double[] std = new double[64];
-    for (float[] r : train) {
+    for (int r : train) {
       for (int i = 0; i < 64; i++) {
-        mean[i] += r[i] / train.size();
+        mean[i] += pixels[r][i] / train.size();
       }
     }
-    for (float[] r : train) {
+    for (int r : train) {
       for (int i = 0; i < 64; i++) {
-        std[i] += (r[i] - mean[i]) * (r[i] - mean[i]) / train.size();
+        std[i] += (pixels[r][i] - mean[i]) * (pixels[r][i] - mean[i]) / train.size();
       }
     }
     for (int i = 0; i < 64; i++) {
       std[i] = std[i] < 1e-12 ? 1 : Math.sqrt(std[i]);
     }
-    return new Digits(features(train, mean, std), labels(train), features(test, mean, std), labels(test));
+    return new Digits(features(pixels, train, mean, std), labels(labels, train), features(pixels, test, mean, std),
+        labels(labels, test));
   }
 
-  private static float[][] features(List<float[]> rows, double[] mean, double[] std) {
+  private static float[][] features(float[][] pixels, List<Integer> rows, double[] mean, double[] std) {
     float[][] x = new float[rows.size()][64];
     for (int r = 0; r < rows.size(); r++) {
+      float[] p = pixels[rows.get(r)];
       for (int i = 0; i < 64; i++) {
-        x[r][i] = (float) ((rows.get(r)[i] - mean[i]) / std[i]);
+        x[r][i] = (float) ((p[i] - mean[i]) / std[i]);
       }
     }
     return x;
   }
 
-  private static float[] labels(List<float[]> rows) {
+  private static float[] labels(float[] labels, List<Integer> rows) {
     float[] y = new float[rows.size()];
     for (int r = 0; r < rows.size(); r++) {
-      y[r] = rows.get(r)[64];
+      y[r] = labels[rows.get(r)];
     }
     return y;
   }

@@ -10,6 +10,7 @@ import dev.orca.arrow.ConversionOptions;
 import dev.orca.arrow.IpcCompression;
 import dev.orca.arrow.Shard;
 import dev.orca.arrow.ShardList;
+import dev.orca.sampledata.SampleData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -106,7 +107,7 @@ class XShardsFilesTest extends LocalOrcaTest {
 
   @Test
   void theDigitsDataSetReadsAsSixtyFourPixelFeaturesAndClassLabels() {
-    String digits = Path.of("src/test/resources/data/digits.csv.gz").toAbsolutePath().toString();
+    String digits = SampleData.DIGITS.copyTo(dir).toString();
     List<String> pixels = IntStream.range(0, 64).mapToObj(i -> "_c" + i).toList();
     XShards xs = XShards.read().csv(digits, pixels, List.of("_c64"));
     assertEquals(1797, xs.count());

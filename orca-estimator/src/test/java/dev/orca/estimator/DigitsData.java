@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.rand;
 import static org.apache.spark.sql.functions.row_number;
 
+import dev.orca.sampledata.SampleData;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,14 +20,15 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * The digits data set (the copy in the examples' resources) as DataFrames: {@code pixels}, an array
- * of 64 floats scaled to [0, 1], and {@code label}; split 80/20, stratified by label, with a seed.
+ * The digits data set (from the sample-data module) as DataFrames: {@code pixels}, an array of 64
+ * floats scaled to [0, 1], and {@code label}; split 80/20, stratified by label, with a seed.
  */
 final class DigitsData {
   private DigitsData() {}
 
+  /** The data as a file for Spark, written once into this module's build folder. */
   static Path file() {
-    return Path.of(System.getProperty("orca.project.dir", "..")).resolve("examples/src/main/resources/data/digits.csv.gz");
+    return SampleData.DIGITS.copyTo(Path.of("target", "sample-data"));
   }
 
   static Dataset<Row> load(SparkSession spark) {
