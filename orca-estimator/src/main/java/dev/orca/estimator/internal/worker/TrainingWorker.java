@@ -146,8 +146,8 @@ public final class TrainingWorker implements AutoCloseable {
         Tensor g = gradOut.rows(0, n);
         double value = loss.compute(out, y, g);
         if (!Double.isFinite(value)) {
-          throw new OrcaDataException("the " + loss.name() + " loss became " + value + " in epoch " + epoch
-              + ", step " + b + ": lower the learning rate, clip gradients, or check the data");
+          throw new OrcaDataException("the " + loss.name() + " loss became " + value + " in epoch " + (epoch + 1)
+              + ", step " + (b + 1) + ": lower the learning rate, clip gradients, or check the data");
         }
         scale(g, (float) (n / total)); // the gradient of this worker's share of the global mean
         for (int m = 0; m < metrics.size(); m++) {
