@@ -36,6 +36,18 @@ public final class ArrowMemory {
     return task != null ? task : root();
   }
 
+  /**
+   * For an iterator of a Spark task that holds a shard on behalf of its consumer (one it has made
+   * but not yet handed out, or one whose rows are being read): {@code holder.close()}, which must
+   * be idempotent, is called when the task ends, before the shards still open are reported as not
+   * closed. Spark may stop reading an iterator early ({@code show()}, {@code first()}, a limit)
+   * without telling it, so such a shard has no other owner left to close it. Outside a Spark task,
+   * nothing happens.
+   */
+  public static void closeWhenTaskEnds(AutoCloseable holder) {
+    TaskMemory.closeAtTaskEnd(holder);
+  }
+
   /** Bytes of Arrow memory currently held by Orca in this JVM. */
   public static long allocatedBytes() {
     BufferAllocator root = RootMemory.ifCreated();

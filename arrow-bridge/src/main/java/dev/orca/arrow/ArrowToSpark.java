@@ -46,45 +46,66 @@ public final class ArrowToSpark {
   }
 
   /**
-   * The rows of a stream of shards, each closed when its rows have been read (and the rest when
-   * the stream ends early, at the end of the task). Every shard must give rows of {@code schema}.
+   * The rows of a stream of shards, each closed when its rows have been read. Spark may stop
+   * reading early (a limit, {@code show()}, {@code first()}): the shard being read is then closed
+   * when the task ends, and shards not yet taken from {@code shards} are never made. Every shard
+   * must give rows of {@code schema}.
    */
   public static Iterator<InternalRow> rows(Iterator<Shard> shards, StructType schema) {
-    return new Iterator<>() {
-      private Shard current;
-      private Iterator<InternalRow> rows = Collections.emptyIterator();
+    ShardRows rows = new ShardRows(shards, schema);
+    ArrowMemory.closeWhenTaskEnds(rows);
+    return rows;
+  }
 
-      @Override
-      public boolean hasNext() {
-        while (!rows.hasNext()) {
-          if (current != null) {
-            current.close();
-            current = null;
-          }
-          if (!shards.hasNext()) {
-            return false;
-          }
-          current = shards.next();
-          StructType actual = sparkSchema(current.schema());
-          if (!actual.equals(schema)) {
-            Shard bad = current;
-            current = null;
-            bad.close();
-            throw new OrcaDataException("shard " + bad.name() + " has columns " + actual.simpleString()
-                + " where the data set has " + schema.simpleString() + "; every shard must have the same columns");
-          }
-          rows = new ColumnarBatch(SparkColumns.columns(current.root(), schema), current.rows()).rowIterator();
-        }
-        return true;
-      }
+  /** The rows of the shard being read, then of the next; owns that shard until its rows are read. */
+  private static final class ShardRows implements Iterator<InternalRow>, AutoCloseable {
+    private final Iterator<Shard> shards;
+    private final StructType schema;
+    private Shard current;
+    private Iterator<InternalRow> rows = Collections.emptyIterator();
 
-      @Override
-      public InternalRow next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
+    ShardRows(Iterator<Shard> shards, StructType schema) {
+      this.shards = shards;
+      this.schema = schema;
+    }
+
+    @Override
+    public boolean hasNext() {
+      while (!rows.hasNext()) {
+        close();
+        if (!shards.hasNext()) {
+          return false;
         }
-        return rows.next();
+        current = shards.next();
+        StructType actual = sparkSchema(current.schema());
+        if (!actual.equals(schema)) {
+          Shard bad = current;
+          close();
+          throw new OrcaDataException("shard " + bad.name() + " has columns " + actual.simpleString()
+              + " where the data set has " + schema.simpleString() + "; every shard must have the same columns");
+        }
+        rows = new ColumnarBatch(SparkColumns.columns(current.root(), schema), current.rows()).rowIterator();
       }
-    };
+      return true;
+    }
+
+    @Override
+    public InternalRow next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      return rows.next();
+    }
+
+    /** Closes the shard being read; the rows read from it are invalid from then on. Idempotent. */
+    @Override
+    public void close() {
+      Shard s = current;
+      current = null;
+      rows = Collections.emptyIterator();
+      if (s != null) {
+        s.close();
+      }
+    }
   }
 }

@@ -17,7 +17,8 @@ import java.util.Objects;
  *   <li>{@link #nullPolicy}: nulls and NaN in feature and label columns ({@link NullPolicy#FAIL}).
  *   <li>{@link #keepColumns}: other columns carried along in their own types (for predictions
  *       appended to the original rows); {@link #keepAllColumns()} carries every column.
- *   <li>{@link #featuresName} and {@link #labelName}: the names of the two blocks.
+ *   <li>{@link #featuresName} and {@link #labelName}: the names of the two blocks (when every
+ *       column is kept, a block whose name an input column has gets underscores in front).
  *   <li>{@link #arrayWidth}: the length of the arrays of an array column, if known; otherwise it
  *       is read from the first row that has one.
  * </ul>
@@ -79,7 +80,14 @@ public final class ConversionOptions implements Serializable {
         arrayWidths);
   }
 
-  /** Carries every column of the input along, in its own type, after the blocks. */
+  /**
+   * Carries every column of the input along, under its own name and in its own type, after the
+   * blocks, so the input's rows come back whole (as {@code Estimator.predict} returns them). A
+   * block whose name an input column already has, ignoring case (a feature column called
+   * {@code features}, Spark ML's default name, or a {@code label} column), is named with
+   * underscores in front until the name is free ({@code _features}); find blocks by role
+   * ({@link Shard#features()}, {@link Shard#labels()}), not by name.
+   */
   public ConversionOptions keepAllColumns() {
     return new ConversionOptions(rowsPerBatch, maxBatchBytes, nullPolicy, List.of(), true, featuresName, labelName,
         arrayWidths);

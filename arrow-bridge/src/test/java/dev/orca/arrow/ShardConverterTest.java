@@ -200,6 +200,28 @@ class ShardConverterTest extends AllocatorTest {
         options.withKeepColumns(List.of("name")).withBlockNames("features", "name")), "rename the column or the blocks");
   }
 
+  @Test
+  void keepingEveryColumnNamesABlockThatAnInputColumnHasWithUnderscoresInFront() {
+    // Spark ML's default names: the assembled features in "features", the target in "label"
+    StructType schema = new StructType().add("id", DataTypes.IntegerType, false)
+        .add("features", DataTypes.createArrayType(DataTypes.FloatType, false), false)
+        .add("Label", DataTypes.FloatType, false).add("_label", DataTypes.FloatType, false);
+    ConversionOptions keepAll = ConversionOptions.defaults().withArrayWidth("features", 2).keepAllColumns();
+    assertEquals(List.of("_features", "__label", "id", "features", "Label", "_label"),
+        ShardConverter.of(schema, List.of("features"), List.of("Label"), keepAll).schema().getFields().stream()
+            .map(f -> f.getName()).toList());
+    InternalRow row = new GenericInternalRow(new Object[] {7, new GenericArrayData(new Object[] {0.5f, -1f}), 1f, 0f});
+    try (Shard shard = ShardConverter.of(schema, List.of("features"), List.of(), keepAll)
+        .convert(List.of(row).iterator(), allocator, "predict").next()) {
+      assertEquals(List.of("_features", "id", "features", "Label", "_label"), shard.columnNames());
+      assertArrayEquals(new float[] {0.5f, -1f}, shard.features().toArray());
+    }
+    // columns chosen one by one still must not share a block's name
+    assertMessage(() -> ShardConverter.of(schema, List.of("features"), List.of(),
+        ConversionOptions.defaults().withArrayWidth("features", 2).withKeepColumns(List.of("id", "features"))),
+        "column 'features' is kept, but a block has that name too");
+  }
+
   private static void assertMessage(org.junit.jupiter.api.function.Executable call, String part) {
     OrcaDataException e = assertThrows(OrcaDataException.class, call);
     assertTrue(e.getMessage().contains(part), e.getMessage());

@@ -38,7 +38,7 @@ public final class AnomalyDetectionExample {
   private AnomalyDetectionExample() {}
 
   public static void main(String[] args) {
-    System.out.println(run(args));
+    options().runMain(AnomalyDetectionExample.class, args, AnomalyDetectionExample::run);
   }
 
   public static ExampleResult run(String... args) {

@@ -45,7 +45,7 @@ public final class BreastCancerExample {
   private BreastCancerExample() {}
 
   public static void main(String[] args) {
-    System.out.println(run(args));
+    options().runMain(BreastCancerExample.class, args, BreastCancerExample::run);
   }
 
   public static ExampleResult run(String... args) {

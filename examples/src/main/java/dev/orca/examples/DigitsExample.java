@@ -47,7 +47,7 @@ public final class DigitsExample {
   private DigitsExample() {}
 
   public static void main(String[] args) {
-    System.out.println(run(args));
+    options().runMain(DigitsExample.class, args, DigitsExample::run);
   }
 
   /** Runs the example with these options (see {@link #options()}) and returns its figures. */

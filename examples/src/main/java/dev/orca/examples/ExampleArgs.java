@@ -2,21 +2,28 @@ package dev.orca.examples;
 
 import dev.orca.OrcaConfigurationException;
 import dev.orca.estimator.Backend;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The command-line options of one example: {@code --name value} pairs, each declared with a
  * default and a line of help, so that a test can run the example small ({@code --epochs 3}) and a
- * typo fails with the list of options instead of being ignored.
+ * typo fails with the list of options instead of being ignored. {@link #runMain} is the examples'
+ * main method: {@code --help} prints the options, a bad option a one-line error, no stack trace.
  */
 public final class ExampleArgs {
+  private static final Set<String> HELP = Set.of("--help", "-h");
+
   private final String example;
   private final Map<String, String> defaults = new LinkedHashMap<>();
   private final Map<String, String> help = new LinkedHashMap<>();
   private final Map<String, String> values = new LinkedHashMap<>();
+  private boolean helpAsked;
 
   private ExampleArgs(String example) {
     this.example = example;
@@ -41,20 +48,63 @@ public final class ExampleArgs {
     return this;
   }
 
-  /** Reads {@code --name value} pairs; an undeclared name or a missing value fails with the usage. */
+  /**
+   * Reads {@code --name value} pairs, and {@code --help} (or {@code -h}); an undeclared name or a
+   * missing value fails with the usage.
+   */
   public ExampleArgs parse(String... args) {
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
+      if (HELP.contains(a)) {
+        helpAsked = true;
+        continue;
+      }
       String name = a.startsWith("--") ? a.substring(2) : null;
       if (name == null || !defaults.containsKey(name)) {
-        throw new OrcaConfigurationException(example + ": unknown option '" + a + "'.\n" + usage());
+        throw new BadOption(example + ": unknown option '" + a + "'", usage());
       }
       if (i + 1 >= args.length) {
-        throw new OrcaConfigurationException(example + ": option --" + name + " needs a value.\n" + usage());
+        throw new BadOption(example + ": option --" + name + " needs a value", usage());
       }
       values.put(name, args[++i]);
     }
     return this;
+  }
+
+  /** Whether the arguments read asked for the usage. */
+  public boolean helpAsked() {
+    return helpAsked;
+  }
+
+  /**
+   * The main method of an example: runs it with {@code args} and prints what it returns. With
+   * {@code --help} it prints the usage instead (exit status 0); an undeclared option, a missing or
+   * malformed value prints the usage and a one-line error to stderr and exits with status 2,
+   * without a stack trace.
+   */
+  public void runMain(Class<?> mainClass, String[] args, Function<String[], ?> run) {
+    int status = runMain(mainClass, args, run, System.out, System.err);
+    if (status != 0) {
+      System.out.flush();
+      System.exit(status);
+    }
+  }
+
+  /** {@link #runMain(Class, String[], Function)} writing to {@code out} and {@code err}; returns the exit status. */
+  int runMain(Class<?> mainClass, String[] args, Function<String[], ?> run, PrintStream out, PrintStream err) {
+    String command = "bin/orca-run examples " + mainClass.getName();
+    try {
+      if (parse(args).helpAsked()) {
+        out.print("Usage: " + command + " [--option value]...\n" + usage());
+        return 0;
+      }
+      out.println(run.apply(args));
+      return 0;
+    } catch (BadOption e) {
+      err.print("Usage: " + command + " [--option value]...\n" + usage());
+      err.println(e.problem() + " (" + command + " --help lists the options)");
+      return 2;
+    }
   }
 
   public String string(String name) {
@@ -72,8 +122,8 @@ public final class ExampleArgs {
       }
       return v;
     } catch (NumberFormatException e) {
-      throw new OrcaConfigurationException(example + ": --" + name + " must be a positive whole number, got '"
-          + string(name) + "'");
+      throw new BadOption(example + ": --" + name + " must be a positive whole number, got '" + string(name) + "'",
+          null);
     }
   }
 
@@ -81,7 +131,7 @@ public final class ExampleArgs {
     try {
       return Double.parseDouble(string(name).trim());
     } catch (NumberFormatException e) {
-      throw new OrcaConfigurationException(example + ": --" + name + " must be a number, got '" + string(name) + "'");
+      throw new BadOption(example + ": --" + name + " must be a number, got '" + string(name) + "'", null);
     }
   }
 
@@ -89,7 +139,7 @@ public final class ExampleArgs {
     try {
       return Long.parseLong(string("seed").trim());
     } catch (NumberFormatException e) {
-      throw new OrcaConfigurationException(example + ": --seed must be a whole number, got '" + string("seed") + "'");
+      throw new BadOption(example + ": --seed must be a whole number, got '" + string("seed") + "'", null);
     }
   }
 
@@ -106,6 +156,23 @@ public final class ExampleArgs {
     StringBuilder b = new StringBuilder("Options of " + example + ":\n");
     defaults.forEach((name, value) -> b.append(String.format(Locale.ROOT, "  --%-14s %s (default %s)%n", name,
         help.get(name), value)));
+    b.append(String.format(Locale.ROOT, "  --%-14s %s%n", "help", "print these options and exit"));
     return b.toString();
+  }
+
+  /** A command-line option the example cannot run with; the message has the usage after the problem. */
+  static final class BadOption extends OrcaConfigurationException {
+    private static final long serialVersionUID = 1L;
+    private final String problem;
+
+    BadOption(String problem, String usage) {
+      super(usage == null ? problem : problem + ".\n" + usage);
+      this.problem = problem;
+    }
+
+    /** The problem in one line. */
+    String problem() {
+      return problem;
+    }
   }
 }

@@ -47,7 +47,7 @@ public final class RecommendationExample {
   private RecommendationExample() {}
 
   public static void main(String[] args) {
-    System.out.println(run(args));
+    options().runMain(RecommendationExample.class, args, RecommendationExample::run);
   }
 
   public static ExampleResult run(String... args) {

@@ -36,7 +36,7 @@ public final class ServingExample {
   private ServingExample() {}
 
   public static void main(String[] args) {
-    System.out.println(run(args));
+    options().runMain(ServingExample.class, args, ServingExample::run);
   }
 
   public static ExampleResult run(String... args) {

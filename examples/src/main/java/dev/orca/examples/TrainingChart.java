@@ -66,7 +66,7 @@ public final class TrainingChart {
   public static List<Panel> ofHistory(String name, TrainingHistory history, String metric) {
     double[] epochs = new double[history.epochs().size()];
     for (int i = 0; i < epochs.length; i++) {
-      epochs[i] = history.epochs().get(i).epoch() + 1;
+      epochs[i] = history.epochs().get(i).number();
     }
     List<Panel> panels = new ArrayList<>();
     for (String value : List.of("loss", metric)) {

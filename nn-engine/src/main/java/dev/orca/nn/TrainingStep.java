@@ -31,6 +31,8 @@ public final class TrainingStep implements AutoCloseable {
   private final Tensor params;
   private final Tensor grads;
   private final FloatBuffer gradientBuffer;
+  private int epoch = -1;
+  private int stepInEpoch;
   /** The loss gradient as backward's argument array, reused so that a step allocates nothing. */
   private final Tensor[] lossGradient = new Tensor[1];
 
@@ -64,6 +66,15 @@ public final class TrainingStep implements AutoCloseable {
     return metrics;
   }
 
+  /**
+   * Where the next step lies in the caller's schedule (both 0-based), named in errors as a
+   * console counts them (from 1); without it, errors name the optimizer's step count.
+   */
+  public void setPosition(int epoch, int step) {
+    this.epoch = epoch;
+    this.stepInEpoch = step;
+  }
+
   /** Empty sums of this step's loss and metrics. */
   public MetricSums newSums() {
     return new MetricSums(metrics);
@@ -87,9 +98,10 @@ public final class TrainingStep implements AutoCloseable {
     Tensor g = model.lossGradient(out.dim(0));
     double value = loss.compute(out, labels, g);
     if (!Double.isFinite(value)) {
-      throw new TrainingException("the " + loss.name() + " loss became " + value + " at optimizer step "
-          + optimizer.iterations() + ": lower the learning rate, clip gradients (Optimizer.optClipNorm),"
-          + " or check the data for NaN and infinite values");
+      String where = epoch >= 0 ? " in epoch " + (epoch + 1) + ", step " + (stepInEpoch + 1)
+          : " at optimizer step " + (optimizer.iterations() + 1);
+      throw new TrainingException("the " + loss.name() + " loss became " + value + where + ": lower the learning"
+          + " rate, clip gradients (Optimizer.optClipNorm), or check the data for NaN and infinite values");
     }
     if (gradScale != 1f) {
       scale(g, gradScale);

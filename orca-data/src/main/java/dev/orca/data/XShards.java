@@ -173,13 +173,19 @@ public final class XShards {
 
   /**
    * Every shard with a new float column of {@code width} values per row, written by {@code f}
-   * (e.g. predictions from the feature block); lazily.
+   * (e.g. predictions from the feature block); lazily. A name the shards already have fails at
+   * once if their schema is known, otherwise when the first shard is computed.
    */
   public XShards withColumn(String column, int width, ColumnFunction f) {
     Objects.requireNonNull(f, "f");
     Schema known = schema;
     Schema out = null;
     if (known != null) {
+      if (known.getFields().stream().anyMatch(field -> field.getName().equals(column))) {
+        throw new OrcaDataException(name + " already has a column '" + column + "' (its columns are "
+            + known.getFields().stream().map(Field::getName).toList() + "); choose another name for the new column,"
+            + " or rename or drop the old one before making the shards");
+      }
       List<Field> fields = new ArrayList<>(known.getFields());
       fields.add(Shard.floatField(column, width));
       out = new Schema(fields);

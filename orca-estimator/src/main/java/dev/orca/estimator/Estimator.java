@@ -32,6 +32,7 @@ import java.util.Properties;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -59,6 +60,9 @@ import org.apache.spark.sql.Row;
 public final class Estimator implements AutoCloseable {
   /** Rows scored at a time by predict and evaluate: large enough for MKL, small enough for the workspace. */
   private static final int SCORING_BATCH = 2048;
+  /** The column {@link #predict} adds. */
+  private static final String PREDICTION = "prediction";
+
   private final Backend backend;
   private final int workers;
   private final int coresPerWorker;
@@ -139,20 +143,49 @@ public final class Estimator implements AutoCloseable {
     return fit(XShards.fromDataFrame(df, featureCols, labelCols), config);
   }
 
-  /** Predictions for every shard, as a new float column {@code prediction}; lazy, like Spark. */
+  /**
+   * {@code data} with one more column, {@code prediction}: the model's output for each row's
+   * feature block, as an Arrow float column when the model gives one value per row, otherwise a
+   * fixed-size list of the output's {@code n} values (row-major if the output has several
+   * dimensions). Lazy, like Spark. Fails at once if the shards have a {@code prediction} column.
+   */
   public synchronized XShards predict(XShards data) {
     checkOpen();
-    return data.withColumn("prediction", outputWidth(), new Scoring(model.toBytes(), coresPerWorker, SCORING_BATCH).predictions());
+    return data.withColumn(PREDICTION, outputWidth(), new Scoring(model.toBytes(), coresPerWorker, SCORING_BATCH).predictions());
   }
 
   /**
-   * {@code df} with a {@code prediction} column (a float, or an array of floats for models with
-   * several outputs), scored where each partition lies.
+   * The rows of {@code df}, scored where each partition lies: every column of {@code df} as it
+   * was (same names, types and order), then one added column, {@code prediction}, the model's
+   * output for the row's {@code featureCols}:
+   * <ul>
+   *   <li>{@code float} when the model gives one value per row (a regression, a binary logit);
+   *   <li>{@code array<float>} of the output's {@code n} values otherwise (e.g. one score per
+   *       class; row-major if the output has several dimensions).
+   * </ul>
+   * Nothing else is added: the feature block the model reads is not part of the result. Fails
+   * before any work if {@code df} already has a column called {@code prediction} (in any case);
+   * rename or drop it first. Lazy, like Spark: the scoring runs when the result is used.
    */
   public synchronized Dataset<Row> predict(Dataset<Row> df, List<String> featureCols) {
     checkOpen();
+    List<String> columns = List.of(df.columns());
+    for (String c : columns) {
+      if (c.equalsIgnoreCase(PREDICTION)) {
+        throw new OrcaDataException("the DataFrame already has a column '" + c + "', and predict adds a column '"
+            + PREDICTION + "'; rename or drop it first, e.g. df.withColumnRenamed(\"" + c + "\", \"previous_"
+            + PREDICTION + "\")");
+      }
+    }
     XShards shards = XShards.fromDataFrame(df, featureCols, List.of(), ConversionOptions.defaults().keepAllColumns());
-    return predict(shards).toDataFrame();
+    Dataset<Row> scored = predict(shards).toDataFrame();
+    // the shards also show the feature block (under a name no input column has): leave it out
+    List<Column> out = new ArrayList<>();
+    for (String c : columns) {
+      out.add(scored.col(quote(c)));
+    }
+    out.add(scored.col(PREDICTION));
+    return scored.select(out.toArray(Column[]::new));
   }
 
   /** The loss and metrics of the model on {@code data} (with labels), computed where it lies. */
@@ -255,6 +288,11 @@ public final class Estimator implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("this Estimator is closed; build or load a new one");
     }
+  }
+
+  /** A column name as Spark's resolver reads it literally (dots and backticks included). */
+  private static String quote(String column) {
+    return "`" + column.replace("`", "``") + "`";
   }
 
   private static JavaSparkContext jsc() {

@@ -12,7 +12,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
-/** The epochs of one {@code fit}, in order, with ways to write them as CSV or JSON. */
+/**
+ * The epochs of one {@code fit}, in order, with ways to write them as CSV or JSON. In both, as on
+ * the console, epochs are numbered from 1 ({@link EpochRecord#number()}); in code,
+ * {@link EpochRecord#epoch()} is the index from 0.
+ */
 public final class TrainingHistory {
   private final List<EpochRecord> epochs;
   private final String stoppedBecause;
@@ -55,7 +59,7 @@ public final class TrainingHistory {
     return out;
   }
 
-  /** Columns: epoch, seconds, compute_seconds, samples_per_second, then train and val_ values. */
+  /** The value columns: the training values, then the validation ones ({@code val_} in front). */
   public List<String> columns() {
     Set<String> cols = new LinkedHashSet<>();
     for (EpochRecord e : epochs) {
@@ -69,13 +73,18 @@ public final class TrainingHistory {
     return new ArrayList<>(cols);
   }
 
+  /**
+   * One line per epoch: {@code epoch} (from 1), {@code seconds}, {@code compute_seconds},
+   * {@code samples_per_second}, then the {@link #columns()}; an empty cell where an epoch has no
+   * value.
+   */
   public String toCsv() {
     List<String> cols = columns();
     StringBuilder b = new StringBuilder("epoch,seconds,compute_seconds,samples_per_second");
     cols.forEach(c -> b.append(',').append(c));
     b.append('\n');
     for (EpochRecord e : epochs) {
-      b.append(e.epoch()).append(',').append(num(e.seconds())).append(',').append(num(e.computeSeconds()))
+      b.append(e.number()).append(',').append(num(e.seconds())).append(',').append(num(e.computeSeconds()))
           .append(',').append(num(e.samplesPerSecond()));
       for (String c : cols) {
         double v = c.startsWith("val_") ? e.validationValue(c.substring(4)) : e.trainValue(c);
@@ -86,12 +95,17 @@ public final class TrainingHistory {
     return b.toString();
   }
 
+  /**
+   * {@code {"stopped_because": ..., "restarts": n, "epochs": [{"epoch": 1, "seconds": ...,
+   * "compute_seconds": ..., "samples": ..., "train": {...}, "validation": {...}}, ...]}}, epochs
+   * numbered from 1; a value that is not finite is {@code null}.
+   */
   public String toJson() {
     StringBuilder b = new StringBuilder("{\"stopped_because\":").append(quote(stoppedBecause))
         .append(",\"restarts\":").append(restarts).append(",\"epochs\":[");
     for (int i = 0; i < epochs.size(); i++) {
       EpochRecord e = epochs.get(i);
-      b.append(i == 0 ? "" : ",").append("{\"epoch\":").append(e.epoch())
+      b.append(i == 0 ? "" : ",").append("{\"epoch\":").append(e.number())
           .append(",\"seconds\":").append(num(e.seconds()))
           .append(",\"compute_seconds\":").append(num(e.computeSeconds()))
           .append(",\"samples\":").append(e.samples())

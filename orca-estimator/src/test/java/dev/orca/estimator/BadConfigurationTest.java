@@ -105,6 +105,17 @@ class BadConfigurationTest {
   }
 
   @Test
+  void aLossThatBlowsUpNamesTheEpochAsTheConsoleCountsIt() {
+    try (Estimator est = Estimator.builder().setModel(new Sequential(5).add(new Dense(1)).optSeed(1).build())
+        .setLoss(Loss.meanSquaredError()).setOptimizer(new Sgd(1e30)).optWorkers(2).optCoresPerWorker(1).build()) {
+      FitConfig config = FitConfig.builder().setEpochs(2).setBatchSize(16).optMaxRetries(0).optProgress(false).build();
+      OrcaException e = assertThrows(OrcaException.class, () -> est.fit(data(5, 3), config));
+      assertTrue(e.getMessage().matches("(?s).*mse loss became (NaN|Infinity) in epoch 1, step \\d+: lower"
+          + " the learning rate.*"), e.getMessage());
+    }
+  }
+
+  @Test
   void anEstimatorWithoutLossOrOptimizer() {
     OrcaException e = assertThrows(OrcaException.class, () -> Estimator.builder()
         .setModel(new Sequential(4).add(new Dense(2)).build()).optWorkers(1).build());

@@ -1,6 +1,7 @@
 package dev.orca.arrow.internal;
 
 import dev.orca.OrcaDataException;
+import dev.orca.arrow.ArrowMemory;
 import dev.orca.arrow.NullPolicy;
 import dev.orca.arrow.Shard;
 import java.util.Iterator;
@@ -14,9 +15,11 @@ import org.apache.spark.sql.catalyst.InternalRow;
  * when the consumer asks for the next shard, so a partition of any size passes through in bounded
  * memory. Each shard gets its own child allocator, named after the partition and the batch.
  * Subclasses read rows ({@link RowBatcher}) or column batches ({@link ColumnarBatcher}); the rules
- * for a row (null policy, counting, unequal arrays) are here, in {@link #add}.
+ * for a row (null policy, counting, unequal arrays) are here, in {@link #add}. A shard built by
+ * {@link #hasNext} belongs to the stream until {@link #next} hands it out, so the stream closes it
+ * when the task ends if the consumer stopped in between.
  */
-abstract class BatchStream implements Iterator<Shard> {
+abstract class BatchStream implements Iterator<Shard>, AutoCloseable {
   /** The first batch of a partition starts this small and doubles, so small partitions stay small. */
   private static final int FIRST_CAPACITY = 1024;
 
@@ -44,6 +47,7 @@ abstract class BatchStream implements Iterator<Shard> {
     this.maxRows = layout.rowsPerBatch();
     this.policy = layout.options().nullPolicy();
     this.startCapacity = Math.min(maxRows, FIRST_CAPACITY);
+    ArrowMemory.closeWhenTaskEnds(this);
   }
 
   /** True while input is left. */
@@ -72,6 +76,16 @@ abstract class BatchStream implements Iterator<Shard> {
     Shard out = next;
     next = null;
     return out;
+  }
+
+  /** Closes the shard built ahead and not handed out, if any. Idempotent. */
+  @Override
+  public final void close() {
+    Shard s = next;
+    next = null;
+    if (s != null) {
+      s.close();
+    }
   }
 
   /** The next batch, or null if every row read was dropped. */

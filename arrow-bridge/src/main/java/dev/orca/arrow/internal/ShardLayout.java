@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.apache.arrow.vector.complex.BaseRepeatedValueVector;
@@ -66,16 +67,26 @@ public final class ShardLayout implements Serializable {
       throw new OrcaDataException("no feature columns given; name at least one of " + names);
     }
     checkDistinct(features, labels);
+    String featuresName = options.featuresName();
+    String labelName = options.labelName();
+    if (options.keepsAllColumns()) {
+      // every input column keeps its name, so a block gives way (e.g. to a feature column called
+      // "features", Spark ML's default name); consumers find blocks by role, not by name
+      Set<String> taken = new HashSet<>();
+      names.forEach(n -> taken.add(n.toLowerCase(Locale.ROOT)));
+      featuresName = freeName(featuresName, taken);
+      labelName = freeName(labelName, taken);
+    }
     List<Block> blocks = new ArrayList<>();
-    blocks.add(block(schema, options.featuresName(), BlockFields.FEATURES, "feature", features, arrayWidths));
+    blocks.add(block(schema, featuresName, BlockFields.FEATURES, "feature", features, arrayWidths));
     if (!labels.isEmpty()) {
-      blocks.add(block(schema, options.labelName(), BlockFields.LABEL, "label", labels, arrayWidths));
+      blocks.add(block(schema, labelName, BlockFields.LABEL, "label", labels, arrayWidths));
     }
     List<String> keep = options.keepsAllColumns() ? names : options.keepColumns();
     List<Kept> kept = new ArrayList<>();
     for (String column : keep) {
       StructField f = field(schema, column, "kept");
-      if (column.equals(options.featuresName()) || (!labels.isEmpty() && column.equals(options.labelName()))) {
+      if (column.equals(featuresName) || (!labels.isEmpty() && column.equals(labelName))) {
         throw new OrcaDataException("column '" + column + "' is kept, but a block has that name too; rename the"
             + " column or the blocks (ConversionOptions.withBlockNames)");
       }
@@ -192,6 +203,19 @@ public final class ShardLayout implements Serializable {
     }
     throw new OrcaDataException(what + " column '" + column + "' is not in the data; its columns are "
         + Arrays.toString(schema.fieldNames()));
+  }
+
+  /**
+   * {@code wanted}, or it with underscores in front until no name in {@code taken} (lower case:
+   * Spark resolves names regardless of case) has it; the name is added to {@code taken}.
+   */
+  private static String freeName(String wanted, Set<String> taken) {
+    String name = wanted;
+    while (taken.contains(name.toLowerCase(Locale.ROOT))) {
+      name = "_" + name;
+    }
+    taken.add(name.toLowerCase(Locale.ROOT));
+    return name;
   }
 
   private static void checkDistinct(List<String> features, List<String> labels) {

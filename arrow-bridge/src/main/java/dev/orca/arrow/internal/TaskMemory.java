@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.spark.TaskContext;
 import org.slf4j.Logger;
@@ -13,9 +14,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Arrow memory of one Spark task: a child of the JVM's root named after the task, and the
- * shards created in the task. When the task ends (successfully or not), shards still open are
- * closed with a warning, then the allocator is closed; memory still held after that is a leak in
- * Orca itself and fails the task with the allocator's report.
+ * shards created in the task. When the task ends (successfully or not), the iterators that hold
+ * shards for a consumer Spark may have stopped reading ({@link #closeAtTaskEnd}) close them; shards
+ * still open after that were taken and left open by a consumer, and are closed with a warning;
+ * then the allocator is closed, and memory still held after that is a leak in Orca itself and
+ * fails the task with the allocator's report.
  */
 public final class TaskMemory {
   private static final Logger LOG = LoggerFactory.getLogger(TaskMemory.class);
@@ -24,6 +27,7 @@ public final class TaskMemory {
   private final String name;
   private final BufferAllocator allocator;
   private final Set<ShardData> open = ConcurrentHashMap.newKeySet();
+  private final List<AutoCloseable> holders = new CopyOnWriteArrayList<>();
 
   private TaskMemory(String name, BufferAllocator allocator) {
     this.name = name;
@@ -45,6 +49,18 @@ public final class TaskMemory {
     }
   }
 
+  /**
+   * Has {@code holder} closed when the current task ends, before open shards are reported: for an
+   * iterator holding a shard its consumer has not taken or not finished reading, since Spark may
+   * stop reading an iterator early without telling it. No-op outside a Spark task.
+   */
+  public static void closeAtTaskEnd(AutoCloseable holder) {
+    TaskMemory scope = current();
+    if (scope != null) {
+      scope.holders.add(holder);
+    }
+  }
+
   private static TaskMemory current() {
     TaskContext context = TaskContext.get();
     if (context == null) {
@@ -59,6 +75,13 @@ public final class TaskMemory {
   }
 
   private void end() {
+    for (AutoCloseable holder : holders) {
+      try {
+        holder.close();
+      } catch (Exception e) {
+        LOG.warn("{}: closing {} at the end of the task failed", name, holder, e);
+      }
+    }
     List<ShardData> left = new ArrayList<>(open);
     if (!left.isEmpty()) {
       LOG.warn("{}: {} shard(s) were not closed by their consumer and are closed now that the task"

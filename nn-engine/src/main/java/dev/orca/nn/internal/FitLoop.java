@@ -41,17 +41,22 @@ public final class FitLoop implements AutoCloseable {
     prepareGather(xs, y, batch);
     int[] order = new int[rows];
     History history = new History();
-    for (int epoch = 0; epoch < epochs; epoch++) {
-      shuffle(order, new SplittableRandom(Hash.mix(seed + epoch)));
-      MetricSums sums = step.newSums();
-      long t0 = System.nanoTime();
-      for (int start = 0; start < rows; start += batch) {
-        int b = Math.min(batch, rows - start);
-        gather(xs, y, order, start, b);
-        step.run(viewX, viewY, 1f, null, sums);
+    try {
+      for (int epoch = 0; epoch < epochs; epoch++) {
+        shuffle(order, new SplittableRandom(Hash.mix(seed + epoch)));
+        MetricSums sums = step.newSums();
+        long t0 = System.nanoTime();
+        for (int start = 0; start < rows; start += batch) {
+          int b = Math.min(batch, rows - start);
+          gather(xs, y, order, start, b);
+          step.setPosition(epoch, start / batch);
+          step.run(viewX, viewY, 1f, null, sums);
+        }
+        history.add(sums.values());
+        LOG.debug("epoch {}/{}: {} ({} ms)", epoch + 1, epochs, history.last(), (System.nanoTime() - t0) / 1_000_000);
       }
-      history.add(sums.values());
-      LOG.debug("epoch {}/{}: {} ({} ms)", epoch + 1, epochs, history.last(), (System.nanoTime() - t0) / 1_000_000);
+    } finally {
+      step.setPosition(-1, 0); // single steps outside fit name the optimizer's step again
     }
     return history;
   }

@@ -1,5 +1,6 @@
 package dev.orca.data.internal;
 
+import dev.orca.arrow.ArrowMemory;
 import dev.orca.arrow.Shard;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -9,9 +10,10 @@ import java.util.SplittableRandom;
 /**
  * One part of a random split, row by row: every row of every shard draws a number from a generator
  * seeded by (seed, partition, shard), so the parts computed separately are disjoint, together hold
- * every row, and come out the same each time they are computed.
+ * every row, and come out the same each time they are computed. A shard made by {@link #hasNext}
+ * belongs to the splitter until {@link #next} hands it out (closed when the task ends otherwise).
  */
-public final class RowSplitter implements Iterator<Shard> {
+public final class RowSplitter implements Iterator<Shard>, AutoCloseable {
   private final Iterator<Shard> in;
   private final long seed;
   private final double[] bounds;
@@ -30,6 +32,7 @@ public final class RowSplitter implements Iterator<Shard> {
     this.seed = seed;
     this.bounds = bounds;
     this.part = part;
+    ArrowMemory.closeWhenTaskEnds(this);
   }
 
   @Override
@@ -61,6 +64,16 @@ public final class RowSplitter implements Iterator<Shard> {
     Shard out = next;
     next = null;
     return out;
+  }
+
+  /** Closes the shard made ahead and not handed out, if any. Idempotent. */
+  @Override
+  public void close() {
+    Shard s = next;
+    next = null;
+    if (s != null) {
+      s.close();
+    }
   }
 
   private static long mix(long seed, int partition, int shard) {

@@ -111,6 +111,7 @@ public final class TrainingWorker implements AutoCloseable {
         gather(data, plan, b, n);
         model.setStepSeed(stepSeed(epoch, b));
         // the gradient of this worker's share of the global batch's mean loss
+        step.setPosition(epoch, b);
         step.run(split.gathered(n), labels.rows(0, n), (float) (n / total), sync, sums);
       } else {
         step.runWithoutRows(sync);
