@@ -18,7 +18,7 @@ final class CapturedLog extends AbstractAppender implements AutoCloseable {
   CapturedLog() {
     super("ring-test-capture", null, null, true, Property.EMPTY_ARRAY);
     LoggerContext context = (LoggerContext) LogManager.getContext(false);
-    config = context.getConfiguration().getLoggerConfig("dev.orca.estimator.ring");
+    config = context.getConfiguration().getLoggerConfig("dev.orca.collective");
     start();
     config.addAppender(this, Level.WARN, null);
     context.updateLoggers();
