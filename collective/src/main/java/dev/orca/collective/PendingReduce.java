@@ -21,6 +21,13 @@ import java.nio.FloatBuffer;
  * worth a ring operation of their own. Ranges are absolute indices into the buffer, inside the
  * range given to {@code startAllReduce}, and may not overlap. The object is reused by the ring's
  * next {@code startAllReduce}; it is valid until {@link #await()} returns.
+ *
+ * <p>Errors: {@link #ready} and {@link #readyAll()} throw only for misuse of the call itself (a
+ * range outside the reduction or marked twice, a finished reduction), never for the ring. The
+ * ring's threads may find a failure (a lost or silent peer, workers marking different ranges) at
+ * any moment while ranges are being marked; it is recorded, ranges marked after it are not sent,
+ * and {@link #await()} throws it at once as a {@link RingException} naming the peer. So it is
+ * always {@code await()} that fails, however the threads were scheduled.
  */
 public final class PendingReduce {
   private final RangeSet marked = new RangeSet();
@@ -55,7 +62,8 @@ public final class PendingReduce {
 
   /**
    * Marks {@code buffer[from, to)} final on this worker; its reduction may start at once. The
-   * values must not change until {@link #await()} returns.
+   * values must not change until {@link #await()} returns. Throws only for misuse: a failure of
+   * the ring is left for {@link #await()}.
    */
   public PendingReduce ready(int from, int to) {
     checkActive();
@@ -109,26 +117,36 @@ public final class PendingReduce {
   }
 
   /**
-   * Waits until every range is summed over all workers. Throws {@link RingException} if a peer
-   * was lost or timed out, and {@link IllegalStateException} if part of the range was never
-   * marked ready.
+   * Waits until every range is summed over all workers. Throws {@link RingException} if the ring
+   * failed at any time since {@code startAllReduce} (a peer was lost or timed out, or runs other
+   * ranges), and {@link IllegalStateException} if part of the range was never marked ready; the
+   * latter wins, with the ring failure attached as suppressed.
    */
   public void await() {
     checkActive();
-    try {
-      flush();
-      long missing = (end - start) - marked.covered();
-      if (missing > 0) {
-        throw new IllegalStateException("await(): " + missing + " of the " + (end - start)
-            + " floats in [" + start + ", " + end + ") were never marked ready: call ready(from, "
-            + "to) for every range, or readyAll()");
-      }
-    } finally {
-      active = false;
-      buffer = null;
-      if (session != null) {
+    flush();
+    long missing = (end - start) - marked.covered();
+    active = false;
+    buffer = null;
+    RingException ringFailure = null;
+    if (session != null) {
+      try {
         session.awaitReduces();
+      } catch (RingException e) {
+        ringFailure = e;
       }
+    }
+    if (missing > 0) {
+      IllegalStateException misuse = new IllegalStateException("await(): " + missing + " of the "
+          + (end - start) + " floats in [" + start + ", " + end + ") were never marked ready: call "
+          + "ready(from, to) for every range, or readyAll()");
+      if (ringFailure != null) {
+        misuse.addSuppressed(ringFailure);
+      }
+      throw misuse;
+    }
+    if (ringFailure != null) {
+      throw ringFailure;
     }
   }
 

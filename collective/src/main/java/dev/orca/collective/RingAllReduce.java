@@ -32,10 +32,21 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every worker must make the same calls in the same order with the same buffer ranges. Calls
  * block (or, for {@link #startAllReduce}, run in the background) until the operation is done on
- * this worker; a lost or silent peer fails them within {@link RingOptions#timeout()} with a
- * {@link RingException} naming it, after which the ring is broken and must be closed. One thread
- * drives a ring; {@link #close()} may come from any thread. A ring of one worker is allowed: its
- * operations leave the values as they are.
+ * this worker. One thread drives a ring; {@link #close()} may come from any thread. A ring of one
+ * worker is allowed: its operations leave the values as they are.
+ *
+ * <p>Ring failures surface in one place, whichever thread or worker noticed them first. A lost
+ * or silent peer, or a peer running another operation, fails the operation in progress with a
+ * {@link RingException} naming that peer (within {@link RingOptions#timeout()}): the blocking
+ * calls ({@code allReduce}, {@code broadcast}, {@code barrier}) throw it themselves; a
+ * {@link PendingReduce} throws it from {@link PendingReduce#await()}, never from {@code ready()}.
+ * The ring is then broken and must be closed: every later {@code allReduce}, {@code broadcast},
+ * {@code barrier} and {@code startAllReduce} throws a {@code RingException} carrying the first
+ * failure's message. Between calls the ring does no I/O, so it breaks only during a call, and
+ * that call reports it. Misuse (a bad range, a reduction still pending, an unconnected or closed
+ * ring) throws {@link IllegalArgumentException} or {@link IllegalStateException}, checked before
+ * the ring's state; {@link #close()} from another thread fails a call in progress with a
+ * {@code RingException}.
  */
 public final class RingAllReduce implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RingAllReduce.class);
@@ -194,7 +205,7 @@ public final class RingAllReduce implements AutoCloseable {
    * blocks. Every worker ends with the same bits, with or without compression.
    */
   public void allReduce(FloatBuffer buffer, int offset, int length) {
-    startAllReduce(buffer, offset, length).readyAll().await();
+    start("allReduce", buffer, offset, length).readyAll().await();
   }
 
   /** Starts a background sum of {@code buffer[position, limit)}; see {@link PendingReduce}. */
@@ -203,10 +214,18 @@ public final class RingAllReduce implements AutoCloseable {
     return startAllReduce(buffer, buffer.position(), buffer.remaining());
   }
 
-  /** Starts a background sum of {@code buffer[offset, offset+length)}; see {@link PendingReduce}. */
+  /**
+   * Starts a background sum of {@code buffer[offset, offset+length)}; see {@link PendingReduce}.
+   * Throws {@link RingException} at once if an earlier call broke the ring.
+   */
   public PendingReduce startAllReduce(FloatBuffer buffer, int offset, int length) {
+    return start("startAllReduce", buffer, offset, length);
+  }
+
+  private PendingReduce start(String call, FloatBuffer buffer, int offset, int length) {
     checkIdle();
-    checkRange("startAllReduce", buffer, offset, length);
+    checkRange(call, buffer, offset, length);
+    checkNotBroken(call);
     pending.begin(session, buffer, offset, length);
     return pending;
   }
@@ -222,6 +241,7 @@ public final class RingAllReduce implements AutoCloseable {
       throw new IllegalArgumentException("allReduce(double[]) is for small arrays (metrics); "
           + values.length + " doubles is too many, use a FloatBuffer");
     }
+    checkNotBroken("allReduce(double[])");
     if (session != null) {
       session.allReduce(values);
     }
@@ -237,6 +257,7 @@ public final class RingAllReduce implements AutoCloseable {
   public void broadcast(FloatBuffer buffer, int offset, int length) {
     checkIdle();
     checkRange("broadcast", buffer, offset, length);
+    checkNotBroken("broadcast");
     if (session != null) {
       session.broadcast(buffer, offset, length);
     }
@@ -245,6 +266,7 @@ public final class RingAllReduce implements AutoCloseable {
   /** Returns once every worker has called {@code barrier()}. */
   public void barrier() {
     checkIdle();
+    checkNotBroken("barrier");
     if (session != null) {
       session.allReduce(NO_DOUBLES);
     }
@@ -277,6 +299,13 @@ public final class RingAllReduce implements AutoCloseable {
     if (buffer.isReadOnly()) {
       throw new IllegalArgumentException(what + ": the buffer is read-only; the ring writes the "
           + "result into it");
+    }
+  }
+
+  /** Called after the checks for misuse, so that a broken ring never hides a misuse. */
+  private void checkNotBroken(String call) {
+    if (session != null) {
+      session.checkNotBroken(call);
     }
   }
 

@@ -118,6 +118,8 @@ class PendingReduceTest {
   void workersMarkingDifferentRangesFailWithAMessage() throws Exception {
     List<RingAllReduce> rings = form(2, b -> b.optChunkBytes(1024));
     try {
+      // the ring may notice the mismatch before or after the second ready(): either way it is
+      // await() that throws, and each worker compares its first range with its neighbour's
       List<String> messages = onEach(rings, (rank, ring) -> {
         FloatBuffer buf = filled(rank, 600);
         PendingReduce p = ring.startAllReduce(buf);
@@ -133,6 +135,33 @@ class PendingReduceTest {
         assertTrue(m.contains("all-reduce #0 of floats [0, 300)"), m);
         assertTrue(m.contains("all-reduce #0 of floats [300, 600)"), m);
       }
+      assertTrue(messages.get(0).contains("runs all-reduce #0 of floats [300, 600) where this "
+          + "worker runs all-reduce #0 of floats [0, 300)"), messages.get(0));
+      assertTrue(messages.get(1).contains("runs all-reduce #0 of floats [0, 300) where this "
+          + "worker runs all-reduce #0 of floats [300, 600)"), messages.get(1));
+    } finally {
+      closeAll(rings);
+    }
+  }
+
+  @Test
+  void rangesMarkedOnAClosedRingFailAtAwaitNotAtReady() throws Exception {
+    List<RingAllReduce> rings = form(2, b -> b.optChunkBytes(1024));
+    String closedAddress = rings.get(0).localAddress();
+    try {
+      List<String> messages = onEach(rings, (rank, ring) -> {
+        FloatBuffer buf = filled(rank, 600);
+        PendingReduce p = ring.startAllReduce(buf).ready(0, 300);
+        if (rank == 0) {
+          ring.close(); // with a range in flight
+        }
+        p.ready(300, 600); // on worker 0 posted after the close: neither throws nor blocks
+        return assertThrows(RingException.class, p::await).getMessage();
+      });
+      assertTrue(messages.get(0).contains("the ring was closed while this operation ran"),
+          messages.get(0));
+      assertTrue(messages.get(1).contains("lost connection to worker rank 0 at " + closedAddress),
+          messages.get(1));
     } finally {
       closeAll(rings);
     }

@@ -11,7 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.FloatBuffer;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
@@ -205,19 +208,23 @@ class RingAllReduceTest {
 
   @Test
   void barrierReleasesNoWorkerBeforeTheLastArrives() throws Exception {
-    List<RingAllReduce> rings = form(4);
+    int n = 4;
+    List<RingAllReduce> rings = form(n);
     try {
-      long start = System.nanoTime();
-      List<long[]> times = onEach(rings, (rank, ring) -> {
-        Thread.sleep(150L * rank);
-        long arrived = System.nanoTime() - start;
-        ring.barrier();
-        return new long[] {arrived, System.nanoTime() - start};
-      });
-      long lastArrival = times.stream().mapToLong(t -> t[0]).max().getAsLong();
-      for (long[] t : times) {
-        assertTrue(t[1] >= lastArrival, "left at " + t[1] + " before the last arrival " + lastArrival);
+      // the workers arrive one after another, in rank order; each counts itself in just before
+      AtomicInteger arrived = new AtomicInteger();
+      List<CountDownLatch> turn = new ArrayList<>();
+      for (int r = 0; r <= n; r++) {
+        turn.add(new CountDownLatch(r == 0 ? 0 : 1));
       }
+      List<Integer> seen = onEach(rings, (rank, ring) -> {
+        turn.get(rank).await();
+        arrived.incrementAndGet();
+        turn.get(rank + 1).countDown();
+        ring.barrier();
+        return arrived.get();
+      });
+      assertEquals(List.of(n, n, n, n), seen, "how many had arrived when each worker left");
     } finally {
       closeAll(rings);
     }

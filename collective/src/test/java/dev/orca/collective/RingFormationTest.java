@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.orca.OrcaConfigurationException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -80,8 +82,10 @@ class RingFormationTest {
       assertTrue(log.count("without sending anything (a port scanner?)") == 1, log.lines().toString());
       assertTrue(log.count("wrong job secret or ring name") == 1, log.lines().toString());
       assertTrue(log.count("its chunkBytes 2048 / compression NONE differ") == 1, log.lines().toString());
-      assertTrue(log.count("the ring was formed before its handshake finished") == 1,
-          "the silent client: " + log.lines());
+      // the silent client is refused when the ring forms or, on a slow machine, when its own
+      // handshake deadline passes first; either way it held no one up
+      assertTrue(log.count("the ring was formed before its handshake finished")
+          + log.count("sent no complete handshake within") == 1, "the silent client: " + log.lines());
       assertTrue(log.lines().stream().allMatch(l -> l.startsWith("WARN")), log.lines().toString());
     } finally {
       for (Socket s : strays) {
@@ -98,14 +102,11 @@ class RingFormationTest {
         RingAllReduce b = RingAllReduce.open(options().build())) {
       // b listens but never forms the ring
       List<String> addresses = List.of(a.localAddress(), b.localAddress());
-      long start = System.nanoTime();
       RingException e = assertThrows(RingException.class, () -> a.connect(addresses, 0));
-      double seconds = (System.nanoTime() - start) / 1e9;
       assertTrue(e.getMessage().contains("could not form the ring within 1 s: worker rank 1 at "
           + b.localAddress() + " (next in the ring) did not complete the handshake"), e.getMessage());
       assertTrue(e.getMessage().contains("no valid connection came from worker rank 1 at "
           + b.localAddress() + " (previous in the ring)"), e.getMessage());
-      assertTrue(seconds < 10, "gave up after " + seconds + " s");
       assertTrue(RingFailureTest.refused(a.localAddress()), "the failed endpoint stopped listening");
       IllegalStateException again = assertThrows(IllegalStateException.class,
           () -> a.connect(addresses, 0));
@@ -115,23 +116,24 @@ class RingFormationTest {
 
   @Test
   void closeFromAnotherThreadStopsAConnectThatWaits() throws Exception {
-    RingAllReduce b = RingAllReduce.open(options().build());
     RingAllReduce a = RingAllReduce.open(options().build());
-    try {
-      List<String> addresses = List.of(a.localAddress(), b.localAddress());
+    // the next worker is a plain socket that accepts and never answers: once it has accepted, a
+    // is certainly inside connect(), waiting
+    try (ServerSocket next = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      next.setSoTimeout(60_000);
+      List<String> addresses = List.of(a.localAddress(), "127.0.0.1:" + next.getLocalPort());
       CompletableFuture<Void> connecting = connectAsync(a, addresses, 0);
-      Thread.sleep(300); // a now waits for b, which never forms the ring
-      long start = System.nanoTime();
-      a.close();
-      Exception e = assertThrows(Exception.class, () -> connecting.get(10, TimeUnit.SECONDS));
-      assertTrue(e.getCause() instanceof RingException, e.toString());
-      assertTrue(e.getCause().getMessage().contains("closed while forming the ring"),
-          e.getCause().getMessage());
-      assertTrue((System.nanoTime() - start) / 1e9 < 5, "connect took long to notice the close");
+      try (Socket fromA = next.accept()) {
+        a.close();
+        Exception e = assertThrows(Exception.class, () -> connecting.get(60, TimeUnit.SECONDS));
+        assertTrue(e.getCause() instanceof RingException, e.toString());
+        // not the 20 s connect timeout's message: the close ended the wait
+        assertTrue(e.getCause().getMessage().contains("closed while forming the ring"),
+            e.getCause().getMessage());
+      }
       assertTrue(RingFailureTest.refused(a.localAddress()));
     } finally {
       a.close();
-      b.close();
     }
   }
 

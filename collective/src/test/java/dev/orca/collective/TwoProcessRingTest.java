@@ -42,7 +42,7 @@ class TwoProcessRingTest {
       String line = out.readLine();
       if (line == null || !line.startsWith(prefix)) {
         throw new AssertionError("child said '" + line + "' where '" + prefix + "...' was due; "
-            + "see its log in orca-estimator/target");
+            + "see its log in collective/target");
       }
       return line.substring(prefix.length());
     }

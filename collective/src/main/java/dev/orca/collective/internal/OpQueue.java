@@ -13,6 +13,10 @@ import org.slf4j.LoggerFactory;
  * far each thread got, and the first failure. One lock guards it all; it is taken once per chunk
  * (hundreds of kilobytes), which costs nothing next to moving the chunk.
  *
+ * <p>A failure seen by either thread is recorded once, here, and thrown only to a caller that
+ * waits ({@link #awaitDone}) or starts a new call ({@link #checkNotBroken}); posting never throws.
+ * Which thread noticed first, and when, thus never changes which call of the user fails.
+ *
  * <p>Every wait here is bounded: besides the links' own timeouts, a wait that sees no progress at
  * all for the ring timeout plus a grace period fails the ring, so no bug can turn into a hang.
  */
@@ -43,14 +47,20 @@ final class OpQueue {
     this.onFailure = onFailure;
   }
 
-  /** Hands an operation to both threads; fails fast when the ring is already broken. */
+  /**
+   * Hands an operation to both threads. Never throws: on a ring that has failed or was closed the
+   * operation is only numbered, and {@link #awaitDone} reports why at once. So a failure surfaces
+   * where the caller waits, whenever the ring threads noticed it.
+   */
   void post(RingOp op) {
     lock.lock();
     try {
-      throwIfBroken(op);
       op.seq = posted++;
       op.recvBase = postedRecvUnits;
       postedRecvUnits += op.prepare();
+      if (failure != null || stopping) {
+        return; // the threads have stopped: awaitDone throws, and nothing holds the buffer
+      }
       toSend.addLast(op);
       toReceive.addLast(op);
       lastProgress = System.nanoTime();
@@ -63,6 +73,16 @@ final class OpQueue {
   /** The next operation for the sender, or null once the ring stops or fails. */
   RingOp nextToSend() throws InterruptedException {
     return next(toSend);
+  }
+
+  /** The first posted operation the sender has not started, or null: what the next worker awaits. */
+  RingOp firstUnsent() {
+    lock.lock();
+    try {
+      return toSend.peekFirst();
+    } finally {
+      lock.unlock();
+    }
   }
 
   RingOp nextToReceive() throws InterruptedException {
@@ -152,6 +172,20 @@ final class OpQueue {
     }
   }
 
+  /**
+   * Caller, before a new operation: throws the recorded failure if the ring is broken. Between
+   * operations no thread reads or writes, so the answer depends only on what this worker's
+   * earlier calls already reported.
+   */
+  void checkNotBroken(String call) {
+    lock.lock();
+    try {
+      throwIfBroken(call);
+    } finally {
+      lock.unlock();
+    }
+  }
+
   private void checkStall(RingOp op, String waitedFor) {
     long idle = System.nanoTime() - lastProgress;
     if (idle >= stallNanos) {
@@ -162,14 +196,17 @@ final class OpQueue {
   }
 
   private void throwIfBroken(RingOp op) {
+    throwIfBroken(op.describe());
+  }
+
+  /** The first failure, in the words of the thread that saw it, prefixed with what the caller did. */
+  private void throwIfBroken(String doing) {
     if (failure != null) {
-      String doing = op == null ? "" : op.describe() + ": ";
-      throw new RingException(doing + "the ring is broken: " + failure.getMessage()
+      throw new RingException(doing + ": the ring is broken: " + failure.getMessage()
           + " (close this RingAllReduce and form a new ring)", failure);
     }
     if (stopping) {
-      throw new RingException((op == null ? "" : op.describe() + ": ")
-          + "the ring was closed while this operation ran");
+      throw new RingException(doing + ": the ring was closed while this operation ran");
     }
   }
 

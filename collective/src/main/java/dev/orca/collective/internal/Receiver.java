@@ -50,7 +50,7 @@ final class Receiver extends RingThread {
   }
 
   @Override
-  void finish() {
+  void finish(RingOp unfinished) {
     // the link stays open until the session closes: closing it now would reset the previous
     // worker's connection and make it report this worker, not the one that really failed
   }

@@ -89,6 +89,10 @@ public final class RingFormation {
         selector.close();
       }
     } catch (IOException e) {
+      if (aborted) {
+        // close() shut the listening socket under us: that, not the socket error, is the reason
+        throw new RingException(self + ": closed while forming the ring");
+      }
       throw new RingException(self + ": cannot form the ring: " + e, e);
     }
   }
@@ -155,7 +159,9 @@ public final class RingFormation {
       try {
         ch = server.accept();
       } catch (IOException e) {
-        LOG.warn("{}: accepting a connection failed: {}", self, e.toString());
+        if (!aborted) { // else close() shut the socket: the loop ends at once, no need to warn
+          LOG.warn("{}: accepting a connection failed: {}", self, e.toString());
+        }
         return;
       }
       if (ch == null) {

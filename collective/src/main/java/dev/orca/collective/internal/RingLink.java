@@ -60,43 +60,48 @@ final class RingLink implements Closeable {
   }
 
   void writeOp(RingOp o) throws LinkFailure {
-    op.clear();
-    op.putLong(o.seq).putInt(o.kind()).putInt((int) o.length()).putLong(o.offset()).flip();
-    writeFrame(FRAME_OP, op);
+    writeFrame(FRAME_OP, opHeader(o), timeoutNanos);
   }
 
   void writeData(ByteBuffer payload) throws LinkFailure {
-    writeFrame(FRAME_DATA, payload);
+    writeFrame(FRAME_DATA, payload, timeoutNanos);
   }
 
   /**
    * Tells the peer why this worker gives up, if the stream is still at a frame boundary and
-   * healthy; best effort within {@code waitNanos}.
+   * healthy; best effort within {@code waitNanos} per frame. {@code announce}, if not null, is an
+   * operation whose OP header the peer has not had yet: it goes first, so that the peer checks it
+   * against its own operation before it reads the reason.
    */
-  void writeAbort(String message, long waitNanos) {
+  void writeAbort(RingOp announce, String message, long waitNanos) {
     if (midFrame || broken) {
       return;
     }
+    long wait = Math.min(waitNanos, timeoutNanos);
     byte[] text = message.getBytes(StandardCharsets.UTF_8);
-    ByteBuffer payload = ByteBuffer.wrap(text, 0, Math.min(text.length, MAX_ABORT_BYTES));
-    header.clear();
-    header.putInt(FRAME_ABORT).putInt(payload.remaining()).flip();
-    frame[0] = header;
-    frame[1] = payload;
     try {
-      writeFully(frame, Math.min(waitNanos, timeoutNanos));
+      if (announce != null) {
+        writeFrame(FRAME_OP, opHeader(announce), wait);
+      }
+      writeFrame(FRAME_ABORT, ByteBuffer.wrap(text, 0, Math.min(text.length, MAX_ABORT_BYTES)), wait);
     } catch (LinkFailure e) {
       // the peer is gone too; it will find out on its own
     }
   }
 
-  private void writeFrame(int type, ByteBuffer payload) throws LinkFailure {
+  private ByteBuffer opHeader(RingOp o) {
+    op.clear();
+    op.putLong(o.seq).putInt(o.kind()).putInt((int) o.length()).putLong(o.offset()).flip();
+    return op;
+  }
+
+  private void writeFrame(int type, ByteBuffer payload, long timeout) throws LinkFailure {
     header.clear();
     header.putInt(type).putInt(payload.remaining()).flip();
     frame[0] = header;
     frame[1] = payload;
     midFrame = true;
-    writeFully(frame, timeoutNanos);
+    writeFully(frame, timeout);
     midFrame = false;
   }
 

@@ -61,7 +61,18 @@ public final class RingSession implements AutoCloseable {
     receiver.start();
   }
 
-  /** Starts the sum of {@code buffer[offset, offset+length)}; {@link #awaitReduces()} waits. */
+  /**
+   * Throws the {@link dev.orca.collective.RingException} that broke the ring, if it is broken;
+   * {@code call} names what the caller was about to do.
+   */
+  public void checkNotBroken(String call) {
+    queue.checkNotBroken(call);
+  }
+
+  /**
+   * Starts the sum of {@code buffer[offset, offset+length)}; {@link #awaitReduces()} waits. Never
+   * throws a ring failure: that is for {@link #awaitReduces()}.
+   */
   public void postReduce(FloatBuffer buffer, int offset, int length) {
     ReduceOp op = freeReduces.isEmpty() ? new ReduceOp(rank, size, codec, chunkElements)
         : freeReduces.pollFirst();
@@ -70,7 +81,10 @@ public final class RingSession implements AutoCloseable {
     queue.post(op);
   }
 
-  /** Waits for every posted reduction (they complete in order) and recycles them. */
+  /**
+   * Waits for every posted reduction (they complete in order) and recycles them; throws the
+   * ring's failure if one of them, or the ring before them, failed.
+   */
   public void awaitReduces() {
     try {
       if (!postedReduces.isEmpty()) {

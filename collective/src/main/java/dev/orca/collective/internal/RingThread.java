@@ -27,16 +27,18 @@ abstract class RingThread implements Runnable {
 
   abstract void done(RingOp op);
 
-  /** Runs last, whatever happened. */
-  abstract void finish();
+  /** Runs last, whatever happened; {@code unfinished} is the operation it stopped in, or null. */
+  abstract void finish(RingOp unfinished);
 
   @Override
   public final void run() {
-    RingOp op = null;
+    RingOp op = null; // the operation in progress; null between operations
     try {
-      while ((op = next()) != null) {
+      for (RingOp posted = next(); posted != null; posted = next()) {
+        op = posted;
         process(op);
         done(op);
+        op = null;
       }
     } catch (LinkFailure e) {
       if (!e.stopped()) {
@@ -48,7 +50,7 @@ abstract class RingThread implements Runnable {
       queue.fail(new RingException((op == null ? "" : op.describe() + ": ") + "the " + role
           + " thread failed: " + e, e));
     } finally {
-      finish();
+      finish(op);
     }
   }
 }

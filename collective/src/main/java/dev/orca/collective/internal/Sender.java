@@ -7,7 +7,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The thread that writes to the next worker: for each posted operation its OP header, then its
  * chunks in schedule order, each one as soon as the chunk it depends on has been received. When
- * the ring fails elsewhere it tells the next worker why (an ABORT frame) before closing.
+ * the ring fails elsewhere it tells the next worker why (an ABORT frame) before closing, after
+ * the OP header of an operation that was posted but not yet started.
  */
 final class Sender extends RingThread {
   private static final long ABORT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(2);
@@ -46,10 +47,13 @@ final class Sender extends RingThread {
   }
 
   @Override
-  void finish() {
+  void finish(RingOp unfinished) {
     RingException failure = queue.failure();
     if (failure != null) {
-      link.writeAbort(failure.getMessage(), ABORT_WAIT_NANOS);
+      // between operations, the header of the next posted one goes first: the next worker then
+      // checks it against its own and names a mismatch itself, whichever worker noticed first
+      RingOp announce = unfinished == null ? queue.firstUnsent() : null;
+      link.writeAbort(announce, failure.getMessage(), ABORT_WAIT_NANOS);
     }
     link.close();
   }
