@@ -1,9 +1,9 @@
 package dev.orca.arrow;
 
+import dev.orca.OrcaException;
 import dev.orca.OrcaDataException;
 import dev.orca.arrow.internal.ByteArrayChannel;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.channels.WritableByteChannel;
@@ -51,7 +51,7 @@ public final class ArrowIpc {
       writeStream(root, out, compression);
       return out.toByteArray();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write shard " + shard.name() + " as Arrow IPC", e);
+      throw new IllegalStateException("writing shard " + shard.name() + " as Arrow IPC into memory failed", e);
     }
   }
 
@@ -106,7 +106,8 @@ public final class ArrowIpc {
     try {
       return read(FileChannel.open(file, StandardOpenOption.READ), parent, file.getFileName().toString());
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot open Arrow file " + file, e);
+      throw new OrcaException("Cannot open the Arrow file " + file + ": " + e.getMessage() + ". Check the path and that"
+          + " this application may read it.", e);
     }
   }
 

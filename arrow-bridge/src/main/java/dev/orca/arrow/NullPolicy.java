@@ -1,5 +1,6 @@
 package dev.orca.arrow;
 
+import dev.orca.OrcaConfigurationException;
 import java.io.Serializable;
 
 /**
@@ -29,7 +30,7 @@ public final class NullPolicy implements Serializable {
   /** Replace each null or NaN value by {@code value}. */
   public static NullPolicy fill(float value) {
     if (Float.isNaN(value)) {
-      throw new IllegalArgumentException("NullPolicy.fill(NaN) would leave NaN in place; fill with a number");
+      throw new OrcaConfigurationException("NullPolicy.fill(NaN) would leave NaN in place; fill with a number");
     }
     return new NullPolicy(Kind.FILL, value);
   }

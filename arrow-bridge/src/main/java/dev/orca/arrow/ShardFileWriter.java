@@ -1,9 +1,9 @@
 package dev.orca.arrow;
 
+import dev.orca.OrcaException;
 import dev.orca.OrcaDataException;
 import dev.orca.arrow.internal.BatchFileWriter;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
@@ -41,7 +41,8 @@ public final class ShardFileWriter implements AutoCloseable {
       return new ShardFileWriter(FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
           StandardOpenOption.TRUNCATE_EXISTING), compression, file.toString());
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create Arrow file " + file, e);
+      throw new OrcaException("Cannot create the Arrow file " + file + ": " + e.getMessage() + ". Choose a folder"
+          + " this application may write.", e);
     }
   }
 
@@ -64,7 +65,7 @@ public final class ShardFileWriter implements AutoCloseable {
         writer.write(batch);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write shard " + shard.name() + " to " + name, e);
+      throw new OrcaException("Cannot write shard " + shard.name() + " to " + name + ": " + e.getMessage(), e);
     }
   }
 
@@ -83,7 +84,7 @@ public final class ShardFileWriter implements AutoCloseable {
         channel.close();
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot finish Arrow file " + name, e);
+      throw new OrcaException("Cannot finish the Arrow file " + name + ": " + e.getMessage(), e);
     } finally {
       if (schemaRoot != null) {
         schemaRoot.close();

@@ -1,6 +1,7 @@
 package dev.orca.examples;
 
 import dev.orca.OrcaConfigurationException;
+import dev.orca.OrcaConfigurationException;
 import dev.orca.estimator.Backend;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -103,6 +104,10 @@ public final class ExampleArgs {
     } catch (BadOption e) {
       err.print("Usage: " + command + " [--option value]...\n" + usage());
       err.println(e.problem() + " (" + command + " --help lists the options)");
+      return 2;
+    } catch (OrcaConfigurationException e) {
+      // a setting the library refused (e.g. --backend foo): its message says what to change
+      err.println(e.getMessage() + " (" + command + " --help lists the options)");
       return 2;
     }
   }

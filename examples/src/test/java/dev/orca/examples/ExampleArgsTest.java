@@ -69,6 +69,16 @@ class ExampleArgsTest {
   }
 
   @Test
+  void aSettingTheLibraryRefusesIsOneLineToo() {
+    Outcome backend = runMain(a -> dev.orca.estimator.Backend.parse(DigitsExample.options().parse(a).string("backend")),
+        "--backend", "foo");
+    assertEquals(2, backend.status());
+    assertEquals("", backend.out());
+    assertEquals("Unknown backend 'foo': use 'spark' or 'ray'. (" + COMMAND + " --help lists the options)",
+        backend.err().trim());
+  }
+
+  @Test
   void goodOptionsRunTheExampleAndPrintItsResult() {
     Outcome o = runMain(a -> "ran with " + DigitsExample.options().parse(a).integer("epochs") + " epochs",
         "--epochs", "3");

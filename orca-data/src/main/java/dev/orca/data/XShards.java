@@ -1,5 +1,6 @@
 package dev.orca.data;
 
+import dev.orca.OrcaException;
 import dev.orca.OrcaDataException;
 import dev.orca.arrow.ArrowIpc;
 import dev.orca.arrow.ArrowMemory;
@@ -196,7 +197,7 @@ public final class XShards {
       } catch (RuntimeException e) {
         throw e;
       } catch (Exception e) {
-        throw new IllegalStateException("computing column '" + column + "' of " + s.name() + " failed", e);
+        throw new OrcaException("computing column '" + column + "' of " + s.name() + " failed: " + e, e);
       }
     });
     return derived("with " + column, () -> rdd().mapPartitions(it -> ShardStreams.map(it, add), true), out);

@@ -1,5 +1,6 @@
 package dev.orca.arrow.internal;
 
+import dev.orca.OrcaDataException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.orca.arrow.BlockColumn;
@@ -148,7 +149,8 @@ public final class BlockFields {
       }
       return out;
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("unreadable block layout '" + encoded + "'", e);
+      throw new OrcaDataException("the Arrow schema's block layout '" + encoded + "' cannot be read (" + e.getOriginalMessage()
+          + "): the shard files were not written by Orca, or are damaged", e);
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.orca.arrow.internal;
 
+import dev.orca.OrcaDataException;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
 import java.util.Arrays;
@@ -25,7 +26,7 @@ public final class ByteArrayChannel implements WritableByteChannel {
 
   public static ByteArrayChannel withCapacity(long capacity) {
     if (capacity > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException("a shard of " + capacity + " bytes does not fit a Java byte array;"
+      throw new OrcaDataException("a shard of " + capacity + " bytes does not fit a Java byte array;"
           + " use fewer rows per batch");
     }
     return new ByteArrayChannel(false, (int) capacity);
@@ -38,7 +39,7 @@ public final class ByteArrayChannel implements WritableByteChannel {
       if (size + n > array.length) {
         long grown = Math.max(size + n, Math.min((long) array.length * 2, Integer.MAX_VALUE - 8));
         if (grown > Integer.MAX_VALUE - 8) {
-          throw new IllegalStateException("Arrow IPC bytes beyond 2 GB do not fit a Java byte array;"
+          throw new OrcaDataException("Arrow IPC bytes beyond 2 GB do not fit a Java byte array;"
               + " use fewer rows per batch");
         }
         array = Arrays.copyOf(array, (int) grown);

@@ -1,5 +1,7 @@
 package dev.orca.data.internal;
 
+import dev.orca.OrcaConfigurationException;
+import dev.orca.OrcaException;
 import dev.orca.OrcaDataException;
 import dev.orca.arrow.ArrowIpc;
 import dev.orca.arrow.ArrowMemory;
@@ -11,7 +13,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.util.Collections;
 import java.util.Iterator;
@@ -53,7 +54,8 @@ public final class ShardFiles {
       }
       fs.mkdirs(dir);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create " + path, e);
+      throw new OrcaException("Cannot create the folder " + path + ": " + e.getMessage() + ". Choose a folder this"
+          + " application may create and write.", e);
     }
     HadoopConf shipped = new HadoopConf(conf);
     try {
@@ -74,7 +76,7 @@ public final class ShardFiles {
       return Long.parseLong(meta.getProperty("rows"));
     } catch (IOException | RuntimeException e) {
       deleteQuietly(fs, dir, e);
-      throw e instanceof IOException io ? new UncheckedIOException("cannot save XShards to " + path, io)
+      throw e instanceof IOException io ? new OrcaException("Cannot save XShards to " + path + ": " + io.getMessage(), io)
           : (RuntimeException) e;
     }
   }
@@ -159,7 +161,8 @@ public final class ShardFiles {
     try {
       return dir.getFileSystem(conf);
     } catch (IOException e) {
-      throw new UncheckedIOException("no file system for " + dir, e);
+      throw new OrcaConfigurationException("No file system for " + dir + ": " + e.getMessage() + ". Use a path of a"
+          + " file system this application has (file:, hdfs:, or s3a: with hadoop-aws on the classpath).", e);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.orca.data.internal;
 
+import dev.orca.OrcaException;
 import dev.orca.arrow.ArrowIpc;
 import dev.orca.arrow.ArrowMemory;
 import dev.orca.arrow.IpcCompression;
@@ -33,7 +34,7 @@ public final class ShardStreams {
           out = f.apply(s);
         } catch (Exception e) {
           s.close();
-          throw e instanceof RuntimeException re ? re : new IllegalStateException("transformShard failed on " + s, e);
+          throw e instanceof RuntimeException re ? re : new OrcaException("transformShard failed on " + s + ": " + e, e);
         }
         if (out == null) {
           s.close();

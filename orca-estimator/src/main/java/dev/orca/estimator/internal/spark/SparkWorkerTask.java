@@ -97,7 +97,7 @@ public final class SparkWorkerTask implements BarrierFunction<Tagged, byte[]> {
     int epoch = Integer.parseInt(gathered.get(0).split(" ")[1]);
     if (epoch >= 0) {
       Optional<byte[]> file = store.read(epoch);
-      worker.load(file.orElseThrow(() -> new TrainingException("the checkpoint of epoch " + epoch
+      worker.load(file.orElseThrow(() -> new TrainingException("the checkpoint of epoch " + (epoch + 1)
           + " in " + store.dir() + " disappeared while the workers resumed")));
     }
     worker.connectRing(addresses, rank);

@@ -71,7 +71,7 @@ public final class CheckpointStore implements Serializable {
         fs.delete(all[i].getPath(), false);
       }
     } catch (IOException e) {
-      throw new OrcaException("cannot write the checkpoint of epoch " + epoch + " to " + target + ": "
+      throw new OrcaException("cannot write the checkpoint of epoch " + (epoch + 1) + " to " + target + ": "
           + e.getMessage(), e);
     }
   }
