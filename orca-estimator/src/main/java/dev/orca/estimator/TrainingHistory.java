@@ -1,7 +1,7 @@
 package dev.orca.estimator;
 
+import dev.orca.OrcaException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -135,7 +135,8 @@ public final class TrainingHistory {
       }
       Files.writeString(file, text, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the training history to " + file, e);
+      throw new OrcaException("Cannot write the training history to " + file + ": " + e.getMessage()
+          + ". Choose a folder this application may write.", e);
     }
   }
 
