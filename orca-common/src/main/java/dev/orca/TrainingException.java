@@ -1,7 +1,8 @@
 package dev.orca;
 
-
-/** Training failed: a worker was lost beyond the retry limit, a step timed out, the loss diverged. */
+/**
+ * Training failed: a worker was lost beyond the retry limit, a step timed out, the loss diverged.
+ */
 public class TrainingException extends OrcaException {
   private static final long serialVersionUID = 1L;
 

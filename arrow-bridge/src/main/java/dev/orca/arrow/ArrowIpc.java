@@ -1,7 +1,7 @@
 package dev.orca.arrow;
 
-import dev.orca.OrcaException;
 import dev.orca.OrcaDataException;
+import dev.orca.OrcaException;
 import dev.orca.arrow.internal.ByteArrayChannel;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -23,10 +23,9 @@ import org.apache.arrow.vector.util.ByteArrayReadableSeekableByteChannel;
 import org.apache.arrow.vector.util.TransferPair;
 
 /**
- * Shards to Arrow IPC and back: as bytes (the IPC stream format, one batch; what goes into the
- * Ray object store or over the network) and as files (the IPC file format, many batches; what
- * {@code save} and {@code load} use), with optional compression. Compressed input is recognised
- * when read.
+ * Shards to Arrow IPC and back: as bytes (the IPC stream format, one batch; what goes into the Ray
+ * object store or over the network) and as files (the IPC file format, many batches; what {@code
+ * save} and {@code load} use), with optional compression. Compressed input is recognised when read.
  */
 public final class ArrowIpc {
   private ArrowIpc() {}
@@ -40,7 +39,8 @@ public final class ArrowIpc {
     VectorSchemaRoot root = shard.root();
     try {
       if (compression == IpcCompression.NONE) {
-        // counting first costs only the small metadata twice and saves copying the body again to trim it
+        // counting first costs only the small metadata twice and saves copying the body again to
+        // trim it
         ByteArrayChannel counter = ByteArrayChannel.counting();
         writeStream(root, counter, compression);
         ByteArrayChannel out = ByteArrayChannel.withCapacity(counter.size());
@@ -51,7 +51,8 @@ public final class ArrowIpc {
       writeStream(root, out, compression);
       return out.toByteArray();
     } catch (IOException e) {
-      throw new IllegalStateException("writing shard " + shard.name() + " as Arrow IPC into memory failed", e);
+      throw new IllegalStateException(
+          "writing shard " + shard.name() + " as Arrow IPC into memory failed", e);
     }
   }
 
@@ -66,15 +67,21 @@ public final class ArrowIpc {
   /** {@link #fromBytes(byte[], BufferAllocator)} with a name for the shard and its allocator. */
   public static Shard fromBytes(byte[] bytes, BufferAllocator parent, String name) {
     BufferAllocator allocator = parent.newChildAllocator(name, 0, Long.MAX_VALUE);
-    try (ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayReadableSeekableByteChannel(bytes), allocator,
-        CommonsCompressionFactory.INSTANCE)) {
+    try (ArrowStreamReader reader =
+        new ArrowStreamReader(
+            new ByteArrayReadableSeekableByteChannel(bytes),
+            allocator,
+            CommonsCompressionFactory.INSTANCE)) {
       VectorSchemaRoot loaded = reader.getVectorSchemaRoot();
       int rows = reader.loadNextBatch() ? loaded.getRowCount() : 0;
       VectorSchemaRoot own = takeVectors(loaded, allocator, rows);
       if (reader.loadNextBatch()) {
         own.close();
-        throw new OrcaDataException("the IPC bytes of '" + name + "' hold more than one record batch; a shard is"
-            + " one batch. Read them with ArrowIpc.read(...) as a stream of shards.");
+        throw new OrcaDataException(
+            "the IPC bytes of '"
+                + name
+                + "' hold more than one record batch; a shard is"
+                + " one batch. Read them with ArrowIpc.read(...) as a stream of shards.");
       }
       return Shard.wrap(own, allocator);
     } catch (IOException | RuntimeException e) {
@@ -82,8 +89,14 @@ public final class ArrowIpc {
       if (e instanceof OrcaDataException ode) {
         throw ode;
       }
-      throw new OrcaDataException("cannot read " + bytes.length + " bytes as an Arrow IPC stream (" + name + "): "
-          + e.getMessage(), e);
+      throw new OrcaDataException(
+          "cannot read "
+              + bytes.length
+              + " bytes as an Arrow IPC stream ("
+              + name
+              + "): "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -97,17 +110,28 @@ public final class ArrowIpc {
   }
 
   /** Opens a writer of shards to an Arrow IPC file, one batch per shard. */
-  public static ShardFileWriter newWriter(WritableByteChannel channel, IpcCompression compression, String name) {
+  public static ShardFileWriter newWriter(
+      WritableByteChannel channel, IpcCompression compression, String name) {
     return new ShardFileWriter(channel, compression, name);
   }
 
-  /** Reads an Arrow IPC file batch by batch; each batch becomes a shard in a child of {@code parent}. */
+  /**
+   * Reads an Arrow IPC file batch by batch; each batch becomes a shard in a child of {@code
+   * parent}.
+   */
   public static ShardReader read(Path file, BufferAllocator parent) {
     try {
-      return read(FileChannel.open(file, StandardOpenOption.READ), parent, file.getFileName().toString());
+      return read(
+          FileChannel.open(file, StandardOpenOption.READ), parent, file.getFileName().toString());
     } catch (IOException e) {
-      throw new OrcaException("Cannot open the Arrow file " + file + ": " + e.getMessage() + ". Check the path and that"
-          + " this application may read it.", e);
+      throw new OrcaException(
+          "Cannot open the Arrow file "
+              + file
+              + ": "
+              + e.getMessage()
+              + ". Check the path and that"
+              + " this application may read it.",
+          e);
     }
   }
 
@@ -128,8 +152,11 @@ public final class ArrowIpc {
     return new ShardList(out);
   }
 
-  /** Moves the loaded vectors of a reader into a root of their own in {@code allocator}; no copy. */
-  static VectorSchemaRoot takeVectors(VectorSchemaRoot loaded, BufferAllocator allocator, int rows) {
+  /**
+   * Moves the loaded vectors of a reader into a root of their own in {@code allocator}; no copy.
+   */
+  static VectorSchemaRoot takeVectors(
+      VectorSchemaRoot loaded, BufferAllocator allocator, int rows) {
     List<FieldVector> vectors = new ArrayList<>();
     for (FieldVector v : loaded.getFieldVectors()) {
       TransferPair move = v.getTransferPair(v.getField(), allocator);
@@ -140,10 +167,12 @@ public final class ArrowIpc {
     return new VectorSchemaRoot(fields, vectors, rows);
   }
 
-  private static void writeStream(VectorSchemaRoot root, WritableByteChannel out, IpcCompression compression)
+  private static void writeStream(
+      VectorSchemaRoot root, WritableByteChannel out, IpcCompression compression)
       throws IOException {
-    try (ArrowStreamWriter writer = new ArrowStreamWriter(root, null, out, IpcOption.DEFAULT,
-        compression.factory(), compression.codecType())) {
+    try (ArrowStreamWriter writer =
+        new ArrowStreamWriter(
+            root, null, out, IpcOption.DEFAULT, compression.factory(), compression.codecType())) {
       writer.start();
       writer.writeBatch();
       writer.end();

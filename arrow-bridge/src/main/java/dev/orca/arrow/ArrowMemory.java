@@ -12,8 +12,8 @@ import org.apache.arrow.memory.RootAllocator;
  * has been closed with a warning, so a leak fails the task instead of growing the executor.
  *
  * <p>All allocators that share buffers must hang off one root (Arrow's rule), so allocators given
- * to Orca ({@code ArrowIpc.fromBytes(bytes, allocator)} and the like) should be children of
- * {@link #root()}.
+ * to Orca ({@code ArrowIpc.fromBytes(bytes, allocator)} and the like) should be children of {@link
+ * #root()}.
  *
  * <p>The root uses Arrow's malloc-based allocation manager: memory a shard releases is returned at
  * once rather than kept in a pool. Its limit is {@code -Dorca.arrow.memory.limit=<bytes>}

@@ -16,9 +16,9 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
 
 /**
- * Shards back to Spark: a DataFrame over an RDD of shards (e.g. predictions appended with
- * {@link Shard#withColumn}), whose rows are read straight from the Arrow memory. Float blocks
- * become {@code array<float>} columns (a one-wide label or prediction a {@code float} column), kept
+ * Shards back to Spark: a DataFrame over an RDD of shards (e.g. predictions appended with {@link
+ * Shard#withColumn}), whose rows are read straight from the Arrow memory. Float blocks become
+ * {@code array<float>} columns (a one-wide label or prediction a {@code float} column), kept
  * columns their original types.
  */
 public final class ArrowToSpark {
@@ -42,7 +42,8 @@ public final class ArrowToSpark {
   /** The rows of one shard, valid while it is open; one reused row object. */
   public static Iterator<InternalRow> rows(Shard shard) {
     StructType schema = sparkSchema(shard.schema());
-    return new ColumnarBatch(SparkColumns.columns(shard.root(), schema), shard.rows()).rowIterator();
+    return new ColumnarBatch(SparkColumns.columns(shard.root(), schema), shard.rows())
+        .rowIterator();
   }
 
   /**
@@ -57,7 +58,9 @@ public final class ArrowToSpark {
     return rows;
   }
 
-  /** The rows of the shard being read, then of the next; owns that shard until its rows are read. */
+  /**
+   * The rows of the shard being read, then of the next; owns that shard until its rows are read.
+   */
   private static final class ShardRows implements Iterator<InternalRow>, AutoCloseable {
     private final Iterator<Shard> shards;
     private final StructType schema;
@@ -81,10 +84,18 @@ public final class ArrowToSpark {
         if (!actual.equals(schema)) {
           Shard bad = current;
           close();
-          throw new OrcaDataException("shard " + bad.name() + " has columns " + actual.simpleString()
-              + " where the data set has " + schema.simpleString() + "; every shard must have the same columns");
+          throw new OrcaDataException(
+              "shard "
+                  + bad.name()
+                  + " has columns "
+                  + actual.simpleString()
+                  + " where the data set has "
+                  + schema.simpleString()
+                  + "; every shard must have the same columns");
         }
-        rows = new ColumnarBatch(SparkColumns.columns(current.root(), schema), current.rows()).rowIterator();
+        rows =
+            new ColumnarBatch(SparkColumns.columns(current.root(), schema), current.rows())
+                .rowIterator();
       }
       return true;
     }

@@ -19,14 +19,15 @@ import java.util.Objects;
  *       appended to the original rows); {@link #keepAllColumns()} carries every column.
  *   <li>{@link #featuresName} and {@link #labelName}: the names of the two blocks (when every
  *       column is kept, a block whose name an input column has gets underscores in front).
- *   <li>{@link #arrayWidth}: the length of the arrays of an array column, if known; otherwise it
- *       is read from the first row that has one.
+ *   <li>{@link #arrayWidth}: the length of the arrays of an array column, if known; otherwise it is
+ *       read from the first row that has one.
  * </ul>
  */
 public final class ConversionOptions implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final ConversionOptions DEFAULTS =
-      new ConversionOptions(16384, 64L << 20, NullPolicy.FAIL, List.of(), false, "features", "label", Map.of());
+      new ConversionOptions(
+          16384, 64L << 20, NullPolicy.FAIL, List.of(), false, "features", "label", Map.of());
 
   private final int rowsPerBatch;
   private final long maxBatchBytes;
@@ -37,8 +38,15 @@ public final class ConversionOptions implements Serializable {
   private final String labelName;
   private final Map<String, Integer> arrayWidths;
 
-  private ConversionOptions(int rowsPerBatch, long maxBatchBytes, NullPolicy nullPolicy, List<String> keepColumns,
-      boolean keepAll, String featuresName, String labelName, Map<String, Integer> arrayWidths) {
+  private ConversionOptions(
+      int rowsPerBatch,
+      long maxBatchBytes,
+      NullPolicy nullPolicy,
+      List<String> keepColumns,
+      boolean keepAll,
+      String featuresName,
+      String labelName,
+      Map<String, Integer> arrayWidths) {
     this.rowsPerBatch = rowsPerBatch;
     this.maxBatchBytes = maxBatchBytes;
     this.nullPolicy = nullPolicy;
@@ -57,7 +65,14 @@ public final class ConversionOptions implements Serializable {
     if (rows < 1) {
       throw new OrcaConfigurationException("rowsPerBatch must be at least 1, got " + rows);
     }
-    return new ConversionOptions(rows, maxBatchBytes, nullPolicy, keepColumns, keepAll, featuresName, labelName,
+    return new ConversionOptions(
+        rows,
+        maxBatchBytes,
+        nullPolicy,
+        keepColumns,
+        keepAll,
+        featuresName,
+        labelName,
         arrayWidths);
   }
 
@@ -65,48 +80,91 @@ public final class ConversionOptions implements Serializable {
     if (bytes < 1) {
       throw new OrcaConfigurationException("maxBatchBytes must be positive, got " + bytes);
     }
-    return new ConversionOptions(rowsPerBatch, bytes, nullPolicy, keepColumns, keepAll, featuresName, labelName,
+    return new ConversionOptions(
+        rowsPerBatch,
+        bytes,
+        nullPolicy,
+        keepColumns,
+        keepAll,
+        featuresName,
+        labelName,
         arrayWidths);
   }
 
   public ConversionOptions withNullPolicy(NullPolicy policy) {
-    return new ConversionOptions(rowsPerBatch, maxBatchBytes, Objects.requireNonNull(policy, "policy"), keepColumns,
-        keepAll, featuresName, labelName, arrayWidths);
+    return new ConversionOptions(
+        rowsPerBatch,
+        maxBatchBytes,
+        Objects.requireNonNull(policy, "policy"),
+        keepColumns,
+        keepAll,
+        featuresName,
+        labelName,
+        arrayWidths);
   }
 
   /** Carries these columns along, in their own types, after the blocks. */
   public ConversionOptions withKeepColumns(List<String> columns) {
-    return new ConversionOptions(rowsPerBatch, maxBatchBytes, nullPolicy, columns, false, featuresName, labelName,
+    return new ConversionOptions(
+        rowsPerBatch,
+        maxBatchBytes,
+        nullPolicy,
+        columns,
+        false,
+        featuresName,
+        labelName,
         arrayWidths);
   }
 
   /**
    * Carries every column of the input along, under its own name and in its own type, after the
    * blocks, so the input's rows come back whole (as {@code Estimator.predict} returns them). A
-   * block whose name an input column already has, ignoring case (a feature column called
-   * {@code features}, Spark ML's default name, or a {@code label} column), is named with
-   * underscores in front until the name is free ({@code _features}); find blocks by role
-   * ({@link Shard#features()}, {@link Shard#labels()}), not by name.
+   * block whose name an input column already has, ignoring case (a feature column called {@code
+   * features}, Spark ML's default name, or a {@code label} column), is named with underscores in
+   * front until the name is free ({@code _features}); find blocks by role ({@link
+   * Shard#features()}, {@link Shard#labels()}), not by name.
    */
   public ConversionOptions keepAllColumns() {
-    return new ConversionOptions(rowsPerBatch, maxBatchBytes, nullPolicy, List.of(), true, featuresName, labelName,
+    return new ConversionOptions(
+        rowsPerBatch,
+        maxBatchBytes,
+        nullPolicy,
+        List.of(),
+        true,
+        featuresName,
+        labelName,
         arrayWidths);
   }
 
   public ConversionOptions withBlockNames(String features, String label) {
-    return new ConversionOptions(rowsPerBatch, maxBatchBytes, nullPolicy, keepColumns, keepAll,
-        Objects.requireNonNull(features, "features"), Objects.requireNonNull(label, "label"), arrayWidths);
+    return new ConversionOptions(
+        rowsPerBatch,
+        maxBatchBytes,
+        nullPolicy,
+        keepColumns,
+        keepAll,
+        Objects.requireNonNull(features, "features"),
+        Objects.requireNonNull(label, "label"),
+        arrayWidths);
   }
 
   /** The length of every array in column {@code column}; saves reading it from the data. */
   public ConversionOptions withArrayWidth(String column, int width) {
     if (width < 1) {
-      throw new OrcaConfigurationException("the array width of column '" + column + "' must be at least 1, got " + width);
+      throw new OrcaConfigurationException(
+          "the array width of column '" + column + "' must be at least 1, got " + width);
     }
     Map<String, Integer> widths = new LinkedHashMap<>(arrayWidths);
     widths.put(column, width);
-    return new ConversionOptions(rowsPerBatch, maxBatchBytes, nullPolicy, keepColumns, keepAll, featuresName,
-        labelName, widths);
+    return new ConversionOptions(
+        rowsPerBatch,
+        maxBatchBytes,
+        nullPolicy,
+        keepColumns,
+        keepAll,
+        featuresName,
+        labelName,
+        widths);
   }
 
   public int rowsPerBatch() {
@@ -150,8 +208,20 @@ public final class ConversionOptions implements Serializable {
 
   @Override
   public String toString() {
-    return "ConversionOptions[rowsPerBatch=" + rowsPerBatch + ", maxBatchBytes=" + maxBatchBytes + ", nullPolicy="
-        + nullPolicy + ", keep=" + (keepAll ? "all" : keepColumns) + ", blocks=" + featuresName + "/" + labelName
-        + ", arrayWidths=" + arrayWidths + "]";
+    return "ConversionOptions[rowsPerBatch="
+        + rowsPerBatch
+        + ", maxBatchBytes="
+        + maxBatchBytes
+        + ", nullPolicy="
+        + nullPolicy
+        + ", keep="
+        + (keepAll ? "all" : keepColumns)
+        + ", blocks="
+        + featuresName
+        + "/"
+        + labelName
+        + ", arrayWidths="
+        + arrayWidths
+        + "]";
   }
 }

@@ -12,9 +12,9 @@ import org.apache.arrow.vector.Float4Vector;
 
 /**
  * A {@code rows x width} block of float32 values, row-major and contiguous in off-heap memory, in
- * the machine's byte order: what the engine views as a tensor without copying ({@link TensorView}). It is a view of an
- * Arrow column of a {@link Shard} (a float column, or a fixed-size list of floats) and is valid
- * while that shard is open.
+ * the machine's byte order: what the engine views as a tensor without copying ({@link TensorView}).
+ * It is a view of an Arrow column of a {@link Shard} (a float column, or a fixed-size list of
+ * floats) and is valid while that shard is open.
  *
  * <p>Row ranges ({@link #rows(int, int)}) are views too, for mini-batches. Which source column
  * fills which block columns is told by {@link #columns()}.
@@ -23,8 +23,9 @@ public final class FloatBlock {
   static {
     if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
       // Arrow buffers are little-endian; a view in native order would read them wrongly
-      throw new ExceptionInInitializerError("Orca's float blocks need a little-endian machine; this one is "
-          + ByteOrder.nativeOrder());
+      throw new ExceptionInInitializerError(
+          "Orca's float blocks need a little-endian machine; this one is "
+              + ByteOrder.nativeOrder());
     }
   }
 
@@ -35,7 +36,13 @@ public final class FloatBlock {
   private final int width;
   private final List<BlockColumn> columns;
 
-  private FloatBlock(String name, Float4Vector data, int firstRow, int rows, int width, List<BlockColumn> columns) {
+  private FloatBlock(
+      String name,
+      Float4Vector data,
+      int firstRow,
+      int rows,
+      int width,
+      List<BlockColumn> columns) {
     this.name = name;
     this.data = data;
     this.firstRow = firstRow;
@@ -47,7 +54,12 @@ public final class FloatBlock {
   /** A view of a float column or a fixed-size list of floats. */
   public static FloatBlock of(FieldVector vector) {
     int width = BlockFields.width(vector.getField());
-    return new FloatBlock(vector.getName(), BlockFields.data(vector), 0, vector.getValueCount(), width,
+    return new FloatBlock(
+        vector.getName(),
+        BlockFields.data(vector),
+        0,
+        vector.getValueCount(),
+        width,
         BlockFields.columns(vector.getField(), width));
   }
 
@@ -69,14 +81,18 @@ public final class FloatBlock {
     return (long) rows * width * Float.BYTES;
   }
 
-  /** The address of the first value (row 0, column 0); engine code views the block with {@link TensorView}. */
+  /**
+   * The address of the first value (row 0, column 0); engine code views the block with {@link
+   * TensorView}.
+   */
   long address() {
     return data.getDataBufferAddress() + (long) firstRow * width * Float.BYTES;
   }
 
   /** A direct buffer over the block, in native byte order; no copy. */
   public ByteBuffer byteBuffer() {
-    return MemoryUtil.directBuffer(address(), Math.toIntExact(byteSize())).order(ByteOrder.nativeOrder());
+    return MemoryUtil.directBuffer(address(), Math.toIntExact(byteSize()))
+        .order(ByteOrder.nativeOrder());
   }
 
   /** A float view of {@link #byteBuffer()}. */
@@ -96,8 +112,13 @@ public final class FloatBlock {
         return c;
       }
     }
-    throw new OrcaDataException("block '" + name + "' has no column '" + column + "'; it has "
-        + columns.stream().map(BlockColumn::name).toList());
+    throw new OrcaDataException(
+        "block '"
+            + name
+            + "' has no column '"
+            + column
+            + "'; it has "
+            + columns.stream().map(BlockColumn::name).toList());
   }
 
   public float get(int row, int col) {
@@ -111,7 +132,8 @@ public final class FloatBlock {
   /** Rows {@code start} to {@code start + count - 1} as a block of their own; no copy. */
   public FloatBlock rows(int start, int count) {
     if (start < 0 || count < 0 || start + count > rows) {
-      throw new IndexOutOfBoundsException("rows " + start + ".." + (start + count) + " of a block of " + rows);
+      throw new IndexOutOfBoundsException(
+          "rows " + start + ".." + (start + count) + " of a block of " + rows);
     }
     return new FloatBlock(name, data, firstRow + start, count, width, columns);
   }
@@ -155,24 +177,43 @@ public final class FloatBlock {
       }
     }
     if (bad > 0) {
-      throw new OrcaDataException("'" + name + "' holds " + bad + " value(s) that are not class indices in [0, "
-          + numClasses + "); the first is " + firstValue + " in row " + firstRow
-          + ". Map the labels to 0.." + (numClasses - 1) + " or set the number of classes to match.");
+      throw new OrcaDataException(
+          "'"
+              + name
+              + "' holds "
+              + bad
+              + " value(s) that are not class indices in [0, "
+              + numClasses
+              + "); the first is "
+              + firstValue
+              + " in row "
+              + firstRow
+              + ". Map the labels to 0.."
+              + (numClasses - 1)
+              + " or set the number of classes to match.");
     }
     return this;
   }
 
   private long at(int row, int col) {
     if (row < 0 || row >= rows || col < 0 || col >= width) {
-      throw new IndexOutOfBoundsException("(" + row + ", " + col + ") in a " + rows + " x " + width + " block");
+      throw new IndexOutOfBoundsException(
+          "(" + row + ", " + col + ") in a " + rows + " x " + width + " block");
     }
     return address() + ((long) row * width + col) * Float.BYTES;
   }
 
   private void checkArray(int length, int offset) {
     if (offset < 0 || (long) offset + (long) rows * width > length) {
-      throw new IndexOutOfBoundsException("a " + rows + " x " + width + " block does not fit an array of "
-          + length + " from " + offset);
+      throw new IndexOutOfBoundsException(
+          "a "
+              + rows
+              + " x "
+              + width
+              + " block does not fit an array of "
+              + length
+              + " from "
+              + offset);
     }
   }
 

@@ -9,8 +9,8 @@ import org.apache.arrow.vector.compression.NoCompressionCodec;
  * How Arrow IPC bytes and files compress each buffer. Float features barely compress, so the
  * default is none. {@link #ZSTD} (native zstd) is the one to use for repetitive or sparse data.
  * {@link #LZ4_FRAME} is there to exchange files with other Arrow tools (pyarrow's default): Arrow
- * Java compresses it with commons-compress, measured here at about 1 MB/s on random floats
- * (reading is fine), so do not choose it for speed.
+ * Java compresses it with commons-compress, measured here at about 1 MB/s on random floats (reading
+ * is fine), so do not choose it for speed.
  */
 public enum IpcCompression {
   NONE(CompressionUtil.CodecType.NO_COMPRESSION),

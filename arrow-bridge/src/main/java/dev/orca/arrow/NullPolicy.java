@@ -4,20 +4,25 @@ import dev.orca.OrcaConfigurationException;
 import java.io.Serializable;
 
 /**
- * What to do with a null or NaN in a feature or label column when converting to shards:
- * {@link #FAIL} (the default) stops with an error naming the column and how many rows have one;
- * {@link #DROP} leaves such rows out; {@link #fill(float)} puts a value in their place.
+ * What to do with a null or NaN in a feature or label column when converting to shards: {@link
+ * #FAIL} (the default) stops with an error naming the column and how many rows have one; {@link
+ * #DROP} leaves such rows out; {@link #fill(float)} puts a value in their place.
  */
 public final class NullPolicy implements Serializable {
   private static final long serialVersionUID = 1L;
 
   /** Stop with an error naming the column and how many rows hold a null or NaN. */
   public static final NullPolicy FAIL = new NullPolicy(Kind.FAIL, Float.NaN);
+
   /** Leave out every row with a null or NaN in a feature or label column. */
   public static final NullPolicy DROP = new NullPolicy(Kind.DROP, Float.NaN);
 
   /** The three policies. */
-  public enum Kind { FAIL, DROP, FILL }
+  public enum Kind {
+    FAIL,
+    DROP,
+    FILL
+  }
 
   private final Kind kind;
   private final float value;
@@ -30,7 +35,8 @@ public final class NullPolicy implements Serializable {
   /** Replace each null or NaN value by {@code value}. */
   public static NullPolicy fill(float value) {
     if (Float.isNaN(value)) {
-      throw new OrcaConfigurationException("NullPolicy.fill(NaN) would leave NaN in place; fill with a number");
+      throw new OrcaConfigurationException(
+          "NullPolicy.fill(NaN) would leave NaN in place; fill with a number");
     }
     return new NullPolicy(Kind.FILL, value);
   }

@@ -26,8 +26,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
  *
  * <p>A shard is a handle: {@link #close()} gives its memory back (idempotent), {@link #retain()}
  * makes another handle on the same memory, which is freed when the last handle closes. Shards made
- * from a shard ({@link #withColumn}, {@link #withColumnsOf}) share its memory, so the original may be
- * closed at once. Views taken from a shard ({@link #root()}, blocks) are valid while it is open.
+ * from a shard ({@link #withColumn}, {@link #withColumnsOf}) share its memory, so the original may
+ * be closed at once. Views taken from a shard ({@link #root()}, blocks) are valid while it is open.
  *
  * <p>A shard is {@link Serializable} through Arrow IPC, so Spark can ship it; the copy that arrives
  * is a new shard in the receiver's memory ({@link ArrowMemory#current()}), to be closed there.
@@ -43,11 +43,12 @@ public final class Shard implements AutoCloseable, Serializable {
   }
 
   /**
-   * A shard over {@code root}, taking ownership of its vectors and of {@code allocator} (which
-   * they must have been allocated from): both are closed when the shard is.
+   * A shard over {@code root}, taking ownership of its vectors and of {@code allocator} (which they
+   * must have been allocated from): both are closed when the shard is.
    */
   public static Shard wrap(VectorSchemaRoot root, BufferAllocator allocator) {
-    return new Shard(new ShardData(allocator.getName(), root, allocator, root.getFieldVectors(), List.of()));
+    return new Shard(
+        new ShardData(allocator.getName(), root, allocator, root.getFieldVectors(), List.of()));
   }
 
   /**
@@ -55,25 +56,42 @@ public final class Shard implements AutoCloseable, Serializable {
    * ({@code rows x labelWidth}), copied into a new child of {@code parent}. The values are taken as
    * they are: checking them for NaN is the caller's choice.
    */
-  public static Shard fromArrays(String name, float[] features, int width, float[] labels, int labelWidth,
+  public static Shard fromArrays(
+      String name,
+      float[] features,
+      int width,
+      float[] labels,
+      int labelWidth,
       BufferAllocator parent) {
     if (width < 1 || features.length % width != 0) {
-      throw new OrcaDataException("features of " + features.length + " values are not rows of width " + width);
+      throw new OrcaDataException(
+          "features of " + features.length + " values are not rows of width " + width);
     }
     int rows = features.length / width;
     if (labels != null && (labelWidth < 1 || labels.length != (long) rows * labelWidth)) {
-      throw new OrcaDataException(rows + " rows of features need " + rows + " x " + labelWidth + " labels, got "
-          + labels.length);
+      throw new OrcaDataException(
+          rows
+              + " rows of features need "
+              + rows
+              + " x "
+              + labelWidth
+              + " labels, got "
+              + labels.length);
     }
     List<Field> fields = new ArrayList<>();
-    fields.add(BlockFields.field("features", BlockFields.FEATURES, List.of(new BlockColumn("features", 0, width))));
+    fields.add(
+        BlockFields.field(
+            "features", BlockFields.FEATURES, List.of(new BlockColumn("features", 0, width))));
     if (labels != null) {
-      fields.add(BlockFields.field("label", BlockFields.LABEL, List.of(new BlockColumn("label", 0, labelWidth))));
+      fields.add(
+          BlockFields.field(
+              "label", BlockFields.LABEL, List.of(new BlockColumn("label", 0, labelWidth))));
     }
     BufferAllocator allocator = parent.newChildAllocator(name, 0, Long.MAX_VALUE);
     List<FieldVector> vectors = new ArrayList<>();
     try {
-      float[][] values = labels == null ? new float[][] {features} : new float[][] {features, labels};
+      float[][] values =
+          labels == null ? new float[][] {features} : new float[][] {features, labels};
       for (int i = 0; i < fields.size(); i++) {
         FieldVector v = BlockFields.allocate(fields.get(i), allocator, rows);
         vectors.add(v);
@@ -129,8 +147,14 @@ public final class Shard implements AutoCloseable, Serializable {
   public FloatBlock block(String column) {
     Field field = field(column);
     if (!BlockFields.isBlock(field)) {
-      throw new OrcaDataException("column '" + column + "' of shard " + name() + " has type " + field.getType()
-          + "; only float columns and fixed-size lists of floats are float blocks");
+      throw new OrcaDataException(
+          "column '"
+              + column
+              + "' of shard "
+              + name()
+              + " has type "
+              + field.getType()
+              + "; only float columns and fixed-size lists of floats are float blocks");
     }
     return data.block(column);
   }
@@ -142,7 +166,8 @@ public final class Shard implements AutoCloseable, Serializable {
         return f;
       }
     }
-    throw new OrcaDataException("shard " + name() + " has no column '" + column + "'; it has " + columnNames());
+    throw new OrcaDataException(
+        "shard " + name() + " has no column '" + column + "'; it has " + columnNames());
   }
 
   public List<String> columnNames() {
@@ -163,7 +188,8 @@ public final class Shard implements AutoCloseable, Serializable {
    */
   public Shard withColumn(String name, int width, Consumer<FloatBlock> fill) {
     checkNewName(name);
-    BufferAllocator allocator = ArrowMemory.current().newChildAllocator(name() + " + " + name, 0, Long.MAX_VALUE);
+    BufferAllocator allocator =
+        ArrowMemory.current().newChildAllocator(name() + " + " + name, 0, Long.MAX_VALUE);
     FieldVector vector = null;
     try {
       vector = BlockFields.allocate(floatField(name, width), allocator, rows());
@@ -178,36 +204,66 @@ public final class Shard implements AutoCloseable, Serializable {
     }
   }
 
-  /** The Arrow field {@link #withColumn(String, int, Consumer)} adds: a float column, or a fixed-size list. */
+  /**
+   * The Arrow field {@link #withColumn(String, int, Consumer)} adds: a float column, or a
+   * fixed-size list.
+   */
   public static Field floatField(String name, int width) {
     return BlockFields.plain(name, width);
   }
 
-  /** {@link #withColumn(String, int, Consumer)} from a row-major array of {@code rows * width} values. */
+  /**
+   * {@link #withColumn(String, int, Consumer)} from a row-major array of {@code rows * width}
+   * values.
+   */
   public Shard withColumn(String name, float[] values, int width) {
     if (values.length != (long) rows() * width) {
-      throw new OrcaDataException("column '" + name + "' needs " + rows() + " x " + width + " = " + (long) rows() * width
-          + " values for shard " + name() + ", got " + values.length);
+      throw new OrcaDataException(
+          "column '"
+              + name
+              + "' needs "
+              + rows()
+              + " x "
+              + width
+              + " = "
+              + (long) rows() * width
+              + " values for shard "
+              + name()
+              + ", got "
+              + values.length);
     }
     return withColumn(name, width, block -> block.copyFrom(values, 0));
   }
 
-  /** A shard with the columns of this one, then those of {@code other}; same rows, shared memory. */
+  /**
+   * A shard with the columns of this one, then those of {@code other}; same rows, shared memory.
+   */
   public Shard withColumnsOf(Shard other) {
     if (other.rows() != rows()) {
-      throw new OrcaDataException("cannot put the columns of shard " + other.name() + " (" + other.rows()
-          + " rows) beside those of shard " + name() + " (" + rows() + " rows): the row counts differ");
+      throw new OrcaDataException(
+          "cannot put the columns of shard "
+              + other.name()
+              + " ("
+              + other.rows()
+              + " rows) beside those of shard "
+              + name()
+              + " ("
+              + rows()
+              + " rows): the row counts differ");
     }
     for (String column : other.columnNames()) {
       checkNewName(column);
     }
-    BufferAllocator allocator = ArrowMemory.current().newChildAllocator(name() + " + " + other.name(), 0, Long.MAX_VALUE);
-    return derived(allocator, List.of(), List.of(retain(), other.retain()), other.root().getFieldVectors());
+    BufferAllocator allocator =
+        ArrowMemory.current().newChildAllocator(name() + " + " + other.name(), 0, Long.MAX_VALUE);
+    return derived(
+        allocator, List.of(), List.of(retain(), other.retain()), other.root().getFieldVectors());
   }
 
   /** A new shard holding copies of the given rows, in that order. */
   public Shard selectRows(int[] rows) {
-    BufferAllocator allocator = ArrowMemory.current().newChildAllocator(name() + " rows", 0, Long.MAX_VALUE);
+    BufferAllocator allocator =
+        ArrowMemory.current().newChildAllocator(name() + " rows", 0, Long.MAX_VALUE);
     return wrap(RowCopy.select(root(), rows, allocator), allocator);
   }
 
@@ -238,7 +294,10 @@ public final class Shard implements AutoCloseable, Serializable {
     }
   }
 
-  private Shard derived(BufferAllocator allocator, List<FieldVector> added, List<Shard> parents,
+  private Shard derived(
+      BufferAllocator allocator,
+      List<FieldVector> added,
+      List<Shard> parents,
       List<FieldVector> shown) {
     List<FieldVector> vectors = new ArrayList<>(root().getFieldVectors());
     vectors.addAll(shown);
@@ -255,15 +314,24 @@ public final class Shard implements AutoCloseable, Serializable {
   private void checkNewName(String column) {
     Set<String> names = new HashSet<>(columnNames());
     if (names.contains(column)) {
-      throw new OrcaDataException("shard " + name() + " already has a column '" + column + "'; choose another name");
+      throw new OrcaDataException(
+          "shard " + name() + " already has a column '" + column + "'; choose another name");
     }
   }
 
   private String roleField(String role) {
     Field f = findRole(role);
     if (f == null) {
-      throw new OrcaDataException("shard " + name() + " has no " + role + " block; its columns are " + columnNames()
-          + (BlockFields.LABEL.equals(role) ? ". Give label columns when making the shards." : ""));
+      throw new OrcaDataException(
+          "shard "
+              + name()
+              + " has no "
+              + role
+              + " block; its columns are "
+              + columnNames()
+              + (BlockFields.LABEL.equals(role)
+                  ? ". Give label columns when making the shards."
+                  : ""));
     }
     return f.getName();
   }
@@ -279,8 +347,11 @@ public final class Shard implements AutoCloseable, Serializable {
 
   private void checkOpen() {
     if (closed.get() || data.isFreed()) {
-      throw new IllegalStateException("shard " + data.name() + " is closed; its memory has been given back."
-          + " Keep it open while you use it, or retain() another handle.");
+      throw new IllegalStateException(
+          "shard "
+              + data.name()
+              + " is closed; its memory has been given back."
+              + " Keep it open while you use it, or retain() another handle.");
     }
   }
 
@@ -291,7 +362,11 @@ public final class Shard implements AutoCloseable, Serializable {
 
   @Override
   public String toString() {
-    return "Shard[" + data.name() + ", " + (isClosed() ? "closed" : rows() + " rows, " + columnNames()) + "]";
+    return "Shard["
+        + data.name()
+        + ", "
+        + (isClosed() ? "closed" : rows() + " rows, " + columnNames())
+        + "]";
   }
 
   /** The serialized form of a shard: its Arrow IPC bytes. */

@@ -24,11 +24,11 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
 
 /**
- * Converts Spark rows to shards: made on the driver, where it checks the column choice against
- * the schema, then shipped to the tasks, where it turns each partition's rows into shards in one
- * pass, batch by batch. Feature columns (numbers, and fixed-length arrays of numbers) are written
- * straight into one row-major float block, label columns into another; columns to keep
- * ({@link ConversionOptions#withKeepColumns}) go along in their own Arrow types.
+ * Converts Spark rows to shards: made on the driver, where it checks the column choice against the
+ * schema, then shipped to the tasks, where it turns each partition's rows into shards in one pass,
+ * batch by batch. Feature columns (numbers, and fixed-length arrays of numbers) are written
+ * straight into one row-major float block, label columns into another; columns to keep ({@link
+ * ConversionOptions#withKeepColumns}) go along in their own Arrow types.
  *
  * <pre>{@code
  * ShardConverter converter = ShardConverter.of(df, List.of("x1", "x2", "embedding"), List.of("y"),
@@ -37,8 +37,8 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
  * }</pre>
  *
  * It reads Spark's internal rows ({@code df.queryExecution().toRdd()}), which the plan produces
- * anyway, so no {@code Row} object is made per row; when the plan ends in a columnar scan (a
- * cached DataFrame, Parquet files), it reads the scan's column batches directly.
+ * anyway, so no {@code Row} object is made per row; when the plan ends in a columnar scan (a cached
+ * DataFrame, Parquet files), it reads the scan's column batches directly.
  */
 public final class ShardConverter implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -53,8 +53,8 @@ public final class ShardConverter implements Serializable {
    * give them, reads the lengths of array columns from the first row that has them (a small Spark
    * job, which also fails if {@code df} is empty).
    */
-  public static ShardConverter of(Dataset<Row> df, List<String> features, List<String> labels,
-      ConversionOptions options) {
+  public static ShardConverter of(
+      Dataset<Row> df, List<String> features, List<String> labels, ConversionOptions options) {
     StructType schema = df.schema();
     List<String> blockColumns = new ArrayList<>(features);
     blockColumns.addAll(labels);
@@ -73,17 +73,23 @@ public final class ShardConverter implements Serializable {
    * A converter for rows of {@code schema}, without looking at any data: the widths of array
    * columns must be in the options ({@link ConversionOptions#withArrayWidth}).
    */
-  public static ShardConverter of(StructType schema, List<String> features, List<String> labels,
-      ConversionOptions options) {
+  public static ShardConverter of(
+      StructType schema, List<String> features, List<String> labels, ConversionOptions options) {
     List<String> blockColumns = new ArrayList<>(features);
     blockColumns.addAll(labels);
     for (String a : ShardLayout.arrayColumns(schema, blockColumns)) {
       if (!options.arrayWidths().containsKey(a)) {
-        throw new OrcaDataException("the length of the arrays in column '" + a + "' is not known; give it with"
-            + " ConversionOptions.withArrayWidth(\"" + a + "\", n) or convert from the DataFrame");
+        throw new OrcaDataException(
+            "the length of the arrays in column '"
+                + a
+                + "' is not known; give it with"
+                + " ConversionOptions.withArrayWidth(\""
+                + a
+                + "\", n) or convert from the DataFrame");
       }
     }
-    return new ShardConverter(ShardLayout.plan(schema, features, labels, options, options.arrayWidths()));
+    return new ShardConverter(
+        ShardLayout.plan(schema, features, labels, options, options.arrayWidths()));
   }
 
   /** The Arrow schema of the shards. */
@@ -108,14 +114,22 @@ public final class ShardConverter implements Serializable {
     ShardLayout plan = layout;
     Optional<JavaRDD<ColumnarBatch>> batches = SparkPlans.batches(df);
     if (batches.isPresent()) {
-      return batches.get().mapPartitionsWithIndex((p, it) ->
-          new ColumnarBatcher(it, plan, ArrowMemory.current(), name + " partition " + p), true);
+      return batches
+          .get()
+          .mapPartitionsWithIndex(
+              (p, it) ->
+                  new ColumnarBatcher(it, plan, ArrowMemory.current(), name + " partition " + p),
+              true);
     }
-    return SparkPlans.rows(df).mapPartitionsWithIndex((p, it) ->
-        new RowBatcher(it, plan, ArrowMemory.current(), name + " partition " + p), true);
+    return SparkPlans.rows(df)
+        .mapPartitionsWithIndex(
+            (p, it) -> new RowBatcher(it, plan, ArrowMemory.current(), name + " partition " + p),
+            true);
   }
 
-  /** The shards of one partition, built batch by batch as they are asked for, in the task's memory. */
+  /**
+   * The shards of one partition, built batch by batch as they are asked for, in the task's memory.
+   */
   public Iterator<Shard> convert(Iterator<InternalRow> rows, String name) {
     return convert(rows, ArrowMemory.current(), name);
   }
@@ -126,24 +140,37 @@ public final class ShardConverter implements Serializable {
   }
 
   private static Map<String, Integer> probe(Dataset<Row> df, List<String> arrays) {
-    Column[] sizes = arrays.isEmpty() ? new Column[] {functions.lit(1)}
-        : arrays.stream().map(a -> functions.size(functions.col(quote(a)))).toArray(Column[]::new);
-    List<Row> first = arrays.isEmpty() ? df.select(sizes).limit(1).collectAsList()
-        : df.where(allNotNull(df, arrays)).select(sizes).limit(1).collectAsList();
+    Column[] sizes =
+        arrays.isEmpty()
+            ? new Column[] {functions.lit(1)}
+            : arrays.stream()
+                .map(a -> functions.size(functions.col(quote(a))))
+                .toArray(Column[]::new);
+    List<Row> first =
+        arrays.isEmpty()
+            ? df.select(sizes).limit(1).collectAsList()
+            : df.where(allNotNull(df, arrays)).select(sizes).limit(1).collectAsList();
     if (first.isEmpty()) {
       if (!arrays.isEmpty() && !df.isEmpty()) {
-        throw new OrcaDataException("array column(s) " + arrays + " are null in every row, so their length is not"
-            + " known; fill them or leave them out");
+        throw new OrcaDataException(
+            "array column(s) "
+                + arrays
+                + " are null in every row, so their length is not"
+                + " known; fill them or leave them out");
       }
-      throw new OrcaDataException("the data set is empty: there are no rows to convert. Check the input (path,"
-          + " filters) before making shards of it.");
+      throw new OrcaDataException(
+          "the data set is empty: there are no rows to convert. Check the input (path,"
+              + " filters) before making shards of it.");
     }
     Map<String, Integer> widths = new HashMap<>();
     for (int i = 0; i < arrays.size(); i++) {
       int w = first.get(0).getInt(i);
       if (w < 1) {
-        throw new OrcaDataException("array column '" + arrays.get(i) + "' holds empty arrays; a feature or label"
-            + " array needs at least one value");
+        throw new OrcaDataException(
+            "array column '"
+                + arrays.get(i)
+                + "' holds empty arrays; a feature or label"
+                + " array needs at least one value");
       }
       widths.put(arrays.get(i), w);
     }

@@ -1,7 +1,7 @@
 package dev.orca.arrow;
 
-import dev.orca.OrcaException;
 import dev.orca.OrcaDataException;
+import dev.orca.OrcaException;
 import dev.orca.arrow.internal.BatchFileWriter;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -17,8 +17,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * Writes shards to an Arrow IPC file, one record batch per shard, streaming: each shard can be
- * closed as soon as it has been written. All shards must have the schema of the first. The file
- * is complete once the writer is closed; a writer that got no shard writes nothing.
+ * closed as soon as it has been written. All shards must have the schema of the first. The file is
+ * complete once the writer is closed; a writer that got no shard writes nothing.
  */
 public final class ShardFileWriter implements AutoCloseable {
   private final WritableByteChannel channel;
@@ -38,11 +38,23 @@ public final class ShardFileWriter implements AutoCloseable {
   /** A writer to {@code file}, created or replaced. */
   public static ShardFileWriter open(Path file, IpcCompression compression) {
     try {
-      return new ShardFileWriter(FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-          StandardOpenOption.TRUNCATE_EXISTING), compression, file.toString());
+      return new ShardFileWriter(
+          FileChannel.open(
+              file,
+              StandardOpenOption.CREATE,
+              StandardOpenOption.WRITE,
+              StandardOpenOption.TRUNCATE_EXISTING),
+          compression,
+          file.toString());
     } catch (IOException e) {
-      throw new OrcaException("Cannot create the Arrow file " + file + ": " + e.getMessage() + ". Choose a folder"
-          + " this application may write.", e);
+      throw new OrcaException(
+          "Cannot create the Arrow file "
+              + file
+              + ": "
+              + e.getMessage()
+              + ". Choose a folder"
+              + " this application may write.",
+          e);
     }
   }
 
@@ -58,14 +70,23 @@ public final class ShardFileWriter implements AutoCloseable {
         schemaRoot = VectorSchemaRoot.create(schema, allocator);
         writer = new BatchFileWriter(schemaRoot, channel);
       } else if (!schema.equals(schemaRoot.getSchema())) {
-        throw new OrcaDataException("shard " + shard.name() + " does not have the schema of the shards before it in "
-            + name + ": " + schema + " vs " + schemaRoot.getSchema());
+        throw new OrcaDataException(
+            "shard "
+                + shard.name()
+                + " does not have the schema of the shards before it in "
+                + name
+                + ": "
+                + schema
+                + " vs "
+                + schemaRoot.getSchema());
       }
-      try (ArrowRecordBatch batch = new VectorUnloader(shard.root(), true, codec, true).getRecordBatch()) {
+      try (ArrowRecordBatch batch =
+          new VectorUnloader(shard.root(), true, codec, true).getRecordBatch()) {
         writer.write(batch);
       }
     } catch (IOException e) {
-      throw new OrcaException("Cannot write shard " + shard.name() + " to " + name + ": " + e.getMessage(), e);
+      throw new OrcaException(
+          "Cannot write shard " + shard.name() + " to " + name + ": " + e.getMessage(), e);
     }
   }
 

@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.RandomAccess;
 
 /**
- * Shards handed over together (collected to the driver, read from a file), closed together:
- * {@code try (ShardList shards = xshards.collect()) { ... }}. Closing closes every shard; a shard
- * may be {@link Shard#retain() retained} to outlive the list.
+ * Shards handed over together (collected to the driver, read from a file), closed together: {@code
+ * try (ShardList shards = xshards.collect()) { ... }}. Closing closes every shard; a shard may be
+ * {@link Shard#retain() retained} to outlive the list.
  */
 public final class ShardList extends AbstractList<Shard> implements AutoCloseable, RandomAccess {
   private final List<Shard> shards;

@@ -37,7 +37,8 @@ public final class ShardReader implements Iterator<Shard>, AutoCloseable {
         ahead = !closed && reader.loadNextBatch();
       } catch (IOException | RuntimeException e) {
         close();
-        throw new OrcaDataException("cannot read batch " + batch + " of Arrow file " + name + ": " + e.getMessage(), e);
+        throw new OrcaDataException(
+            "cannot read batch " + batch + " of Arrow file " + name + ": " + e.getMessage(), e);
       }
     }
     return ahead;
@@ -49,13 +50,15 @@ public final class ShardReader implements Iterator<Shard>, AutoCloseable {
       throw new NoSuchElementException("no more batches in " + name);
     }
     ahead = null;
-    BufferAllocator allocator = parent.newChildAllocator(name + " batch " + batch++, 0, Long.MAX_VALUE);
+    BufferAllocator allocator =
+        parent.newChildAllocator(name + " batch " + batch++, 0, Long.MAX_VALUE);
     try {
       var loaded = reader.getVectorSchemaRoot();
       return Shard.wrap(ArrowIpc.takeVectors(loaded, allocator, loaded.getRowCount()), allocator);
     } catch (IOException | RuntimeException e) {
       allocator.close();
-      throw new OrcaDataException("cannot read batch " + (batch - 1) + " of Arrow file " + name + ": " + e.getMessage(), e);
+      throw new OrcaDataException(
+          "cannot read batch " + (batch - 1) + " of Arrow file " + name + ": " + e.getMessage(), e);
     }
   }
 

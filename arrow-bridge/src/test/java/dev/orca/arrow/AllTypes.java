@@ -23,23 +23,24 @@ import scala.Function1;
  * three-long array {@code emb}; label: {@code y}.
  */
 final class AllTypes {
-  static final StructType SCHEMA = new StructType()
-      .add("bool", DataTypes.BooleanType, true)
-      .add("byte", DataTypes.ByteType, true)
-      .add("short", DataTypes.ShortType, true)
-      .add("int", DataTypes.IntegerType, true)
-      .add("long", DataTypes.LongType, true)
-      .add("float", DataTypes.FloatType, true)
-      .add("double", DataTypes.DoubleType, true)
-      .add("string", DataTypes.StringType, true)
-      .add("binary", DataTypes.BinaryType, true)
-      .add("date", DataTypes.DateType, true)
-      .add("ts", DataTypes.TimestampType, true)
-      .add("ntz", DataTypes.TimestampNTZType, true)
-      .add("doubles", DataTypes.createArrayType(DataTypes.DoubleType, true), true)
-      .add("x", DataTypes.FloatType, false)
-      .add("emb", DataTypes.createArrayType(DataTypes.FloatType, false), false)
-      .add("y", DataTypes.DoubleType, false);
+  static final StructType SCHEMA =
+      new StructType()
+          .add("bool", DataTypes.BooleanType, true)
+          .add("byte", DataTypes.ByteType, true)
+          .add("short", DataTypes.ShortType, true)
+          .add("int", DataTypes.IntegerType, true)
+          .add("long", DataTypes.LongType, true)
+          .add("float", DataTypes.FloatType, true)
+          .add("double", DataTypes.DoubleType, true)
+          .add("string", DataTypes.StringType, true)
+          .add("binary", DataTypes.BinaryType, true)
+          .add("date", DataTypes.DateType, true)
+          .add("ts", DataTypes.TimestampType, true)
+          .add("ntz", DataTypes.TimestampNTZType, true)
+          .add("doubles", DataTypes.createArrayType(DataTypes.DoubleType, true), true)
+          .add("x", DataTypes.FloatType, false)
+          .add("emb", DataTypes.createArrayType(DataTypes.FloatType, false), false)
+          .add("y", DataTypes.DoubleType, false);
   static final List<String> FEATURES = List.of("x", "emb");
   static final List<String> LABELS = List.of("y");
 
@@ -47,18 +48,46 @@ final class AllTypes {
 
   static Row row(int i) {
     if (i % 4 == 3) {
-      return RowFactory.create(null, null, null, null, null, null, null, null, null, null, null, null, null,
-          x(i), seq(emb(i)), y(i));
+      return RowFactory.create(
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          x(i),
+          seq(emb(i)),
+          y(i));
     }
     List<Double> doubles = new ArrayList<>();
     for (int j = 0; j < i % 5; j++) {
       doubles.add(j == 1 ? null : i + j / 10.0); // varying lengths, an inner null
     }
-    return RowFactory.create(i % 2 == 0, (byte) (i % 100 - 50), (short) (i * 7 - 300), i * 1000 - 7,
-        (long) i * 10_000_000_000L, i / 3f, i / 7.0, "row " + i + (i % 3 == 0 ? " é€" : ""),
-        new byte[] {(byte) i, 0, (byte) -i}, Date.valueOf(LocalDate.of(2020, 1, 1).plusDays(i)),
-        Timestamp.valueOf(LocalDateTime.of(2021, 3, 4, 5, 6, 7).plusSeconds(i * 3601L).plusNanos(123_000L * i)),
-        LocalDateTime.of(2022, 12, 31, 23, 59).plusMinutes(i), seq(doubles), x(i), seq(emb(i)), y(i));
+    return RowFactory.create(
+        i % 2 == 0,
+        (byte) (i % 100 - 50),
+        (short) (i * 7 - 300),
+        i * 1000 - 7,
+        (long) i * 10_000_000_000L,
+        i / 3f,
+        i / 7.0,
+        "row " + i + (i % 3 == 0 ? " é€" : ""),
+        new byte[] {(byte) i, 0, (byte) -i},
+        Date.valueOf(LocalDate.of(2020, 1, 1).plusDays(i)),
+        Timestamp.valueOf(
+            LocalDateTime.of(2021, 3, 4, 5, 6, 7).plusSeconds(i * 3601L).plusNanos(123_000L * i)),
+        LocalDateTime.of(2022, 12, 31, 23, 59).plusMinutes(i),
+        seq(doubles),
+        x(i),
+        seq(emb(i)),
+        y(i));
   }
 
   /** Spark's encoders take arrays as Scala sequences. */
@@ -127,11 +156,17 @@ final class AllTypes {
   }
 
   /** Same schema and the same values in every column (Arrow's own comparison). */
-  static void assertSameBatch(org.apache.arrow.vector.VectorSchemaRoot expected,
+  static void assertSameBatch(
+      org.apache.arrow.vector.VectorSchemaRoot expected,
       org.apache.arrow.vector.VectorSchemaRoot actual) {
     org.junit.jupiter.api.Assertions.assertEquals(expected.getSchema(), actual.getSchema());
-    org.junit.jupiter.api.Assertions.assertTrue(expected.equals(actual),
-        () -> "expected\n" + expected.contentToTSVString() + "\nbut was\n" + actual.contentToTSVString());
+    org.junit.jupiter.api.Assertions.assertTrue(
+        expected.equals(actual),
+        () ->
+            "expected\n"
+                + expected.contentToTSVString()
+                + "\nbut was\n"
+                + actual.contentToTSVString());
   }
 
   static List<Shard> drain(Iterator<Shard> shards) {

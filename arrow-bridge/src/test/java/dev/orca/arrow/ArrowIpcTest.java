@@ -17,9 +17,17 @@ class ArrowIpcTest extends AllocatorTest {
 
   /** Shards of every type, with nulls, of {@code rowsPerBatch} rows each. */
   private List<Shard> shards(int rows, int rowsPerBatch) {
-    ShardConverter converter = ShardConverter.of(AllTypes.SCHEMA, AllTypes.FEATURES, AllTypes.LABELS,
-        ConversionOptions.defaults().withArrayWidth("emb", 3).withRowsPerBatch(rowsPerBatch).keepAllColumns());
-    return AllTypes.drain(converter.convert(AllTypes.unsafeRows(0, rows).iterator(), allocator, "ipc test"));
+    ShardConverter converter =
+        ShardConverter.of(
+            AllTypes.SCHEMA,
+            AllTypes.FEATURES,
+            AllTypes.LABELS,
+            ConversionOptions.defaults()
+                .withArrayWidth("emb", 3)
+                .withRowsPerBatch(rowsPerBatch)
+                .keepAllColumns());
+    return AllTypes.drain(
+        converter.convert(AllTypes.unsafeRows(0, rows).iterator(), allocator, "ipc test"));
   }
 
   @ParameterizedTest
@@ -93,9 +101,12 @@ class ArrowIpcTest extends AllocatorTest {
 
   @Test
   void bytesThatAreNotArrowFailClearlyAndHoldNoMemory() throws Exception {
-    OrcaDataException e = assertThrows(OrcaDataException.class,
-        () -> ArrowIpc.fromBytes("not arrow at all".getBytes(), allocator));
-    assertTrue(e.getMessage().contains("cannot read 16 bytes as an Arrow IPC stream"), e.getMessage());
+    OrcaDataException e =
+        assertThrows(
+            OrcaDataException.class,
+            () -> ArrowIpc.fromBytes("not arrow at all".getBytes(), allocator));
+    assertTrue(
+        e.getMessage().contains("cannot read 16 bytes as an Arrow IPC stream"), e.getMessage());
     byte[] cut;
     try (Shard s = shards(10, 100).get(0)) {
       byte[] whole = ArrowIpc.toBytes(s);
@@ -105,7 +116,8 @@ class ArrowIpcTest extends AllocatorTest {
     Path notAFile = Files.createTempFile("orca", ".arrow");
     try {
       Files.writeString(notAFile, "nope");
-      OrcaDataException f = assertThrows(OrcaDataException.class, () -> ArrowIpc.readAll(notAFile, allocator));
+      OrcaDataException f =
+          assertThrows(OrcaDataException.class, () -> ArrowIpc.readAll(notAFile, allocator));
       assertTrue(f.getMessage().contains(notAFile.getFileName().toString()), f.getMessage());
     } finally {
       Files.delete(notAFile);

@@ -17,32 +17,38 @@ import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /** Rows to shards without Spark running: Spark's internal rows, generic and unsafe, straight in. */
 class ShardConverterTest extends AllocatorTest {
-  private static final StructType NUMBERS = new StructType()
-      .add("a", DataTypes.FloatType, true)
-      .add("b", DataTypes.DoubleType, true)
-      .add("v", DataTypes.createArrayType(DataTypes.FloatType, true), true)
-      .add("label", DataTypes.IntegerType, false)
-      .add("name", DataTypes.StringType, true);
-
+  private static final StructType NUMBERS =
+      new StructType()
+          .add("a", DataTypes.FloatType, true)
+          .add("b", DataTypes.DoubleType, true)
+          .add("v", DataTypes.createArrayType(DataTypes.FloatType, true), true)
+          .add("label", DataTypes.IntegerType, false)
+          .add("name", DataTypes.StringType, true);
 
   @ParameterizedTest
   @ValueSource(booleans = {false, true})
   void featuresAreAssembledRowMajorInColumnOrderAndLabelsBeside(boolean unsafeRows) {
     List<InternalRow> rows = unsafeRows ? AllTypes.unsafeRows(0, 40) : AllTypes.internalRows(0, 40);
-    ShardConverter converter = ShardConverter.of(AllTypes.SCHEMA, AllTypes.FEATURES, AllTypes.LABELS,
-        ConversionOptions.defaults().withArrayWidth("emb", 3));
+    ShardConverter converter =
+        ShardConverter.of(
+            AllTypes.SCHEMA,
+            AllTypes.FEATURES,
+            AllTypes.LABELS,
+            ConversionOptions.defaults().withArrayWidth("emb", 3));
     try (Shard shard = converter.convert(rows.iterator(), allocator, "p0").next()) {
       assertEquals(converter.schema(), shard.schema(), "the schema planned is the schema made");
       FloatBlock features = shard.features();
       assertEquals(40, features.rows());
       assertEquals(4, features.width());
-      assertEquals(List.of(new BlockColumn("x", 0, 1), new BlockColumn("emb", 1, 3)), shard.featureColumns());
+      assertEquals(
+          List.of(new BlockColumn("x", 0, 1), new BlockColumn("emb", 1, 3)),
+          shard.featureColumns());
       float[] expected = new float[40 * 4];
       for (int i = 0; i < 40; i++) {
         System.arraycopy(AllTypes.features(i), 0, expected, i * 4, 4);
@@ -57,24 +63,46 @@ class ShardConverterTest extends AllocatorTest {
         assertEquals((float) AllTypes.y(i), labels.get(i, 0));
       }
       labels.checkClassIndices(3);
-      OrcaDataException e = assertThrows(OrcaDataException.class, () -> labels.checkClassIndices(2));
-      assertTrue(e.getMessage().contains("13 value(s)") && e.getMessage().contains("row 2"), e.getMessage());
+      OrcaDataException e =
+          assertThrows(OrcaDataException.class, () -> labels.checkClassIndices(2));
+      assertTrue(
+          e.getMessage().contains("13 value(s)") && e.getMessage().contains("row 2"),
+          e.getMessage());
     }
   }
 
   @Test
   void everyNumericTypeBecomesAFloat() {
-    StructType schema = new StructType().add("bool", DataTypes.BooleanType, false).add("byte", DataTypes.ByteType, false)
-        .add("short", DataTypes.ShortType, false).add("int", DataTypes.IntegerType, false)
-        .add("long", DataTypes.LongType, false).add("double", DataTypes.DoubleType, false)
-        .add("ints", DataTypes.createArrayType(DataTypes.IntegerType, false), false);
-    InternalRow row = new GenericInternalRow(new Object[] {true, (byte) -3, (short) 300, 70_000, 5_000_000_000L, 0.25,
-        new GenericArrayData(new Object[] {1, -2})});
+    StructType schema =
+        new StructType()
+            .add("bool", DataTypes.BooleanType, false)
+            .add("byte", DataTypes.ByteType, false)
+            .add("short", DataTypes.ShortType, false)
+            .add("int", DataTypes.IntegerType, false)
+            .add("long", DataTypes.LongType, false)
+            .add("double", DataTypes.DoubleType, false)
+            .add("ints", DataTypes.createArrayType(DataTypes.IntegerType, false), false);
+    InternalRow row =
+        new GenericInternalRow(
+            new Object[] {
+              true,
+              (byte) -3,
+              (short) 300,
+              70_000,
+              5_000_000_000L,
+              0.25,
+              new GenericArrayData(new Object[] {1, -2})
+            });
     for (List<InternalRow> rows : List.of(List.of(row), AllTypes.unsafe(schema, List.of(row)))) {
-      ShardConverter converter = ShardConverter.of(schema, List.of(schema.fieldNames()), List.of(),
-          ConversionOptions.defaults().withArrayWidth("ints", 2));
+      ShardConverter converter =
+          ShardConverter.of(
+              schema,
+              List.of(schema.fieldNames()),
+              List.of(),
+              ConversionOptions.defaults().withArrayWidth("ints", 2));
       try (Shard shard = converter.convert(rows.iterator(), allocator, "numbers").next()) {
-        assertArrayEquals(new float[] {1, -3, 300, 70_000, 5e9f, 0.25f, 1, -2}, shard.features().toArray());
+        assertArrayEquals(
+            new float[] {1, -3, 300, 70_000, 5e9f, 0.25f, 1, -2}, shard.features().toArray());
         assertFalse(shard.hasLabels());
       }
     }
@@ -82,9 +110,17 @@ class ShardConverterTest extends AllocatorTest {
 
   @Test
   void aPartitionLargerThanABatchStreamsBatchByBatch() {
-    ShardConverter converter = ShardConverter.of(AllTypes.SCHEMA, AllTypes.FEATURES, AllTypes.LABELS,
-        ConversionOptions.defaults().withArrayWidth("emb", 3).withRowsPerBatch(1500).keepAllColumns());
-    Iterator<Shard> shards = converter.convert(AllTypes.unsafeRows(0, 3200).iterator(), allocator, "big");
+    ShardConverter converter =
+        ShardConverter.of(
+            AllTypes.SCHEMA,
+            AllTypes.FEATURES,
+            AllTypes.LABELS,
+            ConversionOptions.defaults()
+                .withArrayWidth("emb", 3)
+                .withRowsPerBatch(1500)
+                .keepAllColumns());
+    Iterator<Shard> shards =
+        converter.convert(AllTypes.unsafeRows(0, 3200).iterator(), allocator, "big");
     int row = 0;
     List<Integer> sizes = new ArrayList<>();
     while (shards.hasNext()) {
@@ -92,9 +128,12 @@ class ShardConverterTest extends AllocatorTest {
         sizes.add(shard.rows());
         assertArrayEquals(AllTypes.features(row), shard.features().rows(0, 1).toArray());
         int last = row + shard.rows() - 1;
-        assertArrayEquals(AllTypes.features(last), shard.features().rows(shard.rows() - 1, 1).toArray());
+        assertArrayEquals(
+            AllTypes.features(last), shard.features().rows(shard.rows() - 1, 1).toArray());
         VarCharVector strings = (VarCharVector) shard.root().getVector("string");
-        assertEquals(AllTypes.row(last).getString(7), last % 4 == 3 ? null : strings.getObject(shard.rows() - 1).toString());
+        assertEquals(
+            AllTypes.row(last).getString(7),
+            last % 4 == 3 ? null : strings.getObject(shard.rows() - 1).toString());
         row += shard.rows();
       }
       // nothing is read ahead: with the shard closed, no memory is held until the next is asked for
@@ -105,14 +144,19 @@ class ShardConverterTest extends AllocatorTest {
 
   @Test
   void anEmptyPartitionGivesNoShards() {
-    ShardConverter converter = ShardConverter.of(NUMBERS, List.of("a"), List.of(), ConversionOptions.defaults());
+    ShardConverter converter =
+        ShardConverter.of(NUMBERS, List.of("a"), List.of(), ConversionOptions.defaults());
     assertFalse(converter.convert(List.<InternalRow>of().iterator(), allocator, "empty").hasNext());
   }
 
   @Test
   void wideRowsGetFewerRowsPerBatch() {
-    ShardConverter converter = ShardConverter.of(NUMBERS, List.of("a", "b", "v"), List.of(),
-        ConversionOptions.defaults().withArrayWidth("v", 1000).withMaxBatchBytes(1 << 20));
+    ShardConverter converter =
+        ShardConverter.of(
+            NUMBERS,
+            List.of("a", "b", "v"),
+            List.of(),
+            ConversionOptions.defaults().withArrayWidth("v", 1000).withMaxBatchBytes(1 << 20));
     assertEquals((1 << 20) / (1002 * 4), converter.rowsPerBatch());
   }
 
@@ -122,14 +166,23 @@ class ShardConverterTest extends AllocatorTest {
     rows.set(2, numberRow(2, null, 1.0, 3));
     rows.set(5, numberRow(5, Float.NaN, null, 3));
     rows.set(7, numberRow(7, 1f, null, 3));
-    ShardConverter converter = ShardConverter.of(NUMBERS, List.of("a", "b"), List.of("label"),
-        ConversionOptions.defaults());
-    OrcaDataException e = assertThrows(OrcaDataException.class,
-        () -> AllTypes.drain(converter.convert(rows.iterator(), allocator, "partition 4")));
-    assertTrue(e.getMessage().contains("feature column 'a' has a null or NaN in 2 of 10 rows of partition 4"),
+    ShardConverter converter =
+        ShardConverter.of(
+            NUMBERS, List.of("a", "b"), List.of("label"), ConversionOptions.defaults());
+    OrcaDataException e =
+        assertThrows(
+            OrcaDataException.class,
+            () -> AllTypes.drain(converter.convert(rows.iterator(), allocator, "partition 4")));
+    assertTrue(
+        e.getMessage()
+            .contains("feature column 'a' has a null or NaN in 2 of 10 rows of partition 4"),
         e.getMessage());
-    assertTrue(e.getMessage().contains("feature column 'b' has a null or NaN in 2 of 10 rows"), e.getMessage());
-    assertTrue(e.getMessage().contains("NullPolicy.DROP") && e.getMessage().contains("NullPolicy.fill"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("feature column 'b' has a null or NaN in 2 of 10 rows"),
+        e.getMessage());
+    assertTrue(
+        e.getMessage().contains("NullPolicy.DROP") && e.getMessage().contains("NullPolicy.fill"),
+        e.getMessage());
   }
 
   @Test
@@ -137,9 +190,15 @@ class ShardConverterTest extends AllocatorTest {
     List<InternalRow> rows = numbers(6);
     rows.set(1, numberRow(1, Float.NaN, 1.0, 3));
     rows.set(4, numberRow(4, 4f, 4.0, -1)); // a null inside the array
-    ShardConverter converter = ShardConverter.of(NUMBERS, List.of("a", "v"), List.of(),
-        ConversionOptions.defaults().withArrayWidth("v", 2).withNullPolicy(NullPolicy.DROP)
-            .withKeepColumns(List.of("name")));
+    ShardConverter converter =
+        ShardConverter.of(
+            NUMBERS,
+            List.of("a", "v"),
+            List.of(),
+            ConversionOptions.defaults()
+                .withArrayWidth("v", 2)
+                .withNullPolicy(NullPolicy.DROP)
+                .withKeepColumns(List.of("name")));
     for (List<InternalRow> input : List.of(rows, AllTypes.unsafe(NUMBERS, rows))) {
       try (Shard shard = converter.convert(input.iterator(), allocator, "drop").next()) {
         assertEquals(4, shard.rows());
@@ -159,66 +218,126 @@ class ShardConverterTest extends AllocatorTest {
     List<InternalRow> rows = numbers(3);
     rows.set(1, numberRow(1, null, Double.NaN, -1));
     rows.set(2, new GenericInternalRow(new Object[] {2f, 2.0, null, 2, null}));
-    ShardConverter converter = ShardConverter.of(NUMBERS, List.of("a", "b", "v"), List.of(),
-        ConversionOptions.defaults().withArrayWidth("v", 2).withNullPolicy(NullPolicy.fill(-9)));
+    ShardConverter converter =
+        ShardConverter.of(
+            NUMBERS,
+            List.of("a", "b", "v"),
+            List.of(),
+            ConversionOptions.defaults()
+                .withArrayWidth("v", 2)
+                .withNullPolicy(NullPolicy.fill(-9)));
     try (Shard shard = converter.convert(rows.iterator(), allocator, "fill").next()) {
-      assertArrayEquals(new float[] {0, 0, 1, 1, -9, -9, 1, -9, 2, 2, -9, -9}, shard.features().toArray());
+      assertArrayEquals(
+          new float[] {0, 0, 1, 1, -9, -9, 1, -9, 2, 2, -9, -9}, shard.features().toArray());
     }
   }
 
   @Test
   void arraysOfAnotherLengthFailWhateverThePolicy() {
     List<InternalRow> rows = numbers(5);
-    rows.set(3, new GenericInternalRow(new Object[] {3f, 3.0, new GenericArrayData(new Object[] {1f, 2f, 3f}), 3,
-        UTF8String.fromString("r3")}));
-    ShardConverter converter = ShardConverter.of(NUMBERS, List.of("v"), List.of(),
-        ConversionOptions.defaults().withArrayWidth("v", 2).withNullPolicy(NullPolicy.DROP));
-    OrcaDataException e = assertThrows(OrcaDataException.class,
-        () -> AllTypes.drain(converter.convert(rows.iterator(), allocator, "partition 0")));
-    assertTrue(e.getMessage().contains("feature array column 'v' holds an array of length 3 where the arrays are 2 long")
-        && e.getMessage().contains("row 4 of partition 0"), e.getMessage());
+    rows.set(
+        3,
+        new GenericInternalRow(
+            new Object[] {
+              3f,
+              3.0,
+              new GenericArrayData(new Object[] {1f, 2f, 3f}),
+              3,
+              UTF8String.fromString("r3")
+            }));
+    ShardConverter converter =
+        ShardConverter.of(
+            NUMBERS,
+            List.of("v"),
+            List.of(),
+            ConversionOptions.defaults().withArrayWidth("v", 2).withNullPolicy(NullPolicy.DROP));
+    OrcaDataException e =
+        assertThrows(
+            OrcaDataException.class,
+            () -> AllTypes.drain(converter.convert(rows.iterator(), allocator, "partition 0")));
+    assertTrue(
+        e.getMessage()
+                .contains(
+                    "feature array column 'v' holds an array of length 3 where the arrays are 2 long")
+            && e.getMessage().contains("row 4 of partition 0"),
+        e.getMessage());
   }
 
   @Test
   void aBadColumnChoiceFailsBeforeAnyDataIsRead() {
     ConversionOptions options = ConversionOptions.defaults().withArrayWidth("v", 2);
-    assertMessage(() -> ShardConverter.of(NUMBERS, List.of("a", "c"), List.of(), options),
+    assertMessage(
+        () -> ShardConverter.of(NUMBERS, List.of("a", "c"), List.of(), options),
         "feature column 'c' is not in the data; its columns are [a, b, v, label, name]");
-    assertMessage(() -> ShardConverter.of(NUMBERS, List.of("a"), List.of("lbl"), options),
+    assertMessage(
+        () -> ShardConverter.of(NUMBERS, List.of("a"), List.of("lbl"), options),
         "label column 'lbl' is not in the data");
-    assertMessage(() -> ShardConverter.of(NUMBERS, List.of("a", "name"), List.of(), options),
+    assertMessage(
+        () -> ShardConverter.of(NUMBERS, List.of("a", "name"), List.of(), options),
         "feature column 'name' has type string");
-    assertMessage(() -> ShardConverter.of(NUMBERS, List.of("a"), List.of("a"), options),
+    assertMessage(
+        () -> ShardConverter.of(NUMBERS, List.of("a"), List.of("a"), options),
         "column 'a' is named both as a feature and as a label");
-    assertMessage(() -> ShardConverter.of(NUMBERS, List.of(), List.of("label"), options), "no feature columns");
-    assertMessage(() -> ShardConverter.of(NUMBERS, List.of("v"), List.of(), ConversionOptions.defaults()),
+    assertMessage(
+        () -> ShardConverter.of(NUMBERS, List.of(), List.of("label"), options),
+        "no feature columns");
+    assertMessage(
+        () -> ShardConverter.of(NUMBERS, List.of("v"), List.of(), ConversionOptions.defaults()),
         "ConversionOptions.withArrayWidth(\"v\", n)");
-    StructType withMap = NUMBERS.add("m", DataTypes.createMapType(DataTypes.StringType, DataTypes.IntegerType));
-    assertMessage(() -> ShardConverter.of(withMap, List.of("a"), List.of(), options.keepAllColumns()),
+    StructType withMap =
+        NUMBERS.add("m", DataTypes.createMapType(DataTypes.StringType, DataTypes.IntegerType));
+    assertMessage(
+        () -> ShardConverter.of(withMap, List.of("a"), List.of(), options.keepAllColumns()),
         "column 'm' has type map<string,int>, which cannot be kept");
-    assertMessage(() -> ShardConverter.of(NUMBERS, List.of("a"), List.of("label"),
-        options.withKeepColumns(List.of("name")).withBlockNames("features", "name")), "rename the column or the blocks");
+    assertMessage(
+        () ->
+            ShardConverter.of(
+                NUMBERS,
+                List.of("a"),
+                List.of("label"),
+                options.withKeepColumns(List.of("name")).withBlockNames("features", "name")),
+        "rename the column or the blocks");
   }
 
   @Test
   void keepingEveryColumnNamesABlockThatAnInputColumnHasWithUnderscoresInFront() {
     // Spark ML's default names: the assembled features in "features", the target in "label"
-    StructType schema = new StructType().add("id", DataTypes.IntegerType, false)
-        .add("features", DataTypes.createArrayType(DataTypes.FloatType, false), false)
-        .add("Label", DataTypes.FloatType, false).add("_label", DataTypes.FloatType, false);
-    ConversionOptions keepAll = ConversionOptions.defaults().withArrayWidth("features", 2).keepAllColumns();
-    assertEquals(List.of("_features", "__label", "id", "features", "Label", "_label"),
-        ShardConverter.of(schema, List.of("features"), List.of("Label"), keepAll).schema().getFields().stream()
-            .map(f -> f.getName()).toList());
-    InternalRow row = new GenericInternalRow(new Object[] {7, new GenericArrayData(new Object[] {0.5f, -1f}), 1f, 0f});
-    try (Shard shard = ShardConverter.of(schema, List.of("features"), List.of(), keepAll)
-        .convert(List.of(row).iterator(), allocator, "predict").next()) {
+    StructType schema =
+        new StructType()
+            .add("id", DataTypes.IntegerType, false)
+            .add("features", DataTypes.createArrayType(DataTypes.FloatType, false), false)
+            .add("Label", DataTypes.FloatType, false)
+            .add("_label", DataTypes.FloatType, false);
+    ConversionOptions keepAll =
+        ConversionOptions.defaults().withArrayWidth("features", 2).keepAllColumns();
+    assertEquals(
+        List.of("_features", "__label", "id", "features", "Label", "_label"),
+        ShardConverter.of(schema, List.of("features"), List.of("Label"), keepAll)
+            .schema()
+            .getFields()
+            .stream()
+            .map(f -> f.getName())
+            .toList());
+    InternalRow row =
+        new GenericInternalRow(
+            new Object[] {7, new GenericArrayData(new Object[] {0.5f, -1f}), 1f, 0f});
+    try (Shard shard =
+        ShardConverter.of(schema, List.of("features"), List.of(), keepAll)
+            .convert(List.of(row).iterator(), allocator, "predict")
+            .next()) {
       assertEquals(List.of("_features", "id", "features", "Label", "_label"), shard.columnNames());
       assertArrayEquals(new float[] {0.5f, -1f}, shard.features().toArray());
     }
     // columns chosen one by one still must not share a block's name
-    assertMessage(() -> ShardConverter.of(schema, List.of("features"), List.of(),
-        ConversionOptions.defaults().withArrayWidth("features", 2).withKeepColumns(List.of("id", "features"))),
+    assertMessage(
+        () ->
+            ShardConverter.of(
+                schema,
+                List.of("features"),
+                List.of(),
+                ConversionOptions.defaults()
+                    .withArrayWidth("features", 2)
+                    .withKeepColumns(List.of("id", "features"))),
         "column 'features' is kept, but a block has that name too");
   }
 
@@ -238,6 +357,7 @@ class ShardConverterTest extends AllocatorTest {
   /** A row of {@link #NUMBERS}; {@code v} is [1, 1] or, for a negative {@code vNull}, [1, null]. */
   private static InternalRow numberRow(int i, Float a, Double b, int vNull) {
     Object[] v = vNull < 0 ? new Object[] {1f, null} : new Object[] {1f, 1f};
-    return new GenericInternalRow(new Object[] {a, b, new GenericArrayData(v), i, UTF8String.fromString("r" + i)});
+    return new GenericInternalRow(
+        new Object[] {a, b, new GenericArrayData(v), i, UTF8String.fromString("r" + i)});
   }
 }

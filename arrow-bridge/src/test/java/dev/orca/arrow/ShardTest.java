@@ -22,9 +22,15 @@ import org.junit.jupiter.api.Test;
 class ShardTest extends AllocatorTest {
 
   private Shard shard(int rows) {
-    ShardConverter converter = ShardConverter.of(AllTypes.SCHEMA, AllTypes.FEATURES, AllTypes.LABELS,
-        ConversionOptions.defaults().withArrayWidth("emb", 3).keepAllColumns());
-    return converter.convert(AllTypes.unsafeRows(0, rows).iterator(), allocator, "shard test").next();
+    ShardConverter converter =
+        ShardConverter.of(
+            AllTypes.SCHEMA,
+            AllTypes.FEATURES,
+            AllTypes.LABELS,
+            ConversionOptions.defaults().withArrayWidth("emb", 3).keepAllColumns());
+    return converter
+        .convert(AllTypes.unsafeRows(0, rows).iterator(), allocator, "shard test")
+        .next();
   }
 
   @Test
@@ -50,22 +56,29 @@ class ShardTest extends AllocatorTest {
     long before = allocator.getAllocatedMemory();
     Shard withPrediction;
     try (Shard s = source) {
-      withPrediction = s.withColumn("prediction", 2, block -> {
-        for (int r = 0; r < block.rows(); r++) {
-          block.set(r, 0, r);
-          block.set(r, 1, -r);
-        }
-      });
+      withPrediction =
+          s.withColumn(
+              "prediction",
+              2,
+              block -> {
+                for (int r = 0; r < block.rows(); r++) {
+                  block.set(r, 0, r);
+                  block.set(r, 1, -r);
+                }
+              });
     }
     try (Shard p = withPrediction) {
       // the source's data stayed: only its handle closed
       assertTrue(allocator.getAllocatedMemory() >= before);
       assertEquals(AllTypes.x(5), p.features().get(5, 0));
-      assertArrayEquals(new float[] {0, 0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5}, p.block("prediction").toArray());
+      assertArrayEquals(
+          new float[] {0, 0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5}, p.block("prediction").toArray());
       assertEquals("prediction", p.columnNames().get(p.columnNames().size() - 1));
-      OrcaDataException clash = assertThrows(OrcaDataException.class, () -> p.withColumn("x", new float[6], 1));
+      OrcaDataException clash =
+          assertThrows(OrcaDataException.class, () -> p.withColumn("x", new float[6], 1));
       assertTrue(clash.getMessage().contains("already has a column 'x'"), clash.getMessage());
-      OrcaDataException size = assertThrows(OrcaDataException.class, () -> p.withColumn("z", new float[5], 1));
+      OrcaDataException size =
+          assertThrows(OrcaDataException.class, () -> p.withColumn("z", new float[5], 1));
       assertTrue(size.getMessage().contains("needs 6 x 1 = 6 values"), size.getMessage());
     }
   }
@@ -74,15 +87,25 @@ class ShardTest extends AllocatorTest {
   void columnsOfTwoShardsWithTheSameRowsGoSideBySide() {
     StructType schema = new StructType().add("w", DataTypes.FloatType, false);
     List<InternalRow> rows = List.of(row(10f), row(20f), row(30f), row(40f));
-    ShardConverter converter = ShardConverter.of(schema, List.of("w"), List.of(),
-        ConversionOptions.defaults().withBlockNames("wblock", "unused").withKeepColumns(List.of("w")));
+    ShardConverter converter =
+        ShardConverter.of(
+            schema,
+            List.of("w"),
+            List.of(),
+            ConversionOptions.defaults()
+                .withBlockNames("wblock", "unused")
+                .withKeepColumns(List.of("w")));
     Shard zipped;
-    try (Shard a = shard(4); Shard other = converter.convert(rows.iterator(), allocator, "w").next()) {
+    try (Shard a = shard(4);
+        Shard other = converter.convert(rows.iterator(), allocator, "w").next()) {
       zipped = a.withColumnsOf(other);
       OrcaDataException clash = assertThrows(OrcaDataException.class, () -> a.withColumnsOf(a));
-      assertTrue(clash.getMessage().contains("already has a column 'features'"), clash.getMessage());
-      try (Shard three = converter.convert(rows.subList(0, 3).iterator(), allocator, "three").next()) {
-        OrcaDataException rowCount = assertThrows(OrcaDataException.class, () -> a.withColumnsOf(three));
+      assertTrue(
+          clash.getMessage().contains("already has a column 'features'"), clash.getMessage());
+      try (Shard three =
+          converter.convert(rows.subList(0, 3).iterator(), allocator, "three").next()) {
+        OrcaDataException rowCount =
+            assertThrows(OrcaDataException.class, () -> a.withColumnsOf(three));
         assertTrue(rowCount.getMessage().contains("the row counts differ"), rowCount.getMessage());
       }
     }
@@ -101,7 +124,8 @@ class ShardTest extends AllocatorTest {
 
   @Test
   void selectedRowsAreCopiesInTheGivenOrder() {
-    try (Shard s = shard(8); Shard picked = s.selectRows(new int[] {6, 1, 3})) {
+    try (Shard s = shard(8);
+        Shard picked = s.selectRows(new int[] {6, 1, 3})) {
       assertEquals(3, picked.rows());
       assertArrayEquals(AllTypes.features(6), picked.features().rows(0, 1).toArray());
       assertArrayEquals(AllTypes.features(1), picked.features().rows(1, 1).toArray());
@@ -118,12 +142,15 @@ class ShardTest extends AllocatorTest {
       try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
         out.writeObject(List.of(s));
       }
-      try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+      try (ObjectInputStream in =
+          new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
         @SuppressWarnings("unchecked")
         List<Shard> back = (List<Shard>) in.readObject();
         try (Shard copy = back.get(0)) {
           AllTypes.assertSameBatch(s.root(), copy.root());
-          assertEquals(ArrowMemory.root(), copy.root().getFieldVectors().get(0).getAllocator().getParentAllocator());
+          assertEquals(
+              ArrowMemory.root(),
+              copy.root().getFieldVectors().get(0).getAllocator().getParentAllocator());
         }
       }
     }

@@ -33,8 +33,13 @@ class SparkRoundTripTest {
 
   @BeforeAll
   static void startSpark() {
-    spark = SparkSession.builder().master("local[2]").appName("arrow-bridge test")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+    spark =
+        SparkSession.builder()
+            .master("local[2]")
+            .appName("arrow-bridge test")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "2")
+            .getOrCreate();
     jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
   }
 
@@ -43,7 +48,10 @@ class SparkRoundTripTest {
     spark.stop();
   }
 
-  /** What {@link #shardsATaskLeavesOpenAreClosedWhenItEndsAndOtherLeaksFailTheTask} leaks on purpose. */
+  /**
+   * What {@link #shardsATaskLeavesOpenAreClosedWhenItEndsAndOtherLeaksFailTheTask} leaks on
+   * purpose.
+   */
   private static long leakedOnPurpose;
 
   @AfterEach
@@ -64,33 +72,44 @@ class SparkRoundTripTest {
   }
 
   @Test
-  void aCachedDataFrameAndParquetFilesAreReadFromTheirColumnBatchesWithTheSameResult(@TempDir Path dir) {
+  void aCachedDataFrameAndParquetFilesAreReadFromTheirColumnBatchesWithTheSameResult(
+      @TempDir Path dir) {
     Dataset<Row> cached = mixedPartitions().cache();
     try {
-      assertRoundTrip(cached); // Spark's cache gives column batches of primitive columns only: rows here
+      assertRoundTrip(
+          cached); // Spark's cache gives column batches of primitive columns only: rows here
     } finally {
       cached.unpersist(true);
     }
     String path = dir.resolve("all.parquet").toString();
     mixedPartitions().write().parquet(path);
     Dataset<Row> parquet = spark.read().parquet(path);
-    assertTrue(SparkPlans.batches(parquet).isPresent(), "Parquet is read column-wise, arrays included");
-    ShardConverter converter = ShardConverter.of(parquet, AllTypes.FEATURES, AllTypes.LABELS,
-        ConversionOptions.defaults().withKeepColumns(List.of("int", "string")));
-    List<Row> back = ArrowToSpark.toDataFrame(spark, converter.convert(parquet, "parquet"), converter.schema())
-        .select("int", "string", "features").collectAsList();
+    assertTrue(
+        SparkPlans.batches(parquet).isPresent(), "Parquet is read column-wise, arrays included");
+    ShardConverter converter =
+        ShardConverter.of(
+            parquet,
+            AllTypes.FEATURES,
+            AllTypes.LABELS,
+            ConversionOptions.defaults().withKeepColumns(List.of("int", "string")));
+    List<Row> back =
+        ArrowToSpark.toDataFrame(spark, converter.convert(parquet, "parquet"), converter.schema())
+            .select("int", "string", "features")
+            .collectAsList();
     assertEquals(200, back.size());
     java.util.Set<String> expected = new java.util.HashSet<>();
     java.util.Set<String> actual = new java.util.HashSet<>();
     for (int i = 0; i < 200; i++) {
       Row r = AllTypes.row(i);
-      expected.add(r.get(3) + "/" + r.get(7) + "/" + java.util.Arrays.toString(AllTypes.features(i)));
+      expected.add(
+          r.get(3) + "/" + r.get(7) + "/" + java.util.Arrays.toString(AllTypes.features(i)));
       Seq<Object> f = back.get(i).getSeq(2);
       float[] values = new float[f.size()];
       for (int j = 0; j < values.length; j++) {
         values[j] = (Float) f.apply(j);
       }
-      actual.add(back.get(i).get(0) + "/" + back.get(i).get(1) + "/" + java.util.Arrays.toString(values));
+      actual.add(
+          back.get(i).get(0) + "/" + back.get(i).get(1) + "/" + java.util.Arrays.toString(values));
     }
     assertEquals(expected, actual, "Parquet's row order may differ; the rows may not");
   }
@@ -102,15 +121,29 @@ class SparkRoundTripTest {
   @ParameterizedTest
   @ValueSource(strings = {"FAIL", "DROP", "FILL"})
   void columnBatchesGiveTheSameShardsAsRows(String policyName) {
-    NullPolicy policy = policyName.equals("FILL") ? NullPolicy.fill(-1) : policyName.equals("DROP")
-        ? NullPolicy.DROP : NullPolicy.FAIL;
+    NullPolicy policy =
+        policyName.equals("FILL")
+            ? NullPolicy.fill(-1)
+            : policyName.equals("DROP") ? NullPolicy.DROP : NullPolicy.FAIL;
     boolean bad = policy != NullPolicy.FAIL;
-    Dataset<Row> df = spark.range(0, 100, 1, 3).selectExpr("cast(id as float) as f",
-        "if(" + bad + " and id % 17 = 5, cast('NaN' as double), id / 3.0) as d", "cast(id as int) as i",
-        "id * 1000000000 as l", "cast(id as short) as s", "cast(id as byte) as b", "id % 2 = 0 as bool",
-        "cast(id as int) as name", "if(" + bad + " and id % 23 = 4, null, cast(id as float)) as nf");
-    ConversionOptions options = ConversionOptions.defaults().withRowsPerBatch(10)
-        .withKeepColumns(List.of("name")).withNullPolicy(policy);
+    Dataset<Row> df =
+        spark
+            .range(0, 100, 1, 3)
+            .selectExpr(
+                "cast(id as float) as f",
+                "if(" + bad + " and id % 17 = 5, cast('NaN' as double), id / 3.0) as d",
+                "cast(id as int) as i",
+                "id * 1000000000 as l",
+                "cast(id as short) as s",
+                "cast(id as byte) as b",
+                "id % 2 = 0 as bool",
+                "cast(id as int) as name",
+                "if(" + bad + " and id % 23 = 4, null, cast(id as float)) as nf");
+    ConversionOptions options =
+        ConversionOptions.defaults()
+            .withRowsPerBatch(10)
+            .withKeepColumns(List.of("name"))
+            .withNullPolicy(policy);
     List<String> features = List.of("f", "d", "i", "l", "s", "b", "bool", "nf");
     ShardConverter converter = ShardConverter.of(df, features, List.of(), options);
     List<byte[]> byRows = ipc(converter.convert(df, "rows"));
@@ -128,7 +161,10 @@ class SparkRoundTripTest {
           rows += a.rows();
         }
       }
-      assertEquals(policy == NullPolicy.DROP ? 100 - 6 - 5 + 1 : 100, rows, "ids 5, 22, .. and 4, 27, .. (73 both)");
+      assertEquals(
+          policy == NullPolicy.DROP ? 100 - 6 - 5 + 1 : 100,
+          rows,
+          "ids 5, 22, .. and 4, 27, .. (73 both)");
     } finally {
       cached.unpersist(true);
       spark.conf().unset("spark.sql.inMemoryColumnarStorage.batchSize");
@@ -136,32 +172,48 @@ class SparkRoundTripTest {
   }
 
   private static List<byte[]> ipc(JavaRDD<Shard> shards) {
-    return shards.map(s -> {
-      try (s) {
-        return ArrowIpc.toBytes(s);
-      }
-    }).collect();
+    return shards
+        .map(
+            s -> {
+              try (s) {
+                return ArrowIpc.toBytes(s);
+              }
+            })
+        .collect();
   }
 
   private static void assertRoundTrip(Dataset<Row> df) {
-    ShardConverter converter = ShardConverter.of(df, AllTypes.FEATURES, AllTypes.LABELS,
-        ConversionOptions.defaults().withRowsPerBatch(16).keepAllColumns());
-    List<List<Integer>> shardRows = converter.convert(df, "sizes").mapPartitions(it -> {
-      List<Integer> rows = new ArrayList<>();
-      while (it.hasNext()) {
-        try (Shard s = it.next()) {
-          rows.add(s.rows());
-        }
-      }
-      return List.of(rows).iterator();
-    }).collect();
+    ShardConverter converter =
+        ShardConverter.of(
+            df,
+            AllTypes.FEATURES,
+            AllTypes.LABELS,
+            ConversionOptions.defaults().withRowsPerBatch(16).keepAllColumns());
+    List<List<Integer>> shardRows =
+        converter
+            .convert(df, "sizes")
+            .mapPartitions(
+                it -> {
+                  List<Integer> rows = new ArrayList<>();
+                  while (it.hasNext()) {
+                    try (Shard s = it.next()) {
+                      rows.add(s.rows());
+                    }
+                  }
+                  return List.of(rows).iterator();
+                })
+            .collect();
     assertEquals(6, shardRows.size());
-    assertEquals(List.of(List.of(), List.of(1), List.of(), List.of(1), List.of(1)), shardRows.subList(0, 5));
+    assertEquals(
+        List.of(List.of(), List.of(1), List.of(), List.of(1), List.of(1)), shardRows.subList(0, 5));
     assertEquals(13, shardRows.get(5).size(), "197 rows in batches of 16");
     assertEquals(5, shardRows.get(5).get(12));
 
-    Dataset<Row> back = ArrowToSpark.toDataFrame(spark, converter.convert(df, "back"), converter.schema());
-    Dataset<Row> kept = back.select(df.columns()[0], java.util.Arrays.copyOfRange(df.columns(), 1, df.columns().length));
+    Dataset<Row> back =
+        ArrowToSpark.toDataFrame(spark, converter.convert(df, "back"), converter.schema());
+    Dataset<Row> kept =
+        back.select(
+            df.columns()[0], java.util.Arrays.copyOfRange(df.columns(), 1, df.columns().length));
     assertEquals(df.schema(), kept.schema());
     assertEquals(df.collectAsList(), kept.collectAsList());
     List<Row> blocks = back.select("features", "label").collectAsList();
@@ -179,26 +231,41 @@ class SparkRoundTripTest {
   @Test
   void aPredictionAppendedToEachShardBecomesAColumnBesideTheOriginalRows() {
     Dataset<Row> df = mixedPartitions();
-    ShardConverter converter = ShardConverter.of(df, AllTypes.FEATURES, List.of(),
-        ConversionOptions.defaults().withRowsPerBatch(50).withKeepColumns(List.of("int", "string")));
-    JavaRDD<Shard> predicted = converter.convert(df, "predict").map(shard -> {
-      try (shard) {
-        return shard.withColumn("prediction", 1, out -> {
-          FloatBlock x = shard.features();
-          for (int r = 0; r < x.rows(); r++) {
-            float sum = 0;
-            for (int c = 0; c < x.width(); c++) {
-              sum += x.get(r, c);
-            }
-            out.set(r, 0, sum);
-          }
-        });
-      }
-    });
+    ShardConverter converter =
+        ShardConverter.of(
+            df,
+            AllTypes.FEATURES,
+            List.of(),
+            ConversionOptions.defaults()
+                .withRowsPerBatch(50)
+                .withKeepColumns(List.of("int", "string")));
+    JavaRDD<Shard> predicted =
+        converter
+            .convert(df, "predict")
+            .map(
+                shard -> {
+                  try (shard) {
+                    return shard.withColumn(
+                        "prediction",
+                        1,
+                        out -> {
+                          FloatBlock x = shard.features();
+                          for (int r = 0; r < x.rows(); r++) {
+                            float sum = 0;
+                            for (int c = 0; c < x.width(); c++) {
+                              sum += x.get(r, c);
+                            }
+                            out.set(r, 0, sum);
+                          }
+                        });
+                  }
+                });
     List<Field> fields = new ArrayList<>(converter.schema().getFields());
     fields.add(Shard.floatField("prediction", 1));
-    List<Row> rows = ArrowToSpark.toDataFrame(spark, predicted, new Schema(fields))
-        .select("int", "string", "prediction").collectAsList();
+    List<Row> rows =
+        ArrowToSpark.toDataFrame(spark, predicted, new Schema(fields))
+            .select("int", "string", "prediction")
+            .collectAsList();
     assertEquals(200, rows.size());
     for (int i = 0; i < 200; i++) {
       float expected = 0;
@@ -216,7 +283,8 @@ class SparkRoundTripTest {
   void nanInAFeatureFailsTheConversionNamingTheColumn(boolean cached) {
     List<Row> rows = AllTypes.rows(0, 30);
     rows.set(12, AllTypes.withX(rows.get(12), Float.NaN));
-    Dataset<Row> df = spark.createDataFrame(jsc.parallelize(rows, 3), AllTypes.SCHEMA).select("x", "y", "float");
+    Dataset<Row> df =
+        spark.createDataFrame(jsc.parallelize(rows, 3), AllTypes.SCHEMA).select("x", "y", "float");
     if (cached) {
       df = df.cache(); // primitive columns only: column batches, and a NaN in the fast path
       assertTrue(SparkPlans.batches(df).isPresent());
@@ -226,45 +294,73 @@ class SparkRoundTripTest {
   }
 
   private static void nanFailsOrIsDropped(Dataset<Row> df) {
-    ShardConverter converter = ShardConverter.of(df, List.of("x"), AllTypes.LABELS, ConversionOptions.defaults());
+    ShardConverter converter =
+        ShardConverter.of(df, List.of("x"), AllTypes.LABELS, ConversionOptions.defaults());
     Exception e = assertThrows(Exception.class, () -> converter.convert(df, "bad data").count());
-    assertTrue(e.getMessage().contains("feature column 'x' has a null or NaN in 1 of 10 rows of bad data partition 1"),
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "feature column 'x' has a null or NaN in 1 of 10 rows of bad data partition 1"),
         e.getMessage());
-    long kept = converter.options().nullPolicy() == NullPolicy.FAIL ? ShardConverter.of(df, List.of("x"),
-        AllTypes.LABELS, ConversionOptions.defaults().withNullPolicy(NullPolicy.DROP)).convert(df, "dropped")
-        .map(s -> {
-          try (s) {
-            return s.rows();
-          }
-        }).reduce(Integer::sum) : 0;
+    long kept =
+        converter.options().nullPolicy() == NullPolicy.FAIL
+            ? ShardConverter.of(
+                    df,
+                    List.of("x"),
+                    AllTypes.LABELS,
+                    ConversionOptions.defaults().withNullPolicy(NullPolicy.DROP))
+                .convert(df, "dropped")
+                .map(
+                    s -> {
+                      try (s) {
+                        return s.rows();
+                      }
+                    })
+                .reduce(Integer::sum)
+            : 0;
     assertEquals(29, kept);
   }
 
   @Test
   void shardsATaskLeavesOpenAreClosedWhenItEndsAndOtherLeaksFailTheTask() {
     Dataset<Row> df = mixedPartitions();
-    ShardConverter converter = ShardConverter.of(df, AllTypes.FEATURES, AllTypes.LABELS, ConversionOptions.defaults());
+    ShardConverter converter =
+        ShardConverter.of(df, AllTypes.FEATURES, AllTypes.LABELS, ConversionOptions.defaults());
     // count() takes every shard and closes none: the end of each task does
     assertEquals(4, converter.convert(df, "left open").count());
     assertEquals(0, ArrowMemory.allocatedBytes(), ArrowMemory.describe());
-    // a buffer taken from the task's allocator and never given back cannot be freed by anyone: a bug
-    Exception leak = assertThrows(Exception.class, () -> jsc.parallelize(List.of(1), 1).foreach(x ->
-        ArrowMemory.current().buffer(64)));
-    assertTrue(leak.getMessage().contains("Arrow memory leaked in task") && leak.getMessage().contains("still held"),
+    // a buffer taken from the task's allocator and never given back cannot be freed by anyone: a
+    // bug
+    Exception leak =
+        assertThrows(
+            Exception.class,
+            () -> jsc.parallelize(List.of(1), 1).foreach(x -> ArrowMemory.current().buffer(64)));
+    assertTrue(
+        leak.getMessage().contains("Arrow memory leaked in task")
+            && leak.getMessage().contains("still held"),
         leak.getMessage());
     leakedOnPurpose = ArrowMemory.allocatedBytes();
-    assertTrue(leakedOnPurpose >= 64 && leakedOnPurpose <= 1024, "the leaked buffer: " + leakedOnPurpose);
+    assertTrue(
+        leakedOnPurpose >= 64 && leakedOnPurpose <= 1024, "the leaked buffer: " + leakedOnPurpose);
   }
 
   @Test
   void anEmptyDataFrameOrArraysThatAreAlwaysNullFailAtOnce() {
     Dataset<Row> empty = spark.createDataFrame(List.of(), AllTypes.SCHEMA);
-    OrcaDataException e = assertThrows(OrcaDataException.class,
-        () -> ShardConverter.of(empty, AllTypes.FEATURES, AllTypes.LABELS, ConversionOptions.defaults()));
+    OrcaDataException e =
+        assertThrows(
+            OrcaDataException.class,
+            () ->
+                ShardConverter.of(
+                    empty, AllTypes.FEATURES, AllTypes.LABELS, ConversionOptions.defaults()));
     assertTrue(e.getMessage().contains("the data set is empty"), e.getMessage());
     Dataset<Row> noArrays = mixedPartitions().where("int is null");
-    OrcaDataException n = assertThrows(OrcaDataException.class,
-        () -> ShardConverter.of(noArrays, List.of("doubles"), List.of(), ConversionOptions.defaults()));
+    OrcaDataException n =
+        assertThrows(
+            OrcaDataException.class,
+            () ->
+                ShardConverter.of(
+                    noArrays, List.of("doubles"), List.of(), ConversionOptions.defaults()));
     assertTrue(n.getMessage().contains("[doubles] are null in every row"), n.getMessage());
   }
 }

@@ -12,10 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * How every benchmark in this module reports, so that results read the same everywhere: each
- * figure is printed next to its baseline, measured in the same run on the same machine, and the
- * ratio between them. The block is printed to stdout and appended to
- * {@code benchmarks/out/<name>.txt}; the numbers worth keeping go into {@code benchmarks/README.md}.
+ * How every benchmark in this module reports, so that results read the same everywhere: each figure
+ * is printed next to its baseline, measured in the same run on the same machine, and the ratio
+ * between them. The block is printed to stdout and appended to {@code benchmarks/out/<name>.txt};
+ * the numbers worth keeping go into {@code benchmarks/README.md}.
  */
 public final class BenchmarkReport {
   private final String name;
@@ -44,8 +44,10 @@ public final class BenchmarkReport {
 
   /** A ratio of a figure to its baseline, and the goal it is held against (or "" for none). */
   public BenchmarkReport ratio(String label, double ratio, String goal) {
-    lines.add(String.format("  %-9s %-52s %12.3f x %s", "ratio", label, ratio,
-        goal.isEmpty() ? "" : "(goal: " + goal + ")"));
+    lines.add(
+        String.format(
+            "  %-9s %-52s %12.3f x %s",
+            "ratio", label, ratio, goal.isEmpty() ? "" : "(goal: " + goal + ")"));
     return this;
   }
 
@@ -64,10 +66,15 @@ public final class BenchmarkReport {
   public void finish() {
     StringBuilder b = new StringBuilder();
     b.append("== ").append(name).append(": ").append(what).append('\n');
-    b.append("  machine   ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
-        .append(Runtime.getRuntime().maxMemory() >> 20).append(" MiB heap, Java ")
-        .append(System.getProperty("java.version")).append(", ")
-        .append(LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME)).append('\n');
+    b.append("  machine   ")
+        .append(Runtime.getRuntime().availableProcessors())
+        .append(" cores, ")
+        .append(Runtime.getRuntime().maxMemory() >> 20)
+        .append(" MiB heap, Java ")
+        .append(System.getProperty("java.version"))
+        .append(", ")
+        .append(LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME))
+        .append('\n');
     for (String line : lines) {
       b.append(line).append('\n');
     }
@@ -77,7 +84,11 @@ public final class BenchmarkReport {
     Path out = outDir().resolve(name + ".txt");
     try {
       Files.createDirectories(out.getParent());
-      Files.writeString(out, text + '\n', StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+      Files.writeString(
+          out,
+          text + '\n',
+          StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE,
           StandardOpenOption.APPEND);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot append the benchmark result to " + out, e);
@@ -90,6 +101,7 @@ public final class BenchmarkReport {
       return Path.of(dir);
     }
     Path cwd = Path.of("").toAbsolutePath();
-    return (Files.isDirectory(cwd.resolve("benchmarks")) ? cwd.resolve("benchmarks") : cwd).resolve("out");
+    return (Files.isDirectory(cwd.resolve("benchmarks")) ? cwd.resolve("benchmarks") : cwd)
+        .resolve("out");
   }
 }

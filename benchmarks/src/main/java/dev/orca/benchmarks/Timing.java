@@ -47,7 +47,8 @@ public final class Timing {
 
   @Override
   public String toString() {
-    return String.format("median %.4f s (min %.4f, max %.4f, %d runs)", median(), min(), max(), runs());
+    return String.format(
+        "median %.4f s (min %.4f, max %.4f, %d runs)", median(), min(), max(), runs());
   }
 
   /** One run of the measured work. */

@@ -5,10 +5,10 @@ import dev.orca.collective.internal.RingSession;
 import java.nio.FloatBuffer;
 
 /**
- * A sum over all workers that runs while the caller keeps computing: mark each range of the
- * buffer {@link #ready} as soon as its values are final (e.g. a layer's gradients as the backward
- * pass produces them), and it is reduced in the background while the next range is computed;
- * {@link #await()} then waits for the rest.
+ * A sum over all workers that runs while the caller keeps computing: mark each range of the buffer
+ * {@link #ready} as soon as its values are final (e.g. a layer's gradients as the backward pass
+ * produces them), and it is reduced in the background while the next range is computed; {@link
+ * #await()} then waits for the rest.
  *
  * <pre>{@code
  * PendingReduce p = ring.startAllReduce(gradients);
@@ -16,11 +16,11 @@ import java.nio.FloatBuffer;
  * p.await();
  * }</pre>
  *
- * <p>Every worker must mark the same ranges in the same order (the ring checks this and fails
- * with a message if not). Touching ranges marked one after the other are merged until they are
- * worth a ring operation of their own. Ranges are absolute indices into the buffer, inside the
- * range given to {@code startAllReduce}, and may not overlap. The object is reused by the ring's
- * next {@code startAllReduce}; it is valid until {@link #await()} returns.
+ * <p>Every worker must mark the same ranges in the same order (the ring checks this and fails with
+ * a message if not). Touching ranges marked one after the other are merged until they are worth a
+ * ring operation of their own. Ranges are absolute indices into the buffer, inside the range given
+ * to {@code startAllReduce}, and may not overlap. The object is reused by the ring's next {@code
+ * startAllReduce}; it is valid until {@link #await()} returns.
  *
  * <p>Errors: {@link #ready} and {@link #readyAll()} throw only for misuse of the call itself (a
  * range outside the reduction or marked twice, a finished reduction), never for the ring. The
@@ -62,21 +62,35 @@ public final class PendingReduce {
 
   /**
    * Marks {@code buffer[from, to)} final on this worker; its reduction may start at once. The
-   * values must not change until {@link #await()} returns. Throws only for misuse: a failure of
-   * the ring is left for {@link #await()}.
+   * values must not change until {@link #await()} returns. Throws only for misuse: a failure of the
+   * ring is left for {@link #await()}.
    */
   public PendingReduce ready(int from, int to) {
     checkActive();
     if (from < start || to > end || from > to) {
-      throw new IllegalArgumentException("ready(" + from + ", " + to + "): the range must lie "
-          + "inside [" + start + ", " + end + "), the range this reduction was started on");
+      throw new IllegalArgumentException(
+          "ready("
+              + from
+              + ", "
+              + to
+              + "): the range must lie "
+              + "inside ["
+              + start
+              + ", "
+              + end
+              + "), the range this reduction was started on");
     }
     if (from == to) {
       return this;
     }
     if (!marked.add(from, to)) {
-      throw new IllegalArgumentException("ready(" + from + ", " + to + ") overlaps a range "
-          + "already marked ready: each element may be marked once, or it would be summed twice");
+      throw new IllegalArgumentException(
+          "ready("
+              + from
+              + ", "
+              + to
+              + ") overlaps a range "
+              + "already marked ready: each element may be marked once, or it would be summed twice");
     }
     if (pendingTo > pendingFrom && (to == pendingFrom || from == pendingTo)) {
       pendingFrom = Math.min(pendingFrom, from);
@@ -137,9 +151,18 @@ public final class PendingReduce {
       }
     }
     if (missing > 0) {
-      IllegalStateException misuse = new IllegalStateException("await(): " + missing + " of the "
-          + (end - start) + " floats in [" + start + ", " + end + ") were never marked ready: call "
-          + "ready(from, to) for every range, or readyAll()");
+      IllegalStateException misuse =
+          new IllegalStateException(
+              "await(): "
+                  + missing
+                  + " of the "
+                  + (end - start)
+                  + " floats in ["
+                  + start
+                  + ", "
+                  + end
+                  + ") were never marked ready: call "
+                  + "ready(from, to) for every range, or readyAll()");
       if (ringFailure != null) {
         misuse.addSuppressed(ringFailure);
       }
@@ -159,8 +182,8 @@ public final class PendingReduce {
 
   private void checkActive() {
     if (!active) {
-      throw new IllegalStateException("this reduction is finished: start a new one with "
-          + "RingAllReduce.startAllReduce");
+      throw new IllegalStateException(
+          "this reduction is finished: start a new one with " + "RingAllReduce.startAllReduce");
     }
   }
 }

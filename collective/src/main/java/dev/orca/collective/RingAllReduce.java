@@ -35,18 +35,18 @@ import org.slf4j.LoggerFactory;
  * this worker. One thread drives a ring; {@link #close()} may come from any thread. A ring of one
  * worker is allowed: its operations leave the values as they are.
  *
- * <p>Ring failures surface in one place, whichever thread or worker noticed them first. A lost
- * or silent peer, or a peer running another operation, fails the operation in progress with a
- * {@link RingException} naming that peer (within {@link RingOptions#timeout()}): the blocking
- * calls ({@code allReduce}, {@code broadcast}, {@code barrier}) throw it themselves; a
- * {@link PendingReduce} throws it from {@link PendingReduce#await()}, never from {@code ready()}.
- * The ring is then broken and must be closed: every later {@code allReduce}, {@code broadcast},
- * {@code barrier} and {@code startAllReduce} throws a {@code RingException} carrying the first
- * failure's message. Between calls the ring does no I/O, so it breaks only during a call, and
- * that call reports it. Misuse (a bad range, a reduction still pending, an unconnected or closed
- * ring) throws {@link IllegalArgumentException} or {@link IllegalStateException}, checked before
- * the ring's state; {@link #close()} from another thread fails a call in progress with a
- * {@code RingException}.
+ * <p>Ring failures surface in one place, whichever thread or worker noticed them first. A lost or
+ * silent peer, or a peer running another operation, fails the operation in progress with a {@link
+ * RingException} naming that peer (within {@link RingOptions#timeout()}): the blocking calls
+ * ({@code allReduce}, {@code broadcast}, {@code barrier}) throw it themselves; a {@link
+ * PendingReduce} throws it from {@link PendingReduce#await()}, never from {@code ready()}. The ring
+ * is then broken and must be closed: every later {@code allReduce}, {@code broadcast}, {@code
+ * barrier} and {@code startAllReduce} throws a {@code RingException} carrying the first failure's
+ * message. Between calls the ring does no I/O, so it breaks only during a call, and that call
+ * reports it. Misuse (a bad range, a reduction still pending, an unconnected or closed ring) throws
+ * {@link IllegalArgumentException} or {@link IllegalStateException}, checked before the ring's
+ * state; {@link #close()} from another thread fails a call in progress with a {@code
+ * RingException}.
  */
 public final class RingAllReduce implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RingAllReduce.class);
@@ -77,13 +77,19 @@ public final class RingAllReduce implements AutoCloseable {
     try {
       address = InetAddress.getByName(options.host());
     } catch (UnknownHostException e) {
-      throw new OrcaConfigurationException("RingOptions host '" + options.host()
-          + "' does not resolve: pass an address of this machine", e);
+      throw new OrcaConfigurationException(
+          "RingOptions host '"
+              + options.host()
+              + "' does not resolve: pass an address of this machine",
+          e);
     }
     if (address.isAnyLocalAddress()) {
-      throw new OrcaConfigurationException("RingOptions host '" + options.host() + "' is a "
-          + "wildcard, which peers cannot connect to: pass this machine's address on the network "
-          + "the workers share");
+      throw new OrcaConfigurationException(
+          "RingOptions host '"
+              + options.host()
+              + "' is a "
+              + "wildcard, which peers cannot connect to: pass this machine's address on the network "
+              + "the workers share");
     }
     ServerSocketChannel server = null;
     try {
@@ -95,13 +101,21 @@ public final class RingAllReduce implements AutoCloseable {
       return new RingAllReduce(options, server, host + ":" + port);
     } catch (BindException e) {
       closeQuietly(server);
-      throw new OrcaConfigurationException("cannot listen at " + options.host() + ":"
-          + options.port() + " (" + e.getMessage() + "): use port 0 for any free port, or an "
-          + "address of this machine", e);
+      throw new OrcaConfigurationException(
+          "cannot listen at "
+              + options.host()
+              + ":"
+              + options.port()
+              + " ("
+              + e.getMessage()
+              + "): use port 0 for any free port, or an "
+              + "address of this machine",
+          e);
     } catch (IOException e) {
       closeQuietly(server);
-      throw new RingException("cannot open the ring endpoint at " + options.host() + ":"
-          + options.port() + ": " + e, e);
+      throw new RingException(
+          "cannot open the ring endpoint at " + options.host() + ":" + options.port() + ": " + e,
+          e);
     }
   }
 
@@ -111,18 +125,19 @@ public final class RingAllReduce implements AutoCloseable {
   }
 
   /**
-   * Forms the ring: {@code addresses} are every worker's {@link #localAddress()} in rank order
-   * (the same list on every worker), {@code rank} is this worker's index in it. Connects to the
-   * next worker and accepts the previous one, each proving it knows the job secret; stray
-   * connections are refused and logged meanwhile. Returns when both neighbours are connected;
-   * throws {@link RingException} after {@link RingOptions#connectTimeout()} naming the missing
-   * one. Called once; the listening socket is closed afterwards.
+   * Forms the ring: {@code addresses} are every worker's {@link #localAddress()} in rank order (the
+   * same list on every worker), {@code rank} is this worker's index in it. Connects to the next
+   * worker and accepts the previous one, each proving it knows the job secret; stray connections
+   * are refused and logged meanwhile. Returns when both neighbours are connected; throws {@link
+   * RingException} after {@link RingOptions#connectTimeout()} naming the missing one. Called once;
+   * the listening socket is closed afterwards.
    */
   public void connect(List<String> addresses, int rank) {
     checkOpen();
     if (connectCalled) {
-      throw new IllegalStateException("connect() was already called: a ring is formed once; "
-          + "after a failure, close this endpoint and open a new one");
+      throw new IllegalStateException(
+          "connect() was already called: a ring is formed once; "
+              + "after a failure, close this endpoint and open a new one");
     }
     validate(addresses, rank);
     connectCalled = true;
@@ -136,8 +151,8 @@ public final class RingAllReduce implements AutoCloseable {
         synchronized (this) {
           if (closed) { // closed from another thread just as the ring formed
             formed.close();
-            throw new RingException("ring '" + options.name() + "' rank " + rank
-                + ": closed while forming the ring");
+            throw new RingException(
+                "ring '" + options.name() + "' rank " + rank + ": closed while forming the ring");
           }
           session = formed;
         }
@@ -152,21 +167,36 @@ public final class RingAllReduce implements AutoCloseable {
 
   private void validate(List<String> addresses, int rank) {
     if (addresses == null || addresses.isEmpty()) {
-      throw new OrcaConfigurationException("connect: the address list is empty: pass every "
-          + "worker's localAddress() in rank order");
+      throw new OrcaConfigurationException(
+          "connect: the address list is empty: pass every "
+              + "worker's localAddress() in rank order");
     }
     if (rank < 0 || rank >= addresses.size()) {
-      throw new OrcaConfigurationException("connect: rank " + rank + " is outside 0.."
-          + (addresses.size() - 1) + " for " + addresses.size() + " addresses");
+      throw new OrcaConfigurationException(
+          "connect: rank "
+              + rank
+              + " is outside 0.."
+              + (addresses.size() - 1)
+              + " for "
+              + addresses.size()
+              + " addresses");
     }
     if (!localAddress.equals(addresses.get(rank))) {
-      throw new OrcaConfigurationException("connect: addresses[" + rank + "] is '"
-          + addresses.get(rank) + "' but this worker listens at '" + localAddress + "': pass the "
-          + "list gathered from every worker's localAddress(), and this worker's own rank");
+      throw new OrcaConfigurationException(
+          "connect: addresses["
+              + rank
+              + "] is '"
+              + addresses.get(rank)
+              + "' but this worker listens at '"
+              + localAddress
+              + "': pass the "
+              + "list gathered from every worker's localAddress(), and this worker's own rank");
     }
     if (new HashSet<>(addresses).size() != addresses.size()) {
-      throw new OrcaConfigurationException("connect: the address list " + addresses
-          + " names a worker twice: each worker must appear once");
+      throw new OrcaConfigurationException(
+          "connect: the address list "
+              + addresses
+              + " names a worker twice: each worker must appear once");
     }
   }
 
@@ -238,8 +268,10 @@ public final class RingAllReduce implements AutoCloseable {
     Objects.requireNonNull(values, "values");
     checkIdle();
     if ((long) values.length * size > Integer.MAX_VALUE / 2) {
-      throw new IllegalArgumentException("allReduce(double[]) is for small arrays (metrics); "
-          + values.length + " doubles is too many, use a FloatBuffer");
+      throw new IllegalArgumentException(
+          "allReduce(double[]) is for small arrays (metrics); "
+              + values.length
+              + " doubles is too many, use a FloatBuffer");
     }
     checkNotBroken("allReduce(double[])");
     if (session != null) {
@@ -293,12 +325,18 @@ public final class RingAllReduce implements AutoCloseable {
   private void checkRange(String what, FloatBuffer buffer, int offset, int length) {
     Objects.requireNonNull(buffer, "buffer");
     if (offset < 0 || length < 0 || (long) offset + length > buffer.limit()) {
-      throw new IllegalArgumentException(what + ": range [" + offset + ", " + ((long) offset + length)
-          + ") is outside the buffer, whose limit is " + buffer.limit());
+      throw new IllegalArgumentException(
+          what
+              + ": range ["
+              + offset
+              + ", "
+              + ((long) offset + length)
+              + ") is outside the buffer, whose limit is "
+              + buffer.limit());
     }
     if (buffer.isReadOnly()) {
-      throw new IllegalArgumentException(what + ": the buffer is read-only; the ring writes the "
-          + "result into it");
+      throw new IllegalArgumentException(
+          what + ": the buffer is read-only; the ring writes the " + "result into it");
     }
   }
 
@@ -312,8 +350,9 @@ public final class RingAllReduce implements AutoCloseable {
   private void checkIdle() {
     checkConnected();
     if (pending.active()) {
-      throw new IllegalStateException("a reduction started with startAllReduce is still "
-          + "pending: call await() on it before the next ring operation");
+      throw new IllegalStateException(
+          "a reduction started with startAllReduce is still "
+              + "pending: call await() on it before the next ring operation");
     }
   }
 

@@ -21,6 +21,7 @@ import java.util.HexFormat;
 public final class RingOptions {
   /** Default chunk: large enough that a frame costs little, small enough to pipeline 4 MB. */
   public static final int DEFAULT_CHUNK_BYTES = 256 << 10;
+
   static final int MIN_CHUNK_BYTES = 1 << 10;
   static final int MAX_CHUNK_BYTES = 64 << 20;
 
@@ -159,23 +160,30 @@ public final class RingOptions {
 
     public RingOptions build() {
       if (secret == null || secret.length == 0) {
-        throw new OrcaConfigurationException("RingOptions: the job secret is missing: call "
-            + "setSecret(...) with the same per-job value on every worker (the driver can make "
-            + "one with RingOptions.randomSecret())");
+        throw new OrcaConfigurationException(
+            "RingOptions: the job secret is missing: call "
+                + "setSecret(...) with the same per-job value on every worker (the driver can make "
+                + "one with RingOptions.randomSecret())");
       }
       if (host == null || host.isBlank()) {
-        throw new OrcaConfigurationException("RingOptions: host is empty: pass the address of "
-            + "this worker on the network the workers share (optHost)");
+        throw new OrcaConfigurationException(
+            "RingOptions: host is empty: pass the address of "
+                + "this worker on the network the workers share (optHost)");
       }
       if (port < 0 || port > 65535) {
-        throw new OrcaConfigurationException("RingOptions: port " + port
-            + " is out of range: use 0 (any free port) or 1..65535");
+        throw new OrcaConfigurationException(
+            "RingOptions: port " + port + " is out of range: use 0 (any free port) or 1..65535");
       }
       checkPositive("timeout", timeout);
       checkPositive("connectTimeout", connectTimeout);
       if (chunkBytes < MIN_CHUNK_BYTES || chunkBytes > MAX_CHUNK_BYTES) {
-        throw new OrcaConfigurationException("RingOptions: chunkBytes " + chunkBytes
-            + " is out of range: use " + MIN_CHUNK_BYTES + " to " + MAX_CHUNK_BYTES);
+        throw new OrcaConfigurationException(
+            "RingOptions: chunkBytes "
+                + chunkBytes
+                + " is out of range: use "
+                + MIN_CHUNK_BYTES
+                + " to "
+                + MAX_CHUNK_BYTES);
       }
       if (compression == null) {
         throw new OrcaConfigurationException(

@@ -26,14 +26,19 @@ class CompressionTest {
     int size = 3001;
     List<RingAllReduce> rings = form(n, b -> b.optChunkBytes(1024).optCompression(compression));
     try {
-      List<float[]> results = onEach(rings, (rank, ring) -> {
-        FloatBuffer buf = RingHarness.direct(size);
-        for (int i = 0; i < size; i++) {
-          buf.put(i, (i * 7 + rank * 3) % 41 - 20); // |partial sums| <= 100: exact in both formats
-        }
-        ring.allReduce(buf);
-        return toArray(buf);
-      });
+      List<float[]> results =
+          onEach(
+              rings,
+              (rank, ring) -> {
+                FloatBuffer buf = RingHarness.direct(size);
+                for (int i = 0; i < size; i++) {
+                  buf.put(
+                      i,
+                      (i * 7 + rank * 3) % 41 - 20); // |partial sums| <= 100: exact in both formats
+                }
+                ring.allReduce(buf);
+                return toArray(buf);
+              });
       for (int i = 0; i < size; i++) {
         float expected = 0;
         for (int r = 0; r < n; r++) {
@@ -53,18 +58,22 @@ class CompressionTest {
   void randomValuesWithinTheFormatsPrecisionAndIdenticalEverywhere(int n, Compression compression)
       throws Exception {
     int size = 20_011;
-    // each of the n - 1 hops and the final copy round once, by at most half a unit in the last place
+    // each of the n - 1 hops and the final copy round once, by at most half a unit in the last
+    // place
     double unit = compression == Compression.FP16 ? 0x1p-11 : 0x1p-8;
     List<RingAllReduce> rings = form(n, b -> b.optChunkBytes(2048).optCompression(compression));
     try {
-      List<float[]> results = onEach(rings, (rank, ring) -> {
-        FloatBuffer buf = RingHarness.direct(size);
-        for (int i = 0; i < size; i++) {
-          buf.put(i, randomValue(rank, i));
-        }
-        ring.allReduce(buf);
-        return toArray(buf);
-      });
+      List<float[]> results =
+          onEach(
+              rings,
+              (rank, ring) -> {
+                FloatBuffer buf = RingHarness.direct(size);
+                for (int i = 0; i < size; i++) {
+                  buf.put(i, randomValue(rank, i));
+                }
+                ring.allReduce(buf);
+                return toArray(buf);
+              });
       double worst = 0;
       for (int i = 0; i < size; i++) {
         double exact = 0;
@@ -74,8 +83,9 @@ class CompressionTest {
           magnitude += Math.abs(randomValue(r, i));
         }
         double error = Math.abs(results.get(0)[i] - exact);
-        assertTrue(error <= n * unit * magnitude, "element " + i + ": " + results.get(0)[i]
-            + " vs " + exact);
+        assertTrue(
+            error <= n * unit * magnitude,
+            "element " + i + ": " + results.get(0)[i] + " vs " + exact);
         worst = Math.max(worst, error / magnitude);
       }
       assertTrue(worst > 0, "the values did travel compressed");
@@ -93,14 +103,17 @@ class CompressionTest {
   void fp16OverflowsWhereBf16DoesNot(Compression compression, float expected) throws Exception {
     List<RingAllReduce> rings = form(2, b -> b.optCompression(compression));
     try {
-      List<float[]> results = onEach(rings, (rank, ring) -> {
-        FloatBuffer buf = RingHarness.direct(4);
-        for (int i = 0; i < 4; i++) {
-          buf.put(i, 40_000);
-        }
-        ring.allReduce(buf);
-        return toArray(buf);
-      });
+      List<float[]> results =
+          onEach(
+              rings,
+              (rank, ring) -> {
+                FloatBuffer buf = RingHarness.direct(4);
+                for (int i = 0; i < 4; i++) {
+                  buf.put(i, 40_000);
+                }
+                ring.allReduce(buf);
+                return toArray(buf);
+              });
       for (float[] r : results) {
         for (float v : r) {
           assertEquals(expected, v);

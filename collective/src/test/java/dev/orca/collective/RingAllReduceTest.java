@@ -8,16 +8,15 @@ import static dev.orca.collective.RingHarness.serialSum;
 import static dev.orca.collective.RingHarness.toArray;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class RingAllReduceTest {
   /** 1 KiB chunks: 256 floats, so that small buffers already span several chunks. */
@@ -26,8 +25,19 @@ class RingAllReduceTest {
   @ParameterizedTest(name = "{0} workers")
   @ValueSource(ints = {1, 2, 3, 4, 5})
   void sumsEqualTheSerialSumForEveryBufferSize(int n) throws Exception {
-    int[] sizes = {0, 1, n - 1, n, n + 1, 7, 1001, CHUNK_FLOATS * n, CHUNK_FLOATS * n * 3 + 17,
-        CHUNK_FLOATS - 1, 100_003};
+    int[] sizes = {
+      0,
+      1,
+      n - 1,
+      n,
+      n + 1,
+      7,
+      1001,
+      CHUNK_FLOATS * n,
+      CHUNK_FLOATS * n * 3 + 17,
+      CHUNK_FLOATS - 1,
+      100_003
+    };
     List<RingAllReduce> rings = form(n, b -> b.optChunkBytes(CHUNK_FLOATS * 4));
     try {
       for (int size : sizes) {
@@ -54,16 +64,19 @@ class RingAllReduceTest {
     int size = 50_001;
     List<RingAllReduce> rings = form(4, b -> b.optChunkBytes(4096));
     try {
-      List<float[]> results = onEach(rings, (rank, ring) -> {
-        FloatBuffer buf = RingHarness.direct(size);
-        for (int step = 0; step < 20; step++) {
-          for (int i = 0; i < size; i++) {
-            buf.put(i, (float) Math.sin(i * 0.001 + rank + step));
-          }
-          ring.allReduce(buf);
-        }
-        return toArray(buf);
-      });
+      List<float[]> results =
+          onEach(
+              rings,
+              (rank, ring) -> {
+                FloatBuffer buf = RingHarness.direct(size);
+                for (int step = 0; step < 20; step++) {
+                  for (int i = 0; i < size; i++) {
+                    buf.put(i, (float) Math.sin(i * 0.001 + rank + step));
+                  }
+                  ring.allReduce(buf);
+                }
+                return toArray(buf);
+              });
       for (int i = 0; i < size; i++) {
         double exact = 0;
         for (int r = 0; r < 4; r++) {
@@ -84,14 +97,17 @@ class RingAllReduceTest {
     int size = 5000;
     List<RingAllReduce> rings = form(3, b -> b.optChunkBytes(1024));
     try {
-      List<float[]> results = onEach(rings, (rank, ring) -> {
-        FloatBuffer heap = FloatBuffer.allocate(size);
-        for (int i = 0; i < size; i++) {
-          heap.put(i, RingHarness.value(rank, i));
-        }
-        ring.allReduce(heap, 1234, 2000);
-        return heap.array().clone();
-      });
+      List<float[]> results =
+          onEach(
+              rings,
+              (rank, ring) -> {
+                FloatBuffer heap = FloatBuffer.allocate(size);
+                for (int i = 0; i < size; i++) {
+                  heap.put(i, RingHarness.value(rank, i));
+                }
+                ring.allReduce(heap, 1234, 2000);
+                return heap.array().clone();
+              });
       float[] sum = serialSum(3, size);
       for (int r = 0; r < 3; r++) {
         for (int i = 0; i < size; i++) {
@@ -109,19 +125,25 @@ class RingAllReduceTest {
     int size = 3000;
     List<RingAllReduce> rings = form(2, b -> b.optChunkBytes(1024));
     try {
-      List<float[]> results = onEach(rings, (rank, ring) -> {
-        java.nio.ByteOrder other = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.BIG_ENDIAN
-            ? java.nio.ByteOrder.LITTLE_ENDIAN : java.nio.ByteOrder.BIG_ENDIAN;
-        FloatBuffer buf = java.nio.ByteBuffer.allocateDirect(size * 4).order(other).asFloatBuffer();
-        // rank 1 mixes: native order, which goes through the zero-copy path
-        FloatBuffer b = rank == 0 ? buf : RingHarness.direct(size);
-        for (int i = 0; i < size; i++) {
-          b.put(i, RingHarness.value(rank, i));
-        }
-        ring.allReduce(b);
-        ring.broadcast(b);
-        return toArray(b);
-      });
+      List<float[]> results =
+          onEach(
+              rings,
+              (rank, ring) -> {
+                java.nio.ByteOrder other =
+                    java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.BIG_ENDIAN
+                        ? java.nio.ByteOrder.LITTLE_ENDIAN
+                        : java.nio.ByteOrder.BIG_ENDIAN;
+                FloatBuffer buf =
+                    java.nio.ByteBuffer.allocateDirect(size * 4).order(other).asFloatBuffer();
+                // rank 1 mixes: native order, which goes through the zero-copy path
+                FloatBuffer b = rank == 0 ? buf : RingHarness.direct(size);
+                for (int i = 0; i < size; i++) {
+                  b.put(i, RingHarness.value(rank, i));
+                }
+                ring.allReduce(b);
+                ring.broadcast(b);
+                return toArray(b);
+              });
       assertArrayEquals(serialSum(2, size), results.get(0));
       assertArrayEquals(serialSum(2, size), results.get(1));
     } finally {
@@ -133,15 +155,18 @@ class RingAllReduceTest {
   void positionAndLimitSelectTheRange() throws Exception {
     List<RingAllReduce> rings = form(2);
     try {
-      List<float[]> results = onEach(rings, (rank, ring) -> {
-        FloatBuffer buf = filled(rank, 100);
-        buf.position(10).limit(90);
-        ring.allReduce(buf);
-        assertEquals(10, buf.position(), "position unchanged");
-        assertEquals(90, buf.limit(), "limit unchanged");
-        buf.clear();
-        return toArray(buf);
-      });
+      List<float[]> results =
+          onEach(
+              rings,
+              (rank, ring) -> {
+                FloatBuffer buf = filled(rank, 100);
+                buf.position(10).limit(90);
+                ring.allReduce(buf);
+                assertEquals(10, buf.position(), "position unchanged");
+                assertEquals(90, buf.limit(), "limit unchanged");
+                buf.clear();
+                return toArray(buf);
+              });
       float[] sum = serialSum(2, 100);
       assertEquals(sum[10], results.get(1)[10]);
       assertEquals(sum[89], results.get(1)[89]);
@@ -155,17 +180,21 @@ class RingAllReduceTest {
   @ParameterizedTest(name = "{0} workers")
   @ValueSource(ints = {1, 2, 3, 5})
   void broadcastCopiesRankZerosValuesExactly(int n) throws Exception {
-    List<RingAllReduce> rings = form(n, b -> b.optChunkBytes(1024).optCompression(Compression.FP16));
+    List<RingAllReduce> rings =
+        form(n, b -> b.optChunkBytes(1024).optCompression(Compression.FP16));
     try {
       for (int size : new int[] {0, 1, 255, 256, 257, 10_000}) {
-        List<float[]> results = onEach(rings, (rank, ring) -> {
-          FloatBuffer buf = RingHarness.direct(size);
-          for (int i = 0; i < size; i++) {
-            buf.put(i, rank == 0 ? (float) Math.PI * i : -1);
-          }
-          ring.broadcast(buf);
-          return toArray(buf);
-        });
+        List<float[]> results =
+            onEach(
+                rings,
+                (rank, ring) -> {
+                  FloatBuffer buf = RingHarness.direct(size);
+                  for (int i = 0; i < size; i++) {
+                    buf.put(i, rank == 0 ? (float) Math.PI * i : -1);
+                  }
+                  ring.broadcast(buf);
+                  return toArray(buf);
+                });
         for (int r = 0; r < n; r++) {
           for (int i = 0; i < size; i++) {
             assertEquals((float) Math.PI * i, results.get(r)[i], "exact despite FP16 on the wire");
@@ -182,16 +211,19 @@ class RingAllReduceTest {
   void doublesAreSummedInRankOrderIdenticallyEverywhere(int n) throws Exception {
     List<RingAllReduce> rings = form(n, b -> b.optChunkBytes(1024));
     try {
-      List<double[]> results = onEach(rings, (rank, ring) -> {
-        double[] values = new double[300]; // spans several 1 KiB frames
-        for (int i = 0; i < values.length; i++) {
-          values[i] = 0.1 * (rank + 1) + i;
-        }
-        ring.allReduce(values);
-        double[] empty = new double[0];
-        ring.allReduce(empty);
-        return values;
-      });
+      List<double[]> results =
+          onEach(
+              rings,
+              (rank, ring) -> {
+                double[] values = new double[300]; // spans several 1 KiB frames
+                for (int i = 0; i < values.length; i++) {
+                  values[i] = 0.1 * (rank + 1) + i;
+                }
+                ring.allReduce(values);
+                double[] empty = new double[0];
+                ring.allReduce(empty);
+                return values;
+              });
       for (int i = 0; i < 300; i++) {
         double expected = 0;
         for (int r = 0; r < n; r++) {
@@ -217,13 +249,16 @@ class RingAllReduceTest {
       for (int r = 0; r <= n; r++) {
         turn.add(new CountDownLatch(r == 0 ? 0 : 1));
       }
-      List<Integer> seen = onEach(rings, (rank, ring) -> {
-        turn.get(rank).await();
-        arrived.incrementAndGet();
-        turn.get(rank + 1).countDown();
-        ring.barrier();
-        return arrived.get();
-      });
+      List<Integer> seen =
+          onEach(
+              rings,
+              (rank, ring) -> {
+                turn.get(rank).await();
+                arrived.incrementAndGet();
+                turn.get(rank + 1).countDown();
+                ring.barrier();
+                return arrived.get();
+              });
       assertEquals(List.of(n, n, n, n), seen, "how many had arrived when each worker left");
     } finally {
       closeAll(rings);

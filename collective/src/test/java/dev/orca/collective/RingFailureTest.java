@@ -29,28 +29,36 @@ class RingFailureTest {
   void aPeerClosedMidReductionFailsTheOthersNamingIt() throws Exception {
     // a timeout far beyond the harness's two minutes: the others must notice the closed
     // connections themselves, not wait for the timeout
-    List<RingAllReduce> rings = form(3, b -> b.optChunkBytes(4096).optTimeout(Duration.ofMinutes(10)));
+    List<RingAllReduce> rings =
+        form(3, b -> b.optChunkBytes(4096).optTimeout(Duration.ofMinutes(10)));
     String lost = rings.get(1).localAddress();
     CountDownLatch closed = new CountDownLatch(1);
     try {
-      List<String> messages = onEach(rings, (rank, ring) -> {
-        FloatBuffer buf = filled(rank, 1_000_000);
-        if (rank == 1) {
-          // rank 1's reduction is under way (it cannot finish: the others have not started) when
-          // another thread closes the ring, before or while await() waits: the same either way
-          PendingReduce p = ring.startAllReduce(buf).readyAll();
-          Thread closer = new Thread(() -> {
-            ring.close();
-            closed.countDown();
-          });
-          closer.start();
-          RingException e = assertThrows(RingException.class, p::await);
-          closer.join();
-          return e.getMessage();
-        }
-        closed.await();
-        return assertThrows(RingException.class, () -> ring.allReduce(buf)).getMessage();
-      });
+      List<String> messages =
+          onEach(
+              rings,
+              (rank, ring) -> {
+                FloatBuffer buf = filled(rank, 1_000_000);
+                if (rank == 1) {
+                  // rank 1's reduction is under way (it cannot finish: the others have not started)
+                  // when
+                  // another thread closes the ring, before or while await() waits: the same either
+                  // way
+                  PendingReduce p = ring.startAllReduce(buf).readyAll();
+                  Thread closer =
+                      new Thread(
+                          () -> {
+                            ring.close();
+                            closed.countDown();
+                          });
+                  closer.start();
+                  RingException e = assertThrows(RingException.class, p::await);
+                  closer.join();
+                  return e.getMessage();
+                }
+                closed.await();
+                return assertThrows(RingException.class, () -> ring.allReduce(buf)).getMessage();
+              });
       assertTrue(messages.get(1).contains("closed while this operation ran"), messages.get(1));
       for (int r : new int[] {0, 2}) {
         String m = messages.get(r);
@@ -58,8 +66,8 @@ class RingFailureTest {
         assertTrue(m.contains("lost connection to worker rank 1 at " + lost), m);
       }
       // the ring stays broken, and says why
-      RingException again = assertThrows(RingException.class,
-          () -> rings.get(0).allReduce(filled(0, 10)));
+      RingException again =
+          assertThrows(RingException.class, () -> rings.get(0).allReduce(filled(0, 10)));
       assertTrue(again.getMessage().contains("the ring is broken"), again.getMessage());
       assertTrue(again.getMessage().contains("worker rank 1 at " + lost), again.getMessage());
     } finally {
@@ -72,10 +80,16 @@ class RingFailureTest {
     List<RingAllReduce> rings = form(2, b -> b.optTimeout(Duration.ofSeconds(1)));
     try {
       long start = System.nanoTime();
-      RingException e = assertThrows(RingException.class, () -> rings.get(0).allReduce(filled(0, 1000)));
+      RingException e =
+          assertThrows(RingException.class, () -> rings.get(0).allReduce(filled(0, 1000)));
       double seconds = (System.nanoTime() - start) / 1e9;
-      assertTrue(e.getMessage().contains("worker rank 1 at " + rings.get(1).localAddress()
-          + " (previous in the ring): it sent nothing for 1 s"), e.getMessage());
+      assertTrue(
+          e.getMessage()
+              .contains(
+                  "worker rank 1 at "
+                      + rings.get(1).localAddress()
+                      + " (previous in the ring): it sent nothing for 1 s"),
+          e.getMessage());
       // a lower bound only: a loaded machine can make it later, never earlier
       assertTrue(seconds >= 0.9, "gave up after " + seconds + " s, before the 1 s timeout");
     } finally {
@@ -87,13 +101,27 @@ class RingFailureTest {
   void workersCallingDifferentLengthsFailWithAMessage() throws Exception {
     List<RingAllReduce> rings = form(2);
     try {
-      List<String> messages = onEach(rings, (rank, ring) -> assertThrows(RingException.class,
-          () -> ring.allReduce(filled(rank, 100 + rank))).getMessage());
+      List<String> messages =
+          onEach(
+              rings,
+              (rank, ring) ->
+                  assertThrows(RingException.class, () -> ring.allReduce(filled(rank, 100 + rank)))
+                      .getMessage());
       // each worker names its neighbour's operation and its own, whichever noticed first
-      assertTrue(messages.get(0).contains("runs all-reduce #0 of floats [0, 101) where this worker "
-          + "runs all-reduce #0 of floats [0, 100)"), messages.get(0));
-      assertTrue(messages.get(1).contains("runs all-reduce #0 of floats [0, 100) where this worker "
-          + "runs all-reduce #0 of floats [0, 101)"), messages.get(1));
+      assertTrue(
+          messages
+              .get(0)
+              .contains(
+                  "runs all-reduce #0 of floats [0, 101) where this worker "
+                      + "runs all-reduce #0 of floats [0, 100)"),
+          messages.get(0));
+      assertTrue(
+          messages
+              .get(1)
+              .contains(
+                  "runs all-reduce #0 of floats [0, 100) where this worker "
+                      + "runs all-reduce #0 of floats [0, 101)"),
+          messages.get(1));
     } finally {
       closeAll(rings);
     }
@@ -103,19 +131,27 @@ class RingFailureTest {
   void aBrokenRingFailsEveryLaterCallWithTheFirstFailure() throws Exception {
     List<RingAllReduce> rings = form(2);
     try {
-      onEach(rings, (rank, ring) -> {
-        assertThrows(RingException.class, () -> ring.broadcast(filled(rank, 10 + rank)));
-        List<Executable> calls = List.of(() -> ring.allReduce(filled(rank, 10)),
-            () -> ring.startAllReduce(filled(rank, 10)), () -> ring.broadcast(filled(rank, 10)),
-            ring::barrier, () -> ring.allReduce(new double[] {1}));
-        for (Executable call : calls) {
-          RingException e = assertThrows(RingException.class, call);
-          assertTrue(e.getMessage().contains("the ring is broken: broadcast #0 of floats [0, 1"),
-              e.getMessage());
-          assertTrue(e.getMessage().contains("every worker must make the same calls"), e.getMessage());
-        }
-        return null;
-      });
+      onEach(
+          rings,
+          (rank, ring) -> {
+            assertThrows(RingException.class, () -> ring.broadcast(filled(rank, 10 + rank)));
+            List<Executable> calls =
+                List.of(
+                    () -> ring.allReduce(filled(rank, 10)),
+                    () -> ring.startAllReduce(filled(rank, 10)),
+                    () -> ring.broadcast(filled(rank, 10)),
+                    ring::barrier,
+                    () -> ring.allReduce(new double[] {1}));
+            for (Executable call : calls) {
+              RingException e = assertThrows(RingException.class, call);
+              assertTrue(
+                  e.getMessage().contains("the ring is broken: broadcast #0 of floats [0, 1"),
+                  e.getMessage());
+              assertTrue(
+                  e.getMessage().contains("every worker must make the same calls"), e.getMessage());
+            }
+            return null;
+          });
     } finally {
       closeAll(rings);
     }
@@ -158,8 +194,10 @@ class RingFailureTest {
   static boolean refused(String address) {
     int colon = address.lastIndexOf(':');
     try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress(address.substring(0, colon),
-          Integer.parseInt(address.substring(colon + 1))), 2000);
+      s.connect(
+          new InetSocketAddress(
+              address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))),
+          2000);
       return false;
     } catch (ConnectException e) {
       return true;
@@ -175,13 +213,15 @@ class RingFailureTest {
       return -1;
     }
     try (Stream<Path> s = Files.list(fds)) {
-      return s.filter(p -> {
-        try {
-          return Files.readSymbolicLink(p).toString().startsWith("socket:");
-        } catch (IOException e) {
-          return false;
-        }
-      }).count();
+      return s.filter(
+              p -> {
+                try {
+                  return Files.readSymbolicLink(p).toString().startsWith("socket:");
+                } catch (IOException e) {
+                  return false;
+                }
+              })
+          .count();
     }
   }
 }

@@ -24,13 +24,15 @@ class RingFormationTest {
   private static Socket dial(String address) throws Exception {
     int colon = address.lastIndexOf(':');
     Socket s = new Socket();
-    s.connect(new InetSocketAddress(address.substring(0, colon),
-        Integer.parseInt(address.substring(colon + 1))), 2000);
+    s.connect(
+        new InetSocketAddress(
+            address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))),
+        2000);
     return s;
   }
 
-  private static CompletableFuture<Void> connectAsync(RingAllReduce ring, List<String> addresses,
-      int rank) {
+  private static CompletableFuture<Void> connectAsync(
+      RingAllReduce ring, List<String> addresses, int rank) {
     return CompletableFuture.runAsync(() -> ring.connect(addresses, rank));
   }
 
@@ -49,7 +51,9 @@ class RingFormationTest {
       // queued at rank 1 before it starts forming: garbage, a port scanner, a silent client
       Socket garbage = dial(addresses.get(1));
       OutputStream out = garbage.getOutputStream();
-      out.write("GET / HTTP/1.1\r\nHost: ring\r\nAccept: */*\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.write(
+          "GET / HTTP/1.1\r\nHost: ring\r\nAccept: */*\r\n\r\n"
+              .getBytes(StandardCharsets.US_ASCII));
       out.flush();
       strays.add(garbage);
       dial(addresses.get(1)).close();
@@ -60,17 +64,35 @@ class RingFormationTest {
       // a worker of another job (other secret), and one with other settings, both claim rank 0
       RingAllReduce wrongSecret = RingAllReduce.open(options().setSecret("another job").build());
       impostors.add(wrongSecret);
-      RingException secretError = assertThrows(RingException.class, () -> wrongSecret.connect(
-          List.of(wrongSecret.localAddress(), addresses.get(1), addresses.get(2)), 0));
-      assertTrue(secretError.getMessage().contains("worker rank 1 at " + addresses.get(1)
-          + " (next in the ring) does not know this job's secret"), secretError.getMessage());
+      RingException secretError =
+          assertThrows(
+              RingException.class,
+              () ->
+                  wrongSecret.connect(
+                      List.of(wrongSecret.localAddress(), addresses.get(1), addresses.get(2)), 0));
+      assertTrue(
+          secretError
+              .getMessage()
+              .contains(
+                  "worker rank 1 at "
+                      + addresses.get(1)
+                      + " (next in the ring) does not know this job's secret"),
+          secretError.getMessage());
 
       RingAllReduce wrongChunk = RingAllReduce.open(options().optChunkBytes(2048).build());
       impostors.add(wrongChunk);
-      RingException chunkError = assertThrows(RingException.class, () -> wrongChunk.connect(
-          List.of(wrongChunk.localAddress(), addresses.get(1), addresses.get(2)), 0));
-      assertTrue(chunkError.getMessage().contains("refused this worker: its RingOptions chunkBytes "
-          + "or compression differ"), chunkError.getMessage());
+      RingException chunkError =
+          assertThrows(
+              RingException.class,
+              () ->
+                  wrongChunk.connect(
+                      List.of(wrongChunk.localAddress(), addresses.get(1), addresses.get(2)), 0));
+      assertTrue(
+          chunkError
+              .getMessage()
+              .contains(
+                  "refused this worker: its RingOptions chunkBytes " + "or compression differ"),
+          chunkError.getMessage());
 
       // now the real ring forms, undisturbed
       CompletableFuture<Void> rank0 = connectAsync(rings.get(0), addresses, 0);
@@ -78,14 +100,21 @@ class RingFormationTest {
       CompletableFuture.allOf(rank0, rank1, rank2).get(60, TimeUnit.SECONDS);
       RingHarness.assertSumsEverywhere(rings, 1000);
 
-      assertTrue(log.count("not an Orca ring handshake (first bytes: 47 45 54 20") == 1, log.lines().toString());
-      assertTrue(log.count("without sending anything (a port scanner?)") == 1, log.lines().toString());
+      assertTrue(
+          log.count("not an Orca ring handshake (first bytes: 47 45 54 20") == 1,
+          log.lines().toString());
+      assertTrue(
+          log.count("without sending anything (a port scanner?)") == 1, log.lines().toString());
       assertTrue(log.count("wrong job secret or ring name") == 1, log.lines().toString());
-      assertTrue(log.count("its chunkBytes 2048 / compression NONE differ") == 1, log.lines().toString());
+      assertTrue(
+          log.count("its chunkBytes 2048 / compression NONE differ") == 1, log.lines().toString());
       // the silent client is refused when the ring forms or, on a slow machine, when its own
       // handshake deadline passes first; either way it held no one up
-      assertTrue(log.count("the ring was formed before its handshake finished")
-          + log.count("sent no complete handshake within") == 1, "the silent client: " + log.lines());
+      assertTrue(
+          log.count("the ring was formed before its handshake finished")
+                  + log.count("sent no complete handshake within")
+              == 1,
+          "the silent client: " + log.lines());
       assertTrue(log.lines().stream().allMatch(l -> l.startsWith("WARN")), log.lines().toString());
     } finally {
       for (Socket s : strays) {
@@ -98,18 +127,30 @@ class RingFormationTest {
 
   @Test
   void aMissingNeighbourTimesOutNamingIt() throws Exception {
-    try (RingAllReduce a = RingAllReduce.open(options().optConnectTimeout(Duration.ofSeconds(1)).build());
+    try (RingAllReduce a =
+            RingAllReduce.open(options().optConnectTimeout(Duration.ofSeconds(1)).build());
         RingAllReduce b = RingAllReduce.open(options().build())) {
       // b listens but never forms the ring
       List<String> addresses = List.of(a.localAddress(), b.localAddress());
       RingException e = assertThrows(RingException.class, () -> a.connect(addresses, 0));
-      assertTrue(e.getMessage().contains("could not form the ring within 1 s: worker rank 1 at "
-          + b.localAddress() + " (next in the ring) did not complete the handshake"), e.getMessage());
-      assertTrue(e.getMessage().contains("no valid connection came from worker rank 1 at "
-          + b.localAddress() + " (previous in the ring)"), e.getMessage());
-      assertTrue(RingFailureTest.refused(a.localAddress()), "the failed endpoint stopped listening");
-      IllegalStateException again = assertThrows(IllegalStateException.class,
-          () -> a.connect(addresses, 0));
+      assertTrue(
+          e.getMessage()
+              .contains(
+                  "could not form the ring within 1 s: worker rank 1 at "
+                      + b.localAddress()
+                      + " (next in the ring) did not complete the handshake"),
+          e.getMessage());
+      assertTrue(
+          e.getMessage()
+              .contains(
+                  "no valid connection came from worker rank 1 at "
+                      + b.localAddress()
+                      + " (previous in the ring)"),
+          e.getMessage());
+      assertTrue(
+          RingFailureTest.refused(a.localAddress()), "the failed endpoint stopped listening");
+      IllegalStateException again =
+          assertThrows(IllegalStateException.class, () -> a.connect(addresses, 0));
       assertTrue(again.getMessage().contains("open a new one"), again.getMessage());
     }
   }
@@ -128,7 +169,8 @@ class RingFormationTest {
         Exception e = assertThrows(Exception.class, () -> connecting.get(60, TimeUnit.SECONDS));
         assertTrue(e.getCause() instanceof RingException, e.toString());
         // not the 20 s connect timeout's message: the close ended the wait
-        assertTrue(e.getCause().getMessage().contains("closed while forming the ring"),
+        assertTrue(
+            e.getCause().getMessage().contains("closed while forming the ring"),
             e.getCause().getMessage());
       }
       assertTrue(RingFailureTest.refused(a.localAddress()));
@@ -143,10 +185,12 @@ class RingFormationTest {
       String me = a.localAddress();
       assertMessage(() -> a.connect(List.of(), 0), "address list is empty");
       assertMessage(() -> a.connect(List.of(me), 1), "rank 1 is outside 0..0");
-      assertMessage(() -> a.connect(List.of("127.0.0.1:1", me), 0),
+      assertMessage(
+          () -> a.connect(List.of("127.0.0.1:1", me), 0),
           "addresses[0] is '127.0.0.1:1' but this worker listens at '" + me + "'");
       assertMessage(() -> a.connect(List.of(me, me), 0), "names a worker twice");
-      assertMessage(() -> a.connect(List.of(me, "no-port-here"), 0),
+      assertMessage(
+          () -> a.connect(List.of(me, "no-port-here"), 0),
           "ring address of worker rank 1 is 'no-port-here'");
     }
   }

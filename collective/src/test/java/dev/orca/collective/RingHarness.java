@@ -27,12 +27,15 @@ final class RingHarness {
   }
 
   static RingOptions.Builder options() {
-    return RingOptions.builder().setSecret(SECRET).optTimeout(Duration.ofSeconds(20))
+    return RingOptions.builder()
+        .setSecret(SECRET)
+        .optTimeout(Duration.ofSeconds(20))
         .optConnectTimeout(Duration.ofSeconds(20));
   }
 
   /** Opens {@code n} endpoints and forms them into a ring; the caller closes them. */
-  static List<RingAllReduce> form(int n, UnaryOperator<RingOptions.Builder> custom) throws Exception {
+  static List<RingAllReduce> form(int n, UnaryOperator<RingOptions.Builder> custom)
+      throws Exception {
     List<RingAllReduce> rings = new ArrayList<>();
     try {
       for (int i = 0; i < n; i++) {
@@ -42,10 +45,12 @@ final class RingHarness {
       for (RingAllReduce r : rings) {
         addresses.add(r.localAddress());
       }
-      onEach(rings, (rank, ring) -> {
-        ring.connect(addresses, rank);
-        return null;
-      });
+      onEach(
+          rings,
+          (rank, ring) -> {
+            ring.connect(addresses, rank);
+            return null;
+          });
       return rings;
     } catch (Exception | Error e) {
       closeAll(rings);
@@ -86,14 +91,19 @@ final class RingHarness {
 
   /** Every worker all-reduces its {@link #filled} buffer; each must end with the serial sum. */
   static void assertSumsEverywhere(List<RingAllReduce> rings, int size) throws Exception {
-    List<float[]> results = onEach(rings, (rank, ring) -> {
-      FloatBuffer buf = filled(rank, size);
-      ring.allReduce(buf);
-      return toArray(buf);
-    });
+    List<float[]> results =
+        onEach(
+            rings,
+            (rank, ring) -> {
+              FloatBuffer buf = filled(rank, size);
+              ring.allReduce(buf);
+              return toArray(buf);
+            });
     float[] expected = serialSum(rings.size(), size);
     for (int r = 0; r < rings.size(); r++) {
-      Assertions.assertArrayEquals(expected, results.get(r),
+      Assertions.assertArrayEquals(
+          expected,
+          results.get(r),
           "worker " + r + " of " + rings.size() + ", " + size + " floats");
     }
   }
@@ -105,7 +115,9 @@ final class RingHarness {
   }
 
   static FloatBuffer direct(int n) {
-    return ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    return ByteBuffer.allocateDirect(n * Float.BYTES)
+        .order(ByteOrder.nativeOrder())
+        .asFloatBuffer();
   }
 
   /** Worker {@code rank}'s integer-valued test data: every sum is exact in float. */

@@ -50,14 +50,22 @@ class RingOptionsTest {
 
   @Test
   void endpointsThatCannotListenSaySo() throws Exception {
-    OrcaConfigurationException wildcard = assertThrows(OrcaConfigurationException.class,
-        () -> RingAllReduce.open(RingOptions.builder().setSecret("s").optHost("0.0.0.0").build()));
+    OrcaConfigurationException wildcard =
+        assertThrows(
+            OrcaConfigurationException.class,
+            () ->
+                RingAllReduce.open(
+                    RingOptions.builder().setSecret("s").optHost("0.0.0.0").build()));
     assertTrue(wildcard.getMessage().contains("is a wildcard"), wildcard.getMessage());
     try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-      OrcaConfigurationException inUse = assertThrows(OrcaConfigurationException.class,
-          () -> RingAllReduce.open(RingOptions.builder().setSecret("s")
-              .optPort(taken.getLocalPort()).build()));
-      assertTrue(inUse.getMessage().contains("cannot listen at 127.0.0.1:" + taken.getLocalPort()),
+      OrcaConfigurationException inUse =
+          assertThrows(
+              OrcaConfigurationException.class,
+              () ->
+                  RingAllReduce.open(
+                      RingOptions.builder().setSecret("s").optPort(taken.getLocalPort()).build()));
+      assertTrue(
+          inUse.getMessage().contains("cannot listen at 127.0.0.1:" + taken.getLocalPort()),
           inUse.getMessage());
     }
     try (RingAllReduce ring = RingAllReduce.open(RingOptions.builder().setSecret("s").build())) {

@@ -10,12 +10,12 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A ring worker in a JVM of its own, driven over stdin/stdout by {@link TwoProcessRingTest}:
- * prints {@code ADDRESS host:port}, reads the address list, forms the ring as the given rank and
- * runs a scenario, printing what it saw.
+ * A ring worker in a JVM of its own, driven over stdin/stdout by {@link TwoProcessRingTest}: prints
+ * {@code ADDRESS host:port}, reads the address list, forms the ring as the given rank and runs a
+ * scenario, printing what it saw.
  *
- * <p>Arguments: rank, scenario ({@code check}: reduce, broadcast, sum doubles and verify;
- * {@code loop}: reduce a large buffer until killed), number of floats.
+ * <p>Arguments: rank, scenario ({@code check}: reduce, broadcast, sum doubles and verify; {@code
+ * loop}: reduce a large buffer until killed), number of floats.
  */
 public final class RingWorkerMain {
   private RingWorkerMain() {}
@@ -25,9 +25,14 @@ public final class RingWorkerMain {
     String scenario = args[1];
     int size = Integer.parseInt(args[2]);
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-    try (RingAllReduce ring = RingAllReduce.open(RingHarness.options()
-        .optTimeout(Duration.ofSeconds(10)).optChunkBytes(64 << 10).build())) {
+    BufferedReader in =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    try (RingAllReduce ring =
+        RingAllReduce.open(
+            RingHarness.options()
+                .optTimeout(Duration.ofSeconds(10))
+                .optChunkBytes(64 << 10)
+                .build())) {
       out.println("ADDRESS " + ring.localAddress());
       List<String> addresses = Arrays.asList(in.readLine().trim().split(","));
       ring.connect(addresses, rank);
@@ -43,7 +48,10 @@ public final class RingWorkerMain {
     }
   }
 
-  /** Runs the scenario every worker of {@link TwoProcessRingTest} runs; returns "OK" or what differed. */
+  /**
+   * Runs the scenario every worker of {@link TwoProcessRingTest} runs; returns "OK" or what
+   * differed.
+   */
   static String check(RingAllReduce ring, int rank, int workers, int size) {
     float[] expected = RingHarness.serialSum(workers, size);
     FloatBuffer buf = RingHarness.filled(rank, size);

@@ -28,21 +28,36 @@ class TwoProcessRingTest {
 
     Child(String scenario, int size, String logName) throws Exception {
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-XX:MaxDirectMemorySize=256m",
-          "-Dlog4j2.configurationFile=" + System.getProperty("log4j2.configurationFile", ""),
-          "-cp", System.getProperty("java.class.path"), RingWorkerMain.class.getName(), "1",
-          scenario, String.valueOf(size));
+      ProcessBuilder pb =
+          new ProcessBuilder(
+              java,
+              "-Xmx256m",
+              "-XX:MaxDirectMemorySize=256m",
+              "-Dlog4j2.configurationFile=" + System.getProperty("log4j2.configurationFile", ""),
+              "-cp",
+              System.getProperty("java.class.path"),
+              RingWorkerMain.class.getName(),
+              "1",
+              scenario,
+              String.valueOf(size));
       pb.redirectError(new File("target", logName));
       process = pb.start();
-      out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+      out =
+          new BufferedReader(
+              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
       in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
     }
 
     String readLine(String prefix) throws Exception {
       String line = out.readLine();
       if (line == null || !line.startsWith(prefix)) {
-        throw new AssertionError("child said '" + line + "' where '" + prefix + "...' was due; "
-            + "see its log in collective/target");
+        throw new AssertionError(
+            "child said '"
+                + line
+                + "' where '"
+                + prefix
+                + "...' was due; "
+                + "see its log in collective/target");
       }
       return line.substring(prefix.length());
     }
@@ -80,7 +95,9 @@ class TwoProcessRingTest {
       child.formRing(ring);
       assertEquals("OK", RingWorkerMain.check(ring, 0, 2, size), "this JVM, rank 0");
       assertEquals("OK", child.readLine(""), "the child JVM, rank 1");
-      assertEquals(0, child.process.waitFor(30, TimeUnit.SECONDS) ? child.process.exitValue() : -1,
+      assertEquals(
+          0,
+          child.process.waitFor(30, TimeUnit.SECONDS) ? child.process.exitValue() : -1,
           "the child closed its ring and exited cleanly");
     }
   }
@@ -92,25 +109,31 @@ class TwoProcessRingTest {
         RingAllReduce ring = RingAllReduce.open(options().build())) {
       String childAddress = child.formRing(ring);
       FloatBuffer buf = RingHarness.filled(0, size);
-      Thread killer = new Thread(() -> {
-        try {
-          String line;
-          while ((line = child.out.readLine()) != null && !line.equals("STEP 2")) {
-            // the child is inside its fourth step when it dies
-          }
-        } catch (Exception e) {
-          // killed anyway below
-        }
-        child.process.destroyForcibly();
-      });
+      Thread killer =
+          new Thread(
+              () -> {
+                try {
+                  String line;
+                  while ((line = child.out.readLine()) != null && !line.equals("STEP 2")) {
+                    // the child is inside its fourth step when it dies
+                  }
+                } catch (Exception e) {
+                  // killed anyway below
+                }
+                child.process.destroyForcibly();
+              });
       killer.start();
-      RingException e = assertThrows(RingException.class, () -> {
-        while (true) {
-          ring.allReduce(buf);
-        }
-      });
+      RingException e =
+          assertThrows(
+              RingException.class,
+              () -> {
+                while (true) {
+                  ring.allReduce(buf);
+                }
+              });
       killer.join();
-      assertTrue(e.getMessage().contains("lost connection to worker rank 1 at " + childAddress),
+      assertTrue(
+          e.getMessage().contains("lost connection to worker rank 1 at " + childAddress),
           e.getMessage());
       assertTrue(e.getMessage().startsWith("all-reduce #"), e.getMessage());
     }

@@ -19,8 +19,12 @@ public final class ClassWeightedBinaryCrossEntropy implements Loss {
 
   public ClassWeightedBinaryCrossEntropy(double positiveWeight, double negativeWeight) {
     if (!(positiveWeight > 0) || !(negativeWeight > 0)) {
-      throw new OrcaConfigurationException("class weights must be positive, got " + positiveWeight + " (class 1) and "
-          + negativeWeight + " (class 0)");
+      throw new OrcaConfigurationException(
+          "class weights must be positive, got "
+              + positiveWeight
+              + " (class 1) and "
+              + negativeWeight
+              + " (class 0)");
     }
     this.positiveWeight = (float) positiveWeight;
     this.negativeWeight = (float) negativeWeight;
@@ -29,10 +33,14 @@ public final class ClassWeightedBinaryCrossEntropy implements Loss {
   /** Weights that make both classes count equally: {@code rows / (2 * rows of the class)}. */
   public static ClassWeightedBinaryCrossEntropy balanced(long positives, long rows) {
     if (positives <= 0 || positives >= rows) {
-      throw new OrcaConfigurationException("balanced class weights need both classes, got " + positives
-          + " positive rows of " + rows);
+      throw new OrcaConfigurationException(
+          "balanced class weights need both classes, got "
+              + positives
+              + " positive rows of "
+              + rows);
     }
-    return new ClassWeightedBinaryCrossEntropy(rows / (2.0 * positives), rows / (2.0 * (rows - positives)));
+    return new ClassWeightedBinaryCrossEntropy(
+        rows / (2.0 * positives), rows / (2.0 * (rows - positives)));
   }
 
   public float positiveWeight() {
@@ -56,7 +64,9 @@ public final class ClassWeightedBinaryCrossEntropy implements Loss {
       double w = y >= 0.5 ? positiveWeight : negativeWeight;
       sum += w * BinaryCrossEntropy.ofLogit(x, y);
       if (gradOut != null) {
-        gradOut.data().put(gradOut.offset() + i, (float) (w * (BinaryCrossEntropy.sigmoid(x) - y) / n));
+        gradOut
+            .data()
+            .put(gradOut.offset() + i, (float) (w * (BinaryCrossEntropy.sigmoid(x) - y) / n));
       }
     }
     return sum / n;

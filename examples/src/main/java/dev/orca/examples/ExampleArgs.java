@@ -1,7 +1,6 @@
 package dev.orca.examples;
 
 import dev.orca.OrcaConfigurationException;
-import dev.orca.OrcaConfigurationException;
 import dev.orca.estimator.Backend;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -12,10 +11,10 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * The command-line options of one example: {@code --name value} pairs, each declared with a
- * default and a line of help, so that a test can run the example small ({@code --epochs 3}) and a
- * typo fails with the list of options instead of being ignored. {@link #runMain} is the examples'
- * main method: {@code --help} prints the options, a bad option a one-line error, no stack trace.
+ * The command-line options of one example: {@code --name value} pairs, each declared with a default
+ * and a line of help, so that a test can run the example small ({@code --epochs 3}) and a typo
+ * fails with the list of options instead of being ignored. {@link #runMain} is the examples' main
+ * method: {@code --help} prints the options, a bad option a one-line error, no stack trace.
  */
 public final class ExampleArgs {
   private static final Set<String> HELP = Set.of("--help", "-h");
@@ -32,12 +31,16 @@ public final class ExampleArgs {
 
   /** Options of {@code example}; {@code --out} defaults to {@code examples/out/<example>}. */
   public static ExampleArgs of(String example) {
-    return new ExampleArgs(example).option("out", "examples/out/" + example, "folder for histories, charts, models");
+    return new ExampleArgs(example)
+        .option("out", "examples/out/" + example, "folder for histories, charts, models");
   }
 
   /** Adds the options of the examples that train on Spark: backend, workers, seed. */
   public ExampleArgs withTraining() {
-    return option("backend", "spark", "where the training workers run: spark (barrier tasks) or ray (actors)")
+    return option(
+            "backend",
+            "spark",
+            "where the training workers run: spark (barrier tasks) or ray (actors)")
         .option("workers", "2", "data-parallel training workers")
         .option("seed", "0", "seed of the data split and the initial weights");
   }
@@ -91,8 +94,16 @@ public final class ExampleArgs {
     }
   }
 
-  /** {@link #runMain(Class, String[], Function)} writing to {@code out} and {@code err}; returns the exit status. */
-  int runMain(Class<?> mainClass, String[] args, Function<String[], ?> run, PrintStream out, PrintStream err) {
+  /**
+   * {@link #runMain(Class, String[], Function)} writing to {@code out} and {@code err}; returns the
+   * exit status.
+   */
+  int runMain(
+      Class<?> mainClass,
+      String[] args,
+      Function<String[], ?> run,
+      PrintStream out,
+      PrintStream err) {
     String command = "bin/orca-run examples " + mainClass.getName();
     try {
       if (parse(args).helpAsked()) {
@@ -127,7 +138,8 @@ public final class ExampleArgs {
       }
       return v;
     } catch (NumberFormatException e) {
-      throw new BadOption(example + ": --" + name + " must be a positive whole number, got '" + string(name) + "'",
+      throw new BadOption(
+          example + ": --" + name + " must be a positive whole number, got '" + string(name) + "'",
           null);
     }
   }
@@ -136,7 +148,8 @@ public final class ExampleArgs {
     try {
       return Double.parseDouble(string(name).trim());
     } catch (NumberFormatException e) {
-      throw new BadOption(example + ": --" + name + " must be a number, got '" + string(name) + "'", null);
+      throw new BadOption(
+          example + ": --" + name + " must be a number, got '" + string(name) + "'", null);
     }
   }
 
@@ -144,7 +157,8 @@ public final class ExampleArgs {
     try {
       return Long.parseLong(string("seed").trim());
     } catch (NumberFormatException e) {
-      throw new BadOption(example + ": --seed must be a whole number, got '" + string("seed") + "'", null);
+      throw new BadOption(
+          example + ": --seed must be a whole number, got '" + string("seed") + "'", null);
     }
   }
 
@@ -159,13 +173,18 @@ public final class ExampleArgs {
   /** One line per option, with its default. */
   public String usage() {
     StringBuilder b = new StringBuilder("Options of " + example + ":\n");
-    defaults.forEach((name, value) -> b.append(String.format(Locale.ROOT, "  --%-14s %s (default %s)%n", name,
-        help.get(name), value)));
+    defaults.forEach(
+        (name, value) ->
+            b.append(
+                String.format(
+                    Locale.ROOT, "  --%-14s %s (default %s)%n", name, help.get(name), value)));
     b.append(String.format(Locale.ROOT, "  --%-14s %s%n", "help", "print these options and exit"));
     return b.toString();
   }
 
-  /** A command-line option the example cannot run with; the message has the usage after the problem. */
+  /**
+   * A command-line option the example cannot run with; the message has the usage after the problem.
+   */
   static final class BadOption extends OrcaConfigurationException {
     private static final long serialVersionUID = 1L;
     private final String problem;

@@ -7,9 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/**
- * The folder an example writes into: training histories as CSV, their charts as PNG, models.
- */
+/** The folder an example writes into: training histories as CSV, their charts as PNG, models. */
 public final class ExampleOutput {
   private final Path dir;
 
@@ -18,8 +16,9 @@ public final class ExampleOutput {
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the output folder " + dir.toAbsolutePath()
-          + ": give another with --out", e);
+      throw new UncheckedIOException(
+          "cannot create the output folder " + dir.toAbsolutePath() + ": give another with --out",
+          e);
     }
   }
 
@@ -47,8 +46,14 @@ public final class ExampleOutput {
       TrainingChart.write(png, panels);
     } catch (InternalError | LinkageError e) {
       // Java2D without fontconfig or fonts (a minimal headless JDK image) cannot draw text
-      throw new IllegalStateException("cannot draw the chart " + png + " (" + e + "): Java2D needs fontconfig"
-          + " and a font, e.g. apt-get install fontconfig fonts-dejavu-core", e);
+      throw new IllegalStateException(
+          "cannot draw the chart "
+              + png
+              + " ("
+              + e
+              + "): Java2D needs fontconfig"
+              + " and a font, e.g. apt-get install fontconfig fonts-dejavu-core",
+          e);
     }
     System.out.println("wrote " + png);
     return png;

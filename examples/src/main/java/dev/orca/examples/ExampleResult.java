@@ -21,7 +21,8 @@ public record ExampleResult(String line, Map<String, Double> figures, List<Path>
   public double figure(String name) {
     Double v = figures.get(name);
     if (v == null) {
-      throw new OrcaException("no figure '" + name + "' in this result; there are " + figures.keySet());
+      throw new OrcaException(
+          "no figure '" + name + "' in this result; there are " + figures.keySet());
     }
     return v;
   }

@@ -18,9 +18,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * One load test of a model: {@code threads} threads send one-row requests through the same
- * {@link Model} at once, each into its own input and output tensors (so a request allocates
- * nothing), timing every request and checking its answer against the single-threaded one.
+ * One load test of a model: {@code threads} threads send one-row requests through the same {@link
+ * Model} at once, each into its own input and output tensors (so a request allocates nothing),
+ * timing every request and checking its answer against the single-threaded one.
  */
 final class LoadRun {
   private static final int WARM_UP = 500;
@@ -44,9 +44,19 @@ final class LoadRun {
 
     @Override
     public String toString() {
-      return String.format(Locale.ROOT, "%d thread(s): %d requests in %.2f s, %.0f/s; latency p50 %.1f us, p95 %.1f us,"
-          + " p99 %.1f us, max %.0f us; %d answers differ", threads, requests, seconds, throughput(),
-          percentileMicros(50), percentileMicros(95), percentileMicros(99), percentileMicros(100), mismatches);
+      return String.format(
+          Locale.ROOT,
+          "%d thread(s): %d requests in %.2f s, %.0f/s; latency p50 %.1f us, p95 %.1f us,"
+              + " p99 %.1f us, max %.0f us; %d answers differ",
+          threads,
+          requests,
+          seconds,
+          throughput(),
+          percentileMicros(50),
+          percentileMicros(95),
+          percentileMicros(99),
+          percentileMicros(100),
+          mismatches);
     }
   }
 
@@ -61,7 +71,8 @@ final class LoadRun {
   /** The class (arg max) the model gives each row, from one batch call on this thread. */
   static int[] classes(Model model, float[][] rows) {
     int width = rows[0].length;
-    try (Tensor x = Tensor.zeros(rows.length, width); Tensor y = model.predict(x.copyFrom(flat(rows)))) {
+    try (Tensor x = Tensor.zeros(rows.length, width);
+        Tensor y = model.predict(x.copyFrom(flat(rows)))) {
       int classes = y.size() / rows.length;
       int[] out = new int[rows.length];
       for (int r = 0; r < rows.length; r++) {
@@ -72,11 +83,14 @@ final class LoadRun {
   }
 
   Report run() {
-    ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-      Thread t = new Thread(r, "serving-request");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            threads,
+            r -> {
+              Thread t = new Thread(r, "serving-request");
+              t.setDaemon(true);
+              return t;
+            });
     CountDownLatch ready = new CountDownLatch(threads);
     CountDownLatch start = new CountDownLatch(1);
     long[][] nanos = new long[threads][];
@@ -103,11 +117,13 @@ final class LoadRun {
   }
 
   /** One request thread: warm up, wait for the start, then time {@code times.length} requests. */
-  private long requests(int thread, long[] times, CountDownLatch ready, CountDownLatch start) throws Exception {
+  private long requests(int thread, long[] times, CountDownLatch ready, CountDownLatch start)
+      throws Exception {
     int width = rows[0].length;
     int classes = model.outputShapes()[0].size();
     long mismatches = 0;
-    try (Tensor in = Tensor.zeros(1, width); Tensor out = Tensor.zeros(1, classes)) {
+    try (Tensor in = Tensor.zeros(1, width);
+        Tensor out = Tensor.zeros(1, classes)) {
       for (int k = 0; k < WARM_UP; k++) {
         model.predictInto(in.copyFrom(rows[k % rows.length]), out);
       }
@@ -131,10 +147,16 @@ final class LoadRun {
     try {
       return f.get(TIMEOUT_MINUTES, TimeUnit.MINUTES);
     } catch (TimeoutException e) {
-      throw new OrcaException("request thread " + thread + " did not finish within " + TIMEOUT_MINUTES
-          + " minutes: fewer --requests, or a less busy machine", e);
+      throw new OrcaException(
+          "request thread "
+              + thread
+              + " did not finish within "
+              + TIMEOUT_MINUTES
+              + " minutes: fewer --requests, or a less busy machine",
+          e);
     } catch (ExecutionException e) {
-      throw new OrcaException("request thread " + thread + " failed: " + e.getCause(), e.getCause());
+      throw new OrcaException(
+          "request thread " + thread + " failed: " + e.getCause(), e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new OrcaException("interrupted while waiting for request thread " + thread, e);
@@ -171,10 +193,23 @@ final class LoadRun {
       threads[i] = r.threads();
       throughput[i] = r.throughput();
     }
-    return List.of(new TrainingChart.Panel("Latency of one-row requests", "percentile", "microseconds (log scale)",
-            positions, names, latency, TrainingChart.YAxis.LOG),
-        new TrainingChart.Panel("Throughput", "request threads", "predictions per second", threads, null,
-            Map.of("all threads together", throughput), TrainingChart.YAxis.FROM_ZERO));
+    return List.of(
+        new TrainingChart.Panel(
+            "Latency of one-row requests",
+            "percentile",
+            "microseconds (log scale)",
+            positions,
+            names,
+            latency,
+            TrainingChart.YAxis.LOG),
+        new TrainingChart.Panel(
+            "Throughput",
+            "request threads",
+            "predictions per second",
+            threads,
+            null,
+            Map.of("all threads together", throughput),
+            TrainingChart.YAxis.FROM_ZERO));
   }
 
   private static float[] flat(float[][] rows) {

@@ -14,13 +14,15 @@ import java.util.SplittableRandom;
  * cannot be downloaded here. Each user {@code u} and item {@code i} get a hidden taste vector of
  * {@code dims} standard normal values, and each item a popularity {@code z_i ~ N(0, 1)}; their
  * affinity is {@code s = u . i / sqrt(dims)}.
+ *
  * <ul>
  *   <li>Which items a user rates: a draw without replacement with weights {@code exp(z_i + 1.5 s)}
  *       (people watch what is popular and what suits them);
- *   <li>the stars: {@code round(2.8 + 0.5 z_i + s + N(0, 0.5^2))} clipped to 1..5 (popular
- *       films are a little better liked);
+ *   <li>the stars: {@code round(2.8 + 0.5 z_i + s + N(0, 0.5^2))} clipped to 1..5 (popular films
+ *       are a little better liked);
  *   <li>timestamps: each user's ratings one after the other, in random order.
  * </ul>
+ *
  * Movie ids are sparse, as in MovieLens ({@code 1 + 3 i}); user ids start at 1.
  */
 public final class RatingsGenerator {
@@ -30,12 +32,25 @@ public final class RatingsGenerator {
   private final int dims;
   private final long seed;
 
-  /** {@code ratingsPerUser} on average (each user rates between half and one and a half times that). */
+  /**
+   * {@code ratingsPerUser} on average (each user rates between half and one and a half times that).
+   */
   public RatingsGenerator(int users, int items, int ratingsPerUser, int dims, long seed) {
-    if (users < 1 || items < 4 || ratingsPerUser < 4 || 3 * ratingsPerUser / 2 > items / 2 || dims < 1) {
-      throw new IllegalArgumentException("need users >= 1, items >= 4, 4 <= ratingsPerUser with 1.5 x ratingsPerUser"
-          + " at most half the items, dims >= 1; got users=" + users + " items=" + items + " ratingsPerUser="
-          + ratingsPerUser + " dims=" + dims);
+    if (users < 1
+        || items < 4
+        || ratingsPerUser < 4
+        || 3 * ratingsPerUser / 2 > items / 2
+        || dims < 1) {
+      throw new IllegalArgumentException(
+          "need users >= 1, items >= 4, 4 <= ratingsPerUser with 1.5 x ratingsPerUser"
+              + " at most half the items, dims >= 1; got users="
+              + users
+              + " items="
+              + items
+              + " ratingsPerUser="
+              + ratingsPerUser
+              + " dims="
+              + dims);
     }
     this.users = users;
     this.items = items;
@@ -77,7 +92,9 @@ public final class RatingsGenerator {
         }
         Arrays.sort(order, (a, b) -> Double.compare(keys[b], keys[a]));
         int n = ratingsPerUser / 2 + random.nextInt(ratingsPerUser + 1);
-        for (int k = 0; k < n - 1; k++) { // the chosen n in random order, which the timestamps follow
+        for (int k = 0;
+            k < n - 1;
+            k++) { // the chosen n in random order, which the timestamps follow
           int j = random.nextInt(k, n);
           Integer swap = order[j];
           order[j] = order[k];
@@ -85,7 +102,8 @@ public final class RatingsGenerator {
         }
         for (int k = 0; k < n; k++) {
           int i = order[k];
-          double stars = 2.8 + 0.5 * popularity[i] + affinity(taste, itemTaste[i]) + 0.5 * gaussian(random);
+          double stars =
+              2.8 + 0.5 * popularity[i] + affinity(taste, itemTaste[i]) + 0.5 * gaussian(random);
           float rating = (float) Math.max(1, Math.min(5, Math.rint(stars)));
           time += 1 + random.nextInt(600);
           out.write(MovieLensRatings.line(format, u + 1, movieId(i), rating, time));
@@ -119,6 +137,7 @@ public final class RatingsGenerator {
 
   /** A standard normal draw (Box-Muller; SplittableRandom has none). */
   private static double gaussian(SplittableRandom random) {
-    return Math.sqrt(-2 * Math.log(random.nextDouble(1e-300, 1.0))) * Math.cos(2 * Math.PI * random.nextDouble());
+    return Math.sqrt(-2 * Math.log(random.nextDouble(1e-300, 1.0)))
+        * Math.cos(2 * Math.PI * random.nextDouble());
   }
 }

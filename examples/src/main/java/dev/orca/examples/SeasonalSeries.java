@@ -13,9 +13,9 @@ import java.util.SplittableRandom;
  * Writes an hourly series, as a sensor or a web service's traffic would give it, to a CSV file
  * {@code time,value,anomaly}: a daily cycle (busy days, quiet nights), a weekly one (quieter
  * weekends), a slowly wandering level, noise, and injected anomalies: single hours pushed up or
- * down by 5 to 9 times the noise's standard deviation, at random hours (about one in
- * {@code anomalyEvery}), labelled 1. Never two anomalies within a day of each other, so each
- * one can be told apart.
+ * down by 5 to 9 times the noise's standard deviation, at random hours (about one in {@code
+ * anomalyEvery}), labelled 1. Never two anomalies within a day of each other, so each one can be
+ * told apart.
  */
 public final class SeasonalSeries {
   static final double NOISE = 0.35;
@@ -25,8 +25,12 @@ public final class SeasonalSeries {
 
   public SeasonalSeries(int hours, int anomalyEvery, long seed) {
     if (hours < 24 * 14 || anomalyEvery < 48) {
-      throw new IllegalArgumentException("need at least two weeks of hours and anomalies at most one in 48 hours,"
-          + " got hours=" + hours + " anomalyEvery=" + anomalyEvery);
+      throw new IllegalArgumentException(
+          "need at least two weeks of hours and anomalies at most one in 48 hours,"
+              + " got hours="
+              + hours
+              + " anomalyEvery="
+              + anomalyEvery);
     }
     this.hours = hours;
     this.anomalyEvery = anomalyEvery;
@@ -47,7 +51,8 @@ public final class SeasonalSeries {
         LocalDateTime t = start.plusHours(h);
         double daily = -Math.cos(2 * Math.PI * (t.getHour() - 2) / 24.0) * 3.0;
         boolean weekend = t.getDayOfWeek().getValue() >= 6;
-        double weekly = weekend ? -2.0 + 0.8 * daily / 3.0 : 0.0; // weekends: lower, with a flatter day
+        double weekly =
+            weekend ? -2.0 + 0.8 * daily / 3.0 : 0.0; // weekends: lower, with a flatter day
         level = 0.98 * level + 0.05 * gaussian(random);
         double value = 20 + daily + weekly + level + NOISE * gaussian(random);
         int label = 0;
@@ -68,6 +73,7 @@ public final class SeasonalSeries {
   }
 
   private static double gaussian(SplittableRandom random) {
-    return Math.sqrt(-2 * Math.log(random.nextDouble(1e-300, 1.0))) * Math.cos(2 * Math.PI * random.nextDouble());
+    return Math.sqrt(-2 * Math.log(random.nextDouble(1e-300, 1.0)))
+        * Math.cos(2 * Math.PI * random.nextDouble());
   }
 }

@@ -30,7 +30,9 @@ import java.util.Map;
  * every answer equals the single-threaded one. No Spark class is touched (a test runs it with no
  * Spark on the classpath).
  *
- * <pre>bin/orca-run examples dev.orca.examples.ServingExample [--model FILE] [--threads 8] [--requests 100000]</pre>
+ * <pre>
+ * bin/orca-run examples dev.orca.examples.ServingExample [--model FILE] [--threads 8] [--requests 100000]
+ * </pre>
  */
 public final class ServingExample {
   private ServingExample() {}
@@ -48,15 +50,27 @@ public final class ServingExample {
     int maxThreads = opts.integer("threads");
     List<LoadRun.Report> reports = new ArrayList<>();
     // one engine thread per call: the requests run in parallel, not the GEMMs within one request
-    try (InputStream in = Files.newInputStream(file); Model model = Model.load(in, Engine.create(1))) {
+    try (InputStream in = Files.newInputStream(file);
+        Model model = Model.load(in, Engine.create(1))) {
       if (model.inputShapes().length != 1 || model.inputShapes()[0].size() != 64) {
-        throw new OrcaConfigurationException("the model " + file + " takes inputs " + List.of(model.inputShapes())
-            + "; this example sends digits (64 pixels): give a digits model with --model");
+        throw new OrcaConfigurationException(
+            "the model "
+                + file
+                + " takes inputs "
+                + List.of(model.inputShapes())
+                + "; this example sends digits (64 pixels): give a digits model with --model");
       }
-      System.out.println("serving " + file + " (" + model.parameterCount() + " parameters) with " + model.engine());
+      System.out.println(
+          "serving "
+              + file
+              + " ("
+              + model.parameterCount()
+              + " parameters) with "
+              + model.engine());
       int[] expected = LoadRun.classes(model, digits.pixels());
       for (int threads = 1; threads <= maxThreads; threads = nextThreads(threads, maxThreads)) {
-        LoadRun.Report r = new LoadRun(model, digits.pixels(), expected, threads, opts.integer("requests")).run();
+        LoadRun.Report r =
+            new LoadRun(model, digits.pixels(), expected, threads, opts.integer("requests")).run();
         System.out.println(r);
         reports.add(r);
       }
@@ -72,18 +86,30 @@ public final class ServingExample {
     figures.put("p99_us", last.percentileMicros(99));
     figures.put("throughput", last.throughput());
     figures.put("single_thread_throughput", reports.get(0).throughput());
-    figures.put("mismatches", (double) reports.stream().mapToLong(LoadRun.Report::mismatches).sum());
+    figures.put(
+        "mismatches", (double) reports.stream().mapToLong(LoadRun.Report::mismatches).sum());
     figures.put("requests", (double) reports.stream().mapToLong(LoadRun.Report::requests).sum());
-    String line = String.format(Locale.ROOT, "serving %d threads: p50=%.1f us p95=%.1f us p99=%.1f us,"
-        + " %.0f predictions/s (1 thread: %.0f/s); %d of %d answers differ from single-threaded predict",
-        last.threads(), figures.get("p50_us"), figures.get("p95_us"), figures.get("p99_us"), last.throughput(),
-        reports.get(0).throughput(), figures.get("mismatches").longValue(), figures.get("requests").longValue());
+    String line =
+        String.format(
+            Locale.ROOT,
+            "serving %d threads: p50=%.1f us p95=%.1f us p99=%.1f us,"
+                + " %.0f predictions/s (1 thread: %.0f/s); %d of %d answers differ from single-threaded predict",
+            last.threads(),
+            figures.get("p50_us"),
+            figures.get("p95_us"),
+            figures.get("p99_us"),
+            last.throughput(),
+            reports.get(0).throughput(),
+            figures.get("mismatches").longValue(),
+            figures.get("requests").longValue());
     return new ExampleResult(line, figures, List.of(chart));
   }
 
   static ExampleArgs options() {
     return ExampleArgs.of("serving")
-        .option("model", "examples/out/digits/mlp-estimator/model.orca",
+        .option(
+            "model",
+            "examples/out/digits/mlp-estimator/model.orca",
             "model file to serve; if missing, a small MLP is trained in plain Java first")
         .option("threads", "8", "most request threads (runs 1, 2, 4, ... up to this)")
         .option("requests", "1000000", "requests per thread count");
@@ -93,16 +119,29 @@ public final class ServingExample {
     return threads == max ? max + 1 : Math.min(2 * threads, max);
   }
 
-  /** The model file to serve; without one, trains a small MLP on the digits in plain Java and saves it. */
+  /**
+   * The model file to serve; without one, trains a small MLP on the digits in plain Java and saves
+   * it.
+   */
   private static Path modelFile(ExampleArgs opts, ExampleOutput out, Digits digits) {
     Path file = Path.of(opts.string("model"));
     if (Files.isRegularFile(file)) {
       return file;
     }
     Path trained = out.file("digits-mlp.orca");
-    System.out.println("no model file at " + file + " (run DigitsExample first to serve its MLP); training a small"
-        + " MLP on the digits in plain Java instead, into " + trained);
-    try (Model mlp = new Sequential(64).add(new Dense(64)).add(new ReLU()).add(new Dense(10)).optSeed(1).build();
+    System.out.println(
+        "no model file at "
+            + file
+            + " (run DigitsExample first to serve its MLP); training a small"
+            + " MLP on the digits in plain Java instead, into "
+            + trained);
+    try (Model mlp =
+            new Sequential(64)
+                .add(new Dense(64))
+                .add(new ReLU())
+                .add(new Dense(10))
+                .optSeed(1)
+                .build();
         Tensor x = Tensor.zeros(digits.rows(), 64);
         Tensor y = Tensor.of(digits.labels(), digits.rows());
         OutputStream os = Files.newOutputStream(trained)) {

@@ -21,13 +21,17 @@ import org.apache.spark.sql.expressions.Window;
 public final class StratifiedSplit {
   private StratifiedSplit() {}
 
-  /** The parts, in the order of {@code fractions} (which should sum to 1; the last takes the rest). */
-  public static List<Dataset<Row>> split(Dataset<Row> df, String labelColumn, double[] fractions, long seed) {
+  /**
+   * The parts, in the order of {@code fractions} (which should sum to 1; the last takes the rest).
+   */
+  public static List<Dataset<Row>> split(
+      Dataset<Row> df, String labelColumn, double[] fractions, long seed) {
     String[] columns = df.columns();
-    Dataset<Row> ranked = df.withColumn("_r", rand(seed))
-        .withColumn("_rank", row_number().over(Window.partitionBy(labelColumn).orderBy("_r")))
-        .withColumn("_n", count(lit(1)).over(Window.partitionBy(labelColumn)))
-        .withColumn("_q", col("_rank").minus(1).divide(col("_n")));
+    Dataset<Row> ranked =
+        df.withColumn("_r", rand(seed))
+            .withColumn("_rank", row_number().over(Window.partitionBy(labelColumn).orderBy("_r")))
+            .withColumn("_n", count(lit(1)).over(Window.partitionBy(labelColumn)))
+            .withColumn("_q", col("_rank").minus(1).divide(col("_n")));
     List<Dataset<Row>> parts = new ArrayList<>();
     double from = 0;
     for (int i = 0; i < fractions.length; i++) {

@@ -27,15 +27,16 @@ import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * PNG charts of the examples, drawn with XChart: panels side by side, each a few named lines over
- * a common x axis. {@link #ofHistory} makes the usual pair, loss and the main metric per epoch with
- * a training and a validation line.
+ * PNG charts of the examples, drawn with XChart: panels side by side, each a few named lines over a
+ * common x axis. {@link #ofHistory} makes the usual pair, loss and the main metric per epoch with a
+ * training and a validation line.
  */
 public final class TrainingChart {
   private static final int PANEL_WIDTH = 640;
   private static final int PANEL_HEIGHT = 440;
-  private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c),
-      new Color(0xd62728)};
+  private static final Color[] COLORS = {
+    new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728)
+  };
 
   /** How a panel's y axis is scaled. */
   public enum YAxis {
@@ -49,13 +50,20 @@ public final class TrainingChart {
 
   /**
    * One panel: a title, axis titles, named lines over common x values (NaN values are left out),
-   * and how to scale its y axis. With {@code xLabels}, the lines run over those
-   * names, evenly spaced, one value per name ({@code x} is then ignored).
+   * and how to scale its y axis. With {@code xLabels}, the lines run over those names, evenly
+   * spaced, one value per name ({@code x} is then ignored).
    */
-  public record Panel(String title, String xTitle, String yTitle, double[] x, String[] xLabels,
-      Map<String, double[]> lines, YAxis yAxis) {
+  public record Panel(
+      String title,
+      String xTitle,
+      String yTitle,
+      double[] x,
+      String[] xLabels,
+      Map<String, double[]> lines,
+      YAxis yAxis) {
     /** A panel with a numeric x axis and a fitted y axis. */
-    public Panel(String title, String xTitle, String yTitle, double[] x, Map<String, double[]> lines) {
+    public Panel(
+        String title, String xTitle, String yTitle, double[] x, Map<String, double[]> lines) {
       this(title, xTitle, yTitle, x, null, lines, YAxis.FIT);
     }
   }
@@ -101,8 +109,14 @@ public final class TrainingChart {
 
   /** Lines over a numeric x axis. */
   private static XYChart numeric(Panel p) {
-    XYChart chart = new XYChartBuilder().width(PANEL_WIDTH).height(PANEL_HEIGHT).title(p.title())
-        .xAxisTitle(p.xTitle()).yAxisTitle(p.yTitle()).build();
+    XYChart chart =
+        new XYChartBuilder()
+            .width(PANEL_WIDTH)
+            .height(PANEL_HEIGHT)
+            .title(p.title())
+            .xAxisTitle(p.xTitle())
+            .yAxisTitle(p.yTitle())
+            .build();
     style(chart.getStyler(), p);
     chart.getStyler().setXAxisMaxLabelCount(12); // readable epoch numbers, however many epochs
     int k = 0;
@@ -116,13 +130,24 @@ public final class TrainingChart {
     return chart;
   }
 
-  /** Lines over named, evenly spaced x positions (XChart draws no labels for a numeric axis with gaps). */
+  /**
+   * Lines over named, evenly spaced x positions (XChart draws no labels for a numeric axis with
+   * gaps).
+   */
   private static CategoryChart categories(Panel p) {
-    CategoryChart chart = new CategoryChartBuilder().width(PANEL_WIDTH).height(PANEL_HEIGHT).title(p.title())
-        .xAxisTitle(p.xTitle()).yAxisTitle(p.yTitle()).build();
+    CategoryChart chart =
+        new CategoryChartBuilder()
+            .width(PANEL_WIDTH)
+            .height(PANEL_HEIGHT)
+            .title(p.title())
+            .xAxisTitle(p.xTitle())
+            .yAxisTitle(p.yTitle())
+            .build();
     style(chart.getStyler(), p);
     chart.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
-    chart.getStyler().setOverlapped(true); // every line at the same x positions, not side by side like bars
+    chart
+        .getStyler()
+        .setOverlapped(true); // every line at the same x positions, not side by side like bars
     double[] positions = IntStream.range(0, p.xLabels().length).asDoubleStream().toArray();
     int k = 0;
     for (Map.Entry<String, double[]> line : p.lines().entrySet()) {
@@ -131,7 +156,10 @@ public final class TrainingChart {
         continue;
       }
       List<String> names = Arrays.stream(xy[0]).mapToObj(i -> p.xLabels()[(int) i]).toList();
-      draw(chart.addSeries(line.getKey(), names, Arrays.stream(xy[1]).boxed().toList()), k++, names.size());
+      draw(
+          chart.addSeries(line.getKey(), names, Arrays.stream(xy[1]).boxed().toList()),
+          k++,
+          names.size());
     }
     return chart;
   }

@@ -6,7 +6,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The tabular example at reduced size (at most 30 epochs): ROC AUC well above 0.9 on the test split. */
+/**
+ * The tabular example at reduced size (at most 30 epochs): ROC AUC well above 0.9 on the test
+ * split.
+ */
 class BreastCancerExampleTest {
   @Test
   void separatesMalignantFromBenign(@TempDir Path out) throws Exception {

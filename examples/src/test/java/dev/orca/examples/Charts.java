@@ -18,11 +18,15 @@ final class Charts {
 
   private Charts() {}
 
-  /** The PNG signature, decodes with ImageIO, {@code panels} panels of 640x440 side by side, not blank. */
+  /**
+   * The PNG signature, decodes with ImageIO, {@code panels} panels of 640x440 side by side, not
+   * blank.
+   */
   static void assertValidPng(Path png, int panels) throws IOException {
     assertTrue(Files.isRegularFile(png), "no chart at " + png);
     try (InputStream in = Files.newInputStream(png)) {
-      assertArrayEquals(SIGNATURE, in.readNBytes(8), png + " does not start with the PNG signature");
+      assertArrayEquals(
+          SIGNATURE, in.readNBytes(8), png + " does not start with the PNG signature");
     }
     BufferedImage image = ImageIO.read(png.toFile());
     assertNotNull(image, "ImageIO cannot decode " + png);
@@ -39,7 +43,8 @@ final class Charts {
         coloured += Math.max(r, Math.max(g, b)) - Math.min(r, Math.min(g, b)) > 60 ? 1 : 0;
       }
     }
-    assertTrue(coloured > 200, png + " has only " + coloured + " coloured sample pixels: no lines drawn?");
+    assertTrue(
+        coloured > 200, png + " has only " + coloured + " coloured sample pixels: no lines drawn?");
   }
 
   static void assertAllValid(ExampleResult result, int panels) throws IOException {

@@ -17,7 +17,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The MovieLens reader on both formats, the generator behind them, and the leave-last-out split. */
+/**
+ * The MovieLens reader on both formats, the generator behind them, and the leave-last-out split.
+ */
 class MovieLensRatingsTest {
   private static OrcaContext orca;
 
@@ -38,13 +40,16 @@ class MovieLensRatingsTest {
     Path csv = dir.resolve("ratings.csv");
     long n = generator.write(dat, MovieLensRatings.Format.DOUBLE_COLON);
     assertEquals(n, generator.write(csv, MovieLensRatings.Format.CSV));
-    assertTrue(Files.readAllLines(dat).get(0).matches("1::\\d+::[1-5]::\\d+"), Files.readAllLines(dat).get(0));
+    assertTrue(
+        Files.readAllLines(dat).get(0).matches("1::\\d+::[1-5]::\\d+"),
+        Files.readAllLines(dat).get(0));
     assertEquals("userId,movieId,rating,timestamp", Files.readAllLines(csv).get(0));
     SparkSession spark = orca.spark();
     Dataset<Row> a = MovieLensRatings.read(spark, dat.toString());
     Dataset<Row> b = MovieLensRatings.read(spark, csv.toString());
     assertEquals(n, a.count());
-    assertEquals(0, a.exceptAll(b).count() + b.exceptAll(a).count(), "the two formats read differently");
+    assertEquals(
+        0, a.exceptAll(b).count() + b.exceptAll(a).count(), "the two formats read differently");
     assertEquals(50, a.select("user_id").distinct().count());
     Row range = a.selectExpr("min(rating)", "max(rating)", "min(movie_id)").first();
     assertTrue(range.getFloat(0) >= 1 && range.getFloat(1) <= 5);
@@ -66,8 +71,13 @@ class MovieLensRatingsTest {
       assertTrue(s.test().selectExpr("max(item)").first().getFloat(0) < s.items());
       Dataset<Row> candidates = s.candidates(10, 1);
       assertEquals(30 * 11, candidates.count(), "the test item and 10 unrated ones per user");
-      assertEquals(0, candidates.where("NOT positive").join(s.train(), List.of("user", "item").toArray(String[]::new))
-          .count(), "a negative candidate was rated in training");
+      assertEquals(
+          0,
+          candidates
+              .where("NOT positive")
+              .join(s.train(), List.of("user", "item").toArray(String[]::new))
+              .count(),
+          "a negative candidate was rated in training");
     } finally {
       s.unpersist();
     }
@@ -75,15 +85,22 @@ class MovieLensRatingsTest {
 
   @Test
   void unknownFormatIsNamed() {
-    OrcaConfigurationException e = assertThrows(OrcaConfigurationException.class,
-        () -> MovieLensRatings.Format.of("movies.txt"));
-    assertTrue(e.getMessage().contains("movies.txt") && e.getMessage().contains("ratings.dat"), e.getMessage());
+    OrcaConfigurationException e =
+        assertThrows(
+            OrcaConfigurationException.class, () -> MovieLensRatings.Format.of("movies.txt"));
+    assertTrue(
+        e.getMessage().contains("movies.txt") && e.getMessage().contains("ratings.dat"),
+        e.getMessage());
   }
 
   @Test
   void unknownOptionListsTheOptions() {
-    OrcaConfigurationException e = assertThrows(OrcaConfigurationException.class,
-        () -> RecommendationExample.options().parse("--epoch", "3"));
-    assertTrue(e.getMessage().contains("'--epoch'") && e.getMessage().contains("--epochs"), e.getMessage());
+    OrcaConfigurationException e =
+        assertThrows(
+            OrcaConfigurationException.class,
+            () -> RecommendationExample.options().parse("--epoch", "3"));
+    assertTrue(
+        e.getMessage().contains("'--epoch'") && e.getMessage().contains("--epochs"),
+        e.getMessage());
   }
 }

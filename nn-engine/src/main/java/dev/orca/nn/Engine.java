@@ -16,12 +16,12 @@ import org.slf4j.LoggerFactory;
  * per calling thread).
  *
  * <p>{@link #create()} picks MKL when it loads and the pure-Java kernels otherwise, and logs the
- * choice once. The system property {@code orca.nn.backend} ({@code mkl}, {@code java} or
- * {@code auto}) overrides the automatic choice; {@link #of(Backend, int)} forces one.
+ * choice once. The system property {@code orca.nn.backend} ({@code mkl}, {@code java} or {@code
+ * auto}) overrides the automatic choice; {@link #of(Backend, int)} forces one.
  *
  * <p>An engine is a small immutable value: it owns no threads (the pure-Java GEMM borrows the
- * common fork/join pool) and needs no closing. It is serializable; on another JVM it is rebuilt
- * for the same backend and thread count.
+ * common fork/join pool) and needs no closing. It is serializable; on another JVM it is rebuilt for
+ * the same backend and thread count.
  */
 public final class Engine implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -45,9 +45,12 @@ public final class Engine implements Serializable {
       throw new OrcaConfigurationException("an engine needs at least 1 thread, got " + threads);
     }
     if (backend == Backend.MKL && !mklAvailable()) {
-      throw new OrcaConfigurationException("the MKL backend was asked for but MKL did not load ("
-          + MklBlas.loadFailure() + "): check that the mkl linux-x86_64-redist jar is on the"
-          + " classpath, or use Backend.JAVA", MklBlas.loadFailure());
+      throw new OrcaConfigurationException(
+          "the MKL backend was asked for but MKL did not load ("
+              + MklBlas.loadFailure()
+              + "): check that the mkl linux-x86_64-redist jar is on the"
+              + " classpath, or use Backend.JAVA",
+          MklBlas.loadFailure());
     }
     this.backend = backend;
     this.threads = threads;
@@ -56,8 +59,12 @@ public final class Engine implements Serializable {
       if (backend == Backend.MKL) {
         LOG.info("nn-engine computes with {}", blas.describe());
       } else {
-        LOG.info("nn-engine computes with the pure-Java BLAS ({}); {}", blas.describe(),
-            mklAvailable() ? "MKL is available but was not chosen" : "MKL did not load: " + MklBlas.loadFailure());
+        LOG.info(
+            "nn-engine computes with the pure-Java BLAS ({}); {}",
+            blas.describe(),
+            mklAvailable()
+                ? "MKL is available but was not chosen"
+                : "MKL did not load: " + MklBlas.loadFailure());
       }
     }
   }
@@ -82,13 +89,15 @@ public final class Engine implements Serializable {
         backend = mklAvailable() ? Backend.MKL : Backend.JAVA;
         break;
       default:
-        throw new OrcaConfigurationException("orca.nn.backend=" + forced
-            + " is not a backend: use mkl, java or auto");
+        throw new OrcaConfigurationException(
+            "orca.nn.backend=" + forced + " is not a backend: use mkl, java or auto");
     }
     return new Engine(backend, threads);
   }
 
-  /** Exactly this backend with {@code threads} threads; fails clearly if MKL is asked but absent. */
+  /**
+   * Exactly this backend with {@code threads} threads; fails clearly if MKL is asked but absent.
+   */
   public static Engine of(Backend backend, int threads) {
     return new Engine(backend, threads);
   }

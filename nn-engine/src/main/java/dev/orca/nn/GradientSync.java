@@ -13,8 +13,8 @@ public interface GradientSync {
 
   /**
    * Called after backward (or, on a worker without rows in this step, after the gradients were
-   * zeroed): every range not reported yet is final as well. Returns once the gradients hold the
-   * sum over all workers.
+   * zeroed): every range not reported yet is final as well. Returns once the gradients hold the sum
+   * over all workers.
    */
   void finish();
 }

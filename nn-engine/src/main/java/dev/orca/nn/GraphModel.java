@@ -1,8 +1,8 @@
 package dev.orca.nn;
 
 import dev.orca.OrcaConfigurationException;
-import dev.orca.nn.internal.Graph;
 import dev.orca.common.Serialization;
+import dev.orca.nn.internal.Graph;
 import dev.orca.nn.layers.Layer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,8 +13,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Builds a model as a graph of layers with any number of inputs, for example neural
- * collaborative filtering:
+ * Builds a model as a graph of layers with any number of inputs, for example neural collaborative
+ * filtering:
  *
  * <pre>{@code
  * GraphModel g = new GraphModel();
@@ -26,8 +26,8 @@ import java.util.Set;
  * Model model = g.optSeed(42).build(g.apply(new Dense(1), h));
  * }</pre>
  *
- * Shapes are inferred as layers are applied, so a mismatch fails at the line that caused it.
- * {@link #build} copies the layers: the builder and its layers can be reused.
+ * Shapes are inferred as layers are applied, so a mismatch fails at the line that caused it. {@link
+ * #build} copies the layers: the builder and its layers can be reused.
  */
 public final class GraphModel {
   private final List<Graph.Node> nodes = new ArrayList<>();
@@ -72,15 +72,21 @@ public final class GraphModel {
   /** Applies {@code layer} to {@code from} and returns its output node. */
   public Node apply(Layer layer, Node... from) {
     if (from.length < layer.minInputs() || from.length > layer.maxInputs()) {
-      throw new OrcaConfigurationException(layer.getClass().getSimpleName() + " takes "
-          + (layer.minInputs() == layer.maxInputs() ? String.valueOf(layer.minInputs())
-          : "at least " + layer.minInputs()) + " input(s), got " + from.length);
+      throw new OrcaConfigurationException(
+          layer.getClass().getSimpleName()
+              + " takes "
+              + (layer.minInputs() == layer.maxInputs()
+                  ? String.valueOf(layer.minInputs())
+                  : "at least " + layer.minInputs())
+              + " input(s), got "
+              + from.length);
     }
     int[] ins = new int[from.length];
     Shape[] shapes = new Shape[from.length];
     for (int j = 0; j < from.length; j++) {
       if (from[j].owner != this) {
-        throw new OrcaConfigurationException("node '" + from[j].name() + "' belongs to another GraphModel");
+        throw new OrcaConfigurationException(
+            "node '" + from[j].name() + "' belongs to another GraphModel");
       }
       ins[j] = from[j].index;
       shapes[j] = from[j].shape();
@@ -107,17 +113,20 @@ public final class GraphModel {
   /** Builds the model with these outputs; its weights are drawn from the seed. */
   public Model build(Node... outputs) {
     if (inputs.isEmpty()) {
-      throw new OrcaConfigurationException("the model has no input: declare one with input(name, shape)");
+      throw new OrcaConfigurationException(
+          "the model has no input: declare one with input(name, shape)");
     }
     if (outputs.length == 0) {
-      throw new OrcaConfigurationException("the model has no output: pass the output node(s) to build");
+      throw new OrcaConfigurationException(
+          "the model has no output: pass the output node(s) to build");
     }
     int[] outs = new int[outputs.length];
     for (int k = 0; k < outs.length; k++) {
       outs[k] = outputs[k].index;
       for (int j = 0; j < k; j++) {
         if (outs[j] == outs[k]) {
-          throw new OrcaConfigurationException("output '" + outputs[k].name() + "' is listed twice");
+          throw new OrcaConfigurationException(
+              "output '" + outputs[k].name() + "' is listed twice");
         }
       }
     }
@@ -133,13 +142,19 @@ public final class GraphModel {
 
   private void claim(String name) {
     if (!names.add(name)) {
-      throw new OrcaConfigurationException("the name '" + name + "' is used twice in this model: give each layer its own");
+      throw new OrcaConfigurationException(
+          "the name '" + name + "' is used twice in this model: give each layer its own");
     }
   }
 
   /** Keras-style names: dense, dense_1, conv2d, batch_norm... */
   private String autoName(Layer layer) {
-    String base = layer.getClass().getSimpleName().replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+    String base =
+        layer
+            .getClass()
+            .getSimpleName()
+            .replaceAll("([a-z])([A-Z])", "$1_$2")
+            .toLowerCase(Locale.ROOT);
     while (true) {
       int k = counters.merge(base, 1, Integer::sum) - 1;
       String name = k == 0 ? base : base + "_" + k;

@@ -5,8 +5,8 @@ import java.nio.FloatBuffer;
 
 /**
  * How rows of concatenated feature values divide among a model's inputs: input 0 takes the first
- * {@code shape[0].size()} values of a row, input 1 the next ones, and so on. The one place where
- * a feature block ({@code rows x width}, row-major) is split over a model's inputs, both for
+ * {@code shape[0].size()} values of a row, input 1 the next ones, and so on. The one place where a
+ * feature block ({@code rows x width}, row-major) is split over a model's inputs, both for
  * consecutive rows ({@link #rows}) and for rows gathered one by one into a batch ({@link #put},
  * {@link #gathered}).
  *
@@ -42,8 +42,8 @@ public final class InputSplit implements AutoCloseable {
   }
 
   /**
-   * The inputs for rows {@code [from, from + count)} of {@code features} ({@code rows x width}):
-   * a view for a model with one input, copies (valid until the next call) for several.
+   * The inputs for rows {@code [from, from + count)} of {@code features} ({@code rows x width}): a
+   * view for a model with one input, copies (valid until the next call) for several.
    */
   public Tensor[] rows(Tensor features, int from, int count) {
     checkWidth(features);
@@ -99,8 +99,12 @@ public final class InputSplit implements AutoCloseable {
 
   private void checkWidth(Tensor features) {
     if (features.size() != 0 && features.size() / features.dim(0) != width) {
-      throw new OrcaDataException("the data has " + features.size() / features.dim(0) + " feature values per row"
-          + " but the model's inputs take " + width);
+      throw new OrcaDataException(
+          "the data has "
+              + features.size() / features.dim(0)
+              + " feature values per row"
+              + " but the model's inputs take "
+              + width);
     }
   }
 

@@ -28,30 +28,29 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A built network with its weights: made by {@link Sequential} or {@link GraphModel}, or read
- * from a model file with {@link #load(InputStream)}.
+ * A built network with its weights: made by {@link Sequential} or {@link GraphModel}, or read from
+ * a model file with {@link #load(InputStream)}.
  *
  * <p><b>Flat buffers.</b> All trainable parameters live in one contiguous native buffer and all
  * gradients in another, laid out layer by layer in the order of the model; each layer works on
  * views into them. {@link #parameters()} and {@link #gradients()} expose them as direct
- * native-order {@link FloatBuffer}s, so a trainer sums a whole model's gradients across workers
- * in one call and copies a whole model's weights in one call ({@link #copyParametersFrom}).
+ * native-order {@link FloatBuffer}s, so a trainer sums a whole model's gradients across workers in
+ * one call and copies a whole model's weights in one call ({@link #copyParametersFrom}).
  * Non-trainable state (BatchNorm running statistics) lives in a third buffer, {@link #state()}.
  *
- * <p><b>Training.</b> {@link #compile} sets the optimizer, loss and metrics and makes the
- * model's {@link TrainingStep}, the one step and evaluation loop that {@link #fit},
- * {@link #trainStep}, {@link #evaluate} and the distributed trainers all run. Or in pieces:
- * {@link #forward(boolean, Tensor...)} in training mode, a {@link Loss}, {@link #backward} (which
- * tells a listener each finished range of the gradient buffer), then
- * {@link Optimizer#step(Engine, Tensor, Tensor)}.
+ * <p><b>Training.</b> {@link #compile} sets the optimizer, loss and metrics and makes the model's
+ * {@link TrainingStep}, the one step and evaluation loop that {@link #fit}, {@link #trainStep},
+ * {@link #evaluate} and the distributed trainers all run. Or in pieces: {@link #forward(boolean,
+ * Tensor...)} in training mode, a {@link Loss}, {@link #backward} (which tells a listener each
+ * finished range of the gradient buffer), then {@link Optimizer#step(Engine, Tensor, Tensor)}.
  *
  * <p><b>Threads.</b> Training calls (forward, backward, trainStep, fit) belong to one thread at a
- * time. {@link #predict(Tensor...)} may be called from many threads at once: each call borrows
- * its own workspace.
+ * time. {@link #predict(Tensor...)} may be called from many threads at once: each call borrows its
+ * own workspace.
  *
  * <p><b>Determinism.</b> The same seed gives the same initial weights on every JVM. Dropout masks
- * depend on a per-step seed: by default derived from the model seed and a step counter, or set
- * by the trainer with {@link #setStepSeed(long)}.
+ * depend on a per-step seed: by default derived from the model seed and a step counter, or set by
+ * the trainer with {@link #setStepSeed(long)}.
  *
  * <p>A model owns native memory: close it (idempotent).
  */
@@ -63,10 +62,13 @@ public final class Model implements AutoCloseable {
   private final InferencePool inference;
   private TrainingStep step;
   private volatile boolean closed;
+
   /** Reused by the one-input calls of the training thread, so that a step allocates nothing. */
   private final Tensor[] oneInput = new Tensor[1];
 
-  /** Builds a model for {@code graph}; with {@code initialize}, draws its weights from {@code seed}. */
+  /**
+   * Builds a model for {@code graph}; with {@code initialize}, draws its weights from {@code seed}.
+   */
   Model(Graph graph, Network network, Engine engine, long seed, boolean initialize) {
     this.graph = graph;
     this.network = network;
@@ -86,8 +88,8 @@ public final class Model implements AutoCloseable {
 
   /**
    * Runs the model on a batch ({@code inputs} in the order the model declared them). The returned
-   * tensors belong to the model and stay valid until the next forward; a following
-   * {@link #backward} uses what this call left in the workspace.
+   * tensors belong to the model and stay valid until the next forward; a following {@link
+   * #backward} uses what this call left in the workspace.
    */
   public Tensor[] forward(boolean training, Tensor... inputs) {
     checkOpen();
@@ -115,13 +117,18 @@ public final class Model implements AutoCloseable {
     trainable.backward(listener, gradOutputs);
   }
 
-  /** Whether backward also computes the gradients of the model inputs (off by default: it costs a GEMM). */
+  /**
+   * Whether backward also computes the gradients of the model inputs (off by default: it costs a
+   * GEMM).
+   */
   public Model computeInputGradients(boolean on) {
     trainable.computeInputGradients(on);
     return this;
   }
 
-  /** The gradient of input {@code k} from the last backward (needs {@link #computeInputGradients}). */
+  /**
+   * The gradient of input {@code k} from the last backward (needs {@link #computeInputGradients}).
+   */
   public Tensor inputGradient(int k) {
     return trainable.inputGradient(k);
   }
@@ -134,8 +141,8 @@ public final class Model implements AutoCloseable {
   // ---- inference ------------------------------------------------------------------------
 
   /**
-   * Inference on a batch, safe to call from many threads at once. Returns a new tensor (the
-   * first output) that the caller closes.
+   * Inference on a batch, safe to call from many threads at once. Returns a new tensor (the first
+   * output) that the caller closes.
    */
   public Tensor predict(Tensor... inputs) {
     Pass pass = inference.borrow();
@@ -169,7 +176,8 @@ public final class Model implements AutoCloseable {
 
   private static void copyOutput(Tensor out, Tensor output) {
     if (out.size() != output.size() || out.dim(0) != output.dim(0)) {
-      throw new OrcaDataException("the output tensor has shape " + output.shape() + ", the model gives " + out.shape());
+      throw new OrcaDataException(
+          "the output tensor has shape " + output.shape() + ", the model gives " + out.shape());
     }
     output.copyFrom(out);
   }
@@ -180,7 +188,9 @@ public final class Model implements AutoCloseable {
     return buffers.count();
   }
 
-  /** All trainable parameters: a direct native-order buffer over the model's memory (not a copy). */
+  /**
+   * All trainable parameters: a direct native-order buffer over the model's memory (not a copy).
+   */
   public FloatBuffer parameters() {
     checkOpen();
     return buffers.parameterBuffer();
@@ -221,7 +231,10 @@ public final class Model implements AutoCloseable {
     return buffers.state();
   }
 
-  /** Copies all parameters from {@code source} (from its position, {@link #parameterCount()} floats). */
+  /**
+   * Copies all parameters from {@code source} (from its position, {@link #parameterCount()}
+   * floats).
+   */
   public void copyParametersFrom(FloatBuffer source) {
     checkOpen();
     buffers.copyParametersFrom(source);
@@ -297,13 +310,16 @@ public final class Model implements AutoCloseable {
   public Model compile(Optimizer optimizer, Loss loss, Metric... metrics) {
     checkOpen();
     if (optimizer == null || loss == null) {
-      throw new OrcaConfigurationException("compile needs an optimizer and a loss, got " + optimizer + " and " + loss);
+      throw new OrcaConfigurationException(
+          "compile needs an optimizer and a loss, got " + optimizer + " and " + loss);
     }
     List<Metric> copies = new ArrayList<>();
     for (Metric m : metrics) {
       copies.add(Serialization.copy(m));
     }
-    TrainingStep compiled = new TrainingStep(trainable, Serialization.copy(optimizer), Serialization.copy(loss), copies);
+    TrainingStep compiled =
+        new TrainingStep(
+            trainable, Serialization.copy(optimizer), Serialization.copy(loss), copies);
     if (step != null) {
       step.close();
     }
@@ -315,7 +331,8 @@ public final class Model implements AutoCloseable {
   public TrainingStep trainingStep() {
     checkOpen();
     if (step == null) {
-      throw new OrcaConfigurationException("the model is not compiled: call compile(optimizer, loss, metrics...) first");
+      throw new OrcaConfigurationException(
+          "the model is not compiled: call compile(optimizer, loss, metrics...) first");
     }
     return step;
   }
@@ -358,12 +375,16 @@ public final class Model implements AutoCloseable {
     FitLoop.checkData(xs, y, batchSize);
     MetricSums sums = s.newSums();
     Tensor[] batch = new Tensor[xs.length];
-    s.evaluate((from, count) -> {
-      for (int k = 0; k < xs.length; k++) {
-        batch[k] = xs[k].rows(from, from + count);
-      }
-      return batch;
-    }, y, batchSize, sums);
+    s.evaluate(
+        (from, count) -> {
+          for (int k = 0; k < xs.length; k++) {
+            batch[k] = xs[k].rows(from, from + count);
+          }
+          return batch;
+        },
+        y,
+        batchSize,
+        sums);
     return sums.values();
   }
 
@@ -387,8 +408,10 @@ public final class Model implements AutoCloseable {
   /** Writes the model file (architecture, weights, state, optimizer): see MODEL_FORMAT.md. */
   public void save(OutputStream out) throws IOException {
     checkOpen();
-    ModelFile.write(new ModelFile.Contents(graph, seed(), parameterTensor(), stateTensor(), optimizer(), loss(),
-        metrics()), out);
+    ModelFile.write(
+        new ModelFile.Contents(
+            graph, seed(), parameterTensor(), stateTensor(), optimizer(), loss(), metrics()),
+        out);
   }
 
   /** Reads a model file with the default engine. */
@@ -414,8 +437,8 @@ public final class Model implements AutoCloseable {
   }
 
   /**
-   * Replaces this model's weights and state with those of a model file of the same architecture;
-   * a file of another architecture fails and changes nothing.
+   * Replaces this model's weights and state with those of a model file of the same architecture; a
+   * file of another architecture fails and changes nothing.
    */
   public void loadWeights(InputStream in) throws IOException {
     checkOpen();

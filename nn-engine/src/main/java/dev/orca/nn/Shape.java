@@ -17,13 +17,20 @@ public final class Shape implements Serializable {
     long n = 1;
     for (int d : dims) {
       if (d < 0) {
-        throw new OrcaDataException("a shape cannot have a negative dimension: " + Arrays.toString(dims));
+        throw new OrcaDataException(
+            "a shape cannot have a negative dimension: " + Arrays.toString(dims));
       }
       n *= d;
     }
     if (n > Integer.MAX_VALUE) {
-      throw new OrcaDataException("shape " + Arrays.toString(dims) + " has " + n
-          + " elements; a tensor holds at most " + Integer.MAX_VALUE + ": split it into batches");
+      throw new OrcaDataException(
+          "shape "
+              + Arrays.toString(dims)
+              + " has "
+              + n
+              + " elements; a tensor holds at most "
+              + Integer.MAX_VALUE
+              + ": split it into batches");
     }
     this.dims = dims;
     this.size = (int) n;

@@ -10,7 +10,9 @@ final class Summary {
   static String of(Graph graph, Network network, Engine engine) {
     StringBuilder b = new StringBuilder();
     String rule = "-".repeat(96) + "\n";
-    b.append(String.format("%-28s %-18s %12s  %s%n", "Layer (type)", "Output shape", "Params", "Inputs / config"));
+    b.append(
+        String.format(
+            "%-28s %-18s %12s  %s%n", "Layer (type)", "Output shape", "Params", "Inputs / config"));
     b.append(rule.replace('-', '='));
     long state = network.stateCount();
     for (int i = 0; i < graph.nodes.length; i++) {
@@ -22,17 +24,27 @@ final class Summary {
       }
       String config = node.isInput() ? "" : node.layer.describe();
       String extra = from.length() == 0 ? config : from + (config.isEmpty() ? "" : "; " + config);
-      b.append(String.format("%-28s %-18s %,12d  %s%n", node.name + " (" + type + ")",
-          node.shape, network.paramTo(i) - network.paramFrom(i), extra));
+      b.append(
+          String.format(
+              "%-28s %-18s %,12d  %s%n",
+              node.name + " (" + type + ")",
+              node.shape,
+              network.paramTo(i) - network.paramFrom(i),
+              extra));
     }
     b.append(rule.replace('-', '='));
-    b.append(String.format("Total params: %,d (%s)%n", network.parameterCount(), bytes(4L * network.parameterCount())));
+    b.append(
+        String.format(
+            "Total params: %,d (%s)%n",
+            network.parameterCount(), bytes(4L * network.parameterCount())));
     b.append(String.format("Non-trainable state: %,d%n", state));
     b.append("Engine: ").append(engine).append('\n');
     return b.toString();
   }
 
   private static String bytes(long n) {
-    return n < 1 << 20 ? String.format("%.1f KiB", n / 1024.0) : String.format("%.1f MiB", n / 1048576.0);
+    return n < 1 << 20
+        ? String.format("%.1f KiB", n / 1024.0)
+        : String.format("%.1f MiB", n / 1048576.0);
   }
 }

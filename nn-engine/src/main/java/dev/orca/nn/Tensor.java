@@ -12,15 +12,15 @@ import java.util.Arrays;
  * A row-major block of float32 values in native memory, with a {@link Shape}. MKL reads and writes
  * it in place: nothing is copied on the way to a BLAS call.
  *
- * <p>A tensor either owns its memory ({@link #zeros}, {@link #of}) and frees it on
- * {@link #close()} (idempotent), or is a view: of another tensor ({@link #rows}, {@link #reshape},
- * {@link #view}) or of memory that the caller owns ({@link #wrap(long, long, int...)},
- * {@link #wrap(ByteBuffer, int...)}). Closing a view does nothing; a view must not be used after
- * the memory under it is freed.
+ * <p>A tensor either owns its memory ({@link #zeros}, {@link #of}) and frees it on {@link #close()}
+ * (idempotent), or is a view: of another tensor ({@link #rows}, {@link #reshape}, {@link #view}) or
+ * of memory that the caller owns ({@link #wrap(long, long, int...)}, {@link #wrap(ByteBuffer,
+ * int...)}). Closing a view does nothing; a view must not be used after the memory under it is
+ * freed.
  *
  * <p>Zero-copy input, for example from an Arrow {@code Float4Vector}: wrap its data buffer's
- * address as a {@code (rows, features)} tensor, then take mini-batches with {@link #rows(int, int)}.
- * Views are cheap objects, but still objects: hot loops create them once and reuse them.
+ * address as a {@code (rows, features)} tensor, then take mini-batches with {@link #rows(int,
+ * int)}. Views are cheap objects, but still objects: hot loops create them once and reuse them.
  *
  * <p>Element access through {@link #get(int)} / {@link #set(int, float)} is for tests and set-up;
  * kernels use {@link #data()} at {@link #offset()} with absolute indexing.
@@ -33,7 +33,12 @@ public final class Tensor implements AutoCloseable {
   private final NativeMemory.Block owned;
   private final NativeMemory.Block under;
 
-  private Tensor(Shape shape, FloatBuffer data, int offset, long address, NativeMemory.Block owned,
+  private Tensor(
+      Shape shape,
+      FloatBuffer data,
+      int offset,
+      long address,
+      NativeMemory.Block owned,
       NativeMemory.Block under) {
     this.shape = shape;
     this.data = data;
@@ -58,7 +63,8 @@ public final class Tensor implements AutoCloseable {
   public static Tensor of(float[] values, int... dims) {
     Shape s = Shape.of(dims);
     if (s.size() != values.length) {
-      throw new OrcaDataException("shape " + s + " needs " + s.size() + " values, got " + values.length);
+      throw new OrcaDataException(
+          "shape " + s + " needs " + s.size() + " values, got " + values.length);
     }
     Tensor t = zeros(s);
     t.data.put(0, values, 0, values.length);
@@ -76,8 +82,16 @@ public final class Tensor implements AutoCloseable {
       throw new OrcaDataException("cannot wrap native address 0: the memory is not allocated");
     }
     if (floatCount > Integer.MAX_VALUE || s.size() > floatCount) {
-      throw new OrcaDataException("cannot view " + floatCount + " floats as shape " + s
-          + " (needs " + s.size() + ", at most " + Integer.MAX_VALUE + " per tensor)");
+      throw new OrcaDataException(
+          "cannot view "
+              + floatCount
+              + " floats as shape "
+              + s
+              + " (needs "
+              + s.size()
+              + ", at most "
+              + Integer.MAX_VALUE
+              + " per tensor)");
     }
     return new Tensor(s, NativeMemory.view(address, floatCount), 0, address, null, null);
   }
@@ -94,8 +108,13 @@ public final class Tensor implements AutoCloseable {
   /** Views a direct native-order float buffer (from its position) without copying. */
   public static Tensor wrap(FloatBuffer direct, int... dims) {
     if (direct.order() != ByteOrder.nativeOrder()) {
-      throw new OrcaDataException("a " + direct.order() + " float buffer cannot be handed to MKL:"
-          + " use a buffer in native order (" + ByteOrder.nativeOrder() + ")");
+      throw new OrcaDataException(
+          "a "
+              + direct.order()
+              + " float buffer cannot be handed to MKL:"
+              + " use a buffer in native order ("
+              + ByteOrder.nativeOrder()
+              + ")");
     }
     return wrap(NativeMemory.address(direct), direct.remaining(), dims);
   }
@@ -117,7 +136,9 @@ public final class Tensor implements AutoCloseable {
     return shape.dim(i);
   }
 
-  /** The buffer this tensor lies in; element {@code i} is at absolute index {@code offset() + i}. */
+  /**
+   * The buffer this tensor lies in; element {@code i} is at absolute index {@code offset() + i}.
+   */
   public FloatBuffer data() {
     return data;
   }
@@ -159,8 +180,8 @@ public final class Tensor implements AutoCloseable {
   /** A view of {@code shape.size()} elements starting at element {@code start} of this tensor. */
   public Tensor view(int start, Shape shape) {
     if (start < 0 || (long) start + shape.size() > size()) {
-      throw new OrcaDataException("a view of shape " + shape + " at " + start
-          + " does not fit in tensor " + this.shape);
+      throw new OrcaDataException(
+          "a view of shape " + shape + " at " + start + " does not fit in tensor " + this.shape);
     }
     return new Tensor(shape, data, offset + start, address + 4L * start, null, under);
   }
@@ -187,7 +208,8 @@ public final class Tensor implements AutoCloseable {
   public Tensor copyFrom(float[] values) {
     checkOpen();
     if (values.length != size()) {
-      throw new OrcaDataException("tensor " + shape + " holds " + size() + " values, got " + values.length);
+      throw new OrcaDataException(
+          "tensor " + shape + " holds " + size() + " values, got " + values.length);
     }
     data.put(offset, values, 0, values.length);
     return this;
@@ -231,7 +253,8 @@ public final class Tensor implements AutoCloseable {
 
   private void checkOpen() {
     if (!isOpen()) {
-      throw new OrcaException("tensor " + shape + " was used after its memory was freed by close()");
+      throw new OrcaException(
+          "tensor " + shape + " was used after its memory was freed by close()");
     }
   }
 

@@ -16,8 +16,8 @@ import java.util.List;
  * so a step means the same everywhere.
  *
  * <p>A step: forward in training mode, the loss and its gradient (optionally scaled, e.g. by a
- * worker's share of a global batch), the batch's figures, backward (telling an optional
- * {@link GradientSync} each finished range of the gradient buffer, so that an all-reduce overlaps
+ * worker's share of a global batch), the batch's figures, backward (telling an optional {@link
+ * GradientSync} each finished range of the gradient buffer, so that an all-reduce overlaps
  * backward), then the optimizer's update. A step allocates nothing once warm.
  *
  * <p>Belongs to its model (get it with {@code Model.trainingStep()}), and like the model's other
@@ -33,17 +33,21 @@ public final class TrainingStep implements AutoCloseable {
   private final FloatBuffer gradientBuffer;
   private int epoch = -1;
   private int stepInEpoch;
+
   /** The loss gradient as backward's argument array, reused so that a step allocates nothing. */
   private final Tensor[] lossGradient = new Tensor[1];
 
   /** Takes over {@code optimizer}, {@code loss} and {@code metrics} (give it private copies). */
   TrainingStep(Trainable model, Optimizer optimizer, Loss loss, List<Metric> metrics) {
     if (optimizer == null || loss == null) {
-      throw new OrcaConfigurationException("compile needs an optimizer and a loss, got " + optimizer + " and " + loss);
+      throw new OrcaConfigurationException(
+          "compile needs an optimizer and a loss, got " + optimizer + " and " + loss);
     }
     if (model.network().graph().outputs.length != 1) {
-      throw new OrcaConfigurationException("compile/fit train models with one output; this one has "
-          + model.network().graph().outputs.length + ": use forward, backward and Optimizer.step directly");
+      throw new OrcaConfigurationException(
+          "compile/fit train models with one output; this one has "
+              + model.network().graph().outputs.length
+              + ": use forward, backward and Optimizer.step directly");
     }
     this.model = model;
     this.optimizer = optimizer;
@@ -67,8 +71,8 @@ public final class TrainingStep implements AutoCloseable {
   }
 
   /**
-   * Where the next step lies in the caller's schedule (both 0-based), named in errors as a
-   * console counts them (from 1); without it, errors name the optimizer's step count.
+   * Where the next step lies in the caller's schedule (both 0-based), named in errors as a console
+   * counts them (from 1); without it, errors name the optimizer's step count.
    */
   public void setPosition(int epoch, int step) {
     this.epoch = epoch;
@@ -87,21 +91,30 @@ public final class TrainingStep implements AutoCloseable {
 
   /**
    * One step on one batch. {@code gradScale} multiplies the loss gradient; {@code sync} (or null)
-   * sums the gradients over workers before the update; {@code sums} (or null) receives the
-   * batch's loss and metrics. Returns the batch's mean loss.
+   * sums the gradients over workers before the update; {@code sums} (or null) receives the batch's
+   * loss and metrics. Returns the batch's mean loss.
    *
    * @throws TrainingException if the loss is not finite (the model diverged or the data holds
    *     non-finite values); nothing is updated then
    */
-  public double run(Tensor[] inputs, Tensor labels, float gradScale, GradientSync sync, MetricSums sums) {
+  public double run(
+      Tensor[] inputs, Tensor labels, float gradScale, GradientSync sync, MetricSums sums) {
     Tensor out = model.forward(true, inputs)[0];
     Tensor g = model.lossGradient(out.dim(0));
     double value = loss.compute(out, labels, g);
     if (!Double.isFinite(value)) {
-      String where = epoch >= 0 ? " in epoch " + (epoch + 1) + ", step " + (stepInEpoch + 1)
-          : " at optimizer step " + (optimizer.iterations() + 1);
-      throw new TrainingException("the " + loss.name() + " loss became " + value + where + ": lower the learning"
-          + " rate, clip gradients (Optimizer.optClipNorm), or check the data for NaN and infinite values");
+      String where =
+          epoch >= 0
+              ? " in epoch " + (epoch + 1) + ", step " + (stepInEpoch + 1)
+              : " at optimizer step " + (optimizer.iterations() + 1);
+      throw new TrainingException(
+          "the "
+              + loss.name()
+              + " loss became "
+              + value
+              + where
+              + ": lower the learning"
+              + " rate, clip gradients (Optimizer.optClipNorm), or check the data for NaN and infinite values");
     }
     if (gradScale != 1f) {
       scale(g, gradScale);
@@ -134,8 +147,8 @@ public final class TrainingStep implements AutoCloseable {
   }
 
   /**
-   * The evaluation loop: the loss and metrics of {@code labels.dim(0)} rows in inference mode,
-   * in batches of at most {@code batchSize} rows, added to {@code into}.
+   * The evaluation loop: the loss and metrics of {@code labels.dim(0)} rows in inference mode, in
+   * batches of at most {@code batchSize} rows, added to {@code into}.
    */
   public void evaluate(BatchInputs inputs, Tensor labels, int batchSize, MetricSums into) {
     if (batchSize < 1) {

@@ -21,7 +21,10 @@ class BackendAgreementTest {
   void mklAndJavaAgreeOnForwardAndBackward(LayerCases.Case c) {
     try (Model mkl = c.model(Engine.of(Engine.Backend.MKL, 2));
         Model java = c.model(Engine.of(Engine.Backend.JAVA, 2))) {
-      assertArrayEquals(mkl.parameterTensor().toArray(), java.parameterTensor().toArray(), "same seed, same weights");
+      assertArrayEquals(
+          mkl.parameterTensor().toArray(),
+          java.parameterTensor().toArray(),
+          "same seed, same weights");
       Tensor[] inputs = c.inputs(3);
       float[][] results = new float[2][];
       float[][] grads = new float[2][];
@@ -83,7 +86,8 @@ class BackendAgreementTest {
   }
 
   /** The reference product in double precision, straight from the definition. */
-  private static double[] naive(boolean ta, boolean tb, int m, int n, int k, Tensor a, Tensor b, Tensor c) {
+  private static double[] naive(
+      boolean ta, boolean tb, int m, int n, int k, Tensor a, Tensor b, Tensor c) {
     double[] out = new double[m * n + 1];
     out[0] = c.get(0);
     for (int i = 0; i < m; i++) {

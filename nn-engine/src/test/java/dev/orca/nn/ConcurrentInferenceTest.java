@@ -23,8 +23,17 @@ class ConcurrentInferenceTest {
   @Test
   void manyThreadsPredictOnOneLoadedModelAndGetTheSingleThreadedAnswers() throws Exception {
     java.io.ByteArrayOutputStream file = new java.io.ByteArrayOutputStream();
-    try (Model built = new Sequential(4, 4, 2).add(new Conv2D(3, 3)).add(new BatchNorm()).add(new ReLU())
-        .add(new Flatten()).add(new Dense(12)).add(new Dropout(0.5f)).add(new Dense(5)).optSeed(4).build()) {
+    try (Model built =
+        new Sequential(4, 4, 2)
+            .add(new Conv2D(3, 3))
+            .add(new BatchNorm())
+            .add(new ReLU())
+            .add(new Flatten())
+            .add(new Dense(12))
+            .add(new Dropout(0.5f))
+            .add(new Dense(5))
+            .optSeed(4)
+            .build()) {
       built.save(file);
     }
     try (Model m = Model.load(new java.io.ByteArrayInputStream(file.toByteArray()))) {
@@ -43,22 +52,33 @@ class ConcurrentInferenceTest {
         List<Future<Integer>> results = new ArrayList<>();
         for (int t = 0; t < 6; t++) {
           int offset = t;
-          results.add(pool.submit(() -> {
-            int checked = 0;
-            for (int round = 0; round < 40; round++) {
-              int b = (round * 7 + offset) % batches;
-              try (Tensor y = m.predict(inputs.get(b))) {
-                float[] got = y.toArray();
-                for (int i = 0; i < got.length; i++) {
-                  if (Math.abs(got[i] - expected.get(b)[i]) > 1e-5f * (1 + Math.abs(expected.get(b)[i]))) {
-                    throw new AssertionError("batch " + b + " element " + i + ": " + got[i] + " vs " + expected.get(b)[i]);
-                  }
-                }
-                checked++;
-              }
-            }
-            return checked;
-          }));
+          results.add(
+              pool.submit(
+                  () -> {
+                    int checked = 0;
+                    for (int round = 0; round < 40; round++) {
+                      int b = (round * 7 + offset) % batches;
+                      try (Tensor y = m.predict(inputs.get(b))) {
+                        float[] got = y.toArray();
+                        for (int i = 0; i < got.length; i++) {
+                          if (Math.abs(got[i] - expected.get(b)[i])
+                              > 1e-5f * (1 + Math.abs(expected.get(b)[i]))) {
+                            throw new AssertionError(
+                                "batch "
+                                    + b
+                                    + " element "
+                                    + i
+                                    + ": "
+                                    + got[i]
+                                    + " vs "
+                                    + expected.get(b)[i]);
+                          }
+                        }
+                        checked++;
+                      }
+                    }
+                    return checked;
+                  }));
         }
         int total = 0;
         for (Future<Integer> f : results) {
@@ -83,19 +103,21 @@ class ConcurrentInferenceTest {
     java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try {
-      Future<Integer> served = pool.submit(() -> {
-        int n = 0;
-        try {
-          while (true) {
-            m.predict(x).close();
-            n++;
-            started.countDown();
-          }
-        } catch (dev.orca.OrcaException e) {
-          assertTrue(e.getMessage().contains("closed"), e.getMessage());
-          return n;
-        }
-      });
+      Future<Integer> served =
+          pool.submit(
+              () -> {
+                int n = 0;
+                try {
+                  while (true) {
+                    m.predict(x).close();
+                    n++;
+                    started.countDown();
+                  }
+                } catch (dev.orca.OrcaException e) {
+                  assertTrue(e.getMessage().contains("closed"), e.getMessage());
+                  return n;
+                }
+              });
       assertTrue(started.await(30, TimeUnit.SECONDS));
       m.close();
       assertTrue(served.get(30, TimeUnit.SECONDS) > 0);
@@ -118,7 +140,8 @@ class ConcurrentInferenceTest {
         assertEquals(reference.get(i), out.get(i), 0f);
       }
       com.sun.management.ThreadMXBean threads =
-          (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+          (com.sun.management.ThreadMXBean)
+              java.lang.management.ManagementFactory.getThreadMXBean();
       long before = threads.getCurrentThreadAllocatedBytes();
       for (int i = 0; i < 200; i++) {
         m.predictInto(x, out);
@@ -127,5 +150,4 @@ class ConcurrentInferenceTest {
       assertTrue(perCall < 8, "predictInto allocates " + perCall + " heap bytes per call");
     }
   }
-
 }

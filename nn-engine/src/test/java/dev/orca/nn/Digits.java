@@ -24,7 +24,8 @@ final class Digits {
   }
 
   static Digits load() {
-    dev.orca.sampledata.Digits data = dev.orca.sampledata.Digits.load(); // pixels 0..16, in the file's order
+    dev.orca.sampledata.Digits data =
+        dev.orca.sampledata.Digits.load(); // pixels 0..16, in the file's order
     float[][] pixels = data.pixels();
     float[] labels = data.labels();
     List<List<Integer>> byClass = new ArrayList<>();
@@ -61,11 +62,15 @@ final class Digits {
     for (int i = 0; i < 64; i++) {
       std[i] = std[i] < 1e-12 ? 1 : Math.sqrt(std[i]);
     }
-    return new Digits(features(pixels, train, mean, std), labels(labels, train), features(pixels, test, mean, std),
+    return new Digits(
+        features(pixels, train, mean, std),
+        labels(labels, train),
+        features(pixels, test, mean, std),
         labels(labels, test));
   }
 
-  private static float[][] features(float[][] pixels, List<Integer> rows, double[] mean, double[] std) {
+  private static float[][] features(
+      float[][] pixels, List<Integer> rows, double[] mean, double[] std) {
     float[][] x = new float[rows.size()][64];
     for (int r = 0; r < rows.size(); r++) {
       float[] p = pixels[rows.get(r)];

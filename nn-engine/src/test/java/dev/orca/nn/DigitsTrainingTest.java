@@ -30,11 +30,16 @@ class DigitsTrainingTest {
 
   @Test
   void mlpReachesAtLeast97PercentOnHeldOutDigits() {
-    try (Model mlp = new Sequential(64)
-            .add(new Dense(128)).add(new ReLU()).add(new Dropout(0.1f))
-            .add(new Dense(64)).add(new ReLU())
-            .add(new Dense(10))
-            .optSeed(0).build();
+    try (Model mlp =
+            new Sequential(64)
+                .add(new Dense(128))
+                .add(new ReLU())
+                .add(new Dropout(0.1f))
+                .add(new Dense(64))
+                .add(new ReLU())
+                .add(new Dense(10))
+                .optSeed(0)
+                .build();
         Tensor x = Digits.tensor(digits.trainX, 64);
         Tensor y = Tensor.of(digits.trainY, digits.trainY.length);
         Tensor tx = Digits.tensor(digits.testX, 64);
@@ -52,19 +57,27 @@ class DigitsTrainingTest {
 
   @Test
   void smallCnnReachesAtLeast97PercentOnHeldOutDigits() {
-    try (Model cnn = new Sequential(8, 8, 1)
-            .add(new Conv2D(16, 3)).add(new ReLU())
-            .add(new Conv2D(32, 3)).add(new ReLU())
-            .add(new MaxPool2D(2))
-            .add(new Flatten())
-            .add(new Dense(64)).add(new ReLU())
-            .add(new Dense(10))
-            .optSeed(0).build();
+    try (Model cnn =
+            new Sequential(8, 8, 1)
+                .add(new Conv2D(16, 3))
+                .add(new ReLU())
+                .add(new Conv2D(32, 3))
+                .add(new ReLU())
+                .add(new MaxPool2D(2))
+                .add(new Flatten())
+                .add(new Dense(64))
+                .add(new ReLU())
+                .add(new Dense(10))
+                .optSeed(0)
+                .build();
         Tensor x = Digits.tensor(digits.trainX, 8, 8, 1);
         Tensor y = Tensor.of(digits.trainY, digits.trainY.length);
         Tensor tx = Digits.tensor(digits.testX, 8, 8, 1);
         Tensor ty = Tensor.of(digits.testY, digits.testY.length)) {
-      cnn.compile(new Sgd(0.05, 0.9), Loss.sparseCategoricalCrossEntropy(), Metric.accuracy(),
+      cnn.compile(
+          new Sgd(0.05, 0.9),
+          Loss.sparseCategoricalCrossEntropy(),
+          Metric.accuracy(),
           Metric.topKAccuracy(3));
       long t0 = System.nanoTime();
       History h = cnn.fit(x, y, 32, 15);

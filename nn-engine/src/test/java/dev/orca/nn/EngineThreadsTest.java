@@ -30,8 +30,14 @@ class EngineThreadsTest {
   }
 
   private static float[] run(int threads, Tensor x) {
-    try (Model m = new Sequential(32).add(new Dense(64)).add(new ReLU()).add(new Dense(8))
-        .optEngine(Engine.of(Engine.Backend.MKL, threads)).optSeed(3).build()) {
+    try (Model m =
+        new Sequential(32)
+            .add(new Dense(64))
+            .add(new ReLU())
+            .add(new Dense(8))
+            .optEngine(Engine.of(Engine.Backend.MKL, threads))
+            .optSeed(3)
+            .build()) {
       float[] out = m.forward(x, false).toArray();
       assertEquals(threads, MklBlas.threadsOnThisThread(), "MKL threads on the replica's thread");
       return out;

@@ -21,16 +21,21 @@ import org.junit.jupiter.api.Test;
 class FallbackTest {
   @Test
   void withoutMklNativesTheEnginePicksPureJavaAndSaysWhy() throws Exception {
-    String classpath = Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
-        .filter(entry -> !(entry.contains("mkl-") && entry.contains("linux-x86_64")))
-        .collect(Collectors.joining(File.pathSeparator));
+    String classpath =
+        Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
+            .filter(entry -> !(entry.contains("mkl-") && entry.contains("linux-x86_64")))
+            .collect(Collectors.joining(File.pathSeparator));
     // A fresh JavaCPP cache: the shared one may hold MKL libraries extracted by other runs.
     java.nio.file.Path cache = java.nio.file.Files.createTempDirectory("javacpp-cache");
-    List<String> command = new ArrayList<>(List.of(
-        System.getProperty("java.home") + "/bin/java", "-cp", classpath,
-        "-Dorg.bytedeco.javacpp.cachedir=" + cache,
-        "-Dlog4j2.configurationFile=" + System.getProperty("log4j2.configurationFile"),
-        FallbackMain.class.getName()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                System.getProperty("java.home") + "/bin/java",
+                "-cp",
+                classpath,
+                "-Dorg.bytedeco.javacpp.cachedir=" + cache,
+                "-Dlog4j2.configurationFile=" + System.getProperty("log4j2.configurationFile"),
+                FallbackMain.class.getName()));
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     try {
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -40,8 +45,14 @@ class FallbackTest {
       String last = out.trim().substring(out.trim().lastIndexOf('\n') + 1);
       String[] f = last.split(" ");
       assertEquals("JAVA", f[0], out);
-      try (Model m = new Sequential(3).add(new Dense(4)).add(new ReLU()).add(new Dense(2)).optSeed(1)
-              .optEngine(Engine.of(Engine.Backend.MKL, 2)).build();
+      try (Model m =
+              new Sequential(3)
+                  .add(new Dense(4))
+                  .add(new ReLU())
+                  .add(new Dense(2))
+                  .optSeed(1)
+                  .optEngine(Engine.of(Engine.Backend.MKL, 2))
+                  .build();
           Tensor x = Tensor.of(new float[] {1, 2, 3}, 1, 3);
           Tensor y = m.predict(x)) {
         assertEquals(y.get(0), Float.parseFloat(f[1]), 1e-5f);
@@ -50,7 +61,10 @@ class FallbackTest {
     } finally {
       p.destroyForcibly();
       try (Stream<java.nio.file.Path> files = java.nio.file.Files.walk(cache)) {
-        files.sorted(java.util.Comparator.reverseOrder()).map(java.nio.file.Path::toFile).forEach(File::delete);
+        files
+            .sorted(java.util.Comparator.reverseOrder())
+            .map(java.nio.file.Path::toFile)
+            .forEach(File::delete);
       }
     }
   }

@@ -23,8 +23,11 @@ class GradientCheckTest {
   private static final double TOLERANCE = 2e-2;
 
   static Stream<Arguments> layersOnBothEngines() {
-    return LayerCases.all().flatMap(c -> Stream.of(Arguments.of(c, Engine.Backend.JAVA),
-        Arguments.of(c, Engine.Backend.MKL)));
+    return LayerCases.all()
+        .flatMap(
+            c ->
+                Stream.of(
+                    Arguments.of(c, Engine.Backend.JAVA), Arguments.of(c, Engine.Backend.MKL)));
   }
 
   @ParameterizedTest(name = "{0} on {1}")
@@ -43,8 +46,13 @@ class GradientCheckTest {
         for (int k = 0; k < inputs.length; k++) {
           float[] analytic = model.inputGradient(k).toArray();
           for (int i = 0; i < inputs[k].size(); i++) {
-            worst = Math.max(worst, compare(analytic[i], numeric(model, inputs, inputs[k], i, weights),
-                c + " d/d input " + k + "[" + i + "]"));
+            worst =
+                Math.max(
+                    worst,
+                    compare(
+                        analytic[i],
+                        numeric(model, inputs, inputs[k], i, weights),
+                        c + " d/d input " + k + "[" + i + "]"));
           }
         }
       }
@@ -53,8 +61,13 @@ class GradientCheckTest {
       SplittableRandom pick = new SplittableRandom(5);
       for (int n = 0; n < Math.min(40, params.size()); n++) {
         int i = params.size() <= 40 ? n : pick.nextInt(params.size());
-        worst = Math.max(worst, compare(analytic[i], numeric(model, inputs, params, i, weights),
-            c + " d/d parameter " + i));
+        worst =
+            Math.max(
+                worst,
+                compare(
+                    analytic[i],
+                    numeric(model, inputs, params, i, weights),
+                    c + " d/d parameter " + i));
       }
       for (Tensor t : inputs) {
         t.close();
@@ -87,7 +100,9 @@ class GradientCheckTest {
 
   /** Relative error, with an absolute floor so that tiny gradients are not judged by noise. */
   private static double compare(double analytic, double numeric, String what) {
-    double err = Math.abs(analytic - numeric) / Math.max(0.05, Math.max(Math.abs(analytic), Math.abs(numeric)));
+    double err =
+        Math.abs(analytic - numeric)
+            / Math.max(0.05, Math.max(Math.abs(analytic), Math.abs(numeric)));
     if (err > TOLERANCE) {
       System.out.printf("%s: analytic %.6f numeric %.6f%n", what, analytic, numeric);
     }
@@ -129,11 +144,15 @@ class GradientCheckTest {
     int cols = 5;
     float[] o = new float[rows * cols];
     for (int i = 0; i < o.length; i++) {
-      o[i] = c.probabilities ? (float) (0.05 + 0.9 * r.nextDouble()) : (float) (3 * r.nextGaussian());
+      o[i] =
+          c.probabilities ? (float) (0.05 + 0.9 * r.nextDouble()) : (float) (3 * r.nextGaussian());
     }
     float[] t = new float[sparse ? rows : rows * cols];
     for (int i = 0; i < t.length; i++) {
-      t[i] = sparse ? r.nextInt(cols) : c.loss instanceof BinaryCrossEntropy ? r.nextInt(2) : (float) r.nextGaussian();
+      t[i] =
+          sparse
+              ? r.nextInt(cols)
+              : c.loss instanceof BinaryCrossEntropy ? r.nextInt(2) : (float) r.nextGaussian();
     }
     try (Tensor out = Tensor.of(o, rows, cols);
         Tensor target = sparse ? Tensor.of(t, rows) : Tensor.of(t, rows, cols);
@@ -149,17 +168,22 @@ class GradientCheckTest {
         out.set(i, saved);
         double numeric = (plus - minus) / (2 * eps);
         double err = compare(grad.get(i), numeric, c + "[" + i + "]");
-        assertTrue(err <= TOLERANCE, c + " element " + i + ": analytic " + grad.get(i) + " numeric " + numeric);
+        assertTrue(
+            err <= TOLERANCE,
+            c + " element " + i + ": analytic " + grad.get(i) + " numeric " + numeric);
       }
     }
   }
 
   @ParameterizedTest
-  @EnumSource(value = LossCase.class, names = {"BCE_LOGITS", "SCCE_LOGITS"})
+  @EnumSource(
+      value = LossCase.class,
+      names = {"BCE_LOGITS", "SCCE_LOGITS"})
   void lossesFromLogitsStayFiniteForHugeLogits(LossCase c) {
     boolean sparse = c.loss instanceof SparseCategoricalCrossEntropy;
     try (Tensor out = Tensor.of(new float[] {1e4f, -1e4f, 80f, -80f}, 2, 2);
-        Tensor target = sparse ? Tensor.of(new float[] {1, 0}, 2) : Tensor.of(new float[] {0, 1, 1, 0}, 2, 2);
+        Tensor target =
+            sparse ? Tensor.of(new float[] {1, 0}, 2) : Tensor.of(new float[] {0, 1, 1, 0}, 2, 2);
         Tensor grad = Tensor.zeros(2, 2)) {
       double value = c.loss.compute(out, target, grad);
       assertTrue(Double.isFinite(value) && value > 1000, c + " gives " + value);

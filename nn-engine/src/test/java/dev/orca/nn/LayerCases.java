@@ -23,7 +23,10 @@ import java.util.SplittableRandom;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
-/** Every layer type in small configurations, with inputs that keep finite differences clear of kinks. */
+/**
+ * Every layer type in small configurations, with inputs that keep finite differences clear of
+ * kinks.
+ */
 final class LayerCases {
   static final int BATCH = 3;
 
@@ -62,7 +65,10 @@ final class LayerCases {
       for (int i = 0; i < inputs.length; i++) {
         in[i] = g.input("in" + i, inputs[i]);
       }
-      return g.optSeed(7).optEngine(engine).build(g.apply(layer.get(), in)).computeInputGradients(kind != Inputs.IDS);
+      return g.optSeed(7)
+          .optEngine(engine)
+          .build(g.apply(layer.get(), in))
+          .computeInputGradients(kind != Inputs.IDS);
     }
 
     Tensor[] inputs(long seed) {
@@ -104,7 +110,11 @@ final class LayerCases {
   static Stream<Case> all() {
     return List.of(
         new Case("Dense", () -> new Dense(5), Inputs.SMOOTH, Shape.of(7)),
-        new Case("Dense no bias He", () -> new Dense(4, false, Initializer.HE_NORMAL), Inputs.SMOOTH, Shape.of(6)),
+        new Case(
+            "Dense no bias He",
+            () -> new Dense(4, false, Initializer.HE_NORMAL),
+            Inputs.SMOOTH,
+            Shape.of(6)),
         new Case("ReLU", ReLU::new, Inputs.SMOOTH, Shape.of(3, 4)),
         new Case("LeakyReLU", () -> new LeakyReLU(0.2f), Inputs.SMOOTH, Shape.of(10)),
         new Case("Sigmoid", Sigmoid::new, Inputs.SMOOTH, Shape.of(10)),
@@ -114,17 +124,22 @@ final class LayerCases {
         new Case("BatchNorm features", BatchNorm::new, Inputs.SMOOTH, Shape.of(5)),
         new Case("BatchNorm images", BatchNorm::new, Inputs.SMOOTH, Shape.of(3, 3, 2)),
         new Case("Conv2D same", () -> new Conv2D(4, 3), Inputs.SMOOTH, Shape.of(5, 5, 2)),
-        new Case("Conv2D valid stride 2", () -> new Conv2D(3, 2, 3, 2, Conv2D.Padding.VALID, Initializer.GLOROT_NORMAL),
-            Inputs.SMOOTH, Shape.of(6, 7, 2)),
+        new Case(
+            "Conv2D valid stride 2",
+            () -> new Conv2D(3, 2, 3, 2, Conv2D.Padding.VALID, Initializer.GLOROT_NORMAL),
+            Inputs.SMOOTH,
+            Shape.of(6, 7, 2)),
         new Case("MaxPool2D", () -> new MaxPool2D(2), Inputs.DISTINCT, Shape.of(4, 4, 3)),
-        new Case("MaxPool2D overlapping", () -> new MaxPool2D(3, 2), Inputs.DISTINCT, Shape.of(5, 5, 2)),
+        new Case(
+            "MaxPool2D overlapping", () -> new MaxPool2D(3, 2), Inputs.DISTINCT, Shape.of(5, 5, 2)),
         new Case("Flatten", Flatten::new, Inputs.SMOOTH, Shape.of(3, 2, 2)),
         new Case("Embedding", () -> new Embedding(10, 4), Inputs.IDS, Shape.of(3)),
         new Case("LSTM last step", () -> new LSTM(5), Inputs.SMOOTH, Shape.of(4, 3)),
         new Case("LSTM sequences", () -> new LSTM(3, true), Inputs.SMOOTH, Shape.of(3, 2)),
         new Case("Concat", Concat::new, Inputs.SMOOTH, Shape.of(3), Shape.of(4)),
         new Case("Add", Add::new, Inputs.SMOOTH, Shape.of(5), Shape.of(5), Shape.of(5)),
-        new Case("Multiply", Multiply::new, Inputs.SMOOTH, Shape.of(4), Shape.of(4))).stream();
+        new Case("Multiply", Multiply::new, Inputs.SMOOTH, Shape.of(4), Shape.of(4)))
+        .stream();
   }
 
   private LayerCases() {}

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 class MetricTest {
   private static double eval(Metric m, float[] out, int cols, float[] target) {
-    try (Tensor o = Tensor.of(out, out.length / cols, cols); Tensor t = Tensor.of(target, target.length)) {
+    try (Tensor o = Tensor.of(out, out.length / cols, cols);
+        Tensor t = Tensor.of(target, target.length)) {
       double[] s = m.newState();
       m.update(s, o, t);
       return m.result(s);
@@ -85,10 +86,18 @@ class MetricTest {
       y[i] = r.nextInt(2);
       s[i] = (float) r.nextDouble();
     }
-    for (Metric m : new Metric[] {Metric.rocAuc(), Metric.binaryAccuracy(), Metric.precision(), Metric.recall(), Metric.mae()}) {
+    for (Metric m :
+        new Metric[] {
+          Metric.rocAuc(),
+          Metric.binaryAccuracy(),
+          Metric.precision(),
+          Metric.recall(),
+          Metric.mae()
+        }) {
       double[] whole = m.newState();
       double[] merged = m.newState();
-      try (Tensor all = Tensor.of(s, n, 1); Tensor ally = Tensor.of(y, n)) {
+      try (Tensor all = Tensor.of(s, n, 1);
+          Tensor ally = Tensor.of(y, n)) {
         m.update(whole, all, ally);
         for (int w = 0; w < 3; w++) {
           double[] part = m.newState();
@@ -103,10 +112,15 @@ class MetricTest {
 
   @Test
   void badLabelsAreNamed() {
-    OrcaDataException e = assertThrows(OrcaDataException.class,
-        () -> eval(Metric.accuracy(), new float[] {0.5f, 0.5f}, 2, new float[] {2}));
+    OrcaDataException e =
+        assertThrows(
+            OrcaDataException.class,
+            () -> eval(Metric.accuracy(), new float[] {0.5f, 0.5f}, 2, new float[] {2}));
     assertTrue(e.getMessage().contains("label 2.0 in row 0"), e.getMessage());
-    e = assertThrows(OrcaDataException.class, () -> eval(Metric.recall(), new float[] {0.5f}, 1, new float[] {0.5f}));
+    e =
+        assertThrows(
+            OrcaDataException.class,
+            () -> eval(Metric.recall(), new float[] {0.5f}, 1, new float[] {0.5f}));
     assertTrue(e.getMessage().contains("not a binary label"), e.getMessage());
   }
 }

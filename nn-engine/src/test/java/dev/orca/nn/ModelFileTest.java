@@ -21,10 +21,17 @@ import org.junit.jupiter.api.Test;
 
 class ModelFileTest {
   private static Model trained() {
-    Model m = new Sequential(6).add(new Dense(8)).add(new BatchNorm()).add(new ReLU()).add(new Dense(3))
-        .optSeed(3).build();
+    Model m =
+        new Sequential(6)
+            .add(new Dense(8))
+            .add(new BatchNorm())
+            .add(new ReLU())
+            .add(new Dense(3))
+            .optSeed(3)
+            .build();
     m.compile(new Adam(0.01), Loss.sparseCategoricalCrossEntropy(), Metric.accuracy());
-    try (Tensor x = data(); Tensor y = labels()) {
+    try (Tensor x = data();
+        Tensor y = labels()) {
       for (int i = 0; i < 5; i++) {
         m.trainStep(x, y);
       }
@@ -56,19 +63,25 @@ class ModelFileTest {
 
   @Test
   void roundTripKeepsWeightsStateAndOptimizerSoTrainingContinuesIdentically() throws IOException {
-    try (Model a = trained(); Tensor x = data(); Tensor y = labels()) {
+    try (Model a = trained();
+        Tensor x = data();
+        Tensor y = labels()) {
       byte[] file = bytes(a);
       try (Model b = Model.load(new ByteArrayInputStream(file))) {
         assertArrayEquals(a.parameterTensor().toArray(), b.parameterTensor().toArray());
         assertArrayEquals(a.stateTensor().toArray(), b.stateTensor().toArray());
         assertEquals(5, b.optimizer().iterations());
-        assertEquals(a.summary().replaceAll("Engine:.*", ""), b.summary().replaceAll("Engine:.*", ""));
+        assertEquals(
+            a.summary().replaceAll("Engine:.*", ""), b.summary().replaceAll("Engine:.*", ""));
         for (int i = 0; i < 3; i++) {
           assertEquals(a.trainStep(x, y), b.trainStep(x, y), 0.0);
         }
-        assertArrayEquals(a.parameterTensor().toArray(), b.parameterTensor().toArray(),
+        assertArrayEquals(
+            a.parameterTensor().toArray(),
+            b.parameterTensor().toArray(),
             "Adam's moments and step count came back: the next steps are the same");
-        try (Tensor pa = a.predict(x); Tensor pb = b.predict(x)) {
+        try (Tensor pa = a.predict(x);
+            Tensor pb = b.predict(x)) {
           assertArrayEquals(pa.toArray(), pb.toArray());
         }
       }
@@ -77,13 +90,15 @@ class ModelFileTest {
 
   @Test
   void modelsFollowEachOtherOnOneStream() throws IOException {
-    try (Model a = trained(); Model c = new Sequential(2).add(new Dense(1)).build()) {
+    try (Model a = trained();
+        Model c = new Sequential(2).add(new Dense(1)).build()) {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       a.save(out);
       c.save(out);
       out.write(new byte[] {1, 2, 3});
       ByteArrayInputStream in = new ByteArrayInputStream(out.toByteArray());
-      try (Model a2 = Model.load(in); Model c2 = Model.load(in)) {
+      try (Model a2 = Model.load(in);
+          Model c2 = Model.load(in)) {
         assertEquals(a.parameterCount(), a2.parameterCount());
         assertEquals(3, c2.parameterCount());
         assertEquals(3, in.available(), "the reader stops at the end section");
@@ -99,8 +114,11 @@ class ModelFileTest {
     }
     for (int cut : new int[] {0, 5, 10, 40, file.length / 2, file.length - 9, file.length - 1}) {
       byte[] part = Arrays.copyOf(file, cut);
-      OrcaDataException e = assertThrows(OrcaDataException.class,
-          () -> Model.load(new ByteArrayInputStream(part)).close(), "cut at " + cut);
+      OrcaDataException e =
+          assertThrows(
+              OrcaDataException.class,
+              () -> Model.load(new ByteArrayInputStream(part)).close(),
+              "cut at " + cut);
       assertTrue(e.getMessage().contains("truncated"), cut + ": " + e.getMessage());
     }
   }
@@ -114,17 +132,24 @@ class ModelFileTest {
     for (int at = 12; at < file.length; at += Math.max(1, file.length / 37)) {
       byte[] bad = file.clone();
       bad[at] ^= 0x10;
-      OrcaDataException e = assertThrows(OrcaDataException.class,
-          () -> Model.load(new ByteArrayInputStream(bad)).close(), "flipped byte " + at);
-      assertTrue(e.getMessage().contains("corrupted") || e.getMessage().contains("truncated"),
+      OrcaDataException e =
+          assertThrows(
+              OrcaDataException.class,
+              () -> Model.load(new ByteArrayInputStream(bad)).close(),
+              "flipped byte " + at);
+      assertTrue(
+          e.getMessage().contains("corrupted") || e.getMessage().contains("truncated"),
           at + ": " + e.getMessage());
     }
   }
 
   @Test
   void foreignFilesAndOtherVersionsAreRecognised() throws IOException {
-    OrcaDataException e = assertThrows(OrcaDataException.class,
-        () -> Model.load(new ByteArrayInputStream("PK\3\4 a zip file, not a model".getBytes())));
+    OrcaDataException e =
+        assertThrows(
+            OrcaDataException.class,
+            () ->
+                Model.load(new ByteArrayInputStream("PK\3\4 a zip file, not a model".getBytes())));
     assertTrue(e.getMessage().contains("not an Orca model file"), e.getMessage());
     byte[] file;
     try (Model a = trained()) {
@@ -139,15 +164,30 @@ class ModelFileTest {
   @Test
   void weightsOfAnotherArchitectureAreRefused() throws IOException {
     try (Model a = trained();
-        Model other = new Sequential(6).add(new Dense(9)).add(new BatchNorm()).add(new ReLU()).add(new Dense(3)).build()) {
+        Model other =
+            new Sequential(6)
+                .add(new Dense(9))
+                .add(new BatchNorm())
+                .add(new ReLU())
+                .add(new Dense(3))
+                .build()) {
       float[] before = other.parameterTensor().toArray();
       byte[] file = bytes(a);
-      OrcaDataException e = assertThrows(OrcaDataException.class,
-          () -> other.loadWeights(new ByteArrayInputStream(file)));
-      assertTrue(e.getMessage().contains("dense/kernel (6, 8)") && e.getMessage().contains("(6, 9)"), e.getMessage());
+      OrcaDataException e =
+          assertThrows(
+              OrcaDataException.class, () -> other.loadWeights(new ByteArrayInputStream(file)));
+      assertTrue(
+          e.getMessage().contains("dense/kernel (6, 8)") && e.getMessage().contains("(6, 9)"),
+          e.getMessage());
       assertArrayEquals(before, other.parameterTensor().toArray(), "nothing changed");
-      try (Model same = new Sequential(6).add(new Dense(8)).add(new BatchNorm()).add(new ReLU()).add(new Dense(3))
-          .optSeed(99).build()) {
+      try (Model same =
+          new Sequential(6)
+              .add(new Dense(8))
+              .add(new BatchNorm())
+              .add(new ReLU())
+              .add(new Dense(3))
+              .optSeed(99)
+              .build()) {
         same.loadWeights(new ByteArrayInputStream(file));
         assertArrayEquals(a.parameterTensor().toArray(), same.parameterTensor().toArray());
         assertArrayEquals(a.stateTensor().toArray(), same.stateTensor().toArray());
@@ -157,12 +197,17 @@ class ModelFileTest {
 
   @Test
   void copyIsAnIndependentReplica() {
-    try (Model a = trained(); Model b = a.copy(Engine.of(Engine.Backend.JAVA, 1)); Tensor x = data(); Tensor y = labels()) {
+    try (Model a = trained();
+        Model b = a.copy(Engine.of(Engine.Backend.JAVA, 1));
+        Tensor x = data();
+        Tensor y = labels()) {
       assertNotNull(b.optimizer());
       assertEquals(Engine.Backend.JAVA, b.engine().backend());
       assertArrayEquals(a.parameterTensor().toArray(), b.parameterTensor().toArray());
       b.trainStep(x, y);
-      assertTrue(a.parameterTensor().get(0) != b.parameterTensor().get(0) || a.parameterTensor().get(1) != b.parameterTensor().get(1),
+      assertTrue(
+          a.parameterTensor().get(0) != b.parameterTensor().get(0)
+              || a.parameterTensor().get(1) != b.parameterTensor().get(1),
           "training the copy leaves the original alone");
     }
   }

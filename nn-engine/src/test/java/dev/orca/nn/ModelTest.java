@@ -29,10 +29,14 @@ import org.junit.jupiter.api.Test;
 
 class ModelTest {
   private static Model mlp(long seed) {
-    return new Sequential(64).add(new Dense(128)).add(new ReLU()).add(new Dropout(0.2f))
-        .add(new Dense(10)).optSeed(seed).build();
+    return new Sequential(64)
+        .add(new Dense(128))
+        .add(new ReLU())
+        .add(new Dropout(0.2f))
+        .add(new Dense(10))
+        .optSeed(seed)
+        .build();
   }
-
 
   private static Tensor classes(long seed, int n, int classes) {
     SplittableRandom r = new SplittableRandom(seed);
@@ -59,47 +63,64 @@ class ModelTest {
 
   @Test
   void shapeMistakesFailWhereTheyAreMade() {
-    OrcaDataException e = assertThrows(OrcaDataException.class, () -> new Sequential(8, 8, 1).add(new Dense(10)));
+    OrcaDataException e =
+        assertThrows(OrcaDataException.class, () -> new Sequential(8, 8, 1).add(new Dense(10)));
     assertTrue(e.getMessage().contains("Flatten"), e.getMessage());
-    try (Model m = new Sequential(2).add(new Embedding(5, 3)).build(); Tensor ids = Tensor.of(new float[] {1, 7}, 1, 2)) {
+    try (Model m = new Sequential(2).add(new Embedding(5, 3)).build();
+        Tensor ids = Tensor.of(new float[] {1, 7}, 1, 2)) {
       e = assertThrows(OrcaDataException.class, () -> m.predict(ids));
-      assertTrue(e.getMessage().startsWith("Embedding 'embedding': id 7.0 at position 1"), e.getMessage());
+      assertTrue(
+          e.getMessage().startsWith("Embedding 'embedding': id 7.0 at position 1"), e.getMessage());
     }
-    try (Model m = mlp(0); Tensor wrong = Tensor.zeros(4, 63)) {
+    try (Model m = mlp(0);
+        Tensor wrong = Tensor.zeros(4, 63)) {
       e = assertThrows(OrcaDataException.class, () -> m.predict(wrong));
-      assertTrue(e.getMessage().contains("input 'input' takes (batch, 64), got a tensor of shape (4, 63)"), e.getMessage());
+      assertTrue(
+          e.getMessage().contains("input 'input' takes (batch, 64), got a tensor of shape (4, 63)"),
+          e.getMessage());
       m.compile(new Sgd(0.1), Loss.sparseCategoricalCrossEntropy());
-      try (Tensor x = Tensor.zeros(2, 64); Tensor y = Tensor.of(new float[] {1, 10}, 2)) {
+      try (Tensor x = Tensor.zeros(2, 64);
+          Tensor y = Tensor.of(new float[] {1, 10}, 2)) {
         e = assertThrows(OrcaDataException.class, () -> m.trainStep(x, y));
         assertTrue(e.getMessage().contains("label 10.0 in row 1"), e.getMessage());
       }
     }
     assertThrows(OrcaConfigurationException.class, () -> new Dense(0));
-    try (Model m = mlp(0); Tensor x = Tensor.zeros(2, 64)) {
-      OrcaConfigurationException c = assertThrows(OrcaConfigurationException.class, () -> m.fit(x, x, 2, 1));
+    try (Model m = mlp(0);
+        Tensor x = Tensor.zeros(2, 64)) {
+      OrcaConfigurationException c =
+          assertThrows(OrcaConfigurationException.class, () -> m.fit(x, x, 2, 1));
       assertTrue(c.getMessage().contains("compile"), c.getMessage());
     }
   }
 
   @Test
   void theSameSeedGivesTheSameWeightsAndTheSameTraining() {
-    try (Model a = mlp(42); Model b = mlp(42); Model c = mlp(43);
-        Tensor x = TestTensors.random(1, 32, 64); Tensor y = classes(2, 32, 10)) {
+    try (Model a = mlp(42);
+        Model b = mlp(42);
+        Model c = mlp(43);
+        Tensor x = TestTensors.random(1, 32, 64);
+        Tensor y = classes(2, 32, 10)) {
       assertArrayEquals(a.parameterTensor().toArray(), b.parameterTensor().toArray());
-      assertFalse(java.util.Arrays.equals(a.parameterTensor().toArray(), c.parameterTensor().toArray()));
+      assertFalse(
+          java.util.Arrays.equals(a.parameterTensor().toArray(), c.parameterTensor().toArray()));
       for (Model m : new Model[] {a, b}) {
         m.compile(new Sgd(0.05, 0.9), Loss.sparseCategoricalCrossEntropy());
         for (int i = 0; i < 20; i++) {
           m.trainStep(x, y);
         }
       }
-      assertArrayEquals(a.parameterTensor().toArray(), b.parameterTensor().toArray(), "dropout masks and steps agree");
+      assertArrayEquals(
+          a.parameterTensor().toArray(),
+          b.parameterTensor().toArray(),
+          "dropout masks and steps agree");
     }
   }
 
   @Test
   void dropoutMasksFollowTheStepSeedTheTrainerSets() {
-    try (Model m = new Sequential(1000).add(new Dropout(0.5f)).build(); Tensor ones = Tensor.zeros(1, 1000).fill(1f)) {
+    try (Model m = new Sequential(1000).add(new Dropout(0.5f)).build();
+        Tensor ones = Tensor.zeros(1, 1000).fill(1f)) {
       m.setStepSeed(7);
       float[] first = m.forward(ones, true).toArray();
       m.setStepSeed(7);
@@ -112,13 +133,16 @@ class ModelTest {
         kept += v == 2f ? 1 : 0;
       }
       assertTrue(kept > 430 && kept < 570, "about half kept: " + kept);
-      assertArrayEquals(ones.toArray(), m.forward(ones, false).toArray(), "inference passes through");
+      assertArrayEquals(
+          ones.toArray(), m.forward(ones, false).toArray(), "inference passes through");
     }
   }
 
   @Test
   void flatBuffersAreViewsThatCopyInOneCall() {
-    try (Model a = mlp(1); Model b = mlp(2); Tensor x = TestTensors.random(3, 5, 64)) {
+    try (Model a = mlp(1);
+        Model b = mlp(2);
+        Tensor x = TestTensors.random(3, 5, 64)) {
       FloatBuffer p = a.parameters();
       assertTrue(p.isDirect());
       assertEquals(ByteOrder.nativeOrder(), p.order());
@@ -126,7 +150,8 @@ class ModelTest {
       assertEquals(a.parametersAddress(), new Pointer(p).address());
       assertEquals(a.gradientsAddress(), new Pointer(a.gradients()).address());
       b.copyParametersFrom(a.parameters());
-      try (Tensor pa = a.predict(x); Tensor pb = b.predict(x)) {
+      try (Tensor pa = a.predict(x);
+          Tensor pb = b.predict(x)) {
         assertArrayEquals(pa.toArray(), pb.toArray());
       }
       p.put(a.parameterCount() - 1, 100f);
@@ -139,18 +164,28 @@ class ModelTest {
 
   @Test
   void backwardReportsContiguousFinalRangesFromTheEndOfTheGradientBuffer() {
-    try (Model m = new Sequential(16).add(new Dense(12)).add(new BatchNorm()).add(new ReLU())
-            .add(new Dense(8)).add(new ReLU()).add(new Dense(4)).build();
-        Tensor x = TestTensors.random(1, 6, 16); Tensor g = TestTensors.random(2, 6, 4)) {
+    try (Model m =
+            new Sequential(16)
+                .add(new Dense(12))
+                .add(new BatchNorm())
+                .add(new ReLU())
+                .add(new Dense(8))
+                .add(new ReLU())
+                .add(new Dense(4))
+                .build();
+        Tensor x = TestTensors.random(1, 6, 16);
+        Tensor g = TestTensors.random(2, 6, 4)) {
       m.forward(x, true);
       List<int[]> ranges = new ArrayList<>();
       List<float[]> atReport = new ArrayList<>();
-      m.backward((from, to) -> {
-        ranges.add(new int[] {from, to});
-        float[] v = new float[to - from];
-        m.gradients().get(from, v);
-        atReport.add(v);
-      }, g);
+      m.backward(
+          (from, to) -> {
+            ranges.add(new int[] {from, to});
+            float[] v = new float[to - from];
+            m.gradients().get(from, v);
+            atReport.add(v);
+          },
+          g);
       int expectedEnd = m.parameterCount();
       for (int[] r : ranges) {
         assertEquals(expectedEnd, r[1], "each range ends where the previous began");
@@ -175,9 +210,12 @@ class ModelTest {
     GraphModel g = new GraphModel();
     GraphModel.Node user = g.input("user", 1);
     GraphModel.Node item = g.input("item", 1);
-    GraphModel.Node u = g.apply(new Flatten(), g.apply(new Embedding(users, 8).named("user_embedding"), user));
-    GraphModel.Node i = g.apply(new Flatten(), g.apply(new Embedding(items, 8).named("item_embedding"), item));
-    GraphModel.Node h = g.apply(new ReLU(), g.apply(new Dense(32), g.apply(new dev.orca.nn.layers.Concat(), u, i)));
+    GraphModel.Node u =
+        g.apply(new Flatten(), g.apply(new Embedding(users, 8).named("user_embedding"), user));
+    GraphModel.Node i =
+        g.apply(new Flatten(), g.apply(new Embedding(items, 8).named("item_embedding"), item));
+    GraphModel.Node h =
+        g.apply(new ReLU(), g.apply(new Dense(32), g.apply(new dev.orca.nn.layers.Concat(), u, i)));
     GraphModel.Node gmf = g.apply(new dev.orca.nn.layers.Multiply(), u, i);
     GraphModel.Node out = g.apply(new Dense(1), g.apply(new dev.orca.nn.layers.Concat(), h, gmf));
     int n = users * items;
@@ -190,17 +228,25 @@ class ModelTest {
       likes[k] = (k / items) % 3 == (k % items) % 3 ? 1 : 0;
     }
     try (Model m = g.optSeed(5).build(out);
-        Tensor ut = Tensor.of(us, n, 1); Tensor it = Tensor.of(is, n, 1); Tensor y = Tensor.of(likes, n, 1)) {
+        Tensor ut = Tensor.of(us, n, 1);
+        Tensor it = Tensor.of(is, n, 1);
+        Tensor y = Tensor.of(likes, n, 1)) {
       assertTrue(m.summary().contains("user_embedding (Embedding)"), m.summary());
-      m.compile(new dev.orca.nn.optim.Adam(0.01), Loss.binaryCrossEntropy(),
-          new dev.orca.nn.metrics.BinaryAccuracy(0f), new dev.orca.nn.metrics.RocAuc(100, true));
+      m.compile(
+          new dev.orca.nn.optim.Adam(0.01),
+          Loss.binaryCrossEntropy(),
+          new dev.orca.nn.metrics.BinaryAccuracy(0f),
+          new dev.orca.nn.metrics.RocAuc(100, true));
       History hist = m.fit(new Tensor[] {ut, it}, y, 64, 30);
       var result = m.evaluate(new Tensor[] {ut, it}, y, 256);
       assertTrue(result.get("binary_accuracy") > 0.95, hist.last() + " " + result);
       assertTrue(result.get("auc") > 0.97, result.toString());
       Tensor badIds = Tensor.of(new float[] {users}, 1, 1);
-      OrcaDataException e = assertThrows(OrcaDataException.class, () -> m.predict(badIds, it.rows(0, 1)));
-      assertTrue(e.getMessage().contains("user_embedding") && e.getMessage().contains("id 40.0"), e.getMessage());
+      OrcaDataException e =
+          assertThrows(OrcaDataException.class, () -> m.predict(badIds, it.rows(0, 1)));
+      assertTrue(
+          e.getMessage().contains("user_embedding") && e.getMessage().contains("id 40.0"),
+          e.getMessage());
       badIds.close();
     }
   }
@@ -210,7 +256,8 @@ class ModelTest {
     long before = Pointer.totalBytes();
     Model m = mlp(0);
     m.compile(new Sgd(0.1), Loss.sparseCategoricalCrossEntropy(), Metric.accuracy());
-    try (Tensor x = TestTensors.random(1, 8, 64); Tensor y = classes(1, 8, 10)) {
+    try (Tensor x = TestTensors.random(1, 8, 64);
+        Tensor y = classes(1, 8, 10)) {
       m.trainStep(x, y);
       m.predict(x).close();
       assertTrue(m.nativeBytes() > 4L * 2 * m.parameterCount());
@@ -224,7 +271,9 @@ class ModelTest {
 
   @Test
   void engineChoiceIsExplicitAndForceable() {
-    assertTrue(Engine.mklAvailable(), "MKL loads on this machine: " + dev.orca.nn.internal.MklBlas.loadFailure());
+    assertTrue(
+        Engine.mklAvailable(),
+        "MKL loads on this machine: " + dev.orca.nn.internal.MklBlas.loadFailure());
     assertEquals(Engine.Backend.MKL, Engine.create().backend());
     String old = System.getProperty("orca.nn.backend");
     try {
@@ -241,6 +290,7 @@ class ModelTest {
         System.setProperty("orca.nn.backend", old);
       }
     }
-    assertNotEquals(Engine.of(Engine.Backend.JAVA, 1).toString(), Engine.of(Engine.Backend.MKL, 1).toString());
+    assertNotEquals(
+        Engine.of(Engine.Backend.JAVA, 1).toString(), Engine.of(Engine.Backend.MKL, 1).toString());
   }
 }

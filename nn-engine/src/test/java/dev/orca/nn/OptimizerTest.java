@@ -21,13 +21,18 @@ import org.junit.jupiter.api.Test;
 class OptimizerTest {
   private final Engine engine = Engine.create(1);
 
-  /** Steps {@code opt} {@code steps} times on one parameter 1.0 with gradient 0.5; returns the parameter. */
+  /**
+   * Steps {@code opt} {@code steps} times on one parameter 1.0 with gradient 0.5; returns the
+   * parameter.
+   */
   private float run(Optimizer opt, int steps) {
     return run(opt, steps, 0.5f);
   }
 
   private float run(Optimizer opt, int steps, float gradient) {
-    try (opt; Tensor p = Tensor.of(new float[] {1f}, 1); Tensor g = Tensor.zeros(1)) {
+    try (opt;
+        Tensor p = Tensor.of(new float[] {1f}, 1);
+        Tensor g = Tensor.zeros(1)) {
       for (int i = 0; i < steps; i++) {
         g.set(0, gradient);
         opt.step(engine, p, g);
@@ -47,10 +52,17 @@ class OptimizerTest {
   @Test
   void adamFamily() {
     assertEquals(0.9f, run(new Adam(0.1), 1), 1e-6, "Adam's first step is lr * sign(g)");
-    assertEquals(0.8f, run(new Adam(0.1), 2), 1e-5, "and so is the second with a constant gradient");
-    assertEquals(0.85f, run(new AdamW(LearningRateSchedule.constant(0.1), 0.9, 0.999, 1e-8, 0.5), 1), 1e-6,
+    assertEquals(
+        0.8f, run(new Adam(0.1), 2), 1e-5, "and so is the second with a constant gradient");
+    assertEquals(
+        0.85f,
+        run(new AdamW(LearningRateSchedule.constant(0.1), 0.9, 0.999, 1e-8, 0.5), 1),
+        1e-6,
         "decoupled decay shrinks by lr * wd before the Adam step");
-    assertEquals(0.9f, run(new Adam(LearningRateSchedule.constant(0.1), 0.9, 0.999, 1e-8, 0.1), 1, 0f), 1e-6,
+    assertEquals(
+        0.9f,
+        run(new Adam(LearningRateSchedule.constant(0.1), 0.9, 0.999, 1e-8, 0.1), 1, 0f),
+        1e-6,
         "L2 decay adds wd * p to a zero gradient, so the weight moves");
     assertEquals(1f, run(new Adam(0.1), 1, 0f), 1e-6, "without decay it does not");
     assertEquals(1 - 0.1 * 0.5 / Math.sqrt(0.35), run(new Adagrad(0.1), 1), 1e-6);
@@ -58,11 +70,13 @@ class OptimizerTest {
 
   @Test
   void clippingByGlobalNormAndByValue() {
-    try (Tensor p = Tensor.zeros(3); Tensor g = Tensor.of(new float[] {3, 4, 0}, 3)) {
+    try (Tensor p = Tensor.zeros(3);
+        Tensor g = Tensor.of(new float[] {3, 4, 0}, 3)) {
       new Sgd(1.0).optClipNorm(1.0).step(engine, p, g);
       assertArrayEquals(new float[] {-0.6f, -0.8f, 0f}, p.toArray(), 1e-6f);
     }
-    try (Tensor p = Tensor.zeros(3); Tensor g = Tensor.of(new float[] {3, -4, 0.2f}, 3)) {
+    try (Tensor p = Tensor.zeros(3);
+        Tensor g = Tensor.of(new float[] {3, -4, 0.2f}, 3)) {
       new Sgd(1.0).optClipValue(0.5).step(engine, p, g);
       assertArrayEquals(new float[] {-0.5f, 0.5f, -0.2f}, p.toArray(), 1e-6f);
     }
@@ -92,7 +106,8 @@ class OptimizerTest {
     Warmup thenCosine = Warmup.linearScaling(0.1, 256, 1024, 10, new CosineDecay(0.4, 100, 0));
     assertEquals(0.4, thenCosine.rate(10), 1e-12);
     assertEquals(0.2, thenCosine.rate(60), 1e-12);
-    assertThrows(OrcaConfigurationException.class, () -> LearningRateSchedule.linearScaling(0.1, 0, 1024));
+    assertThrows(
+        OrcaConfigurationException.class, () -> LearningRateSchedule.linearScaling(0.1, 0, 1024));
   }
 
   @Test

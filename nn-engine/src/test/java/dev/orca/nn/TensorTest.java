@@ -44,7 +44,8 @@ class TensorTest {
       Tensor a = Tensor.wrap(owner.address(), 6, 2, 3);
       try (Tensor b = Tensor.of(new float[] {1, 0, 0, 1, 1, 1}, 3, 2);
           Tensor c = Tensor.zeros(2, 2)) {
-        for (Engine e : new Engine[] {Engine.of(Engine.Backend.MKL, 1), Engine.of(Engine.Backend.JAVA, 1)}) {
+        for (Engine e :
+            new Engine[] {Engine.of(Engine.Backend.MKL, 1), Engine.of(Engine.Backend.JAVA, 1)}) {
           e.blas().gemm(false, false, 2, 2, 3, 1f, a, 0, 3, b, 0, 2, 0f, c, 0, 2);
           assertArrayEquals(new float[] {4, 5, 10, 11}, c.toArray(), e.toString());
         }
@@ -56,9 +57,13 @@ class TensorTest {
   @Test
   void rejectsHeapAndForeignOrderBuffers() {
     assertThrows(OrcaDataException.class, () -> Tensor.wrap(ByteBuffer.allocate(16), 4));
-    FloatBuffer swapped = ByteBuffer.allocateDirect(16)
-        .order(ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN)
-        .asFloatBuffer();
+    FloatBuffer swapped =
+        ByteBuffer.allocateDirect(16)
+            .order(
+                ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN
+                    ? ByteOrder.LITTLE_ENDIAN
+                    : ByteOrder.BIG_ENDIAN)
+            .asFloatBuffer();
     OrcaDataException e = assertThrows(OrcaDataException.class, () -> Tensor.wrap(swapped, 4));
     assertTrue(e.getMessage().contains("native order"), e.getMessage());
   }

@@ -9,9 +9,10 @@ import java.util.Properties;
 
 /**
  * The JVM flags that Spark, Arrow and Ray's LOCAL mode need on JDK 17 ({@code --add-opens} and a
- * few system properties). They are kept in one file, {@code dev/orca/common/jvm-options.properties},
- * read by the build for the test JVMs, by {@code bin/orca-run}, and here, so that every Spark
- * executor and Ray worker that Orca starts gets the same flags as the driver.
+ * few system properties). They are kept in one file, {@code
+ * dev/orca/common/jvm-options.properties}, read by the build for the test JVMs, by {@code
+ * bin/orca-run}, and here, so that every Spark executor and Ray worker that Orca starts gets the
+ * same flags as the driver.
  */
 public final class JvmOptions {
   private static final String RESOURCE = "jvm-options.properties";
@@ -52,7 +53,8 @@ public final class JvmOptions {
     Properties props = new Properties();
     try (InputStream in = JvmOptions.class.getResourceAsStream(RESOURCE)) {
       if (in == null) {
-        throw new IllegalStateException("resource " + RESOURCE + " is missing from the orca-common jar");
+        throw new IllegalStateException(
+            "resource " + RESOURCE + " is missing from the orca-common jar");
       }
       props.load(in);
     } catch (IOException e) {

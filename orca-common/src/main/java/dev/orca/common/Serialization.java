@@ -18,9 +18,10 @@ import java.io.Serializable;
  */
 public final class Serialization {
   /** The classes a stream may hold: this library's, and a few JDK value types; nothing else. */
-  private static final String ALLOWED = "dev.orca.**;java.lang.Enum;java.lang.String;java.lang.Number;"
-      + "java.lang.Integer;java.lang.Long;java.lang.Float;java.lang.Double;java.lang.Boolean;"
-      + "java.time.Ser;java.time.Duration;!*";
+  private static final String ALLOWED =
+      "dev.orca.**;java.lang.Enum;java.lang.String;java.lang.Number;"
+          + "java.lang.Integer;java.lang.Long;java.lang.Float;java.lang.Double;java.lang.Boolean;"
+          + "java.time.Ser;java.time.Duration;!*";
 
   private Serialization() {}
 
@@ -29,9 +30,14 @@ public final class Serialization {
     try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
       out.writeObject(value);
     } catch (IOException e) {
-      throw new OrcaConfigurationException("Cannot serialize " + value.getClass().getName() + ": " + e
-          + ". Layers, losses, metrics and optimizers travel to the workers and into model files, so"
-          + " every field they hold must be Serializable (or transient).", e);
+      throw new OrcaConfigurationException(
+          "Cannot serialize "
+              + value.getClass().getName()
+              + ": "
+              + e
+              + ". Layers, losses, metrics and optimizers travel to the workers and into model files, so"
+              + " every field they hold must be Serializable (or transient).",
+          e);
     }
     return bytes.toByteArray();
   }
@@ -42,30 +48,36 @@ public final class Serialization {
       in.setObjectInputFilter(filter(data.length));
       Object o = in.readObject();
       if (!type.isInstance(o)) {
-        throw new OrcaDataException("the " + what + " holds a " + o.getClass().getName()
-            + ", expected " + type.getName());
+        throw new OrcaDataException(
+            "the " + what + " holds a " + o.getClass().getName() + ", expected " + type.getName());
       }
       return type.cast(o);
     } catch (InvalidClassException e) {
-      throw new OrcaDataException("the " + what + " was written by an incompatible version of a class ("
-          + e.getMessage() + "): read it with the Orca version that wrote it", e);
+      throw new OrcaDataException(
+          "the "
+              + what
+              + " was written by an incompatible version of a class ("
+              + e.getMessage()
+              + "): read it with the Orca version that wrote it",
+          e);
     } catch (IOException | ClassNotFoundException | ClassCastException e) {
       throw new OrcaDataException("the " + what + " cannot be read: " + e, e);
     }
   }
 
   /**
-   * The allow-list, with limits that follow from the input's length: nothing can be larger than
-   * the bytes it is read from, so a crafted length field cannot make the reader allocate more.
+   * The allow-list, with limits that follow from the input's length: nothing can be larger than the
+   * bytes it is read from, so a crafted length field cannot make the reader allocate more.
    */
   private static ObjectInputFilter filter(int length) {
-    return ObjectInputFilter.Config.createFilter("maxdepth=64;maxrefs=100000;maxbytes=" + length
-        + ";maxarray=" + length + ";" + ALLOWED);
+    return ObjectInputFilter.Config.createFilter(
+        "maxdepth=64;maxrefs=100000;maxbytes=" + length + ";maxarray=" + length + ";" + ALLOWED);
   }
 
   /** A deep copy through serialization. */
   @SuppressWarnings("unchecked")
   public static <T extends Serializable> T copy(T value) {
-    return (T) fromBytes(toBytes(value), value.getClass(), "copy of " + value.getClass().getSimpleName());
+    return (T)
+        fromBytes(toBytes(value), value.getClass(), "copy of " + value.getClass().getSimpleName());
   }
 }

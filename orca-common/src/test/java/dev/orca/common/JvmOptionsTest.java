@@ -12,7 +12,8 @@ class JvmOptionsTest {
   void theFlagsOpenWhatSparkArrowAndRayReflectOn() {
     List<String> flags = JvmOptions.required();
     for (String pkg : List.of("java.lang", "java.nio", "sun.nio.ch", "java.util.concurrent")) {
-      assertTrue(flags.contains("--add-opens=java.base/" + pkg + "=ALL-UNNAMED"), pkg + " in " + flags);
+      assertTrue(
+          flags.contains("--add-opens=java.base/" + pkg + "=ALL-UNNAMED"), pkg + " in " + flags);
     }
     assertEquals(String.join(" ", flags), JvmOptions.joined());
   }

@@ -16,11 +16,17 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The deserialization allow-list: Orca's own classes and a few JDK value types in, nothing else. */
+/**
+ * The deserialization allow-list: Orca's own classes and a few JDK value types in, nothing else.
+ */
 class SerializationTest {
-  record Settings(String name, int rank, long[] counts, Duration timeout, Kind kind) implements Serializable {}
+  record Settings(String name, int rank, long[] counts, Duration timeout, Kind kind)
+      implements Serializable {}
 
-  enum Kind { A, B }
+  enum Kind {
+    A,
+    B
+  }
 
   record Holder(Object value) implements Serializable {}
 
@@ -41,17 +47,22 @@ class SerializationTest {
   @Test
   void aClassOutsideTheListIsRefusedBeforeItIsBuilt() {
     byte[] bytes = Serialization.toBytes(new Holder(new ArrayList<>(List.of("x"))));
-    OrcaDataException e = assertThrows(OrcaDataException.class,
-        () -> Serialization.fromBytes(bytes, Holder.class, "model file's training section"));
+    OrcaDataException e =
+        assertThrows(
+            OrcaDataException.class,
+            () -> Serialization.fromBytes(bytes, Holder.class, "model file's training section"));
     assertTrue(e.getMessage().contains("model file's training section"), e.getMessage());
   }
 
   @Test
   void anotherTypeThanAskedForIsNamed() {
     byte[] bytes = Serialization.toBytes(Kind.A);
-    OrcaDataException e = assertThrows(OrcaDataException.class,
-        () -> Serialization.fromBytes(bytes, Settings.class, "job"));
-    assertTrue(e.getMessage().contains(Kind.class.getName()) && e.getMessage().contains(Settings.class.getName()),
+    OrcaDataException e =
+        assertThrows(
+            OrcaDataException.class, () -> Serialization.fromBytes(bytes, Settings.class, "job"));
+    assertTrue(
+        e.getMessage().contains(Kind.class.getName())
+            && e.getMessage().contains(Settings.class.getName()),
         e.getMessage());
   }
 
@@ -62,14 +73,18 @@ class SerializationTest {
     // the long[] of one element is written as its class descriptor, then the length 1, then 8 bytes
     int at = indexOf(bytes, new byte[] {0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 7});
     assertTrue(at > 0, "the array's length field was found");
-    ByteBuffer.wrap(bytes).putInt(at, 1 << 30); // 8 GiB of longs: more than the heap, were it allocated
-    assertThrows(OrcaDataException.class, () -> Serialization.fromBytes(bytes, Settings.class, "job"));
+    ByteBuffer.wrap(bytes)
+        .putInt(at, 1 << 30); // 8 GiB of longs: more than the heap, were it allocated
+    assertThrows(
+        OrcaDataException.class, () -> Serialization.fromBytes(bytes, Settings.class, "job"));
   }
 
   @Test
   void somethingThatCannotBeSerializedIsAConfigurationError() {
-    OrcaConfigurationException e = assertThrows(OrcaConfigurationException.class,
-        () -> Serialization.toBytes(new Careless(new Object())));
+    OrcaConfigurationException e =
+        assertThrows(
+            OrcaConfigurationException.class,
+            () -> Serialization.toBytes(new Careless(new Object())));
     assertTrue(e.getMessage().contains("Serializable"), e.getMessage());
   }
 
@@ -85,7 +100,8 @@ class SerializationTest {
     try (ObjectOutputStream out = new ObjectOutputStream(plain)) {
       out.writeObject(s);
     }
-    assertEquals("copy", Serialization.fromBytes(plain.toByteArray(), Settings.class, "plain").name());
+    assertEquals(
+        "copy", Serialization.fromBytes(plain.toByteArray(), Settings.class, "plain").name());
   }
 
   private static int indexOf(byte[] data, byte[] part) {

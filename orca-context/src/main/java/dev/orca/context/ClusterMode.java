@@ -40,7 +40,9 @@ public enum ClusterMode {
     return this == YARN_CLUSTER || this == K8S_CLUSTER;
   }
 
-  /** Parses a mode name such as {@code yarn-client} (case and {@code _}/{@code -} do not matter). */
+  /**
+   * Parses a mode name such as {@code yarn-client} (case and {@code _}/{@code -} do not matter).
+   */
   public static ClusterMode parse(String value) {
     String v = value == null ? "" : value.trim().toLowerCase(Locale.ROOT).replace('_', '-');
     for (ClusterMode mode : values()) {
@@ -48,9 +50,14 @@ public enum ClusterMode {
         return mode;
       }
     }
-    throw new OrcaConfigurationException("Unknown cluster mode '" + value + "' (setting "
-        + OrcaSettings.CLUSTER_MODE + "). Use one of: "
-        + Arrays.stream(values()).map(ClusterMode::label).collect(Collectors.joining(", ")) + ".");
+    throw new OrcaConfigurationException(
+        "Unknown cluster mode '"
+            + value
+            + "' (setting "
+            + OrcaSettings.CLUSTER_MODE
+            + "). Use one of: "
+            + Arrays.stream(values()).map(ClusterMode::label).collect(Collectors.joining(", "))
+            + ".");
   }
 
   @Override

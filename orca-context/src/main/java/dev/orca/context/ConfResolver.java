@@ -44,18 +44,30 @@ final class ConfResolver {
     }
     addExtraSpark(spark, mode);
     if (mode != ClusterMode.LOCAL) {
-      spark.put("spark.executor.extraJavaOptions", JvmOptions.mergeInto(spark.get("spark.executor.extraJavaOptions")));
+      spark.put(
+          "spark.executor.extraJavaOptions",
+          JvmOptions.mergeInto(spark.get("spark.executor.extraJavaOptions")));
     }
     if (mode.isClusterDeploy()) {
-      spark.put("spark.driver.extraJavaOptions", JvmOptions.mergeInto(spark.get("spark.driver.extraJavaOptions")));
+      spark.put(
+          "spark.driver.extraJavaOptions",
+          JvmOptions.mergeInto(spark.get("spark.driver.extraJavaOptions")));
     }
     return new OrcaConf(mode, spark, rayOptions(rayMode, spark));
   }
 
   private void local(Map<String, String> spark) {
-    refuse(NUM_NODES, "local", "in local mode Spark runs in this JVM: set " + CORES + " for its threads,"
-        + " or use cluster mode local-cluster for several executor JVMs");
-    refuse(MEMORY, "local", "in local mode the executor is this JVM, whose heap is set with -Xmx when it starts");
+    refuse(
+        NUM_NODES,
+        "local",
+        "in local mode Spark runs in this JVM: set "
+            + CORES
+            + " for its threads,"
+            + " or use cluster mode local-cluster for several executor JVMs");
+    refuse(
+        MEMORY,
+        "local",
+        "in local mode the executor is this JVM, whose heap is set with -Xmx when it starts");
     refuse(MASTER, "local", "the master is local[" + CORES + "]");
     Integer cores = integer(CORES);
     spark.put("spark.master", "local[" + (cores == null ? "*" : cores) + "]");
@@ -67,7 +79,10 @@ final class ConfResolver {
   }
 
   private void localCluster(Map<String, String> spark) {
-    refuse(MASTER, "local-cluster", "the master is local-cluster[" + NUM_NODES + "," + CORES + "," + MEMORY + "]");
+    refuse(
+        MASTER,
+        "local-cluster",
+        "the master is local-cluster[" + NUM_NODES + "," + CORES + "," + MEMORY + "]");
     int nodes = integerOr(NUM_NODES, 2);
     int cores = integerOr(CORES, 1);
     long memMb = MemorySize.toMebibytes(bytesOr(MEMORY, 1L << 30));
@@ -77,10 +92,15 @@ final class ConfResolver {
   }
 
   private void standalone(Map<String, String> spark, RayMode rayMode) {
-    String master = required(MASTER, "standalone", "the URL of the standalone master, e.g. spark://host:7077");
+    String master =
+        required(MASTER, "standalone", "the URL of the standalone master, e.g. spark://host:7077");
     if (!master.startsWith("spark://")) {
-      throw new OrcaConfigurationException(MASTER + "=" + master + " is not a standalone master URL:"
-          + " it starts with spark://, e.g. spark://host:7077.");
+      throw new OrcaConfigurationException(
+          MASTER
+              + "="
+              + master
+              + " is not a standalone master URL:"
+              + " it starts with spark://, e.g. spark://host:7077.");
     }
     spark.put("spark.master", master);
     executors(spark, rayMode);
@@ -98,25 +118,40 @@ final class ConfResolver {
   private void kubernetes(Map<String, String> spark, ClusterMode mode, RayMode rayMode) {
     String master = required(MASTER, mode.label(), "the API server, e.g. k8s://https://host:6443");
     if (!master.startsWith("k8s://")) {
-      throw new OrcaConfigurationException(MASTER + "=" + master + " is not a Kubernetes master URL:"
-          + " it starts with k8s://, e.g. k8s://https://host:6443.");
+      throw new OrcaConfigurationException(
+          MASTER
+              + "="
+              + master
+              + " is not a Kubernetes master URL:"
+              + " it starts with k8s://, e.g. k8s://https://host:6443.");
     }
     spark.put("spark.master", master);
     spark.put("spark.submit.deployMode", mode == ClusterMode.K8S_CLUSTER ? "cluster" : "client");
-    spark.put("spark.kubernetes.container.image",
-        required(CONTAINER_IMAGE, mode.label(), "the image the executor pods run (with Java 17 and this application's jars)"));
+    spark.put(
+        "spark.kubernetes.container.image",
+        required(
+            CONTAINER_IMAGE,
+            mode.label(),
+            "the image the executor pods run (with Java 17 and this application's jars)"));
     executors(spark, rayMode);
   }
 
   private void sparkSubmit(Map<String, String> spark) {
     for (String s : List.of(MASTER, NUM_NODES, CORES, MEMORY)) {
-      refuse(s, "spark-submit", "spark-submit sets it (--master, --num-executors, --executor-cores, --executor-memory)");
+      refuse(
+          s,
+          "spark-submit",
+          "spark-submit sets it (--master, --num-executors, --executor-cores, --executor-memory)");
     }
-    SparkConf submitted = new SparkConf(true); // spark-submit passes its settings as spark.* system properties
+    SparkConf submitted =
+        new SparkConf(true); // spark-submit passes its settings as spark.* system properties
     if (!submitted.contains("spark.master")) {
-      throw new OrcaConfigurationException("Cluster mode spark-submit takes its settings from"
-          + " spark-submit, but spark.master is not set: launch the application with spark-submit,"
-          + " or choose another " + CLUSTER_MODE + " (local, local-cluster, yarn-client, ...).");
+      throw new OrcaConfigurationException(
+          "Cluster mode spark-submit takes its settings from"
+              + " spark-submit, but spark.master is not set: launch the application with spark-submit,"
+              + " or choose another "
+              + CLUSTER_MODE
+              + " (local, local-cluster, yarn-client, ...).");
     }
     for (Tuple2<String, String> kv : submitted.getAll()) {
       spark.put(kv._1(), kv._2());
@@ -139,22 +174,36 @@ final class ConfResolver {
     spark.put("spark.executor.memoryOverhead", MemorySize.toSparkString(overhead));
     String driverMemory = settings.get(DRIVER_MEMORY);
     if (driverMemory != null) {
-      spark.put("spark.driver.memory", MemorySize.toSparkString(MemorySize.parseBytes(driverMemory, DRIVER_MEMORY)));
+      spark.put(
+          "spark.driver.memory",
+          MemorySize.toSparkString(MemorySize.parseBytes(driverMemory, DRIVER_MEMORY)));
     }
   }
 
   private void addExtraSpark(Map<String, String> spark, ClusterMode mode) {
     for (Map.Entry<String, String> e : extraSpark.entrySet()) {
       if (e.getKey().equals("spark.master") && mode != ClusterMode.SPARK_SUBMIT) {
-        throw new OrcaConfigurationException("spark.master=" + e.getValue() + " was given as an extra"
-            + " Spark setting, but the master follows from " + CLUSTER_MODE + "=" + mode
-            + (mode == ClusterMode.STANDALONE || mode.name().startsWith("K8S") ? " and " + MASTER : "")
-            + ". Drop it, and set those instead.");
+        throw new OrcaConfigurationException(
+            "spark.master="
+                + e.getValue()
+                + " was given as an extra"
+                + " Spark setting, but the master follows from "
+                + CLUSTER_MODE
+                + "="
+                + mode
+                + (mode == ClusterMode.STANDALONE || mode.name().startsWith("K8S")
+                    ? " and " + MASTER
+                    : "")
+                + ". Drop it, and set those instead.");
       }
-      if (e.getKey().equals("spark.dynamicAllocation.enabled") && Boolean.parseBoolean(e.getValue())) {
-        throw new OrcaConfigurationException("spark.dynamicAllocation.enabled=true cannot be used with"
-            + " Orca: training and Ray on Spark run as barrier stages, which Spark cannot schedule with"
-            + " dynamic allocation. Remove it, and size the application with " + NUM_NODES + ".");
+      if (e.getKey().equals("spark.dynamicAllocation.enabled")
+          && Boolean.parseBoolean(e.getValue())) {
+        throw new OrcaConfigurationException(
+            "spark.dynamicAllocation.enabled=true cannot be used with"
+                + " Orca: training and Ray on Spark run as barrier stages, which Spark cannot schedule with"
+                + " dynamic allocation. Remove it, and size the application with "
+                + NUM_NODES
+                + ".");
       }
       spark.put(e.getKey(), e.getValue());
     }
@@ -169,22 +218,39 @@ final class ConfResolver {
       return RayMode.EXISTING;
     }
     // on a real cluster, Ray runs where the executors are; on one machine, inside this JVM
-    return mode == ClusterMode.LOCAL || mode == ClusterMode.LOCAL_CLUSTER || mode == ClusterMode.SPARK_SUBMIT
-        ? RayMode.LOCAL : RayMode.ON_SPARK;
+    return mode == ClusterMode.LOCAL
+            || mode == ClusterMode.LOCAL_CLUSTER
+            || mode == ClusterMode.SPARK_SUBMIT
+        ? RayMode.LOCAL
+        : RayMode.ON_SPARK;
   }
 
   private RayOptions rayOptions(RayMode mode, Map<String, String> spark) {
-    RayOptions.Builder b = RayOptions.builder().mode(mode).address(settings.get(RAY_ADDRESS))
-        .rayExecutable(settings.get(RAY_EXECUTABLE));
+    RayOptions.Builder b =
+        RayOptions.builder()
+            .mode(mode)
+            .address(settings.get(RAY_ADDRESS))
+            .rayExecutable(settings.get(RAY_EXECUTABLE));
     if (mode == RayMode.ON_SPARK) {
       String executorMemory = spark.get("spark.executor.memory");
-      long memory = executorMemory == null ? 0 : MemorySize.parseBytes(
-          executorMemory.matches("\\d+") ? executorMemory + "m" : executorMemory, "spark.executor.memory");
+      long memory =
+          executorMemory == null
+              ? 0
+              : MemorySize.parseBytes(
+                  executorMemory.matches("\\d+") ? executorMemory + "m" : executorMemory,
+                  "spark.executor.memory");
       b.objectStoreMemoryBytes(objectStoreBytes(memory));
     } else if (settings.containsKey(RAY_OBJECT_STORE_MEMORY)) {
-      throw new OrcaConfigurationException(RAY_OBJECT_STORE_MEMORY + " sizes the object store of the"
-          + " Ray nodes started on Spark, but " + RAY_MODE + " is " + mode.name().toLowerCase().replace('_', '-')
-          + ". Set " + RAY_MODE + "=on-spark, or drop it.");
+      throw new OrcaConfigurationException(
+          RAY_OBJECT_STORE_MEMORY
+              + " sizes the object store of the"
+              + " Ray nodes started on Spark, but "
+              + RAY_MODE
+              + " is "
+              + mode.name().toLowerCase().replace('_', '-')
+              + ". Set "
+              + RAY_MODE
+              + "=on-spark, or drop it.");
     }
     String options = settings.get(RAY_START_OPTIONS);
     if (options != null && !options.isBlank()) {
@@ -199,21 +265,31 @@ final class ConfResolver {
 
   private long objectStoreBytes(long executorMemory) {
     String configured = settings.get(RAY_OBJECT_STORE_MEMORY);
-    return configured != null ? MemorySize.parseBytes(configured, RAY_OBJECT_STORE_MEMORY)
+    return configured != null
+        ? MemorySize.parseBytes(configured, RAY_OBJECT_STORE_MEMORY)
         : (long) (executorMemory * DEFAULT_OBJECT_STORE_FRACTION);
   }
 
   private void refuse(String setting, String mode, String why) {
     if (settings.containsKey(setting)) {
-      throw new OrcaConfigurationException(setting + "=" + settings.get(setting) + " does not apply to"
-          + " cluster mode " + mode + ": " + why + ".");
+      throw new OrcaConfigurationException(
+          setting
+              + "="
+              + settings.get(setting)
+              + " does not apply to"
+              + " cluster mode "
+              + mode
+              + ": "
+              + why
+              + ".");
     }
   }
 
   private String required(String setting, String mode, String what) {
     String v = settings.get(setting);
     if (v == null || v.isBlank()) {
-      throw new OrcaConfigurationException("Cluster mode " + mode + " needs " + setting + ": " + what + ".");
+      throw new OrcaConfigurationException(
+          "Cluster mode " + mode + " needs " + setting + ": " + what + ".");
     }
     return v.trim();
   }
@@ -231,7 +307,8 @@ final class ConfResolver {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new OrcaConfigurationException(setting + "=" + v + " is not valid: use a whole number of 1 or more.");
+    throw new OrcaConfigurationException(
+        setting + "=" + v + " is not valid: use a whole number of 1 or more.");
   }
 
   private int integerOr(String setting, int fallback) {

@@ -39,7 +39,9 @@ public final class OrcaConf {
     return ray;
   }
 
-  /** The equivalent {@code spark-submit} arguments (for the modes that must be launched that way). */
+  /**
+   * The equivalent {@code spark-submit} arguments (for the modes that must be launched that way).
+   */
   public String sparkSubmitArguments() {
     StringBuilder b = new StringBuilder();
     sparkConf.forEach((k, v) -> b.append(" --conf ").append(k).append('=').append(quote(v)));
@@ -51,8 +53,13 @@ public final class OrcaConf {
     StringBuilder b = new StringBuilder();
     b.append("cluster mode: ").append(mode).append('\n');
     b.append("spark:\n");
-    sparkConf.forEach((k, v) -> b.append("  ").append(k).append(" = ")
-        .append(v.length() > 160 ? v.substring(0, 157) + "..." : v).append('\n'));
+    sparkConf.forEach(
+        (k, v) ->
+            b.append("  ")
+                .append(k)
+                .append(" = ")
+                .append(v.length() > 160 ? v.substring(0, 157) + "..." : v)
+                .append('\n'));
     b.append("ray:\n  ").append(ray).append('\n');
     return b.toString();
   }

@@ -2,10 +2,10 @@ package dev.orca.context;
 
 import dev.orca.OrcaConfigurationException;
 import dev.orca.OrcaException;
+import dev.orca.launcher.barrier.TaskSlots;
 import dev.orca.launcher.ray.RayMode;
 import dev.orca.launcher.ray.RayRuntime;
 import dev.orca.launcher.ray.RayRuntimes;
-import dev.orca.launcher.barrier.TaskSlots;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,11 +29,11 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * On a cluster, {@link #builder()} picks the mode ({@code yarn-client}, {@code k8s-client},
- * {@code standalone}, ...) and the size; {@link Builder#resolve()} shows the resulting
- * configuration without starting anything. One context is active per JVM ({@link #get()});
- * {@link #stop()} ends everything it started and is idempotent. A SparkSession that already
- * existed is reused, and left running on stop.
+ * On a cluster, {@link #builder()} picks the mode ({@code yarn-client}, {@code k8s-client}, {@code
+ * standalone}, ...) and the size; {@link Builder#resolve()} shows the resulting configuration
+ * without starting anything. One context is active per JVM ({@link #get()}); {@link #stop()} ends
+ * everything it started and is idempotent. A SparkSession that already existed is reused, and left
+ * running on stop.
  */
 public final class OrcaContext implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OrcaContext.class);
@@ -63,8 +63,9 @@ public final class OrcaContext implements AutoCloseable {
   /** The active context; fails with a hint if there is none. */
   public static synchronized OrcaContext get() {
     if (active == null) {
-      throw new OrcaException("No OrcaContext is active. Start one with OrcaContext.init() (embedded)"
-          + " or OrcaContext.builder()...start().");
+      throw new OrcaException(
+          "No OrcaContext is active. Start one with OrcaContext.init() (embedded)"
+              + " or OrcaContext.builder()...start().");
     }
     return active;
   }
@@ -154,22 +155,32 @@ public final class OrcaContext implements AutoCloseable {
 
   private synchronized void checkRunning() {
     if (stopped) {
-      throw new OrcaException("This OrcaContext has been stopped; start a new one with OrcaContext.init()"
-          + " or OrcaContext.builder()...start().");
+      throw new OrcaException(
+          "This OrcaContext has been stopped; start a new one with OrcaContext.init()"
+              + " or OrcaContext.builder()...start().");
     }
   }
 
   private static synchronized OrcaContext start(OrcaConf conf) {
     if (active != null) {
-      throw new OrcaException("An OrcaContext is already active in this JVM (" + active.mode() + ")."
-          + " Use OrcaContext.get(), or stop it before starting another.");
+      throw new OrcaException(
+          "An OrcaContext is already active in this JVM ("
+              + active.mode()
+              + ")."
+              + " Use OrcaContext.get(), or stop it before starting another.");
     }
-    if (conf.mode().isClusterDeploy() && !"cluster".equals(System.getProperty("spark.submit.deployMode"))) {
-      throw new OrcaConfigurationException("Cluster mode " + conf.mode() + " runs the driver inside the"
-          + " cluster, so this program must be launched there by spark-submit (--deploy-mode cluster),"
-          + " not started from this JVM. Use " + conf.mode().label().replace("-cluster", "-client")
-          + " to keep the driver here, or submit with: spark-submit " + conf.sparkSubmitArguments()
-          + " --class <your main class> <your jar>");
+    if (conf.mode().isClusterDeploy()
+        && !"cluster".equals(System.getProperty("spark.submit.deployMode"))) {
+      throw new OrcaConfigurationException(
+          "Cluster mode "
+              + conf.mode()
+              + " runs the driver inside the"
+              + " cluster, so this program must be launched there by spark-submit (--deploy-mode cluster),"
+              + " not started from this JVM. Use "
+              + conf.mode().label().replace("-cluster", "-client")
+              + " to keep the driver here, or submit with: spark-submit "
+              + conf.sparkSubmitArguments()
+              + " --class <your main class> <your jar>");
     }
     Optional<SparkSession> existing = existingSession();
     SparkSession spark;
@@ -177,7 +188,8 @@ public final class OrcaContext implements AutoCloseable {
     if (existing.isPresent()) {
       spark = existing.get();
       owns = false;
-      LOG.info("OrcaContext reuses the running SparkSession (master {}); its settings stay as they are",
+      LOG.info(
+          "OrcaContext reuses the running SparkSession (master {}); its settings stay as they are",
           spark.sparkContext().master());
     } else {
       SparkSession.Builder b = SparkSession.builder();
@@ -186,8 +198,11 @@ public final class OrcaContext implements AutoCloseable {
       owns = true;
     }
     active = new OrcaContext(conf, spark, owns);
-    LOG.info("OrcaContext started: {} (master {}); Ray {} starts on first use", conf.mode(),
-        spark.sparkContext().master(), conf.ray().mode().name().toLowerCase().replace('_', '-'));
+    LOG.info(
+        "OrcaContext started: {} (master {}); Ray {} starts on first use",
+        conf.mode(),
+        spark.sparkContext().master(),
+        conf.ray().mode().name().toLowerCase().replace('_', '-'));
     return active;
   }
 
@@ -197,12 +212,13 @@ public final class OrcaContext implements AutoCloseable {
       session = SparkSession.getDefaultSession();
     }
     return session.isDefined() && !session.get().sparkContext().isStopped()
-        ? Optional.of(session.get()) : Optional.empty();
+        ? Optional.of(session.get())
+        : Optional.empty();
   }
 
   /**
-   * Settings of an {@link OrcaContext}; every one is optional. Each method sets the
-   * {@link OrcaSettings} entry of the same meaning; {@link #set} takes any of them by name.
+   * Settings of an {@link OrcaContext}; every one is optional. Each method sets the {@link
+   * OrcaSettings} entry of the same meaning; {@link #set} takes any of them by name.
    */
   public static final class Builder {
     private final Map<String, String> settings = new LinkedHashMap<>();
@@ -213,8 +229,12 @@ public final class OrcaContext implements AutoCloseable {
     /** Any Orca setting by name (see {@link OrcaSettings}). */
     public Builder set(String setting, String value) {
       if (!OrcaSettings.ALL.contains(setting)) {
-        throw new OrcaConfigurationException("Unknown setting '" + setting + "'. Orca's settings are "
-            + OrcaSettings.ALL + "; Spark's own go through sparkConf(key, value).");
+        throw new OrcaConfigurationException(
+            "Unknown setting '"
+                + setting
+                + "'. Orca's settings are "
+                + OrcaSettings.ALL
+                + "; Spark's own go through sparkConf(key, value).");
       }
       settings.put(setting, Objects.requireNonNull(value, setting).trim());
       return this;

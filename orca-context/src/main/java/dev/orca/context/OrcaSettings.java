@@ -7,39 +7,69 @@ import java.util.List;
  * quote them. Each has a builder method of the same meaning.
  */
 public final class OrcaSettings {
-  /** {@code local} (default), {@code local-cluster}, {@code standalone}, {@code yarn-client}, ... */
+  /**
+   * {@code local} (default), {@code local-cluster}, {@code standalone}, {@code yarn-client}, ...
+   */
   public static final String CLUSTER_MODE = "orca.cluster-mode";
+
   /** The Spark application name. */
   public static final String APP_NAME = "orca.app-name";
+
   /** Cores per node: Spark's local threads in local mode, else the cores of each executor. */
   public static final String CORES = "orca.cores";
+
   /** Memory per node (each executor's heap), e.g. {@code 4g}. */
   public static final String MEMORY = "orca.memory";
+
   /** The driver's memory: only for the modes whose driver the cluster starts. */
   public static final String DRIVER_MEMORY = "orca.driver-memory";
+
   /** The number of nodes (executors). */
   public static final String NUM_NODES = "orca.num-nodes";
+
   /** The master URL: {@code spark://host:7077} (standalone) or {@code k8s://https://host:443}. */
   public static final String MASTER = "orca.master";
+
   /** The container image of the executors on Kubernetes. */
   public static final String CONTAINER_IMAGE = "orca.k8s.container-image";
+
   /** Which Ray runtime: {@code local}, {@code on-spark} or {@code existing}. */
   public static final String RAY_MODE = "orca.ray.mode";
+
   /** The address of a running Ray cluster, for {@code existing}. */
   public static final String RAY_ADDRESS = "orca.ray.address";
-  /** Object-store memory of each Ray node, e.g. {@code 2g}; added to the executors' memory overhead. */
+
+  /**
+   * Object-store memory of each Ray node, e.g. {@code 2g}; added to the executors' memory overhead.
+   */
   public static final String RAY_OBJECT_STORE_MEMORY = "orca.ray.object-store-memory";
+
   /** The full path of the {@code ray} program on the nodes, if it is not on PATH. */
   public static final String RAY_EXECUTABLE = "orca.ray.executable";
+
   /** Extra options for every {@code ray start}, separated by spaces. */
   public static final String RAY_START_OPTIONS = "orca.ray.start-options";
+
   /** Seconds that starting the Ray nodes may take. */
   public static final String RAY_START_TIMEOUT = "orca.ray.start-timeout";
 
   /** Every setting name. */
-  public static final List<String> ALL = List.of(CLUSTER_MODE, APP_NAME, CORES, MEMORY, DRIVER_MEMORY,
-      NUM_NODES, MASTER, CONTAINER_IMAGE, RAY_MODE, RAY_ADDRESS, RAY_OBJECT_STORE_MEMORY, RAY_EXECUTABLE,
-      RAY_START_OPTIONS, RAY_START_TIMEOUT);
+  public static final List<String> ALL =
+      List.of(
+          CLUSTER_MODE,
+          APP_NAME,
+          CORES,
+          MEMORY,
+          DRIVER_MEMORY,
+          NUM_NODES,
+          MASTER,
+          CONTAINER_IMAGE,
+          RAY_MODE,
+          RAY_ADDRESS,
+          RAY_OBJECT_STORE_MEMORY,
+          RAY_EXECUTABLE,
+          RAY_START_OPTIONS,
+          RAY_START_TIMEOUT);
 
   private OrcaSettings() {}
 }

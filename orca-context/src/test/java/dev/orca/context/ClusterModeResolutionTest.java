@@ -12,8 +12,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Each cluster mode resolves to the Spark configuration it needs, checked without starting
- * anything (the modes that need a real cluster cannot be started here).
+ * Each cluster mode resolves to the Spark configuration it needs, checked without starting anything
+ * (the modes that need a real cluster cannot be started here).
  */
 class ClusterModeResolutionTest {
   private static OrcaConf resolve(OrcaContext.Builder b) {
@@ -27,33 +27,56 @@ class ClusterModeResolutionTest {
     assertEquals("local[*]", conf.spark("spark.master"));
     assertEquals(RayMode.LOCAL, conf.ray().mode());
     assertNull(conf.spark("spark.executor.extraJavaOptions"), "no executors in local mode");
-    assertEquals(Integer.toString(Math.max(4, 2 * Runtime.getRuntime().availableProcessors())),
-        conf.spark("spark.sql.shuffle.partitions"), "shuffle partitions sized for one JVM");
+    assertEquals(
+        Integer.toString(Math.max(4, 2 * Runtime.getRuntime().availableProcessors())),
+        conf.spark("spark.sql.shuffle.partitions"),
+        "shuffle partitions sized for one JVM");
   }
 
   @Test
   void localShufflePartitionsFollowTheCoresAndYieldToAnExtraSetting() {
-    assertEquals("6", resolve(OrcaContext.builder().cores(3)).spark("spark.sql.shuffle.partitions"));
-    assertEquals("64", resolve(OrcaContext.builder().sparkConf("spark.sql.shuffle.partitions", "64"))
-        .spark("spark.sql.shuffle.partitions"));
-    assertNull(resolve(OrcaContext.builder().clusterMode("local-cluster")).spark("spark.sql.shuffle.partitions"),
+    assertEquals(
+        "6", resolve(OrcaContext.builder().cores(3)).spark("spark.sql.shuffle.partitions"));
+    assertEquals(
+        "64",
+        resolve(OrcaContext.builder().sparkConf("spark.sql.shuffle.partitions", "64"))
+            .spark("spark.sql.shuffle.partitions"));
+    assertNull(
+        resolve(OrcaContext.builder().clusterMode("local-cluster"))
+            .spark("spark.sql.shuffle.partitions"),
         "left to Spark where there are executors");
   }
 
   @Test
   void localClusterStartsExecutorJvmsWithTheDriversClasspathAndFlags() {
-    OrcaConf conf = resolve(OrcaContext.builder().clusterMode("local-cluster").numNodes(3).cores(2).memory("1500m"));
+    OrcaConf conf =
+        resolve(
+            OrcaContext.builder()
+                .clusterMode("local-cluster")
+                .numNodes(3)
+                .cores(2)
+                .memory("1500m"));
     assertEquals("local-cluster[3,2,1500]", conf.spark("spark.master"));
     assertEquals("1500m", conf.spark("spark.executor.memory"));
-    assertTrue(conf.spark("spark.executor.extraClassPath").contains("orca-context"), "the driver's classpath");
-    assertTrue(conf.spark("spark.executor.extraJavaOptions").contains("--add-opens=java.base/java.nio=ALL-UNNAMED"));
+    assertTrue(
+        conf.spark("spark.executor.extraClassPath").contains("orca-context"),
+        "the driver's classpath");
+    assertTrue(
+        conf.spark("spark.executor.extraJavaOptions")
+            .contains("--add-opens=java.base/java.nio=ALL-UNNAMED"));
     assertEquals(RayMode.LOCAL, conf.ray().mode());
   }
 
   @Test
   void yarnClientSizesExecutorsAndMakesRoomForRaysObjectStore() {
-    OrcaConf conf = resolve(OrcaContext.builder().clusterMode("yarn-client").numNodes(4).cores(8)
-        .memory("10g").rayObjectStoreMemory("3g"));
+    OrcaConf conf =
+        resolve(
+            OrcaContext.builder()
+                .clusterMode("yarn-client")
+                .numNodes(4)
+                .cores(8)
+                .memory("10g")
+                .rayObjectStoreMemory("3g"));
     assertEquals("yarn", conf.spark("spark.master"));
     assertEquals("client", conf.spark("spark.submit.deployMode"));
     assertEquals("4", conf.spark("spark.executor.instances"));
@@ -64,15 +87,20 @@ class ClusterModeResolutionTest {
     assertEquals("false", conf.spark("spark.dynamicAllocation.enabled"));
     assertEquals(RayMode.ON_SPARK, conf.ray().mode(), "on a cluster Ray runs in the executors");
     assertEquals(3L << 30, conf.ray().objectStoreMemoryBytes());
-    assertTrue(conf.spark("spark.executor.extraJavaOptions").contains("--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"));
+    assertTrue(
+        conf.spark("spark.executor.extraJavaOptions")
+            .contains("--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"));
   }
 
   @Test
   void yarnClusterRunsTheDriverInTheClusterWithTheFlagsToo() {
-    OrcaConf conf = resolve(OrcaContext.builder().clusterMode("yarn-cluster").memory("4g").driverMemory("2g"));
+    OrcaConf conf =
+        resolve(OrcaContext.builder().clusterMode("yarn-cluster").memory("4g").driverMemory("2g"));
     assertEquals("cluster", conf.spark("spark.submit.deployMode"));
     assertEquals("2048m", conf.spark("spark.driver.memory"));
-    assertTrue(conf.spark("spark.driver.extraJavaOptions").contains("--add-opens=java.base/java.lang=ALL-UNNAMED"));
+    assertTrue(
+        conf.spark("spark.driver.extraJavaOptions")
+            .contains("--add-opens=java.base/java.lang=ALL-UNNAMED"));
     // the default object store: 30 % of the executor memory, added to the overhead
     assertEquals((long) (0.3 * (4L << 30)), conf.ray().objectStoreMemoryBytes());
     assertEquals((410 + 1229) + "m", conf.spark("spark.executor.memoryOverhead"));
@@ -81,50 +109,93 @@ class ClusterModeResolutionTest {
 
   @Test
   void yarnClusterCannotBeStartedFromThisJvmAndSaysHowToSubmit() {
-    OrcaConfigurationException e = assertThrows(OrcaConfigurationException.class,
-        () -> OrcaContext.builder().clusterMode("yarn-cluster").start());
-    assertTrue(e.getMessage().contains("spark-submit") && e.getMessage().contains("yarn-client"), e.getMessage());
+    OrcaConfigurationException e =
+        assertThrows(
+            OrcaConfigurationException.class,
+            () -> OrcaContext.builder().clusterMode("yarn-cluster").start());
+    assertTrue(
+        e.getMessage().contains("spark-submit") && e.getMessage().contains("yarn-client"),
+        e.getMessage());
   }
 
   @Test
   void kubernetesNeedsMasterAndImage() {
-    OrcaConf conf = resolve(OrcaContext.builder().clusterMode("k8s-client").master("k8s://https://10.0.0.1:6443")
-        .containerImage("registry/orca-app:1.0").numNodes(2).cores(4).memory("8g"));
+    OrcaConf conf =
+        resolve(
+            OrcaContext.builder()
+                .clusterMode("k8s-client")
+                .master("k8s://https://10.0.0.1:6443")
+                .containerImage("registry/orca-app:1.0")
+                .numNodes(2)
+                .cores(4)
+                .memory("8g"));
     assertEquals("k8s://https://10.0.0.1:6443", conf.spark("spark.master"));
     assertEquals("registry/orca-app:1.0", conf.spark("spark.kubernetes.container.image"));
     assertEquals("client", conf.spark("spark.submit.deployMode"));
     assertEquals("2", conf.spark("spark.executor.instances"));
-    OrcaConf cluster = resolve(OrcaContext.builder().clusterMode("k8s-cluster").master("k8s://https://h:6443")
-        .containerImage("img"));
+    OrcaConf cluster =
+        resolve(
+            OrcaContext.builder()
+                .clusterMode("k8s-cluster")
+                .master("k8s://https://h:6443")
+                .containerImage("img"));
     assertEquals("cluster", cluster.spark("spark.submit.deployMode"));
 
-    OrcaConfigurationException noImage = assertThrows(OrcaConfigurationException.class,
-        () -> resolve(OrcaContext.builder().clusterMode("k8s-client").master("k8s://https://h:6443")));
+    OrcaConfigurationException noImage =
+        assertThrows(
+            OrcaConfigurationException.class,
+            () ->
+                resolve(
+                    OrcaContext.builder()
+                        .clusterMode("k8s-client")
+                        .master("k8s://https://h:6443")));
     assertTrue(noImage.getMessage().contains(OrcaSettings.CONTAINER_IMAGE), noImage.getMessage());
-    OrcaConfigurationException noMaster = assertThrows(OrcaConfigurationException.class,
-        () -> resolve(OrcaContext.builder().clusterMode("k8s-cluster").containerImage("img")));
+    OrcaConfigurationException noMaster =
+        assertThrows(
+            OrcaConfigurationException.class,
+            () -> resolve(OrcaContext.builder().clusterMode("k8s-cluster").containerImage("img")));
     assertTrue(noMaster.getMessage().contains(OrcaSettings.MASTER), noMaster.getMessage());
-    OrcaConfigurationException wrongMaster = assertThrows(OrcaConfigurationException.class,
-        () -> resolve(OrcaContext.builder().clusterMode("k8s-client").master("https://h:6443").containerImage("i")));
+    OrcaConfigurationException wrongMaster =
+        assertThrows(
+            OrcaConfigurationException.class,
+            () ->
+                resolve(
+                    OrcaContext.builder()
+                        .clusterMode("k8s-client")
+                        .master("https://h:6443")
+                        .containerImage("i")));
     assertTrue(wrongMaster.getMessage().contains("k8s://"), wrongMaster.getMessage());
   }
 
   @Test
   void standaloneNeedsItsMasterUrl() {
-    OrcaConf conf = resolve(OrcaContext.builder().clusterMode("standalone").master("spark://head:7077")
-        .numNodes(3).cores(4).memory("6g"));
+    OrcaConf conf =
+        resolve(
+            OrcaContext.builder()
+                .clusterMode("standalone")
+                .master("spark://head:7077")
+                .numNodes(3)
+                .cores(4)
+                .memory("6g"));
     assertEquals("spark://head:7077", conf.spark("spark.master"));
     assertEquals("12", conf.spark("spark.cores.max"));
     assertEquals("4", conf.spark("spark.executor.cores"));
-    OrcaConfigurationException e = assertThrows(OrcaConfigurationException.class,
-        () -> resolve(OrcaContext.builder().clusterMode("standalone")));
-    assertTrue(e.getMessage().contains("standalone needs orca.master") && e.getMessage().contains("spark://"), e.getMessage());
+    OrcaConfigurationException e =
+        assertThrows(
+            OrcaConfigurationException.class,
+            () -> resolve(OrcaContext.builder().clusterMode("standalone")));
+    assertTrue(
+        e.getMessage().contains("standalone needs orca.master")
+            && e.getMessage().contains("spark://"),
+        e.getMessage());
   }
 
   @Test
   void sparkSubmitTakesWhatSparkSubmitSet() {
-    OrcaConfigurationException none = assertThrows(OrcaConfigurationException.class,
-        () -> resolve(OrcaContext.builder().clusterMode("spark-submit")));
+    OrcaConfigurationException none =
+        assertThrows(
+            OrcaConfigurationException.class,
+            () -> resolve(OrcaContext.builder().clusterMode("spark-submit")));
     assertTrue(none.getMessage().contains("spark.master is not set"), none.getMessage());
     System.setProperty("spark.master", "yarn");
     System.setProperty("spark.executor.instances", "7");
@@ -141,31 +212,61 @@ class ClusterModeResolutionTest {
 
   @Test
   void badSettingsNameTheSettingAndWhatToDo() {
-    assertMessage(() -> resolve(OrcaContext.builder().clusterMode("mesos")),
-        "Unknown cluster mode 'mesos'", "yarn-client");
-    assertMessage(() -> resolve(OrcaContext.builder().clusterMode("yarn-client").memory("2 gigs")),
-        "orca.memory=2 gigs is not a memory size", "2g");
-    assertMessage(() -> resolve(OrcaContext.builder().clusterMode("yarn-client").set(OrcaSettings.CORES, "-3")),
-        "orca.cores=-3", "whole number");
-    assertMessage(() -> resolve(OrcaContext.builder().numNodes(4)),
-        "orca.num-nodes=4 does not apply to cluster mode local", "local-cluster");
-    assertMessage(() -> resolve(OrcaContext.builder().clusterMode("yarn-client")
-        .sparkConf("spark.dynamicAllocation.enabled", "true")), "spark.dynamicAllocation.enabled=true", "barrier");
-    assertMessage(() -> resolve(OrcaContext.builder().sparkConf("spark.master", "local[3]")),
-        "spark.master=local[3]", "orca.cluster-mode");
-    assertMessage(() -> resolve(OrcaContext.builder().rayObjectStoreMemory("1g")),
-        "orca.ray.object-store-memory", "on-spark");
-    assertMessage(() -> resolve(OrcaContext.builder().rayMode(RayMode.EXISTING)),
-        "needs the address", "orca.ray.address");
-    assertMessage(() -> OrcaContext.builder().set("orca.colour", "blue"), "Unknown setting 'orca.colour'", "orca.cores");
-    assertMessage(() -> resolve(OrcaContext.builder().set(OrcaSettings.RAY_MODE, "remote")),
-        "Unknown Ray runtime 'remote'", "on-spark");
+    assertMessage(
+        () -> resolve(OrcaContext.builder().clusterMode("mesos")),
+        "Unknown cluster mode 'mesos'",
+        "yarn-client");
+    assertMessage(
+        () -> resolve(OrcaContext.builder().clusterMode("yarn-client").memory("2 gigs")),
+        "orca.memory=2 gigs is not a memory size",
+        "2g");
+    assertMessage(
+        () ->
+            resolve(OrcaContext.builder().clusterMode("yarn-client").set(OrcaSettings.CORES, "-3")),
+        "orca.cores=-3",
+        "whole number");
+    assertMessage(
+        () -> resolve(OrcaContext.builder().numNodes(4)),
+        "orca.num-nodes=4 does not apply to cluster mode local",
+        "local-cluster");
+    assertMessage(
+        () ->
+            resolve(
+                OrcaContext.builder()
+                    .clusterMode("yarn-client")
+                    .sparkConf("spark.dynamicAllocation.enabled", "true")),
+        "spark.dynamicAllocation.enabled=true",
+        "barrier");
+    assertMessage(
+        () -> resolve(OrcaContext.builder().sparkConf("spark.master", "local[3]")),
+        "spark.master=local[3]",
+        "orca.cluster-mode");
+    assertMessage(
+        () -> resolve(OrcaContext.builder().rayObjectStoreMemory("1g")),
+        "orca.ray.object-store-memory",
+        "on-spark");
+    assertMessage(
+        () -> resolve(OrcaContext.builder().rayMode(RayMode.EXISTING)),
+        "needs the address",
+        "orca.ray.address");
+    assertMessage(
+        () -> OrcaContext.builder().set("orca.colour", "blue"),
+        "Unknown setting 'orca.colour'",
+        "orca.cores");
+    assertMessage(
+        () -> resolve(OrcaContext.builder().set(OrcaSettings.RAY_MODE, "remote")),
+        "Unknown Ray runtime 'remote'",
+        "on-spark");
   }
 
   @Test
   void describeListsEverythingWithoutStarting() {
-    String text = resolve(OrcaContext.builder().clusterMode("yarn-client").rayStartOptions(List.of("--temp-dir=/data/ray")))
-        .describe();
+    String text =
+        resolve(
+                OrcaContext.builder()
+                    .clusterMode("yarn-client")
+                    .rayStartOptions(List.of("--temp-dir=/data/ray")))
+            .describe();
     assertTrue(text.startsWith("cluster mode: yarn-client"), text);
     assertTrue(text.contains("spark.executor.instances = 2"), text);
     assertTrue(text.contains("--temp-dir=/data/ray"), text);

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.orca.launcher.barrier.BarrierStage;
 import dev.orca.launcher.LauncherException;
+import dev.orca.launcher.barrier.BarrierStage;
 import java.util.HashSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -14,17 +14,27 @@ import org.junit.jupiter.api.Test;
 class LocalClusterContextTest {
   @Test
   void twoExecutorJvmsRunOneBarrierTaskEachAndTooManyTasksFailAtOnce() {
-    try (OrcaContext orca = OrcaContext.builder().clusterMode(ClusterMode.LOCAL_CLUSTER).numNodes(2).start()) {
+    try (OrcaContext orca =
+        OrcaContext.builder().clusterMode(ClusterMode.LOCAL_CLUSTER).numNodes(2).start()) {
       assertEquals(2, orca.numNodes());
       assertEquals(1, orca.coresPerNode());
-      List<String> pids = BarrierStage.run(orca.sparkContext(), 2,
-          (task, p) -> List.of(task.allGather(Long.toString(ProcessHandle.current().pid())).toString()).iterator());
+      List<String> pids =
+          BarrierStage.run(
+              orca.sparkContext(),
+              2,
+              (task, p) ->
+                  List.of(task.allGather(Long.toString(ProcessHandle.current().pid())).toString())
+                      .iterator());
       assertEquals(pids.get(0), pids.get(1));
-      assertEquals(2, new HashSet<>(List.of(pids.get(0).replaceAll("[\\[\\] ]", "").split(","))).size(),
+      assertEquals(
+          2,
+          new HashSet<>(List.of(pids.get(0).replaceAll("[\\[\\] ]", "").split(","))).size(),
           "two executor JVMs: " + pids);
       long t0 = System.nanoTime();
-      LauncherException e = assertThrows(LauncherException.class,
-          () -> BarrierStage.run(orca.sparkContext(), 3, (task, p) -> List.of(0).iterator()));
+      LauncherException e =
+          assertThrows(
+              LauncherException.class,
+              () -> BarrierStage.run(orca.sparkContext(), 3, (task, p) -> List.of(0).iterator()));
       assertTrue(e.getMessage().contains("at most 2"), e.getMessage());
       assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "must fail in seconds");
     }

@@ -13,7 +13,9 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** Starting and stopping OrcaContext many times leaves no thread, process or file descriptor behind. */
+/**
+ * Starting and stopping OrcaContext many times leaves no thread, process or file descriptor behind.
+ */
 class OrcaContextLeakTest {
   /** A small actor, so that Ray's LOCAL mode really runs something each time. */
   public static class Echo {
@@ -33,7 +35,8 @@ class OrcaContextLeakTest {
 
   @Test
   void twentyStartsAndStopsLeaveNoThreadProcessOrFileDescriptor() throws Exception {
-    useOnce(); // the first run loads classes and creates the JVM-wide threads that stay (JIT, GC, ...)
+    useOnce(); // the first run loads classes and creates the JVM-wide threads that stay (JIT, GC,
+    // ...)
     useOnce();
     Set<String> threadsBefore = threadNames();
     long processesBefore = ProcessHandle.current().descendants().count();
@@ -46,9 +49,14 @@ class OrcaContextLeakTest {
     Set<String> extra = new TreeSet<>(threadsAfter);
     extra.removeAll(threadsBefore);
     assertTrue(threadsAfter.size() <= threadsBefore.size(), "threads left behind: " + extra);
-    assertEquals(processesBefore, ProcessHandle.current().descendants().count(), "child processes left behind");
+    assertEquals(
+        processesBefore,
+        ProcessHandle.current().descendants().count(),
+        "child processes left behind");
     // a few descriptors come and go with class loading and the JIT; a leak grows with every run
-    assertTrue(fdsAfter <= fdsBefore + 5, "file descriptors: " + fdsBefore + " before, " + fdsAfter + " after 20 runs");
+    assertTrue(
+        fdsAfter <= fdsBefore + 5,
+        "file descriptors: " + fdsBefore + " before, " + fdsAfter + " after 20 runs");
   }
 
   /**
@@ -56,8 +64,12 @@ class OrcaContextLeakTest {
    * whose idle threads end after 60 s): they are not ours to stop, and not a leak of a context.
    */
   private static final java.util.List<String> SPARK_JVM_WIDE_POOLS =
-      java.util.List.of("shuffle-exchange-", "QueryStageCreator-", "ResultQueryStageExecution-",
-          "broadcast-exchange-", "subquery-");
+      java.util.List.of(
+          "shuffle-exchange-",
+          "QueryStageCreator-",
+          "ResultQueryStageExecution-",
+          "broadcast-exchange-",
+          "subquery-");
 
   private static Set<String> threadNames() {
     Set<String> names = new TreeSet<>();
@@ -69,7 +81,9 @@ class OrcaContextLeakTest {
     return names;
   }
 
-  /** Threads that are ending take a moment to disappear: wait up to 10 s for the count to settle. */
+  /**
+   * Threads that are ending take a moment to disappear: wait up to 10 s for the count to settle.
+   */
   private static Set<String> settledThreadNames(int target) throws InterruptedException {
     long deadline = System.nanoTime() + 10_000_000_000L;
     Set<String> names = threadNames();

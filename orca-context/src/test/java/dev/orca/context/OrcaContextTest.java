@@ -64,7 +64,8 @@ class OrcaContextTest {
   void aSecondContextWhileOneIsActiveIsRefused() {
     try (OrcaContext orca = OrcaContext.init()) {
       OrcaException e = assertThrows(OrcaException.class, OrcaContext::init);
-      assertTrue(e.getMessage().contains("already active") && e.getMessage().contains("OrcaContext.get()"),
+      assertTrue(
+          e.getMessage().contains("already active") && e.getMessage().contains("OrcaContext.get()"),
           e.getMessage());
       assertSame(orca, OrcaContext.get());
     }
@@ -72,13 +73,15 @@ class OrcaContextTest {
 
   @Test
   void reusesARunningSparkSessionAndLeavesItRunning() {
-    SparkSession mine = SparkSession.builder().master("local[2]").appName("users-own").getOrCreate();
+    SparkSession mine =
+        SparkSession.builder().master("local[2]").appName("users-own").getOrCreate();
     try {
       try (OrcaContext orca = OrcaContext.builder().cores(1).start()) {
         assertSame(mine, orca.spark());
         assertEquals("local[2]", orca.spark().sparkContext().master());
       }
-      assertFalse(mine.sparkContext().isStopped(), "the user's session must survive OrcaContext.stop()");
+      assertFalse(
+          mine.sparkContext().isStopped(), "the user's session must survive OrcaContext.stop()");
       assertEquals(5, mine.range(5).count());
     } finally {
       mine.stop();
@@ -91,7 +94,9 @@ class OrcaContextTest {
       assertEquals("local[2]", orca.spark().sparkContext().master());
       assertEquals("two-threads", orca.spark().sparkContext().appName());
       assertEquals(2, orca.coresPerNode());
-      List<Integer> ids = BarrierStage.run(orca.sparkContext(), 2, (task, p) -> List.of(task.partitionId()).iterator());
+      List<Integer> ids =
+          BarrierStage.run(
+              orca.sparkContext(), 2, (task, p) -> List.of(task.partitionId()).iterator());
       assertEquals(List.of(0, 1), ids);
     }
   }

@@ -6,8 +6,8 @@ import java.io.Serializable;
 
 /**
  * Computes a new float column for a shard, writing it into {@code out} ({@code rows x width},
- * off-heap), e.g. a model's predictions from {@code shard.features()}. Used by
- * {@link XShards#withColumn}.
+ * off-heap), e.g. a model's predictions from {@code shard.features()}. Used by {@link
+ * XShards#withColumn}.
  */
 @FunctionalInterface
 public interface ColumnFunction extends Serializable {

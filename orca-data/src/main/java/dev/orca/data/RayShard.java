@@ -20,7 +20,8 @@ public final class RayShard implements Serializable {
   private final int rows;
   private final long bytes;
 
-  public RayShard(ObjectRef<byte[]> ref, String nodeId, int partition, int index, int rows, long bytes) {
+  public RayShard(
+      ObjectRef<byte[]> ref, String nodeId, int partition, int index, int rows, long bytes) {
     this.ref = ref;
     this.nodeId = nodeId;
     this.partition = partition;
@@ -58,13 +59,26 @@ public final class RayShard implements Serializable {
     return bytes;
   }
 
-  /** Fetches the bytes and opens them as a shard in a new child of {@code parent}; the caller closes it. */
+  /**
+   * Fetches the bytes and opens them as a shard in a new child of {@code parent}; the caller closes
+   * it.
+   */
   public Shard open(BufferAllocator parent) {
     return ArrowIpc.fromBytes(ref.get(), parent, "ray shard " + partition + "." + index);
   }
 
   @Override
   public String toString() {
-    return "RayShard[" + partition + "." + index + ", " + rows + " rows, " + bytes + " bytes, node " + nodeId + "]";
+    return "RayShard["
+        + partition
+        + "."
+        + index
+        + ", "
+        + rows
+        + " rows, "
+        + bytes
+        + " bytes, node "
+        + nodeId
+        + "]";
   }
 }

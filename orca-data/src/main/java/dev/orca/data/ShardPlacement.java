@@ -13,8 +13,8 @@ public final class ShardPlacement {
   private ShardPlacement() {}
 
   /**
-   * The Ray node the caller runs on, as {@link RayShard#nodeId()} names nodes: what an actor reports
-   * so that shards can be placed beside it. {@code "local"} in Ray's LOCAL mode.
+   * The Ray node the caller runs on, as {@link RayShard#nodeId()} names nodes: what an actor
+   * reports so that shards can be placed beside it. {@code "local"} in Ray's LOCAL mode.
    */
   public static String currentNodeId() {
     return dev.orca.data.internal.RayHandOver.nodeId();
@@ -40,7 +40,8 @@ public final class ShardPlacement {
   public static int[] actorPerShard(List<String> shardNodes, List<String> actorNodes) {
     int k = actorNodes.size();
     if (k == 0) {
-      throw new OrcaConfigurationException("no actors to assign " + shardNodes.size() + " shards to");
+      throw new OrcaConfigurationException(
+          "no actors to assign " + shardNodes.size() + " shards to");
     }
     int n = shardNodes.size();
     int base = n / k;
@@ -48,7 +49,8 @@ public final class ShardPlacement {
     int[] load = new int[k];
     int[] actorOf = new int[n];
     java.util.Arrays.fill(actorOf, -1);
-    // pass 1: local shards up to the base count; 2: local shards in the extra slots; 3: the rest anywhere
+    // pass 1: local shards up to the base count; 2: local shards in the extra slots; 3: the rest
+    // anywhere
     for (int pass = 1; pass <= 3; pass++) {
       for (int s = 0; s < n; s++) {
         if (actorOf[s] >= 0) {

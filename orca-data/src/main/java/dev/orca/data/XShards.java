@@ -1,7 +1,7 @@
 package dev.orca.data;
 
-import dev.orca.OrcaException;
 import dev.orca.OrcaDataException;
+import dev.orca.OrcaException;
 import dev.orca.arrow.ArrowIpc;
 import dev.orca.arrow.ArrowMemory;
 import dev.orca.arrow.ArrowToSpark;
@@ -45,22 +45,27 @@ import org.apache.spark.storage.StorageLevel;
  * }</pre>
  *
  * <h2>Laziness</h2>
- * Made like Spark's RDDs: transformations ({@link #transformShard}, {@link #repartition},
- * {@link #randomSplit}, ...) only describe the work; actions ({@link #count}, {@link #collect},
- * {@link #save}, ...) run it. Choosing columns is checked at once, and {@link #fromDataFrame} runs
- * one small job to learn the length of array columns and whether there is any data.
+ *
+ * Made like Spark's RDDs: transformations ({@link #transformShard}, {@link #repartition}, {@link
+ * #randomSplit}, ...) only describe the work; actions ({@link #count}, {@link #collect}, {@link
+ * #save}, ...) run it. Choosing columns is checked at once, and {@link #fromDataFrame} runs one
+ * small job to learn the length of array columns and whether there is any data.
  *
  * <h2>Memory</h2>
- * Shards live off-heap, in Arrow memory owned by the Spark task that made them ({@link ArrowMemory}),
- * and every step closes a shard as soon as the next step has used it, so a partition of any size
- * streams through a pipeline one batch per step at a time. Anything a task leaves open is closed
- * when the task ends (with a warning), so off-heap memory never outlives its task: an executor holds
- * no shard between jobs. Three consequences:
+ *
+ * Shards live off-heap, in Arrow memory owned by the Spark task that made them ({@link
+ * ArrowMemory}), and every step closes a shard as soon as the next step has used it, so a partition
+ * of any size streams through a pipeline one batch per step at a time. Anything a task leaves open
+ * is closed when the task ends (with a warning), so off-heap memory never outlives its task: an
+ * executor holds no shard between jobs. Three consequences:
+ *
  * <ul>
- *   <li>Whoever takes a shard from the iterator of {@link #rdd()} owns it and closes it (the trainer
- *       takes its partition's shards, keeps them for all epochs and closes them at the end).
+ *   <li>Whoever takes a shard from the iterator of {@link #rdd()} owns it and closes it (the
+ *       trainer takes its partition's shards, keeps them for all epochs and closes them at the
+ *       end).
  *   <li>Shards leave a task only as Arrow IPC bytes: {@link #collect} and {@link #take} bring bytes
- *       to the driver and open them there (close what you get), {@link #repartition} shuffles bytes.
+ *       to the driver and open them there (close what you get), {@link #repartition} shuffles
+ *       bytes.
  *   <li>{@link #cache} keeps the shards as IPC bytes in Spark's block manager (memory, then disk),
  *       not as live off-heap shards: Spark then manages the cache's size, eviction, locality and
  *       removal on every executor ({@link #uncache}), and never holds Arrow memory that nobody
@@ -79,7 +84,8 @@ public final class XShards {
   private volatile Schema schema;
   private JavaRDD<byte[]> cached;
 
-  private XShards(JavaSparkContext jsc, String what, Supplier<JavaRDD<Shard>> lineage, Schema schema) {
+  private XShards(
+      JavaSparkContext jsc, String what, Supplier<JavaRDD<Shard>> lineage, Schema schema) {
     this.jsc = jsc;
     this.id = IDS.incrementAndGet();
     this.name = "xshards " + id + " (" + what + ")";
@@ -87,23 +93,38 @@ public final class XShards {
     this.schema = schema;
   }
 
-  /** Shards of {@code df}: {@code featureCols} into the feature block, {@code labelCols} (may be empty) into the label block. */
-  public static XShards fromDataFrame(Dataset<Row> df, List<String> featureCols, List<String> labelCols) {
+  /**
+   * Shards of {@code df}: {@code featureCols} into the feature block, {@code labelCols} (may be
+   * empty) into the label block.
+   */
+  public static XShards fromDataFrame(
+      Dataset<Row> df, List<String> featureCols, List<String> labelCols) {
     return fromDataFrame(df, featureCols, labelCols, ConversionOptions.defaults());
   }
 
-  /** {@link #fromDataFrame(Dataset, List, List)} with conversion options (batch size, null policy, kept columns). */
-  public static XShards fromDataFrame(Dataset<Row> df, List<String> featureCols, List<String> labelCols,
+  /**
+   * {@link #fromDataFrame(Dataset, List, List)} with conversion options (batch size, null policy,
+   * kept columns).
+   */
+  public static XShards fromDataFrame(
+      Dataset<Row> df,
+      List<String> featureCols,
+      List<String> labelCols,
       ConversionOptions options) {
-    ShardConverter converter = SparkJobs.run(() -> ShardConverter.of(df, featureCols, labelCols, options));
+    ShardConverter converter =
+        SparkJobs.run(() -> ShardConverter.of(df, featureCols, labelCols, options));
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(df.sparkSession().sparkContext());
     String[] name = new String[1];
-    XShards out = new XShards(jsc, "DataFrame", () -> converter.convert(df, name[0]), converter.schema());
+    XShards out =
+        new XShards(jsc, "DataFrame", () -> converter.convert(df, name[0]), converter.schema());
     name[0] = out.name;
     return out;
   }
 
-  /** Shards of in-memory rows of features and labels (one per row, or null), split into {@code numShards} partitions. */
+  /**
+   * Shards of in-memory rows of features and labels (one per row, or null), split into {@code
+   * numShards} partitions.
+   */
   public static XShards fromArrays(float[][] features, float[] labels, int numShards) {
     float[][] l = null;
     if (labels != null) {
@@ -117,16 +138,19 @@ public final class XShards {
 
   /**
    * Shards of in-memory rows, split into {@code numShards} partitions of contiguous rows (each cut
-   * into shards of at most the options' batch size). {@code labels} may be null. NaN is handled
-   * by the options' null policy.
+   * into shards of at most the options' batch size). {@code labels} may be null. NaN is handled by
+   * the options' null policy.
    */
-  public static XShards fromArrays(float[][] features, float[][] labels, int numShards, ConversionOptions options) {
+  public static XShards fromArrays(
+      float[][] features, float[][] labels, int numShards, ConversionOptions options) {
     JavaSparkContext jsc = Sessions.jsc();
     String what = "arrays";
     List<List<byte[]>> parts = ArrayShards.split(features, labels, numShards, options, what);
     Schema schema;
-    try (Shard first = ArrowIpc.fromBytes(parts.stream().filter(p -> !p.isEmpty()).findFirst().orElseThrow().get(0),
-        ArrowMemory.root())) {
+    try (Shard first =
+        ArrowIpc.fromBytes(
+            parts.stream().filter(p -> !p.isEmpty()).findFirst().orElseThrow().get(0),
+            ArrowMemory.root())) {
       schema = first.schema();
     }
     JavaRDD<byte[]> bytes = jsc.parallelize(parts, numShards).flatMap(List::iterator);
@@ -138,10 +162,14 @@ public final class XShards {
 
   /** XShards over shards made elsewhere; {@code schema} may be null if not known. */
   public static XShards of(JavaRDD<Shard> shards, Schema schema) {
-    return new XShards(JavaSparkContext.fromSparkContext(shards.context()), "RDD", () -> shards, schema);
+    return new XShards(
+        JavaSparkContext.fromSparkContext(shards.context()), "RDD", () -> shards, schema);
   }
 
-  /** Reads CSV, Parquet or JSON files into XShards: {@code XShards.read().option("header", "true").csv(...)}. */
+  /**
+   * Reads CSV, Parquet or JSON files into XShards: {@code XShards.read().option("header",
+   * "true").csv(...)}.
+   */
   public static XShardsReader read() {
     return new XShardsReader();
   }
@@ -169,13 +197,14 @@ public final class XShards {
   /** {@code f} applied to every shard, lazily. See {@link ShardFunction} for who closes what. */
   public XShards transformShard(ShardFunction f) {
     Objects.requireNonNull(f, "f");
-    return derived("transformed", () -> rdd().mapPartitions(it -> ShardStreams.map(it, f), true), null);
+    return derived(
+        "transformed", () -> rdd().mapPartitions(it -> ShardStreams.map(it, f), true), null);
   }
 
   /**
-   * Every shard with a new float column of {@code width} values per row, written by {@code f}
-   * (e.g. predictions from the feature block); lazily. A name the shards already have fails at
-   * once if their schema is known, otherwise when the first shard is computed.
+   * Every shard with a new float column of {@code width} values per row, written by {@code f} (e.g.
+   * predictions from the feature block); lazily. A name the shards already have fails at once if
+   * their schema is known, otherwise when the first shard is computed.
    */
   public XShards withColumn(String column, int width, ColumnFunction f) {
     Objects.requireNonNull(f, "f");
@@ -183,34 +212,56 @@ public final class XShards {
     Schema out = null;
     if (known != null) {
       if (known.getFields().stream().anyMatch(field -> field.getName().equals(column))) {
-        throw new OrcaDataException(name + " already has a column '" + column + "' (its columns are "
-            + known.getFields().stream().map(Field::getName).toList() + "); choose another name for the new column,"
-            + " or rename or drop the old one before making the shards");
+        throw new OrcaDataException(
+            name
+                + " already has a column '"
+                + column
+                + "' (its columns are "
+                + known.getFields().stream().map(Field::getName).toList()
+                + "); choose another name for the new column,"
+                + " or rename or drop the old one before making the shards");
       }
       List<Field> fields = new ArrayList<>(known.getFields());
       fields.add(Shard.floatField(column, width));
       out = new Schema(fields);
     }
-    ShardFunction add = s -> s.withColumn(column, width, block -> {
-      try {
-        f.compute(s, block);
-      } catch (RuntimeException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new OrcaException("computing column '" + column + "' of " + s.name() + " failed: " + e, e);
-      }
-    });
-    return derived("with " + column, () -> rdd().mapPartitions(it -> ShardStreams.map(it, add), true), out);
+    ShardFunction add =
+        s ->
+            s.withColumn(
+                column,
+                width,
+                block -> {
+                  try {
+                    f.compute(s, block);
+                  } catch (RuntimeException e) {
+                    throw e;
+                  } catch (Exception e) {
+                    throw new OrcaException(
+                        "computing column '" + column + "' of " + s.name() + " failed: " + e, e);
+                  }
+                });
+    return derived(
+        "with " + column, () -> rdd().mapPartitions(it -> ShardStreams.map(it, add), true), out);
   }
 
-  /** The shards spread over {@code partitions} partitions by a shuffle (of IPC bytes); whole shards move. */
+  /**
+   * The shards spread over {@code partitions} partitions by a shuffle (of IPC bytes); whole shards
+   * move.
+   */
   public XShards repartition(int partitions) {
     checkPartitions(partitions);
-    return derived("repartitioned", () -> ShardStreams.fromBytes(
-        ShardStreams.toBytes(rdd(), IpcCompression.NONE).repartition(partitions), name), schema);
+    return derived(
+        "repartitioned",
+        () ->
+            ShardStreams.fromBytes(
+                ShardStreams.toBytes(rdd(), IpcCompression.NONE).repartition(partitions), name),
+        schema);
   }
 
-  /** The shards in at most {@code partitions} partitions, without a shuffle (partitions are joined in place). */
+  /**
+   * The shards in at most {@code partitions} partitions, without a shuffle (partitions are joined
+   * in place).
+   */
   public XShards coalesce(int partitions) {
     checkPartitions(partitions);
     return derived("coalesced", () -> rdd().coalesce(partitions), schema);
@@ -225,12 +276,14 @@ public final class XShards {
     double total = 0;
     for (double w : weights) {
       if (!(w >= 0)) {
-        throw new OrcaDataException("split weights must not be negative: " + java.util.Arrays.toString(weights));
+        throw new OrcaDataException(
+            "split weights must not be negative: " + java.util.Arrays.toString(weights));
       }
       total += w;
     }
     if (weights.length == 0 || total <= 0) {
-      throw new OrcaDataException("give at least one positive split weight: " + java.util.Arrays.toString(weights));
+      throw new OrcaDataException(
+          "give at least one positive split weight: " + java.util.Arrays.toString(weights));
     }
     double[] bounds = new double[weights.length + 1];
     for (int i = 0; i < weights.length; i++) {
@@ -240,22 +293,37 @@ public final class XShards {
     List<XShards> parts = new ArrayList<>();
     for (int i = 0; i < weights.length; i++) {
       int part = i;
-      parts.add(derived("split " + i, () -> rdd().mapPartitionsWithIndex(
-          (p, it) -> new RowSplitter(it, p, seed, bounds, part), true), schema));
+      parts.add(
+          derived(
+              "split " + i,
+              () ->
+                  rdd()
+                      .mapPartitionsWithIndex(
+                          (p, it) -> new RowSplitter(it, p, seed, bounds, part), true),
+              schema));
     }
     return parts;
   }
 
   /**
    * The columns of this XShards and of {@code other} side by side, shard by shard: both must have
-   * the same partitions, shards and rows (e.g. both made from one data set), and distinct column names.
+   * the same partitions, shards and rows (e.g. both made from one data set), and distinct column
+   * names.
    */
   public XShards zip(XShards other) {
     int mine = numPartitions();
     int theirs = other.numPartitions();
     if (mine != theirs) {
-      throw new OrcaDataException("cannot zip " + name + " (" + mine + " partitions) with " + other.name + " ("
-          + theirs + " partitions); zip XShards with the same partitions");
+      throw new OrcaDataException(
+          "cannot zip "
+              + name
+              + " ("
+              + mine
+              + " partitions) with "
+              + other.name
+              + " ("
+              + theirs
+              + " partitions); zip XShards with the same partitions");
     }
     Schema out = null;
     if (schema != null && other.schema != null) {
@@ -264,7 +332,8 @@ public final class XShards {
       out = new Schema(fields);
     }
     String what = name + " with " + other.name();
-    return derived("zipped", () -> rdd().zipPartitions(other.rdd(), (a, b) -> ZipShards.zip(a, b, what)), out);
+    return derived(
+        "zipped", () -> rdd().zipPartitions(other.rdd(), (a, b) -> ZipShards.zip(a, b, what)), out);
   }
 
   /**
@@ -273,9 +342,10 @@ public final class XShards {
    */
   public synchronized XShards cache() {
     if (cached == null) {
-      cached = ShardStreams.toBytes(lineage.get(), IpcCompression.NONE)
-          .setName(name + " (cached as Arrow IPC)")
-          .persist(StorageLevel.MEMORY_AND_DISK());
+      cached =
+          ShardStreams.toBytes(lineage.get(), IpcCompression.NONE)
+              .setName(name + " (cached as Arrow IPC)")
+              .persist(StorageLevel.MEMORY_AND_DISK());
     }
     return this;
   }
@@ -295,27 +365,36 @@ public final class XShards {
 
   /** The number of rows. */
   public long count() {
-    return SparkJobs.run(() -> rdd().mapPartitions(it -> {
-      long rows = 0;
-      while (it.hasNext()) {
-        try (Shard s = it.next()) {
-          rows += s.rows();
-        }
-      }
-      return List.of(rows).iterator();
-    }).fold(0L, Long::sum));
+    return SparkJobs.run(
+        () ->
+            rdd()
+                .mapPartitions(
+                    it -> {
+                      long rows = 0;
+                      while (it.hasNext()) {
+                        try (Shard s = it.next()) {
+                          rows += s.rows();
+                        }
+                      }
+                      return List.of(rows).iterator();
+                    })
+                .fold(0L, Long::sum));
   }
 
   /** The number of shards (record batches). */
   public long numShards() {
-    return SparkJobs.run(() -> rdd().mapPartitions(it -> ShardStreams.closing(it, Shard::rows)).count());
+    return SparkJobs.run(
+        () -> rdd().mapPartitions(it -> ShardStreams.closing(it, Shard::rows)).count());
   }
 
   public int numPartitions() {
     return rdd().getNumPartitions();
   }
 
-  /** Every shard, brought to the driver as IPC bytes and opened there; close them (the list closes all). */
+  /**
+   * Every shard, brought to the driver as IPC bytes and opened there; close them (the list closes
+   * all).
+   */
   public ShardList collect() {
     return open(SparkJobs.run(() -> ShardStreams.toBytes(rdd(), IpcCompression.NONE).collect()));
   }
@@ -340,7 +419,8 @@ public final class XShards {
     if (s == null) {
       List<String> first = SparkJobs.run(() -> rdd().mapPartitions(XShards::firstSchema).take(1));
       if (first.isEmpty()) {
-        throw new OrcaDataException(name + " has no shards, so it has no schema: the data set is empty");
+        throw new OrcaDataException(
+            name + " has no shards, so it has no schema: the data set is empty");
       }
       s = SchemaJson.parse(first.get(0));
       schema = s;
@@ -349,8 +429,9 @@ public final class XShards {
   }
 
   /**
-   * A DataFrame of the shards' rows: the feature block as an {@code array<float>} column, a one-wide
-   * label or added column as {@code float}, kept columns in their own types. Lazy, like the shards.
+   * A DataFrame of the shards' rows: the feature block as an {@code array<float>} column, a
+   * one-wide label or added column as {@code float}, kept columns in their own types. Lazy, like
+   * the shards.
    */
   public Dataset<Row> toDataFrame() {
     return ArrowToSpark.toDataFrame(Sessions.spark(), rdd(), schema());
@@ -361,25 +442,28 @@ public final class XShards {
     save(path, IpcCompression.NONE);
   }
 
-  /** Saves the shards under {@code path}, one Arrow IPC file per non-empty partition; {@code path} must not exist. */
+  /**
+   * Saves the shards under {@code path}, one Arrow IPC file per non-empty partition; {@code path}
+   * must not exist.
+   */
   public void save(String path, IpcCompression compression) {
     ShardFiles.save(rdd(), path, compression, jsc.hadoopConfiguration());
   }
 
   /**
    * Puts every shard into the Ray object store as Arrow IPC bytes (starting Ray if the active
-   * OrcaContext has not yet) and returns the references with the node each lies on; assign them
-   * to actors with {@link ShardPlacement}, and open them there with {@link RayShard#open}.
+   * OrcaContext has not yet) and returns the references with the node each lies on; assign them to
+   * actors with {@link ShardPlacement}, and open them there with {@link RayShard#open}.
    *
    * <p>Where the bytes go: with Ray in LOCAL mode and Spark in local mode (the embedded default),
-   * Ray and the Spark tasks share this JVM, so each task puts its shards itself as it makes them and
-   * nothing passes through the driver. Otherwise (executors in other JVMs, e.g. local-cluster, or a
-   * Ray cluster) the tasks' bytes stream to the driver one partition at a time and are put from
-   * there: the objects are owned by the driver, outlive the tasks, and all lie on the driver's node.
-   * Putting them from the executors of a real cluster (ON_SPARK), so that each shard lies on its
-   * executor's node, would need each executor JVM connected to Ray (to the node started beside it)
-   * and an actor on each node owning the objects (a Ray object is lost when the process that put
-   * it disconnects, and executors come and go); that cannot be exercised here and is not built.
+   * Ray and the Spark tasks share this JVM, so each task puts its shards itself as it makes them
+   * and nothing passes through the driver. Otherwise (executors in other JVMs, e.g. local-cluster,
+   * or a Ray cluster) the tasks' bytes stream to the driver one partition at a time and are put
+   * from there: the objects are owned by the driver, outlive the tasks, and all lie on the driver's
+   * node. Putting them from the executors of a real cluster (ON_SPARK), so that each shard lies on
+   * its executor's node, would need each executor JVM connected to Ray (to the node started beside
+   * it) and an actor on each node owning the objects (a Ray object is lost when the process that
+   * put it disconnects, and executors come and go); that cannot be exercised here and is not built.
    */
   public List<RayShard> toRay() {
     return RayHandOver.put(rdd(), jsc);
@@ -398,7 +482,9 @@ public final class XShards {
     List<Shard> shards = new ArrayList<>();
     try {
       for (byte[] b : bytes) {
-        shards.add(ArrowIpc.fromBytes(b, ArrowMemory.root(), name + " shard " + shards.size() + " (on the driver)"));
+        shards.add(
+            ArrowIpc.fromBytes(
+                b, ArrowMemory.root(), name + " shard " + shards.size() + " (on the driver)"));
       }
     } catch (RuntimeException e) {
       Shard.closeAll(shards);

@@ -12,9 +12,9 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Reads files into XShards through Spark's readers, with Spark's options ({@code header},
- * {@code delimiter}, {@code multiLine}, ...). For CSV without a schema, column types are inferred
- * ({@code inferSchema=true}) unless an option says otherwise, so numeric columns arrive as numbers.
+ * Reads files into XShards through Spark's readers, with Spark's options ({@code header}, {@code
+ * delimiter}, {@code multiLine}, ...). For CSV without a schema, column types are inferred ({@code
+ * inferSchema=true}) unless an option says otherwise, so numeric columns arrive as numbers.
  *
  * <pre>{@code
  * XShards digits = XShards.read().option("delimiter", ";").option("header", "true")

@@ -9,7 +9,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 
-/** An embedded OrcaContext (Spark local[2]) per test class; after each test no Arrow memory is held. */
+/**
+ * An embedded OrcaContext (Spark local[2]) per test class; after each test no Arrow memory is held.
+ */
 abstract class LocalOrcaTest {
   static OrcaContext orca;
 

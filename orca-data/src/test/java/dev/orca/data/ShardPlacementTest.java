@@ -14,27 +14,37 @@ import org.junit.jupiter.api.Test;
 class ShardPlacementTest {
   @Test
   void localShardsStayLocalWhileTheCountsStayEven() {
-    int[] actorOf = ShardPlacement.actorPerShard(List.of("A", "A", "A", "A", "B", "B"), List.of("A", "B"));
+    int[] actorOf =
+        ShardPlacement.actorPerShard(List.of("A", "A", "A", "A", "B", "B"), List.of("A", "B"));
     assertArrayEquals(new int[] {0, 0, 0, 1, 1, 1}, actorOf);
   }
 
   @Test
   void theExtraShardGoesWhereItIsLocal() {
-    int[] actorOf = ShardPlacement.actorPerShard(List.of("B", "A", "A", "A", "A", "A", "A"), List.of("A", "A", "B"));
+    int[] actorOf =
+        ShardPlacement.actorPerShard(
+            List.of("B", "A", "A", "A", "A", "A", "A"), List.of("A", "A", "B"));
     assertEquals(2, actorOf[0], "B's only shard stays on B");
     // the A actors take 2 + 2 and the extra one, B its own and one more: 6 of 7 local
-    assertEquals(6, locality(List.of("B", "A", "A", "A", "A", "A", "A"), List.of("A", "A", "B"), actorOf));
+    assertEquals(
+        6, locality(List.of("B", "A", "A", "A", "A", "A", "A"), List.of("A", "A", "B"), actorOf));
     assertBalanced(actorOf, 3);
   }
 
   @Test
   void fewerShardsThanActorsAndNoActorsAtAll() {
-    assertArrayEquals(new int[] {1}, ShardPlacement.actorPerShard(List.of("B"), List.of("A", "B", "C")));
+    assertArrayEquals(
+        new int[] {1}, ShardPlacement.actorPerShard(List.of("B"), List.of("A", "B", "C")));
     assertEquals(0, ShardPlacement.actorPerShard(List.of(), List.of("A")).length);
-    assertThrows(OrcaConfigurationException.class, () -> ShardPlacement.actorPerShard(List.of("A"), List.of()));
+    assertThrows(
+        OrcaConfigurationException.class,
+        () -> ShardPlacement.actorPerShard(List.of("A"), List.of()));
   }
 
-  /** Against every possible assignment of small cases: always balanced, and as local as balance allows. */
+  /**
+   * Against every possible assignment of small cases: always balanced, and as local as balance
+   * allows.
+   */
   @Test
   void asLocalAsAnyBalancedAssignmentCanBe() {
     Random random = new Random(3);
@@ -45,7 +55,9 @@ class ShardPlacementTest {
       List<String> actors = nodes(random, k);
       int[] actorOf = ShardPlacement.actorPerShard(shards, actors);
       assertBalanced(actorOf, k);
-      assertEquals(bestLocality(shards, actors, new int[n], 0), locality(shards, actors, actorOf),
+      assertEquals(
+          bestLocality(shards, actors, new int[n], 0),
+          locality(shards, actors, actorOf),
           "shards " + shards + ", actors " + actors);
     }
   }
@@ -58,7 +70,8 @@ class ShardPlacementTest {
     return out;
   }
 
-  private static int bestLocality(List<String> shards, List<String> actors, int[] assignment, int next) {
+  private static int bestLocality(
+      List<String> shards, List<String> actors, int[] assignment, int next) {
     if (next == shards.size()) {
       return balanced(assignment, actors.size()) ? locality(shards, actors, assignment) : -1;
     }

@@ -23,12 +23,14 @@ final class TestData {
   private TestData() {}
 
   static Dataset<Row> frame(SparkSession spark, long rows, int partitions) {
-    return spark.range(0, rows, 1, partitions).select(
-        col("id").cast("int").as("id"),
-        col("id").multiply(0.5).cast("float").as("a"),
-        col("id").mod(7).cast("double").as("b"),
-        array(col("id").cast("float"), col("id").multiply(-1).cast("float")).as("v"),
-        col("id").mod(3).cast("int").as("label"));
+    return spark
+        .range(0, rows, 1, partitions)
+        .select(
+            col("id").cast("int").as("id"),
+            col("id").multiply(0.5).cast("float").as("a"),
+            col("id").mod(7).cast("double").as("b"),
+            array(col("id").cast("float"), col("id").multiply(-1).cast("float")).as("v"),
+            col("id").mod(3).cast("int").as("label"));
   }
 
   static float[] features(int id) {
@@ -39,7 +41,10 @@ final class TestData {
     return id % 3;
   }
 
-  /** Checks every row of a shard that kept the {@code id} column against the formulas; returns the ids. */
+  /**
+   * Checks every row of a shard that kept the {@code id} column against the formulas; returns the
+   * ids.
+   */
   static List<Integer> check(Shard s) {
     IntVector ids = (IntVector) s.root().getVector("id");
     Integer[] out = new Integer[s.rows()];
@@ -49,7 +54,8 @@ final class TestData {
       float[] expected = features(id);
       for (int c = 0; c < expected.length; c++) {
         if (s.features().get(r, c) != expected[c]) {
-          throw new AssertionError("row " + r + " (id " + id + ") feature " + c + ": " + s.features().get(r, c));
+          throw new AssertionError(
+              "row " + r + " (id " + id + ") feature " + c + ": " + s.features().get(r, c));
         }
       }
       if (s.hasLabels() && s.labels().get(r, 0) != label(id)) {

@@ -30,8 +30,12 @@ class XShardsFilesTest extends LocalOrcaTest {
   void savedShardsLoadBackEqualPartitionByPartitionWithAnEmptyOne() {
     // ids 500..749 (partition 2) are filtered out: that partition is saved as no file
     Dataset<Row> df = TestData.frame(spark(), 1000, 4).where("id < 500 or id >= 750");
-    XShards xs = XShards.fromDataFrame(df, TestData.FEATURES, TestData.LABELS,
-        ConversionOptions.defaults().withRowsPerBatch(100).withKeepColumns(List.of("id")));
+    XShards xs =
+        XShards.fromDataFrame(
+            df,
+            TestData.FEATURES,
+            TestData.LABELS,
+            ConversionOptions.defaults().withRowsPerBatch(100).withKeepColumns(List.of("id")));
     String path = dir.resolve("saved").toString();
     xs.save(path, IpcCompression.ZSTD);
     assertTrue(Files.exists(dir.resolve("saved/part-00000.arrow")));
@@ -40,7 +44,8 @@ class XShardsFilesTest extends LocalOrcaTest {
     XShards loaded = XShards.load(path);
     assertEquals(4, loaded.numPartitions());
     assertEquals(xs.schema(), loaded.schema());
-    try (ShardList before = xs.collect(); ShardList after = loaded.collect()) {
+    try (ShardList before = xs.collect();
+        ShardList after = loaded.collect()) {
       assertEquals(before.size(), after.size());
       for (int i = 0; i < before.size(); i++) {
         assertSameBatch(before.get(i).root(), after.get(i).root());
@@ -50,13 +55,16 @@ class XShardsFilesTest extends LocalOrcaTest {
 
     OrcaDataException exists = assertThrows(OrcaDataException.class, () -> xs.save(path));
     assertTrue(exists.getMessage().contains("exists already"), exists.getMessage());
-    OrcaDataException missing = assertThrows(OrcaDataException.class,
-        () -> XShards.load(dir.resolve("nothing here").toString()));
+    OrcaDataException missing =
+        assertThrows(
+            OrcaDataException.class, () -> XShards.load(dir.resolve("nothing here").toString()));
     assertTrue(missing.getMessage().contains("no XShards saved at"), missing.getMessage());
   }
 
   private static void assertSameBatch(VectorSchemaRoot expected, VectorSchemaRoot actual) {
-    assertTrue(expected.equals(actual), () -> expected.contentToTSVString() + "\nvs\n" + actual.contentToTSVString());
+    assertTrue(
+        expected.equals(actual),
+        () -> expected.contentToTSVString() + "\nvs\n" + actual.contentToTSVString());
   }
 
   @Test
@@ -64,8 +72,11 @@ class XShardsFilesTest extends LocalOrcaTest {
     List<String> lines = new ArrayList<>(List.of("x;y;name;label"));
     IntStream.range(0, 50).forEach(i -> lines.add(i + ";" + (i * 0.25) + ";n" + i + ";" + (i % 2)));
     Path csv = Files.write(dir.resolve("semi.csv"), lines);
-    XShards xs = XShards.read().option("header", "true").option("delimiter", ";")
-        .csv(csv.toString(), List.of("x", "y"), List.of("label"));
+    XShards xs =
+        XShards.read()
+            .option("header", "true")
+            .option("delimiter", ";")
+            .csv(csv.toString(), List.of("x", "y"), List.of("label"));
     try (ShardList shards = xs.collect()) {
       assertEquals(50, shards.rows());
       Shard s = shards.get(0);
@@ -77,8 +88,10 @@ class XShardsFilesTest extends LocalOrcaTest {
   @Test
   void csvWithoutAHeaderReadWithAGivenSchema() throws Exception {
     Path csv = Files.write(dir.resolve("plain.csv"), List.of("1,2,0", "3,4,1", "5,6,1"));
-    XShards xs = XShards.read().schema("p DOUBLE, q DOUBLE, label INT")
-        .csv(csv.toString(), List.of("p", "q"), List.of("label"));
+    XShards xs =
+        XShards.read()
+            .schema("p DOUBLE, q DOUBLE, label INT")
+            .csv(csv.toString(), List.of("p", "q"), List.of("label"));
     try (Shard s = xs.first()) {
       assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, s.features().toArray());
       assertArrayEquals(new float[] {0, 1, 1}, s.labels().toArray());
@@ -90,14 +103,19 @@ class XShardsFilesTest extends LocalOrcaTest {
     Dataset<Row> df = TestData.frame(spark(), 200, 2);
     String parquet = dir.resolve("frame.parquet").toString();
     df.write().parquet(parquet);
-    XShards fromParquet = XShards.read().conversion(ConversionOptions.defaults().withKeepColumns(List.of("id")))
-        .parquet(parquet, TestData.FEATURES, TestData.LABELS);
+    XShards fromParquet =
+        XShards.read()
+            .conversion(ConversionOptions.defaults().withKeepColumns(List.of("id")))
+            .parquet(parquet, TestData.FEATURES, TestData.LABELS);
     try (ShardList shards = fromParquet.collect()) {
       assertEquals(200, TestData.idCounts(shards).size());
     }
-    Path json = Files.write(dir.resolve("rows.json"), List.of(
-        "{\"u\": 1.5, \"w\": [1, 2], \"label\": 0}",
-        "{\"u\": 2.5, \"w\": [3, 4], \"label\": 1}"));
+    Path json =
+        Files.write(
+            dir.resolve("rows.json"),
+            List.of(
+                "{\"u\": 1.5, \"w\": [1, 2], \"label\": 0}",
+                "{\"u\": 2.5, \"w\": [3, 4], \"label\": 1}"));
     XShards fromJson = XShards.read().json(json.toString(), List.of("u", "w"), List.of("label"));
     try (Shard s = fromJson.first()) {
       assertArrayEquals(new float[] {1.5f, 1, 2, 2.5f, 3, 4}, s.features().toArray());

@@ -30,60 +30,87 @@ class XShardsInputTest extends LocalOrcaTest {
     assertEquals(3, xs.numPartitions());
     try (ShardList shards = xs.collect()) {
       assertEquals(List.of(3, 3, 4), shards.stream().map(Shard::rows).toList());
-      assertArrayEquals(new float[] {6, 60, 7, 70, 8, 80, 9, 90}, shards.get(2).features().toArray());
+      assertArrayEquals(
+          new float[] {6, 60, 7, 70, 8, 80, 9, 90}, shards.get(2).features().toArray());
       assertArrayEquals(new float[] {0, 1, 0, 1}, shards.get(2).labels().toArray());
     }
-    XShards small = XShards.fromArrays(x, null, 2, ConversionOptions.defaults().withRowsPerBatch(2));
+    XShards small =
+        XShards.fromArrays(x, null, 2, ConversionOptions.defaults().withRowsPerBatch(2));
     assertEquals(6, small.numShards(), "5 rows per partition in shards of at most 2");
   }
 
   @Test
   void nanInArraysFailsUnlessDroppedOrFilled() {
     float[][] x = {{1, 2}, {Float.NaN, 3}, {4, 5}, {6, Float.NaN}};
-    assertMessage(() -> XShards.fromArrays(x, null, 1), "the features have a NaN in 2 of 4 rows (the first in row 1)");
-    try (ShardList dropped = XShards.fromArrays(x, null, 1,
-        ConversionOptions.defaults().withNullPolicy(NullPolicy.DROP)).collect()) {
+    assertMessage(
+        () -> XShards.fromArrays(x, null, 1),
+        "the features have a NaN in 2 of 4 rows (the first in row 1)");
+    try (ShardList dropped =
+        XShards.fromArrays(x, null, 1, ConversionOptions.defaults().withNullPolicy(NullPolicy.DROP))
+            .collect()) {
       assertArrayEquals(new float[] {1, 2, 4, 5}, dropped.get(0).features().toArray());
     }
-    try (Shard filled = XShards.fromArrays(x, null, 1,
-        ConversionOptions.defaults().withNullPolicy(NullPolicy.fill(0))).first()) {
+    try (Shard filled =
+        XShards.fromArrays(
+                x, null, 1, ConversionOptions.defaults().withNullPolicy(NullPolicy.fill(0)))
+            .first()) {
       assertArrayEquals(new float[] {1, 2, 0, 3, 4, 5, 6, 0}, filled.features().toArray());
     }
-    assertMessage(() -> XShards.fromArrays(new float[][] {{1, 2}, {3}}, null, 1),
+    assertMessage(
+        () -> XShards.fromArrays(new float[][] {{1, 2}, {3}}, null, 1),
         "row 1 of the features has 1 values where row 0 has 2");
     assertMessage(() -> XShards.fromArrays(new float[0][], null, 1), "the data set is empty");
-    assertMessage(() -> XShards.fromArrays(x, new float[] {1, 2}, 1), "4 feature rows but 2 label rows");
+    assertMessage(
+        () -> XShards.fromArrays(x, new float[] {1, 2}, 1), "4 feature rows but 2 label rows");
   }
 
   @Test
   void aBadColumnChoiceFailsWhenTheXShardsIsMade() {
     Dataset<Row> df = TestData.frame(spark(), 100, 2);
-    assertMessage(() -> XShards.fromDataFrame(df, List.of("a", "nope"), TestData.LABELS),
+    assertMessage(
+        () -> XShards.fromDataFrame(df, List.of("a", "nope"), TestData.LABELS),
         "feature column 'nope' is not in the data; its columns are [id, a, b, v, label]");
     Dataset<Row> withText = df.selectExpr("*", "concat('x', id) as text");
-    assertMessage(() -> XShards.fromDataFrame(withText, List.of("a", "text"), TestData.LABELS),
+    assertMessage(
+        () -> XShards.fromDataFrame(withText, List.of("a", "text"), TestData.LABELS),
         "feature column 'text' has type string");
-    assertMessage(() -> XShards.fromDataFrame(df.where("id < 0"), TestData.FEATURES, TestData.LABELS),
+    assertMessage(
+        () -> XShards.fromDataFrame(df.where("id < 0"), TestData.FEATURES, TestData.LABELS),
         "the data set is empty");
   }
 
   @Test
   void nullsInAFeatureColumnFailAtConversionNamingColumnAndRows() {
-    Dataset<Row> df = TestData.frame(spark(), 100, 1).selectExpr("id", "if(id % 10 = 3, null, a) as a", "b", "v",
-        "label");
+    Dataset<Row> df =
+        TestData.frame(spark(), 100, 1)
+            .selectExpr("id", "if(id % 10 = 3, null, a) as a", "b", "v", "label");
     XShards xs = XShards.fromDataFrame(df, TestData.FEATURES, TestData.LABELS);
     OrcaDataException e = assertThrows(OrcaDataException.class, xs::count);
-    assertTrue(e.getMessage().contains("feature column 'a' has a null or NaN in 10 of 100 rows"), e.getMessage());
-    assertEquals(90, XShards.fromDataFrame(df, TestData.FEATURES, TestData.LABELS,
-        ConversionOptions.defaults().withNullPolicy(NullPolicy.DROP)).count());
+    assertTrue(
+        e.getMessage().contains("feature column 'a' has a null or NaN in 10 of 100 rows"),
+        e.getMessage());
+    assertEquals(
+        90,
+        XShards.fromDataFrame(
+                df,
+                TestData.FEATURES,
+                TestData.LABELS,
+                ConversionOptions.defaults().withNullPolicy(NullPolicy.DROP))
+            .count());
   }
 
   @Test
   void arraysOfUnequalLengthFailAtConversion() {
-    Dataset<Row> df = TestData.frame(spark(), 50, 1).selectExpr("a", "if(id = 30, array(1f), v) as v", "label");
-    OrcaDataException e = assertThrows(OrcaDataException.class,
-        () -> XShards.fromDataFrame(df, List.of("a", "v"), TestData.LABELS).count());
-    assertTrue(e.getMessage().contains("feature array column 'v' holds an array of length 1 where the arrays are 2 long"),
+    Dataset<Row> df =
+        TestData.frame(spark(), 50, 1).selectExpr("a", "if(id = 30, array(1f), v) as v", "label");
+    OrcaDataException e =
+        assertThrows(
+            OrcaDataException.class,
+            () -> XShards.fromDataFrame(df, List.of("a", "v"), TestData.LABELS).count());
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "feature array column 'v' holds an array of length 1 where the arrays are 2 long"),
         e.getMessage());
   }
 

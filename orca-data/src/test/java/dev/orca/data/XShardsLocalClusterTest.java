@@ -33,26 +33,34 @@ class XShardsLocalClusterTest {
       ConversionOptions.defaults().withRowsPerBatch(300).withKeepColumns(List.of("id"));
 
   private static XShards shards(SparkSession spark) {
-    return XShards.fromDataFrame(TestData.frame(spark, 3000, 4), TestData.FEATURES, TestData.LABELS, OPTIONS);
+    return XShards.fromDataFrame(
+        TestData.frame(spark, 3000, 4), TestData.FEATURES, TestData.LABELS, OPTIONS);
   }
 
   @Test
   void twoExecutorJvmsMakeTheSameShardsAsLocalMode(@TempDir Path dir) {
     List<byte[]> local = new ArrayList<>();
-    try (OrcaContext orca = OrcaContext.builder().cores(2).start(); ShardList shards = shards(orca.spark()).collect()) {
+    try (OrcaContext orca = OrcaContext.builder().cores(2).start();
+        ShardList shards = shards(orca.spark()).collect()) {
       shards.forEach(s -> local.add(ArrowIpc.toBytes(s)));
     }
     assertEquals(12, local.size());
 
-    try (OrcaContext orca = OrcaContext.builder().clusterMode(ClusterMode.LOCAL_CLUSTER).numNodes(2).start()) {
+    try (OrcaContext orca =
+        OrcaContext.builder().clusterMode(ClusterMode.LOCAL_CLUSTER).numNodes(2).start()) {
       TaskSlots.awaitExecutors(orca.spark().sparkContext(), 2, Duration.ofSeconds(60), "this test");
       XShards xs = shards(orca.spark());
-      Set<Long> converters = new HashSet<>(xs.rdd().mapPartitions(it -> {
-        while (it.hasNext()) {
-          it.next().close();
-        }
-        return List.of(ProcessHandle.current().pid()).iterator();
-      }).collect());
+      Set<Long> converters =
+          new HashSet<>(
+              xs.rdd()
+                  .mapPartitions(
+                      it -> {
+                        while (it.hasNext()) {
+                          it.next().close();
+                        }
+                        return List.of(ProcessHandle.current().pid()).iterator();
+                      })
+                  .collect());
       assertEquals(2, converters.size(), "converted in two executor JVMs");
       assertTrue(!converters.contains(ProcessHandle.current().pid()));
 
@@ -75,8 +83,11 @@ class XShardsLocalClusterTest {
         assertEquals(0, TestData.check(first).get(0));
       }
 
-      List<Long> executorMemory = BarrierStage.run(orca.sparkContext(), 2,
-          (task, p) -> List.of(ArrowMemory.allocatedBytes()).iterator());
+      List<Long> executorMemory =
+          BarrierStage.run(
+              orca.sparkContext(),
+              2,
+              (task, p) -> List.of(ArrowMemory.allocatedBytes()).iterator());
       assertEquals(List.of(0L, 0L), executorMemory, "every executor gave its Arrow memory back");
     }
     assertEquals(0, ArrowMemory.allocatedBytes(), ArrowMemory.describe());

@@ -18,11 +18,14 @@ import org.junit.jupiter.api.Test;
 
 /** Shards handed to Ray actors through the object store (Ray LOCAL mode, in this JVM). */
 class XShardsRayTest extends LocalOrcaTest {
-  /** A training worker's stand-in: opens its shards with its own allocator and sums their labels. */
+  /**
+   * A training worker's stand-in: opens its shards with its own allocator and sums their labels.
+   */
   public static class Worker {
     public double labelSum(List<RayShard> shards) {
       double sum = 0;
-      try (BufferAllocator mine = ArrowMemory.root().newChildAllocator("worker", 0, Long.MAX_VALUE)) {
+      try (BufferAllocator mine =
+          ArrowMemory.root().newChildAllocator("worker", 0, Long.MAX_VALUE)) {
         for (RayShard rs : shards) {
           try (Shard s = rs.open(mine)) {
             for (float v : s.labels().toArray()) {
@@ -37,13 +40,19 @@ class XShardsRayTest extends LocalOrcaTest {
 
   @Test
   void everyShardGoesIntoTheObjectStoreAndOpensEqualInAnActor() {
-    XShards xs = XShards.fromDataFrame(TestData.frame(spark(), 900, 3), TestData.FEATURES, TestData.LABELS,
-        ConversionOptions.defaults().withRowsPerBatch(100).withKeepColumns(List.of("id")));
+    XShards xs =
+        XShards.fromDataFrame(
+            TestData.frame(spark(), 900, 3),
+            TestData.FEATURES,
+            TestData.LABELS,
+            ConversionOptions.defaults().withRowsPerBatch(100).withKeepColumns(List.of("id")));
     List<RayShard> refs = xs.toRay();
     assertEquals(9, refs.size());
     assertEquals(900, refs.stream().mapToInt(RayShard::rows).sum());
     String driverNode = ShardPlacement.currentNodeId();
-    assertEquals(new HashSet<>(List.of(driverNode)), new HashSet<>(refs.stream().map(RayShard::nodeId).toList()));
+    assertEquals(
+        new HashSet<>(List.of(driverNode)),
+        new HashSet<>(refs.stream().map(RayShard::nodeId).toList()));
     assertEquals(0, ArrowMemory.allocatedBytes(), "the tasks closed their shards after the put");
 
     System.gc(); // the references were made in the tasks: the objects must outlive them

@@ -22,7 +22,10 @@ import org.junit.jupiter.api.Test;
 class XShardsTest extends LocalOrcaTest {
   /** 1000 rows in 4 partitions of 250, in shards of at most 100 rows, keeping the id. */
   private static XShards shards() {
-    return XShards.fromDataFrame(TestData.frame(spark(), 1000, 4), TestData.FEATURES, TestData.LABELS,
+    return XShards.fromDataFrame(
+        TestData.frame(spark(), 1000, 4),
+        TestData.FEATURES,
+        TestData.LABELS,
         ConversionOptions.defaults().withRowsPerBatch(100).withKeepColumns(List.of("id")));
   }
 
@@ -42,7 +45,8 @@ class XShardsTest extends LocalOrcaTest {
       assertEquals(List.of("features", "label", "id"), all.get(0).columnNames());
       assertEquals(4, all.get(0).features().width());
     }
-    try (Shard first = xs.first(); ShardList two = xs.take(2)) {
+    try (Shard first = xs.first();
+        ShardList two = xs.take(2)) {
       assertEquals(0, TestData.check(first).get(0));
       assertEquals(2, two.size());
       assertEquals(100, TestData.check(two.get(1)).get(0));
@@ -51,9 +55,12 @@ class XShardsTest extends LocalOrcaTest {
 
   @Test
   void transformationsAreLazyAndTheirErrorsComeWithTheAction() {
-    XShards failing = shards().transformShard(s -> {
-      throw new IllegalStateException("boom in " + s.name());
-    });
+    XShards failing =
+        shards()
+            .transformShard(
+                s -> {
+                  throw new IllegalStateException("boom in " + s.name());
+                });
     XShards repartitioned = failing.repartition(2);
     Exception e = assertThrows(Exception.class, repartitioned::count);
     assertTrue(e.getMessage().contains("boom in xshards"), e.getMessage());
@@ -62,14 +69,21 @@ class XShardsTest extends LocalOrcaTest {
   @Test
   void anAddedColumnComesBackAsADataFrameColumnBesideTheOriginalRows() {
     Dataset<Row> df = TestData.frame(spark(), 300, 3);
-    XShards predicted = XShards.fromDataFrame(df, TestData.FEATURES, List.of(),
-        ConversionOptions.defaults().withRowsPerBatch(64).keepAllColumns())
-        .withColumn("prediction", 2, (shard, out) -> {
-          for (int r = 0; r < out.rows(); r++) {
-            out.set(r, 0, shard.features().get(r, 0) * 2);
-            out.set(r, 1, -1);
-          }
-        });
+    XShards predicted =
+        XShards.fromDataFrame(
+                df,
+                TestData.FEATURES,
+                List.of(),
+                ConversionOptions.defaults().withRowsPerBatch(64).keepAllColumns())
+            .withColumn(
+                "prediction",
+                2,
+                (shard, out) -> {
+                  for (int r = 0; r < out.rows(); r++) {
+                    out.set(r, 0, shard.features().get(r, 0) * 2);
+                    out.set(r, 1, -1);
+                  }
+                });
     Dataset<Row> back = predicted.toDataFrame();
     assertEquals("array<float>", back.schema().apply("prediction").dataType().simpleString());
     assertEquals(df.collectAsList(), back.select("id", "a", "b", "v", "label").collectAsList());
@@ -83,7 +97,8 @@ class XShardsTest extends LocalOrcaTest {
   @Test
   void aTransformedShardSchemaIsReadFromTheFirstShard() {
     XShards xs = shards().transformShard(s -> s.withColumn("one", new float[s.rows()], 1));
-    assertEquals(List.of("features", "label", "id", "one"),
+    assertEquals(
+        List.of("features", "label", "id", "one"),
         xs.schema().getFields().stream().map(f -> f.getName()).toList());
     assertEquals(1000, xs.toDataFrame().where("one = 0").count());
   }
@@ -96,7 +111,8 @@ class XShardsTest extends LocalOrcaTest {
     assertEquals(12, three.numShards());
     XShards one = xs.coalesce(1);
     assertEquals(1, one.numPartitions());
-    try (ShardList a = three.collect(); ShardList b = one.collect()) {
+    try (ShardList a = three.collect();
+        ShardList b = one.collect()) {
       assertEquals(TestData.idCounts(a), TestData.idCounts(b));
       assertEquals(1000, TestData.idCounts(a).size());
     }
@@ -113,7 +129,8 @@ class XShardsTest extends LocalOrcaTest {
     Set<Integer> all = new HashSet<>(train);
     all.addAll(test);
     assertEquals(1000, all.size(), "disjoint and complete");
-    assertEquals(train, ids(xs.randomSplit(new double[] {0.7, 0.3}, 42).get(0)), "same seed, same split");
+    assertEquals(
+        train, ids(xs.randomSplit(new double[] {0.7, 0.3}, 42).get(0)), "same seed, same split");
     assertNotEquals(train, ids(xs.randomSplit(new double[] {0.7, 0.3}, 43).get(0)));
     assertThrows(OrcaDataException.class, () -> xs.randomSplit(new double[] {1, -1}, 1));
   }
@@ -128,15 +145,21 @@ class XShardsTest extends LocalOrcaTest {
   void zipPutsTheColumnsOfTwoXShardsSideBySide() {
     Dataset<Row> df = TestData.frame(spark(), 500, 2);
     ConversionOptions batches = ConversionOptions.defaults().withRowsPerBatch(128);
-    XShards left = XShards.fromDataFrame(df, List.of("a", "b"), TestData.LABELS, batches.withKeepColumns(List.of("id")));
-    XShards right = XShards.fromDataFrame(df, List.of("v"), List.of(), batches.withBlockNames("v_block", "unused"));
+    XShards left =
+        XShards.fromDataFrame(
+            df, List.of("a", "b"), TestData.LABELS, batches.withKeepColumns(List.of("id")));
+    XShards right =
+        XShards.fromDataFrame(
+            df, List.of("v"), List.of(), batches.withBlockNames("v_block", "unused"));
     XShards zipped = left.zip(right);
-    assertEquals(List.of("features", "label", "id", "v_block"),
+    assertEquals(
+        List.of("features", "label", "id", "v_block"),
         zipped.schema().getFields().stream().map(f -> f.getName()).toList());
     try (ShardList shards = zipped.collect()) {
       assertEquals(500, shards.rows());
       for (Shard s : shards) {
-        org.apache.arrow.vector.IntVector ids = (org.apache.arrow.vector.IntVector) s.root().getVector("id");
+        org.apache.arrow.vector.IntVector ids =
+            (org.apache.arrow.vector.IntVector) s.root().getVector("id");
         for (int r = 0; r < s.rows(); r++) {
           float[] expected = TestData.features(ids.get(r));
           assertEquals(expected[0], s.features().get(r, 0));
@@ -147,24 +170,33 @@ class XShardsTest extends LocalOrcaTest {
         }
       }
     }
-    OrcaDataException e = assertThrows(OrcaDataException.class, () -> left.zip(right.repartition(3)));
-    assertTrue(e.getMessage().contains("2 partitions") && e.getMessage().contains("3 partitions"), e.getMessage());
+    OrcaDataException e =
+        assertThrows(OrcaDataException.class, () -> left.zip(right.repartition(3)));
+    assertTrue(
+        e.getMessage().contains("2 partitions") && e.getMessage().contains("3 partitions"),
+        e.getMessage());
   }
 
   @Test
   void cacheKeepsIpcBytesInSparkUntilUncacheAndHoldsNoArrowMemory() {
     LongAccumulator conversions = spark().sparkContext().longAccumulator("conversions");
-    XShards xs = shards().transformShard(s -> {
-      conversions.add(1);
-      return s;
-    }).cache();
+    XShards xs =
+        shards()
+            .transformShard(
+                s -> {
+                  conversions.add(1);
+                  return s;
+                })
+            .cache();
     assertTrue(xs.isCached());
     assertEquals(1000, xs.count());
     assertEquals(12, conversions.value());
     assertEquals(1000, xs.count());
     assertEquals(12, conversions.value(), "the second count reads the cache");
     assertEquals(1, orca.sparkContext().getPersistentRDDs().size());
-    assertTrue(spark().sparkContext().getRDDStorageInfo()[0].memSize() > 1000 * 4 * 4, "the bytes are in Spark");
+    assertTrue(
+        spark().sparkContext().getRDDStorageInfo()[0].memSize() > 1000 * 4 * 4,
+        "the bytes are in Spark");
     xs.uncache();
     xs.uncache(); // idempotent
     assertEquals(0, orca.sparkContext().getPersistentRDDs().size());
@@ -176,13 +208,19 @@ class XShardsTest extends LocalOrcaTest {
   void aPartitionLargerThanABatchStreamsThroughOneBatchAtATime() {
     Dataset<Row> wide = spark().range(0, 100_000, 1, 1).selectExpr(wideColumns(32));
     List<Long> held = new ArrayList<>();
-    org.apache.spark.util.CollectionAccumulator<Long> taskMemory = spark().sparkContext().collectionAccumulator();
-    XShards xs = XShards.fromDataFrame(wide, featureNames(32), List.of(),
-        ConversionOptions.defaults().withRowsPerBatch(1000))
-        .transformShard(s -> {
-          taskMemory.add(dev.orca.arrow.ArrowMemory.current().getAllocatedMemory());
-          return s;
-        });
+    org.apache.spark.util.CollectionAccumulator<Long> taskMemory =
+        spark().sparkContext().collectionAccumulator();
+    XShards xs =
+        XShards.fromDataFrame(
+                wide,
+                featureNames(32),
+                List.of(),
+                ConversionOptions.defaults().withRowsPerBatch(1000))
+            .transformShard(
+                s -> {
+                  taskMemory.add(dev.orca.arrow.ArrowMemory.current().getAllocatedMemory());
+                  return s;
+                });
     assertEquals(100_000, xs.count());
     held.addAll(taskMemory.value());
     long batchBytes = 1000L * 32 * Float.BYTES;

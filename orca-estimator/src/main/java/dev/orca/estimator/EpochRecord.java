@@ -5,19 +5,24 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * What one epoch of training gave: the training loss and metrics (averaged over all workers'
- * rows), the validation metrics if there was validation data, and how long it took.
+ * What one epoch of training gave: the training loss and metrics (averaged over all workers' rows),
+ * the validation metrics if there was validation data, and how long it took.
  *
- * <p>Two ways to count epochs: {@link #epoch()} is the epoch's index, from 0, as in code
- * ({@code history.epochs().get(r.epoch())}, checkpoints, seeds); {@link #number()} counts from 1,
- * and is what a user reads: the progress on the console ("epoch 3/20"), the {@code epoch} column
- * of {@link TrainingHistory#toCsv()} and the {@code "epoch"} field of
- * {@link TrainingHistory#toJson()} run from 1 to the number of epochs trained.
+ * <p>Two ways to count epochs: {@link #epoch()} is the epoch's index, from 0, as in code ({@code
+ * history.epochs().get(r.epoch())}, checkpoints, seeds); {@link #number()} counts from 1, and is
+ * what a user reads: the progress on the console ("epoch 3/20"), the {@code epoch} column of {@link
+ * TrainingHistory#toCsv()} and the {@code "epoch"} field of {@link TrainingHistory#toJson()} run
+ * from 1 to the number of epochs trained.
  *
  * @param epoch the index of the epoch, from 0
  */
-public record EpochRecord(int epoch, Map<String, Double> train, Map<String, Double> validation,
-    double seconds, double computeSeconds, long samples) {
+public record EpochRecord(
+    int epoch,
+    Map<String, Double> train,
+    Map<String, Double> validation,
+    double seconds,
+    double computeSeconds,
+    long samples) {
 
   public EpochRecord {
     train = Collections.unmodifiableMap(new LinkedHashMap<>(train));

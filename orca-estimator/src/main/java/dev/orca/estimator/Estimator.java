@@ -4,22 +4,22 @@ import dev.orca.OrcaConfigurationException;
 import dev.orca.OrcaDataException;
 import dev.orca.OrcaException;
 import dev.orca.arrow.ConversionOptions;
+import dev.orca.collective.RingOptions;
 import dev.orca.context.OrcaContext;
 import dev.orca.data.XShards;
-import dev.orca.estimator.internal.worker.CheckpointStore;
 import dev.orca.estimator.internal.DataSummary;
 import dev.orca.estimator.internal.FitResult;
 import dev.orca.estimator.internal.HadoopPaths;
-import dev.orca.nn.metrics.MetricSums;
 import dev.orca.estimator.internal.ProgressPrinter;
-import dev.orca.estimator.internal.ray.RayTrainer;
 import dev.orca.estimator.internal.Scoring;
+import dev.orca.estimator.internal.ray.RayTrainer;
 import dev.orca.estimator.internal.spark.SparkTrainer;
+import dev.orca.estimator.internal.worker.CheckpointStore;
 import dev.orca.estimator.internal.worker.TrainJob;
-import dev.orca.collective.RingOptions;
 import dev.orca.nn.Model;
 import dev.orca.nn.losses.Loss;
 import dev.orca.nn.metrics.Metric;
+import dev.orca.nn.metrics.MetricSums;
 import dev.orca.nn.optim.Optimizer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -52,14 +52,18 @@ import org.apache.spark.sql.Row;
  * }</pre>
  *
  * <p>Workers: by default one per node of the active {@link OrcaContext} (one per executor), each
- * computing with that node's cores. Each worker holds a replica; after every step the gradients
- * are summed with a ring all-reduce, so the replicas stay identical. The same seed, data and
- * global batch give the same weights with any number of workers and on either backend (up to the
- * order of float summation).
+ * computing with that node's cores. Each worker holds a replica; after every step the gradients are
+ * summed with a ring all-reduce, so the replicas stay identical. The same seed, data and global
+ * batch give the same weights with any number of workers and on either backend (up to the order of
+ * float summation).
  */
 public final class Estimator implements AutoCloseable {
-  /** Rows scored at a time by predict and evaluate: large enough for MKL, small enough for the workspace. */
+  /**
+   * Rows scored at a time by predict and evaluate: large enough for MKL, small enough for the
+   * workspace.
+   */
   private static final int SCORING_BATCH = 2048;
+
   /** The column {@link #predict} adds. */
   private static final String PREDICTION = "prediction";
 
@@ -103,11 +107,19 @@ public final class Estimator implements AutoCloseable {
     checkOpen();
     Objects.requireNonNull(data, "data");
     if (config.batchSize() < workers) {
-      throw new OrcaConfigurationException("The global batch size " + config.batchSize() + " is smaller than"
-          + " the " + workers + " workers: each step splits one batch over the workers. Use a batch of at"
-          + " least " + workers + " (usually much more), or fewer workers.");
+      throw new OrcaConfigurationException(
+          "The global batch size "
+              + config.batchSize()
+              + " is smaller than"
+              + " the "
+              + workers
+              + " workers: each step splits one batch over the workers. Use a batch of at"
+              + " least "
+              + workers
+              + " (usually much more), or fewer workers.");
     }
-    CheckpointStore checkpoints = config.checkpointDir() == null ? null : new CheckpointStore(config.checkpointDir());
+    CheckpointStore checkpoints =
+        config.checkpointDir() == null ? null : new CheckpointStore(config.checkpointDir());
     if (checkpoints != null) {
       checkpoints.checkWritable();
     }
@@ -115,31 +127,61 @@ public final class Estimator implements AutoCloseable {
     summary.checkFits(inputWidth(), outputWidth(), model.loss().name(), "training data");
     XShards validation = config.validation();
     if (validation != null) {
-      DataSummary.of(validation, "validation data").checkFits(inputWidth(), outputWidth(), model.loss().name(),
-          "validation data");
+      DataSummary.of(validation, "validation data")
+          .checkFits(inputWidth(), outputWidth(), model.loss().name(), "validation data");
     }
-    TrainJob job = TrainJob.builder()
-        .model(new TrainJob.ModelSpec(model.toBytes(), coresPerWorker))
-        .data(new TrainJob.DataShape(summary.totalRows(), summary.featureWidth(), summary.labelWidth(),
-            validation != null))
-        .schedule(new TrainJob.Schedule(config.epochs(), config.batchSize(), config.shuffle(), config.seed(),
-            config.earlyStopping()))
-        .ring(new TrainJob.RingSpec(workers, config.compression(), config.stepTimeout(), RingOptions.randomSecret()))
-        .checkpoints(new TrainJob.Checkpoints(checkpoints, config.checkpointEvery(), config.maxRetries()))
-        .build();
+    TrainJob job =
+        TrainJob.builder()
+            .model(new TrainJob.ModelSpec(model.toBytes(), coresPerWorker))
+            .data(
+                new TrainJob.DataShape(
+                    summary.totalRows(),
+                    summary.featureWidth(),
+                    summary.labelWidth(),
+                    validation != null))
+            .schedule(
+                new TrainJob.Schedule(
+                    config.epochs(),
+                    config.batchSize(),
+                    config.shuffle(),
+                    config.seed(),
+                    config.earlyStopping()))
+            .ring(
+                new TrainJob.RingSpec(
+                    workers,
+                    config.compression(),
+                    config.stepTimeout(),
+                    RingOptions.randomSecret()))
+            .checkpoints(
+                new TrainJob.Checkpoints(
+                    checkpoints, config.checkpointEvery(), config.maxRetries()))
+            .build();
     ProgressPrinter progress = new ProgressPrinter(System.out, config.progress(), config.epochs());
-    progress.message("Training on " + summary.totalRows() + " rows with " + workers + " workers ("
-        + backend.name().toLowerCase() + " backend, " + coresPerWorker + " cores each), global batch "
-        + config.batchSize());
-    FitResult result = backend == Backend.SPARK
-        ? SparkTrainer.fit(jsc(), job, data, summary, validation, progress)
-        : RayTrainer.fit(job, data, summary, validation, progress);
+    progress.message(
+        "Training on "
+            + summary.totalRows()
+            + " rows with "
+            + workers
+            + " workers ("
+            + backend.name().toLowerCase()
+            + " backend, "
+            + coresPerWorker
+            + " cores each), global batch "
+            + config.batchSize());
+    FitResult result =
+        backend == Backend.SPARK
+            ? SparkTrainer.fit(jsc(), job, data, summary, validation, progress)
+            : RayTrainer.fit(job, data, summary, validation, progress);
     replaceModel(result.modelFile());
     return new TrainingHistory(result.epochs(), result.stoppedBecause(), result.restarts());
   }
 
-  /** Trains on a DataFrame: the feature columns make the model's input, the label columns its target. */
-  public TrainingHistory fit(Dataset<Row> df, List<String> featureCols, List<String> labelCols, FitConfig config) {
+  /**
+   * Trains on a DataFrame: the feature columns make the model's input, the label columns its
+   * target.
+   */
+  public TrainingHistory fit(
+      Dataset<Row> df, List<String> featureCols, List<String> labelCols, FitConfig config) {
     return fit(XShards.fromDataFrame(df, featureCols, labelCols), config);
   }
 
@@ -151,18 +193,23 @@ public final class Estimator implements AutoCloseable {
    */
   public synchronized XShards predict(XShards data) {
     checkOpen();
-    return data.withColumn(PREDICTION, outputWidth(), new Scoring(model.toBytes(), coresPerWorker, SCORING_BATCH).predictions());
+    return data.withColumn(
+        PREDICTION,
+        outputWidth(),
+        new Scoring(model.toBytes(), coresPerWorker, SCORING_BATCH).predictions());
   }
 
   /**
-   * The rows of {@code df}, scored where each partition lies: every column of {@code df} as it
-   * was (same names, types and order), then one added column, {@code prediction}, the model's
-   * output for the row's {@code featureCols}:
+   * The rows of {@code df}, scored where each partition lies: every column of {@code df} as it was
+   * (same names, types and order), then one added column, {@code prediction}, the model's output
+   * for the row's {@code featureCols}:
+   *
    * <ul>
    *   <li>{@code float} when the model gives one value per row (a regression, a binary logit);
    *   <li>{@code array<float>} of the output's {@code n} values otherwise (e.g. one score per
    *       class; row-major if the output has several dimensions).
    * </ul>
+   *
    * Nothing else is added: the feature block the model reads is not part of the result. Fails
    * before any work if {@code df} already has a column called {@code prediction} (in any case);
    * rename or drop it first. Lazy, like Spark: the scoring runs when the result is used.
@@ -172,12 +219,21 @@ public final class Estimator implements AutoCloseable {
     List<String> columns = List.of(df.columns());
     for (String c : columns) {
       if (c.equalsIgnoreCase(PREDICTION)) {
-        throw new OrcaDataException("the DataFrame already has a column '" + c + "', and predict adds a column '"
-            + PREDICTION + "'; rename or drop it first, e.g. df.withColumnRenamed(\"" + c + "\", \"previous_"
-            + PREDICTION + "\")");
+        throw new OrcaDataException(
+            "the DataFrame already has a column '"
+                + c
+                + "', and predict adds a column '"
+                + PREDICTION
+                + "'; rename or drop it first, e.g. df.withColumnRenamed(\""
+                + c
+                + "\", \"previous_"
+                + PREDICTION
+                + "\")");
       }
     }
-    XShards shards = XShards.fromDataFrame(df, featureCols, List.of(), ConversionOptions.defaults().keepAllColumns());
+    XShards shards =
+        XShards.fromDataFrame(
+            df, featureCols, List.of(), ConversionOptions.defaults().keepAllColumns());
     Dataset<Row> scored = predict(shards).toDataFrame();
     // the shards also show the feature block (under a name no input column has): leave it out
     List<Column> out = new ArrayList<>();
@@ -208,7 +264,8 @@ public final class Estimator implements AutoCloseable {
   }
 
   /** {@link #evaluate(XShards)} of a DataFrame. */
-  public Map<String, Double> evaluate(Dataset<Row> df, List<String> featureCols, List<String> labelCols) {
+  public Map<String, Double> evaluate(
+      Dataset<Row> df, List<String> featureCols, List<String> labelCols) {
     return evaluate(XShards.fromDataFrame(df, featureCols, labelCols));
   }
 
@@ -232,8 +289,14 @@ public final class Estimator implements AutoCloseable {
         p.store(out, "Orca estimator settings");
       }
     } catch (IOException e) {
-      throw new OrcaException("Cannot save the estimator to " + path + ": " + e.getMessage() + ". Choose a folder"
-          + " this application may create and write.", e);
+      throw new OrcaException(
+          "Cannot save the estimator to "
+              + path
+              + ": "
+              + e.getMessage()
+              + ". Choose a folder"
+              + " this application may create and write.",
+          e);
     }
   }
 
@@ -249,11 +312,20 @@ public final class Estimator implements AutoCloseable {
       try (InputStream in = fs.open(new Path(path, "model.orca"))) {
         model = Model.load(in);
       }
-      return new Estimator(model, Backend.parse(p.getProperty("backend")), Integer.parseInt(p.getProperty("workers")),
+      return new Estimator(
+          model,
+          Backend.parse(p.getProperty("backend")),
+          Integer.parseInt(p.getProperty("workers")),
           Integer.parseInt(p.getProperty("coresPerWorker")));
     } catch (IOException e) {
-      throw new OrcaException("Cannot load an estimator from " + path + ": " + e.getMessage() + ". Give the folder"
-          + " that Estimator.save wrote (it holds model.orca and estimator.properties).", e);
+      throw new OrcaException(
+          "Cannot load an estimator from "
+              + path
+              + ": "
+              + e.getMessage()
+              + ". Give the folder"
+              + " that Estimator.save wrote (it holds model.orca and estimator.properties).",
+          e);
     }
   }
 
@@ -299,8 +371,10 @@ public final class Estimator implements AutoCloseable {
     return OrcaContext.get().sparkContext();
   }
 
-
-  /** Builds an {@link Estimator}: a model, and (unless the model is compiled) a loss and an optimizer. */
+  /**
+   * Builds an {@link Estimator}: a model, and (unless the model is compiled) a loss and an
+   * optimizer.
+   */
   public static final class Builder {
     private Model model;
     private ModelFactory factory;
@@ -355,7 +429,9 @@ public final class Estimator implements AutoCloseable {
       return this;
     }
 
-    /** Threads of each worker's engine; default the context's cores shared evenly by the workers. */
+    /**
+     * Threads of each worker's engine; default the context's cores shared evenly by the workers.
+     */
     public Builder optCoresPerWorker(int cores) {
       this.coresPerWorker = cores;
       return this;
@@ -363,24 +439,27 @@ public final class Estimator implements AutoCloseable {
 
     public Estimator build() {
       if ((model == null) == (factory == null)) {
-        throw new OrcaConfigurationException("An Estimator needs exactly one of setModel(model) and"
-            + " setModelFactory(factory).");
+        throw new OrcaConfigurationException(
+            "An Estimator needs exactly one of setModel(model) and" + " setModelFactory(factory).");
       }
       Model m = model != null ? model : factory.create();
       if (loss != null || optimizer != null) {
         if (loss == null || optimizer == null) {
-          throw new OrcaConfigurationException("Give both a loss and an optimizer (setLoss, setOptimizer), or"
-              + " a model compiled with them.");
+          throw new OrcaConfigurationException(
+              "Give both a loss and an optimizer (setLoss, setOptimizer), or"
+                  + " a model compiled with them.");
         }
         m.compile(optimizer, loss, metrics.toArray(Metric[]::new));
       } else if (m.loss() == null) {
-        throw new OrcaConfigurationException("The model is not compiled: give the estimator a loss and an"
-            + " optimizer (setLoss, setOptimizer), or compile the model first.");
+        throw new OrcaConfigurationException(
+            "The model is not compiled: give the estimator a loss and an"
+                + " optimizer (setLoss, setOptimizer), or compile the model first.");
       }
       int w = workers;
       int c = coresPerWorker;
       if (w < 0 || c < 0) {
-        throw new OrcaConfigurationException("workers (" + w + ") and coresPerWorker (" + c + ") must be positive");
+        throw new OrcaConfigurationException(
+            "workers (" + w + ") and coresPerWorker (" + c + ") must be positive");
       }
       if (w == 0 || c == 0) {
         OrcaContext orca = OrcaContext.get();

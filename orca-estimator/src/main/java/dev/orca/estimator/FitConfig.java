@@ -1,15 +1,15 @@
 package dev.orca.estimator;
 
 import dev.orca.OrcaConfigurationException;
-import dev.orca.data.XShards;
 import dev.orca.collective.Compression;
+import dev.orca.data.XShards;
 import java.time.Duration;
 import java.util.Objects;
 
 /**
  * How to train: epochs, the global batch size (over all workers), shuffling, validation data,
- * checkpoints, early stopping, progress output. Made with {@link #builder()}; {@code setX} for
- * what is required, {@code optX} for the rest.
+ * checkpoints, early stopping, progress output. Made with {@link #builder()}; {@code setX} for what
+ * is required, {@code optX} for the rest.
  */
 public final class FitConfig {
   private final int epochs;
@@ -96,8 +96,8 @@ public final class FitConfig {
   }
 
   /**
-   * How long a worker waits for the others within a step (and around checkpoints) before the
-   * step fails naming the late worker.
+   * How long a worker waits for the others within a step (and around checkpoints) before the step
+   * fails naming the late worker.
    */
   public Duration stepTimeout() {
     return stepTimeout;
@@ -184,7 +184,8 @@ public final class FitConfig {
         throw new OrcaConfigurationException("batchSize must be at least 1, got " + batchSize);
       }
       if (checkpointDir != null && checkpointEvery < 1) {
-        throw new OrcaConfigurationException("checkpoints every " + checkpointEvery + " epochs: use 1 or more");
+        throw new OrcaConfigurationException(
+            "checkpoints every " + checkpointEvery + " epochs: use 1 or more");
       }
       if (maxRetries < 0) {
         throw new OrcaConfigurationException("maxRetries must be >= 0, got " + maxRetries);

@@ -14,8 +14,8 @@ import java.util.Set;
 
 /**
  * The epochs of one {@code fit}, in order, with ways to write them as CSV or JSON. In both, as on
- * the console, epochs are numbered from 1 ({@link EpochRecord#number()}); in code,
- * {@link EpochRecord#epoch()} is the index from 0.
+ * the console, epochs are numbered from 1 ({@link EpochRecord#number()}); in code, {@link
+ * EpochRecord#epoch()} is the index from 0.
  */
 public final class TrainingHistory {
   private final List<EpochRecord> epochs;
@@ -54,7 +54,8 @@ public final class TrainingHistory {
     double[] out = new double[epochs.size()];
     for (int i = 0; i < out.length; i++) {
       EpochRecord e = epochs.get(i);
-      out[i] = column.startsWith("val_") ? e.validationValue(column.substring(4)) : e.trainValue(column);
+      out[i] =
+          column.startsWith("val_") ? e.validationValue(column.substring(4)) : e.trainValue(column);
     }
     return out;
   }
@@ -74,9 +75,8 @@ public final class TrainingHistory {
   }
 
   /**
-   * One line per epoch: {@code epoch} (from 1), {@code seconds}, {@code compute_seconds},
-   * {@code samples_per_second}, then the {@link #columns()}; an empty cell where an epoch has no
-   * value.
+   * One line per epoch: {@code epoch} (from 1), {@code seconds}, {@code compute_seconds}, {@code
+   * samples_per_second}, then the {@link #columns()}; an empty cell where an epoch has no value.
    */
   public String toCsv() {
     List<String> cols = columns();
@@ -84,8 +84,13 @@ public final class TrainingHistory {
     cols.forEach(c -> b.append(',').append(c));
     b.append('\n');
     for (EpochRecord e : epochs) {
-      b.append(e.number()).append(',').append(num(e.seconds())).append(',').append(num(e.computeSeconds()))
-          .append(',').append(num(e.samplesPerSecond()));
+      b.append(e.number())
+          .append(',')
+          .append(num(e.seconds()))
+          .append(',')
+          .append(num(e.computeSeconds()))
+          .append(',')
+          .append(num(e.samplesPerSecond()));
       for (String c : cols) {
         double v = c.startsWith("val_") ? e.validationValue(c.substring(4)) : e.trainValue(c);
         b.append(',').append(Double.isNaN(v) ? "" : num(v));
@@ -101,16 +106,28 @@ public final class TrainingHistory {
    * numbered from 1; a value that is not finite is {@code null}.
    */
   public String toJson() {
-    StringBuilder b = new StringBuilder("{\"stopped_because\":").append(quote(stoppedBecause))
-        .append(",\"restarts\":").append(restarts).append(",\"epochs\":[");
+    StringBuilder b =
+        new StringBuilder("{\"stopped_because\":")
+            .append(quote(stoppedBecause))
+            .append(",\"restarts\":")
+            .append(restarts)
+            .append(",\"epochs\":[");
     for (int i = 0; i < epochs.size(); i++) {
       EpochRecord e = epochs.get(i);
-      b.append(i == 0 ? "" : ",").append("{\"epoch\":").append(e.number())
-          .append(",\"seconds\":").append(num(e.seconds()))
-          .append(",\"compute_seconds\":").append(num(e.computeSeconds()))
-          .append(",\"samples\":").append(e.samples())
-          .append(",\"train\":").append(json(e.train()))
-          .append(",\"validation\":").append(json(e.validation())).append('}');
+      b.append(i == 0 ? "" : ",")
+          .append("{\"epoch\":")
+          .append(e.number())
+          .append(",\"seconds\":")
+          .append(num(e.seconds()))
+          .append(",\"compute_seconds\":")
+          .append(num(e.computeSeconds()))
+          .append(",\"samples\":")
+          .append(e.samples())
+          .append(",\"train\":")
+          .append(json(e.train()))
+          .append(",\"validation\":")
+          .append(json(e.validation()))
+          .append('}');
     }
     return b.append("]}").toString();
   }
@@ -135,15 +152,24 @@ public final class TrainingHistory {
       }
       Files.writeString(file, text, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new OrcaException("Cannot write the training history to " + file + ": " + e.getMessage()
-          + ". Choose a folder this application may write.", e);
+      throw new OrcaException(
+          "Cannot write the training history to "
+              + file
+              + ": "
+              + e.getMessage()
+              + ". Choose a folder this application may write.",
+          e);
     }
   }
 
   private static String json(java.util.Map<String, Double> values) {
     StringBuilder b = new StringBuilder("{");
-    values.forEach((k, v) -> b.append(b.length() > 1 ? "," : "").append(quote(k)).append(':')
-        .append(Double.isFinite(v) ? num(v) : "null"));
+    values.forEach(
+        (k, v) ->
+            b.append(b.length() > 1 ? "," : "")
+                .append(quote(k))
+                .append(':')
+                .append(Double.isFinite(v) ? num(v) : "null"));
     return b.append('}').toString();
   }
 

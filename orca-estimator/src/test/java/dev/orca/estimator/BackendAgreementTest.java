@@ -17,8 +17,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The same seed, data and global batch with plain SGD give the same weights after an epoch on 1,
- * 2 and 4 workers and on both backends (up to float summation order); and the ray backend learns
+ * The same seed, data and global batch with plain SGD give the same weights after an epoch on 1, 2
+ * and 4 workers and on both backends (up to float summation order); and the ray backend learns
  * digits as well as the spark backend.
  */
 class BackendAgreementTest {
@@ -36,13 +36,27 @@ class BackendAgreementTest {
   }
 
   private static Model mlp() {
-    return new Sequential(64).add(new Dense(32)).add(new ReLU()).add(new Dense(10)).optSeed(5).build();
+    return new Sequential(64)
+        .add(new Dense(32))
+        .add(new ReLU())
+        .add(new Dense(10))
+        .optSeed(5)
+        .build();
   }
 
   private static float[] weightsAfterOneEpoch(Backend backend, int workers) {
-    try (Estimator est = Estimator.builder().setModel(mlp()).setLoss(Loss.sparseCategoricalCrossEntropy())
-        .setOptimizer(new Sgd(0.05)).optBackend(backend).optWorkers(workers).optCoresPerWorker(1).build()) {
-      est.fit(digits.train(), FitConfig.builder().setEpochs(1).setBatchSize(32).optSeed(9).optProgress(false).build());
+    try (Estimator est =
+        Estimator.builder()
+            .setModel(mlp())
+            .setLoss(Loss.sparseCategoricalCrossEntropy())
+            .setOptimizer(new Sgd(0.05))
+            .optBackend(backend)
+            .optWorkers(workers)
+            .optCoresPerWorker(1)
+            .build()) {
+      est.fit(
+          digits.train(),
+          FitConfig.builder().setEpochs(1).setBatchSize(32).optSeed(9).optProgress(false).build());
       float[] w = new float[est.getModel().parameterCount()];
       est.getModel().parameters().get(0, w);
       return w;
@@ -56,22 +70,47 @@ class BackendAgreementTest {
     try (Model m = mlp()) {
       m.parameters().get(0, initial);
     }
-    assertTrue(maxRelativeDifference(reference, initial) > 1e-2, "the epoch must change the weights");
-    for (Object[] run : new Object[][] {{Backend.SPARK, 2}, {Backend.SPARK, 4}, {Backend.RAY, 1}, {Backend.RAY, 2}}) {
+    assertTrue(
+        maxRelativeDifference(reference, initial) > 1e-2, "the epoch must change the weights");
+    for (Object[] run :
+        new Object[][] {
+          {Backend.SPARK, 2}, {Backend.SPARK, 4}, {Backend.RAY, 1}, {Backend.RAY, 2}
+        }) {
       float[] w = weightsAfterOneEpoch((Backend) run[0], (Integer) run[1]);
-      assertEquals(0, maxRelativeDifference(reference, w), 1e-4, run[0] + " with " + run[1] + " workers");
+      assertEquals(
+          0, maxRelativeDifference(reference, w), 1e-4, run[0] + " with " + run[1] + " workers");
     }
   }
 
   @Test
   void twoRayWorkersLearnDigitsToAtLeast97Percent() {
-    try (Estimator est = Estimator.builder()
-        .setModel(new Sequential(64).add(new Dense(128)).add(new ReLU()).add(new Dense(64)).add(new ReLU())
-            .add(new Dense(10)).optSeed(0).build())
-        .setLoss(Loss.sparseCategoricalCrossEntropy()).setOptimizer(new dev.orca.nn.optim.Adam(2e-3))
-        .optMetrics(Metric.accuracy()).optBackend(Backend.RAY).optWorkers(2).optCoresPerWorker(1).build()) {
-      TrainingHistory h = est.fit(digits.train(), FitConfig.builder().setEpochs(40).setBatchSize(64).optSeed(1)
-          .optValidation(digits.test()).build());
+    try (Estimator est =
+        Estimator.builder()
+            .setModel(
+                new Sequential(64)
+                    .add(new Dense(128))
+                    .add(new ReLU())
+                    .add(new Dense(64))
+                    .add(new ReLU())
+                    .add(new Dense(10))
+                    .optSeed(0)
+                    .build())
+            .setLoss(Loss.sparseCategoricalCrossEntropy())
+            .setOptimizer(new dev.orca.nn.optim.Adam(2e-3))
+            .optMetrics(Metric.accuracy())
+            .optBackend(Backend.RAY)
+            .optWorkers(2)
+            .optCoresPerWorker(1)
+            .build()) {
+      TrainingHistory h =
+          est.fit(
+              digits.train(),
+              FitConfig.builder()
+                  .setEpochs(40)
+                  .setBatchSize(64)
+                  .optSeed(1)
+                  .optValidation(digits.test())
+                  .build());
       Map<String, Double> result = est.evaluate(digits.test());
       assertTrue(result.get("accuracy") >= 0.97, "ray backend, test accuracy " + result);
       assertEquals(result.get("accuracy"), h.last().validationValue("accuracy"), 1e-9);

@@ -18,7 +18,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Configurations that cannot work fail before training starts, with a message saying what to change. */
+/**
+ * Configurations that cannot work fail before training starts, with a message saying what to
+ * change.
+ */
 class BadConfigurationTest {
   private static OrcaContext orca;
 
@@ -47,16 +50,21 @@ class BadConfigurationTest {
   }
 
   private static Estimator estimator(int inputs, int classes, int workers) {
-    return Estimator.builder().setModel(new Sequential(inputs).add(new Dense(classes)).optSeed(1).build())
-        .setLoss(Loss.sparseCategoricalCrossEntropy()).setOptimizer(new Sgd(0.1)).optWorkers(workers)
-        .optCoresPerWorker(1).build();
+    return Estimator.builder()
+        .setModel(new Sequential(inputs).add(new Dense(classes)).optSeed(1).build())
+        .setLoss(Loss.sparseCategoricalCrossEntropy())
+        .setOptimizer(new Sgd(0.1))
+        .optWorkers(workers)
+        .optCoresPerWorker(1)
+        .build();
   }
 
   private static FitConfig config() {
     return FitConfig.builder().setEpochs(1).setBatchSize(16).optProgress(false).build();
   }
 
-  private static void assertFailsBeforeTraining(Estimator est, XShards data, FitConfig config, String... parts) {
+  private static void assertFailsBeforeTraining(
+      Estimator est, XShards data, FitConfig config, String... parts) {
     OrcaException e = assertThrows(OrcaException.class, () -> est.fit(data, config));
     for (String p : parts) {
       assertTrue(e.getMessage().contains(p), "'" + p + "' missing from: " + e.getMessage());
@@ -66,7 +74,8 @@ class BadConfigurationTest {
   @Test
   void featureWidthThatDoesNotMatchTheModel() {
     try (Estimator est = estimator(8, 3, 2)) {
-      assertFailsBeforeTraining(est, data(5, 3), config(), "5 feature values per row", "input takes 8");
+      assertFailsBeforeTraining(
+          est, data(5, 3), config(), "5 feature values per row", "input takes 8");
     }
   }
 
@@ -98,27 +107,54 @@ class BadConfigurationTest {
   void aCheckpointDirectoryThatCannotBeWritten(@TempDir Path tmp) throws Exception {
     Path file = Files.writeString(tmp.resolve("a-file"), "not a folder");
     try (Estimator est = estimator(5, 3, 2)) {
-      FitConfig config = FitConfig.builder().setEpochs(1).setBatchSize(16)
-          .optCheckpoints(file.resolve("checkpoints").toString(), 1).build();
-      assertFailsBeforeTraining(est, data(5, 3), config, "checkpoint directory", "cannot be written");
+      FitConfig config =
+          FitConfig.builder()
+              .setEpochs(1)
+              .setBatchSize(16)
+              .optCheckpoints(file.resolve("checkpoints").toString(), 1)
+              .build();
+      assertFailsBeforeTraining(
+          est, data(5, 3), config, "checkpoint directory", "cannot be written");
     }
   }
 
   @Test
   void aLossThatBlowsUpNamesTheEpochAsTheConsoleCountsIt() {
-    try (Estimator est = Estimator.builder().setModel(new Sequential(5).add(new Dense(1)).optSeed(1).build())
-        .setLoss(Loss.meanSquaredError()).setOptimizer(new Sgd(1e30)).optWorkers(2).optCoresPerWorker(1).build()) {
-      FitConfig config = FitConfig.builder().setEpochs(2).setBatchSize(16).optMaxRetries(0).optProgress(false).build();
+    try (Estimator est =
+        Estimator.builder()
+            .setModel(new Sequential(5).add(new Dense(1)).optSeed(1).build())
+            .setLoss(Loss.meanSquaredError())
+            .setOptimizer(new Sgd(1e30))
+            .optWorkers(2)
+            .optCoresPerWorker(1)
+            .build()) {
+      FitConfig config =
+          FitConfig.builder()
+              .setEpochs(2)
+              .setBatchSize(16)
+              .optMaxRetries(0)
+              .optProgress(false)
+              .build();
       OrcaException e = assertThrows(OrcaException.class, () -> est.fit(data(5, 3), config));
-      assertTrue(e.getMessage().matches("(?s).*mse loss became (NaN|Infinity) in epoch 1, step \\d+: lower"
-          + " the learning rate.*"), e.getMessage());
+      assertTrue(
+          e.getMessage()
+              .matches(
+                  "(?s).*mse loss became (NaN|Infinity) in epoch 1, step \\d+: lower"
+                      + " the learning rate.*"),
+          e.getMessage());
     }
   }
 
   @Test
   void anEstimatorWithoutLossOrOptimizer() {
-    OrcaException e = assertThrows(OrcaException.class, () -> Estimator.builder()
-        .setModel(new Sequential(4).add(new Dense(2)).build()).optWorkers(1).build());
+    OrcaException e =
+        assertThrows(
+            OrcaException.class,
+            () ->
+                Estimator.builder()
+                    .setModel(new Sequential(4).add(new Dense(2)).build())
+                    .optWorkers(1)
+                    .build());
     assertTrue(e.getMessage().contains("not compiled"), e.getMessage());
   }
 

@@ -49,14 +49,18 @@ final class DigitsData {
    * An OrcaContext with cached training and test shards of the digits (split with seed 0), as the
    * tests use them; {@link #close} uncaches them and stops the context.
    */
-  record Session(dev.orca.context.OrcaContext orca, dev.orca.data.XShards train, dev.orca.data.XShards test)
+  record Session(
+      dev.orca.context.OrcaContext orca, dev.orca.data.XShards train, dev.orca.data.XShards test)
       implements AutoCloseable {
     static Session start(dev.orca.context.OrcaContext.Builder builder) {
       dev.orca.context.OrcaContext orca = builder.start();
       List<Dataset<Row>> parts = split(load(orca.spark()).repartition(4), 0);
-      return new Session(orca,
-          dev.orca.data.XShards.fromDataFrame(parts.get(0), List.of("pixels"), List.of("label")).cache(),
-          dev.orca.data.XShards.fromDataFrame(parts.get(1), List.of("pixels"), List.of("label")).cache());
+      return new Session(
+          orca,
+          dev.orca.data.XShards.fromDataFrame(parts.get(0), List.of("pixels"), List.of("label"))
+              .cache(),
+          dev.orca.data.XShards.fromDataFrame(parts.get(1), List.of("pixels"), List.of("label"))
+              .cache());
     }
 
     @Override
@@ -69,10 +73,13 @@ final class DigitsData {
 
   /** [train, test]: within each label, a seeded random 20 % goes to test. */
   static List<Dataset<Row>> split(Dataset<Row> df, long seed) {
-    Dataset<Row> ranked = df.withColumn("r", rand(seed))
-        .withColumn("rank", row_number().over(Window.partitionBy("label").orderBy("r")))
-        .withColumn("n", count(lit(1)).over(Window.partitionBy("label")));
+    Dataset<Row> ranked =
+        df.withColumn("r", rand(seed))
+            .withColumn("rank", row_number().over(Window.partitionBy("label").orderBy("r")))
+            .withColumn("n", count(lit(1)).over(Window.partitionBy("label")));
     Column test = col("rank").leq(col("n").multiply(0.2));
-    return List.of(ranked.where(org.apache.spark.sql.functions.not(test)).select("pixels", "label"), ranked.where(test).select("pixels", "label"));
+    return List.of(
+        ranked.where(org.apache.spark.sql.functions.not(test)).select("pixels", "label"),
+        ranked.where(test).select("pixels", "label"));
   }
 }

@@ -30,8 +30,13 @@ class LocalClusterTrainingTest {
 
   @BeforeAll
   static void start() {
-    digits = DigitsData.Session.start(
-        OrcaContext.builder().clusterMode(ClusterMode.LOCAL_CLUSTER).numNodes(2).cores(1).memory("1200m"));
+    digits =
+        DigitsData.Session.start(
+            OrcaContext.builder()
+                .clusterMode(ClusterMode.LOCAL_CLUSTER)
+                .numNodes(2)
+                .cores(1)
+                .memory("1200m"));
   }
 
   @AfterAll
@@ -40,11 +45,22 @@ class LocalClusterTrainingTest {
   }
 
   private static Estimator estimator() {
-    Model mlp = new Sequential(64).add(new Dense(128)).add(new ReLU()).add(new Dense(64)).add(new ReLU())
-        .add(new Dense(10)).optSeed(0).build();
+    Model mlp =
+        new Sequential(64)
+            .add(new Dense(128))
+            .add(new ReLU())
+            .add(new Dense(64))
+            .add(new ReLU())
+            .add(new Dense(10))
+            .optSeed(0)
+            .build();
     // workers and cores default to the context: 2 executors of 1 core
-    return Estimator.builder().setModel(mlp).setLoss(Loss.sparseCategoricalCrossEntropy())
-        .setOptimizer(new Adam(2e-3)).optMetrics(Metric.accuracy()).build();
+    return Estimator.builder()
+        .setModel(mlp)
+        .setLoss(Loss.sparseCategoricalCrossEntropy())
+        .setOptimizer(new Adam(2e-3))
+        .optMetrics(Metric.accuracy())
+        .build();
   }
 
   @Test
@@ -52,21 +68,29 @@ class LocalClusterTrainingTest {
     try (Estimator est = estimator()) {
       assertEquals(2, est.workers());
       assertEquals(1, est.coresPerWorker());
-      est.fit(digits.train(), FitConfig.builder().setEpochs(40).setBatchSize(64).optSeed(1).build());
+      est.fit(
+          digits.train(), FitConfig.builder().setEpochs(40).setBatchSize(64).optSeed(1).build());
       Map<String, Double> result = est.evaluate(digits.test());
       assertTrue(result.get("accuracy") >= 0.97, "local-cluster, test accuracy " + result);
     }
   }
 
   @Test
-  void anExecutorKilledMidTrainingResumesFromTheLastCheckpoint(@TempDir Path checkpoints) throws Exception {
+  void anExecutorKilledMidTrainingResumesFromTheLastCheckpoint(@TempDir Path checkpoints)
+      throws Exception {
     List<Long> executors = executorPids();
     assertEquals(2, executors.size(), "two executor JVMs: " + executors);
     int epochs = 120;
     try (Estimator est = estimator()) {
-      FitConfig config = FitConfig.builder().setEpochs(epochs).setBatchSize(64).optSeed(1)
-          .optCheckpoints(checkpoints.toString(), 1).build();
-      CompletableFuture<TrainingHistory> fit = CompletableFuture.supplyAsync(() -> est.fit(digits.train(), config));
+      FitConfig config =
+          FitConfig.builder()
+              .setEpochs(epochs)
+              .setBatchSize(64)
+              .optSeed(1)
+              .optCheckpoints(checkpoints.toString(), 1)
+              .build();
+      CompletableFuture<TrainingHistory> fit =
+          CompletableFuture.supplyAsync(() -> est.fit(digits.train(), config));
       awaitCheckpoint(checkpoints, 3, fit);
       ProcessHandle.of(executors.get(1)).orElseThrow().destroyForcibly(); // kill -9 an executor JVM
       TrainingHistory history = fit.get(5, TimeUnit.MINUTES);
@@ -80,16 +104,25 @@ class LocalClusterTrainingTest {
 
   /** The process ids of the executor JVMs, from tasks run in them. */
   private static List<Long> executorPids() {
-    return digits.orca().sparkContext().parallelize(List.of(0, 1, 2, 3), 4)
-        .map(i -> ProcessHandle.current().pid()).distinct().collect();
+    return digits
+        .orca()
+        .sparkContext()
+        .parallelize(List.of(0, 1, 2, 3), 4)
+        .map(i -> ProcessHandle.current().pid())
+        .distinct()
+        .collect();
   }
 
-  private static void awaitCheckpoint(Path dir, int epoch, CompletableFuture<?> fit) throws Exception {
+  private static void awaitCheckpoint(Path dir, int epoch, CompletableFuture<?> fit)
+      throws Exception {
     String name = String.format("epoch-%05d.orca", epoch);
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
     while (System.nanoTime() < deadline) {
       try (Stream<Path> files = Files.list(dir)) {
-        if (files.anyMatch(p -> p.getFileName().toString().compareTo(name) >= 0 && p.toString().endsWith(".orca"))) {
+        if (files.anyMatch(
+            p ->
+                p.getFileName().toString().compareTo(name) >= 0
+                    && p.toString().endsWith(".orca"))) {
           return;
         }
       }

@@ -39,9 +39,16 @@ class PredictDataFrameTest {
   static void start() {
     orca = OrcaContext.builder().cores(2).start();
     // id, features (64 floats), label, a string column whose name has a dot; 3 partitions
-    digits = DigitsData.load(orca.spark()).limit(300).repartition(3)
-        .select(monotonically_increasing_id().as("id"), col("pixels").as("features"), col("label"),
-            lit("digits.csv").as("source.file")).cache();
+    digits =
+        DigitsData.load(orca.spark())
+            .limit(300)
+            .repartition(3)
+            .select(
+                monotonically_increasing_id().as("id"),
+                col("pixels").as("features"),
+                col("label"),
+                lit("digits.csv").as("source.file"))
+            .cache();
   }
 
   @AfterAll
@@ -51,22 +58,36 @@ class PredictDataFrameTest {
   }
 
   private static Estimator estimator(int outputs) {
-    Model mlp = new Sequential(64).add(new Dense(16)).add(new ReLU()).add(new Dense(outputs)).optSeed(3).build();
-    return Estimator.builder().setModel(mlp).setLoss(Loss.meanSquaredError()).setOptimizer(new Sgd(0.1))
-        .optWorkers(2).optCoresPerWorker(1).build();
+    Model mlp =
+        new Sequential(64)
+            .add(new Dense(16))
+            .add(new ReLU())
+            .add(new Dense(outputs))
+            .optSeed(3)
+            .build();
+    return Estimator.builder()
+        .setModel(mlp)
+        .setLoss(Loss.meanSquaredError())
+        .setOptimizer(new Sgd(0.1))
+        .optWorkers(2)
+        .optCoresPerWorker(1)
+        .build();
   }
 
   @Test
   void aFeatureColumnCalledFeaturesIsScoredAndTheInputColumnsComeBackUnchanged() {
     try (Estimator est = estimator(10)) {
       Dataset<Row> scored = est.predict(digits, List.of("features"));
-      assertEquals(List.of("id", "features", "label", "source.file", "prediction"),
+      assertEquals(
+          List.of("id", "features", "label", "source.file", "prediction"),
           Arrays.asList(scored.columns()));
       assertEquals(digits.schema(), scored.drop("prediction").schema());
       assertEquals("array<float>", scored.schema().apply("prediction").dataType().simpleString());
       List<Row> rows = scored.orderBy("id").collectAsList();
       assertEquals(300, rows.size());
-      assertEquals(digits.orderBy("id").collectAsList(), scored.orderBy("id").drop("prediction").collectAsList());
+      assertEquals(
+          digits.orderBy("id").collectAsList(),
+          scored.orderBy("id").drop("prediction").collectAsList());
       assertPredictionsMatchTheDriversModel(est.getModel(), rows, 10);
     }
   }
@@ -78,7 +99,8 @@ class PredictDataFrameTest {
       Dataset<Row> scored = est.predict(df, List.of("label"));
       assertEquals(List.of("id", "label", "prediction"), Arrays.asList(scored.columns()));
       assertEquals(DataTypes.FloatType, scored.schema().apply("prediction").dataType());
-      assertPredictionsMatchTheDriversModel(est.getModel(), scored.orderBy("id").collectAsList(), 1);
+      assertPredictionsMatchTheDriversModel(
+          est.getModel(), scored.orderBy("id").collectAsList(), 1);
     }
   }
 
@@ -86,20 +108,34 @@ class PredictDataFrameTest {
   void anExistingPredictionColumnFailsAtOnceSayingWhatToDo() {
     Dataset<Row> df = digits.withColumn("Prediction", col("label"));
     try (Estimator est = estimator(10)) {
-      OrcaDataException e = assertThrows(OrcaDataException.class, () -> est.predict(df, List.of("features")));
-      assertTrue(e.getMessage().contains("already has a column 'Prediction', and predict adds a column"
-          + " 'prediction'; rename or drop it first, e.g. df.withColumnRenamed(\"Prediction\""), e.getMessage());
+      OrcaDataException e =
+          assertThrows(OrcaDataException.class, () -> est.predict(df, List.of("features")));
+      assertTrue(
+          e.getMessage()
+              .contains(
+                  "already has a column 'Prediction', and predict adds a column"
+                      + " 'prediction'; rename or drop it first, e.g. df.withColumnRenamed(\"Prediction\""),
+          e.getMessage());
 
-      XShards shards = XShards.fromDataFrame(df.withColumnRenamed("Prediction", "prediction"), List.of("features"),
-          List.of(), ConversionOptions.defaults().keepAllColumns());
+      XShards shards =
+          XShards.fromDataFrame(
+              df.withColumnRenamed("Prediction", "prediction"),
+              List.of("features"),
+              List.of(),
+              ConversionOptions.defaults().keepAllColumns());
       e = assertThrows(OrcaDataException.class, () -> est.predict(shards));
-      assertTrue(e.getMessage().contains("already has a column 'prediction' (its columns are [_features, id,"
-          + " features, label, source.file, prediction]); choose another name"), e.getMessage());
+      assertTrue(
+          e.getMessage()
+              .contains(
+                  "already has a column 'prediction' (its columns are [_features, id,"
+                      + " features, label, source.file, prediction]); choose another name"),
+          e.getMessage());
     }
   }
 
   /** Each row's prediction equals the driver's model applied to the row's features. */
-  private static void assertPredictionsMatchTheDriversModel(Model model, List<Row> rows, int outputs) {
+  private static void assertPredictionsMatchTheDriversModel(
+      Model model, List<Row> rows, int outputs) {
     int n = rows.size();
     int featuresAt = rows.get(0).fieldIndex(outputs == 1 ? "label" : "features");
     float[] x = new float[n * 64];
@@ -109,13 +145,16 @@ class PredictDataFrameTest {
         x[i * 64 + j] = f.get(j);
       }
     }
-    try (Tensor in = Tensor.of(x, n, 64); Tensor expected = model.predict(in)) {
+    try (Tensor in = Tensor.of(x, n, 64);
+        Tensor expected = model.predict(in)) {
       float[] e = expected.toArray();
       for (int i = 0; i < n; i++) {
         Row r = rows.get(i);
         for (int k = 0; k < outputs; k++) {
-          float actual = outputs == 1 ? r.getFloat(r.fieldIndex("prediction"))
-              : r.<Float>getList(r.fieldIndex("prediction")).get(k);
+          float actual =
+              outputs == 1
+                  ? r.getFloat(r.fieldIndex("prediction"))
+                  : r.<Float>getList(r.fieldIndex("prediction")).get(k);
           assertEquals(e[i * outputs + k], actual, 1e-5, "row " + i + " output " + k);
         }
       }

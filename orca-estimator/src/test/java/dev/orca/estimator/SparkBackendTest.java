@@ -30,19 +30,42 @@ class SparkBackendTest {
 
   @Test
   void twoWorkersLearnDigitsToAtLeast97Percent() {
-    try (Estimator est = Estimator.builder()
-        .setModel(new Sequential(64).add(new Dense(128)).add(new ReLU()).add(new Dense(64)).add(new ReLU())
-            .add(new Dense(10)).optSeed(0).build())
-        .setLoss(Loss.sparseCategoricalCrossEntropy()).setOptimizer(new Adam(2e-3))
-        .optMetrics(Metric.accuracy()).optBackend(Backend.SPARK).optWorkers(2).optCoresPerWorker(1).build()) {
-      TrainingHistory h = est.fit(digits.train(), FitConfig.builder().setEpochs(40).setBatchSize(64).optSeed(1)
-          .optValidation(digits.test()).build());
+    try (Estimator est =
+        Estimator.builder()
+            .setModel(
+                new Sequential(64)
+                    .add(new Dense(128))
+                    .add(new ReLU())
+                    .add(new Dense(64))
+                    .add(new ReLU())
+                    .add(new Dense(10))
+                    .optSeed(0)
+                    .build())
+            .setLoss(Loss.sparseCategoricalCrossEntropy())
+            .setOptimizer(new Adam(2e-3))
+            .optMetrics(Metric.accuracy())
+            .optBackend(Backend.SPARK)
+            .optWorkers(2)
+            .optCoresPerWorker(1)
+            .build()) {
+      TrainingHistory h =
+          est.fit(
+              digits.train(),
+              FitConfig.builder()
+                  .setEpochs(40)
+                  .setBatchSize(64)
+                  .optSeed(1)
+                  .optValidation(digits.test())
+                  .build());
       assertEquals(40, h.epochs().size());
       assertTrue(h.last().trainValue("loss") < h.epochs().get(0).trainValue("loss"));
       Map<String, Double> result = est.evaluate(digits.test());
       System.out.println("digits test: " + result + "; " + h.stoppedBecause());
       assertTrue(result.get("accuracy") >= 0.97, "test accuracy " + result);
-      assertEquals(result.get("accuracy"), h.last().validationValue("accuracy"), 1e-9,
+      assertEquals(
+          result.get("accuracy"),
+          h.last().validationValue("accuracy"),
+          1e-9,
           "validation during fit and evaluate afterwards see the same model");
     }
   }

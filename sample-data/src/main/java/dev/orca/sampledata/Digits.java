@@ -18,6 +18,7 @@ import java.util.zip.GZIPInputStream;
 public record Digits(float[][] pixels, float[] labels) {
   /** Pixels per image. */
   public static final int PIXELS = 64;
+
   /** The largest pixel value in the file (pixels count set cells of a 4x4 block). */
   public static final float PIXEL_MAX = 16f;
 
@@ -25,16 +26,24 @@ public record Digits(float[][] pixels, float[] labels) {
   public static Digits load() {
     String name = SampleData.DIGITS.fileName();
     try (InputStream raw = SampleData.DIGITS.open();
-        BufferedReader in = new BufferedReader(
-            new InputStreamReader(new GZIPInputStream(raw), StandardCharsets.US_ASCII))) {
+        BufferedReader in =
+            new BufferedReader(
+                new InputStreamReader(new GZIPInputStream(raw), StandardCharsets.US_ASCII))) {
       List<float[]> pixels = new ArrayList<>();
       List<Float> labels = new ArrayList<>();
       String line;
       while ((line = in.readLine()) != null) {
         String[] cells = line.split(",");
         if (cells.length != PIXELS + 1) {
-          throw new IllegalStateException(name + " line " + (pixels.size() + 1) + " has " + cells.length
-              + " values, expected " + PIXELS + " pixels and a label");
+          throw new IllegalStateException(
+              name
+                  + " line "
+                  + (pixels.size() + 1)
+                  + " has "
+                  + cells.length
+                  + " values, expected "
+                  + PIXELS
+                  + " pixels and a label");
         }
         float[] p = new float[PIXELS];
         for (int i = 0; i < PIXELS; i++) {
@@ -53,7 +62,10 @@ public record Digits(float[][] pixels, float[] labels) {
     }
   }
 
-  /** The same images with every pixel divided by {@link #PIXEL_MAX}, into [0, 1]; this one is unchanged. */
+  /**
+   * The same images with every pixel divided by {@link #PIXEL_MAX}, into [0, 1]; this one is
+   * unchanged.
+   */
   public Digits scaledToUnit() {
     float[][] scaled = new float[pixels.length][];
     for (int r = 0; r < pixels.length; r++) {

@@ -49,7 +49,8 @@ public enum SampleData {
       try (InputStream in = open()) {
         bytes = in.readAllBytes();
       }
-      if (Files.isRegularFile(file) && Files.size(file) == bytes.length
+      if (Files.isRegularFile(file)
+          && Files.size(file) == bytes.length
           && Arrays.equals(Files.readAllBytes(file), bytes)) {
         return file;
       }
@@ -72,8 +73,10 @@ public enum SampleData {
   InputStream open() {
     InputStream in = SampleData.class.getResourceAsStream(fileName);
     if (in == null) {
-      throw new IllegalStateException("the resource dev/orca/sampledata/" + fileName
-          + " is not on the classpath: put the sample-data jar on it");
+      throw new IllegalStateException(
+          "the resource dev/orca/sampledata/"
+              + fileName
+              + " is not on the classpath: put the sample-data jar on it");
     }
     return in;
   }

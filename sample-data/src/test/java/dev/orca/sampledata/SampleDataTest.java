@@ -28,7 +28,9 @@ class SampleDataTest {
     assertTrue(file.isAbsolute());
     List<String> lines;
     try (InputStream raw = Files.newInputStream(file);
-        BufferedReader in = new BufferedReader(new InputStreamReader(new GZIPInputStream(raw), StandardCharsets.US_ASCII))) {
+        BufferedReader in =
+            new BufferedReader(
+                new InputStreamReader(new GZIPInputStream(raw), StandardCharsets.US_ASCII))) {
       lines = in.lines().toList();
     }
     assertEquals(1797, lines.size());
@@ -38,7 +40,8 @@ class SampleDataTest {
 
   @Test
   void breastCancerCopiesWithItsDescriptionLineAndBothClasses() throws IOException {
-    List<String> lines = Files.readAllLines(SampleData.BREAST_CANCER.copyTo(dir), StandardCharsets.US_ASCII);
+    List<String> lines =
+        Files.readAllLines(SampleData.BREAST_CANCER.copyTo(dir), StandardCharsets.US_ASCII);
     assertEquals("569,30,malignant,benign", lines.get(0));
     assertEquals(570, lines.size());
     int[] counts = new int[2];

@@ -9,8 +9,8 @@ import org.apache.arrow.vector.ipc.message.IpcOption;
 
 /**
  * Arrow's file writer, opened to write record batches that come from many roots (one per shard)
- * rather than refills of the one root it was made with: the batches are unloaded from each shard
- * as they are, so no buffer has to move between allocators.
+ * rather than refills of the one root it was made with: the batches are unloaded from each shard as
+ * they are, so no buffer has to move between allocators.
  */
 public final class BatchFileWriter extends ArrowFileWriter {
   public BatchFileWriter(VectorSchemaRoot schemaRoot, WritableByteChannel out) {

@@ -20,7 +20,9 @@ import org.apache.spark.sql.catalyst.InternalRow;
  * when the task ends if the consumer stopped in between.
  */
 abstract class BatchStream implements Iterator<Shard>, AutoCloseable {
-  /** The first batch of a partition starts this small and doubles, so small partitions stay small. */
+  /**
+   * The first batch of a partition starts this small and doubles, so small partitions stay small.
+   */
   private static final int FIRST_CAPACITY = 1024;
 
   private final ShardLayout layout;
@@ -32,10 +34,13 @@ abstract class BatchStream implements Iterator<Shard>, AutoCloseable {
   private int startCapacity;
   private int batches;
   long rowsRead;
+
   /** Rows kept in the batch being built. */
   int count;
+
   /** A null or NaN was met under FAIL: from then on rows are only counted. */
   boolean failed;
+
   private Shard next;
   private boolean done;
 
@@ -90,16 +95,21 @@ abstract class BatchStream implements Iterator<Shard>, AutoCloseable {
 
   /** The next batch, or null if every row read was dropped. */
   private Shard build() {
-    ShardBuilder batch = new ShardBuilder(layout, schema,
-        parent.newChildAllocator(name + " batch " + batches, 0, Long.MAX_VALUE));
+    ShardBuilder batch =
+        new ShardBuilder(
+            layout,
+            schema,
+            parent.newChildAllocator(name + " batch " + batches, 0, Long.MAX_VALUE));
     try {
       count = 0;
       batch.reserve(startCapacity);
       fill(batch);
       if (failed) {
-        throw new OrcaDataException(report(batch) + ". Clean these values first, or convert with"
-            + " ConversionOptions.withNullPolicy(NullPolicy.DROP) to leave such rows out or NullPolicy.fill(value)"
-            + " to replace them.");
+        throw new OrcaDataException(
+            report(batch)
+                + ". Clean these values first, or convert with"
+                + " ConversionOptions.withNullPolicy(NullPolicy.DROP) to leave such rows out or NullPolicy.fill(value)"
+                + " to replace them.");
       }
       if (count == 0) {
         batch.abandon();
@@ -135,8 +145,15 @@ abstract class BatchStream implements Iterator<Shard>, AutoCloseable {
     try {
       ok = batch.writeBlocks(row, count);
     } catch (BlockWriter.UnequalArrays e) {
-      throw new OrcaDataException(e.getMessage() + " (row " + rowsRead + " of " + name + "). The arrays of a"
-          + " feature or label column must all have one length: pad or cut them first.", e);
+      throw new OrcaDataException(
+          e.getMessage()
+              + " (row "
+              + rowsRead
+              + " of "
+              + name
+              + "). The arrays of a"
+              + " feature or label column must all have one length: pad or cut them first.",
+          e);
     }
     if (!ok && policy.kind() == NullPolicy.Kind.FAIL) {
       failed = true; // from here on only count, to say how many rows are affected

@@ -1,8 +1,8 @@
 package dev.orca.arrow.internal;
 
-import dev.orca.OrcaDataException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.orca.OrcaDataException;
 import dev.orca.arrow.BlockColumn;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,19 +12,19 @@ import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.complex.BaseRepeatedValueVector;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.ipc.message.ArrowFieldNode;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
-import org.apache.arrow.vector.complex.BaseRepeatedValueVector;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
 
 /**
  * The Arrow form of a float block: a non-nullable {@code Float4} column when it is one value wide
- * (and not the features), else a {@code FixedSizeList<Float4>} of its width. The field's
- * metadata records the block's role ({@code features}, {@code label}) and the source columns it
- * was assembled from, so the layout survives IPC bytes and files.
+ * (and not the features), else a {@code FixedSizeList<Float4>} of its width. The field's metadata
+ * records the block's role ({@code features}, {@code label}) and the source columns it was
+ * assembled from, so the layout survives IPC bytes and files.
  */
 public final class BlockFields {
   public static final String ROLE = "orca.role";
@@ -36,7 +36,10 @@ public final class BlockFields {
 
   private BlockFields() {}
 
-  /** The field of a block named {@code name} with {@code role} (null for none) made of {@code columns}. */
+  /**
+   * The field of a block named {@code name} with {@code role} (null for none) made of {@code
+   * columns}.
+   */
   public static Field field(String name, String role, List<BlockColumn> columns) {
     int width = columns.isEmpty() ? 0 : columns.get(columns.size() - 1).end();
     Map<String, String> meta = new LinkedHashMap<>();
@@ -48,8 +51,13 @@ public final class BlockFields {
     if (width == 1 && !FEATURES.equals(role)) {
       return new Field(name, new FieldType(false, FLOAT, null, meta), null);
     }
-    Field element = new Field(BaseRepeatedValueVector.DATA_VECTOR_NAME, new FieldType(false, FLOAT, null), null);
-    return new Field(name, new FieldType(false, new ArrowType.FixedSizeList(width), null, meta), List.of(element));
+    Field element =
+        new Field(
+            BaseRepeatedValueVector.DATA_VECTOR_NAME, new FieldType(false, FLOAT, null), null);
+    return new Field(
+        name,
+        new FieldType(false, new ArrowType.FixedSizeList(width), null, meta),
+        List.of(element));
   }
 
   /** A block field for a plain float column of {@code width} values (e.g. a prediction). */
@@ -63,7 +71,8 @@ public final class BlockFields {
     if (FLOAT.equals(type)) {
       return true;
     }
-    return type instanceof ArrowType.FixedSizeList && field.getChildren().size() == 1
+    return type instanceof ArrowType.FixedSizeList
+        && field.getChildren().size() == 1
         && FLOAT.equals(field.getChildren().get(0).getType());
   }
 
@@ -71,7 +80,9 @@ public final class BlockFields {
     return field.getMetadata() == null ? null : field.getMetadata().get(ROLE);
   }
 
-  /** The source columns of a block field; one column of the field's own name if none are recorded. */
+  /**
+   * The source columns of a block field; one column of the field's own name if none are recorded.
+   */
   public static List<BlockColumn> columns(Field field, int width) {
     String encoded = field.getMetadata() == null ? null : field.getMetadata().get(COLUMNS);
     return encoded == null ? List.of(new BlockColumn(field.getName(), 0, width)) : decode(encoded);
@@ -87,11 +98,16 @@ public final class BlockFields {
     if (vector instanceof Float4Vector f) {
       return f;
     }
-    if (vector instanceof FixedSizeListVector list && list.getDataVector() instanceof Float4Vector f) {
+    if (vector instanceof FixedSizeListVector list
+        && list.getDataVector() instanceof Float4Vector f) {
       return f;
     }
-    throw new IllegalArgumentException("column '" + vector.getName() + "' of type " + vector.getField().getType()
-        + " is not a float block (a float column or a fixed-size list of floats)");
+    throw new IllegalArgumentException(
+        "column '"
+            + vector.getName()
+            + "' of type "
+            + vector.getField().getType()
+            + " is not a float block (a float column or a fixed-size list of floats)");
   }
 
   /**
@@ -110,17 +126,18 @@ public final class BlockFields {
   }
 
   /**
-   * Makes {@code values} (at least {@code rows * width} floats) the data of the block vector
-   * {@code vector}, with {@code rows} rows, all valid. The vector takes its own reference: the
-   * caller still closes {@code values}. Arrow's own allocation would round every block up to a
-   * power of two, up to twice the memory; this way a block costs what it holds.
+   * Makes {@code values} (at least {@code rows * width} floats) the data of the block vector {@code
+   * vector}, with {@code rows} rows, all valid. The vector takes its own reference: the caller
+   * still closes {@code values}. Arrow's own allocation would round every block up to a power of
+   * two, up to twice the memory; this way a block costs what it holds.
    */
   public static void load(FieldVector vector, ArrowBuf values, int rows) {
     int width = width(vector.getField());
     Float4Vector data = data(vector);
     BufferAllocator allocator = vector.getAllocator();
     // a field node with no nulls makes Arrow build a validity buffer with every bit set
-    data.loadFieldBuffers(new ArrowFieldNode((long) rows * width, 0), List.of(allocator.getEmpty(), values));
+    data.loadFieldBuffers(
+        new ArrowFieldNode((long) rows * width, 0), List.of(allocator.getEmpty(), values));
     if (vector != data) {
       vector.loadFieldBuffers(new ArrowFieldNode(rows, 0), List.of(allocator.getEmpty()));
     }
@@ -149,8 +166,13 @@ public final class BlockFields {
       }
       return out;
     } catch (JsonProcessingException e) {
-      throw new OrcaDataException("the Arrow schema's block layout '" + encoded + "' cannot be read (" + e.getOriginalMessage()
-          + "): the shard files were not written by Orca, or are damaged", e);
+      throw new OrcaDataException(
+          "the Arrow schema's block layout '"
+              + encoded
+              + "' cannot be read ("
+              + e.getOriginalMessage()
+              + "): the shard files were not written by Orca, or are damaged",
+          e);
     }
   }
 }

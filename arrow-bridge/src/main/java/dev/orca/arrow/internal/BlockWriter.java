@@ -15,12 +15,12 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.apache.spark.unsafe.Platform;
 
 /**
- * Assembles the source columns of one block into its row-major float memory, converting each
- * number to float as it goes. Two ways in: a row at a time ({@link #write}), which applies the null
- * policy (a null or NaN makes it return false under FAIL and DROP after counting it for its column,
- * or is replaced under FILL); and a range of a column batch at a time ({@link #copyColumns}), the
- * fast path for clean scalar columns. This is the hot path of a conversion: no objects per row,
- * one store per value, into one buffer per batch allocated at its exact size.
+ * Assembles the source columns of one block into its row-major float memory, converting each number
+ * to float as it goes. Two ways in: a row at a time ({@link #write}), which applies the null policy
+ * (a null or NaN makes it return false under FAIL and DROP after counting it for its column, or is
+ * replaced under FILL); and a range of a column batch at a time ({@link #copyColumns}), the fast
+ * path for clean scalar columns. This is the hot path of a conversion: no objects per row, one
+ * store per value, into one buffer per batch allocated at its exact size.
  */
 final class BlockWriter {
   /** Rows per tile of the column-wise copy: a tile of rows (up to some 100 KB) stays in cache. */
@@ -103,7 +103,10 @@ final class BlockWriter {
     }
   }
 
-  /** Writes the block's values of {@code row} as row {@code index}; false if the row must not be kept. */
+  /**
+   * Writes the block's values of {@code row} as row {@code index}; false if the row must not be
+   * kept.
+   */
   boolean write(InternalRow row, int index) {
     long at = data + index * rowBytes;
     boolean ok = true;
@@ -127,10 +130,10 @@ final class BlockWriter {
   }
 
   /**
-   * Copies rows {@code from} to {@code from + n - 1} of {@code batch} into block rows {@code at} on,
-   * column by column, a tile of rows at a time so the rows written stay in cache. Returns false,
-   * leaving the rows to the row-by-row path, if a block column is an array or holds a null or NaN
-   * in the range (the fast path neither counts nor fills).
+   * Copies rows {@code from} to {@code from + n - 1} of {@code batch} into block rows {@code at}
+   * on, column by column, a tile of rows at a time so the rows written stay in cache. Returns
+   * false, leaving the rows to the row-by-row path, if a block column is an array or holds a null
+   * or NaN in the range (the fast path neither counts nor fills).
    */
   boolean copyColumns(ColumnarBatch batch, int from, int n, int at) {
     if (anyArray) {
@@ -184,8 +187,15 @@ final class BlockWriter {
   private boolean writeArray(int s, ArrayData array, long to) {
     int width = widths[s];
     if (array.numElements() != width) {
-      throw new UnequalArrays(what() + " array column '" + block.sources().get(s).column()
-          + "' holds an array of length " + array.numElements() + " where the arrays are " + width + " long");
+      throw new UnequalArrays(
+          what()
+              + " array column '"
+              + block.sources().get(s).column()
+              + "' holds an array of length "
+              + array.numElements()
+              + " where the arrays are "
+              + width
+              + " long");
     }
     ValueKind kind = kinds[s];
     boolean clean = true;
@@ -209,7 +219,10 @@ final class BlockWriter {
   private ArrayData array(int s, InternalRow row, int ordinal) {
     if (row instanceof UnsafeRow unsafe) {
       long offsetAndSize = unsafe.getLong(ordinal);
-      views[s].pointTo(unsafe.getBaseObject(), unsafe.getBaseOffset() + (offsetAndSize >>> 32), (int) offsetAndSize);
+      views[s].pointTo(
+          unsafe.getBaseObject(),
+          unsafe.getBaseOffset() + (offsetAndSize >>> 32),
+          (int) offsetAndSize);
       return views[s];
     }
     return row.getArray(ordinal);
@@ -256,9 +269,16 @@ final class BlockWriter {
     StringBuilder b = new StringBuilder();
     for (int s = 0; s < sources; s++) {
       if (badRows[s] > 0) {
-        b.append(b.length() == 0 ? "" : "; ").append(what()).append(" column '")
-            .append(block.sources().get(s).column()).append("' has a null or NaN in ").append(badRows[s])
-            .append(" of ").append(rowsRead).append(" rows ").append(where);
+        b.append(b.length() == 0 ? "" : "; ")
+            .append(what())
+            .append(" column '")
+            .append(block.sources().get(s).column())
+            .append("' has a null or NaN in ")
+            .append(badRows[s])
+            .append(" of ")
+            .append(rowsRead)
+            .append(" rows ")
+            .append(where);
       }
     }
     return b.toString();

@@ -7,8 +7,8 @@ import java.util.Arrays;
 
 /**
  * A channel that writes into one growing byte array with bulk copies (the JDK's stream adapter
- * copies through a small temporary array). With {@code counting} it only counts, so a writer can
- * be run once to learn the exact size and once to fill an array of that size.
+ * copies through a small temporary array). With {@code counting} it only counts, so a writer can be
+ * run once to learn the exact size and once to fill an array of that size.
  */
 public final class ByteArrayChannel implements WritableByteChannel {
   private final boolean counting;
@@ -26,8 +26,11 @@ public final class ByteArrayChannel implements WritableByteChannel {
 
   public static ByteArrayChannel withCapacity(long capacity) {
     if (capacity > Integer.MAX_VALUE - 8) {
-      throw new OrcaDataException("a shard of " + capacity + " bytes does not fit a Java byte array;"
-          + " use fewer rows per batch");
+      throw new OrcaDataException(
+          "a shard of "
+              + capacity
+              + " bytes does not fit a Java byte array;"
+              + " use fewer rows per batch");
     }
     return new ByteArrayChannel(false, (int) capacity);
   }
@@ -39,8 +42,9 @@ public final class ByteArrayChannel implements WritableByteChannel {
       if (size + n > array.length) {
         long grown = Math.max(size + n, Math.min((long) array.length * 2, Integer.MAX_VALUE - 8));
         if (grown > Integer.MAX_VALUE - 8) {
-          throw new OrcaDataException("Arrow IPC bytes beyond 2 GB do not fit a Java byte array;"
-              + " use fewer rows per batch");
+          throw new OrcaDataException(
+              "Arrow IPC bytes beyond 2 GB do not fit a Java byte array;"
+                  + " use fewer rows per batch");
         }
         array = Arrays.copyOf(array, (int) grown);
       }

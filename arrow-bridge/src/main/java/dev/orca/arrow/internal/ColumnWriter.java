@@ -8,8 +8,8 @@ import org.apache.spark.unsafe.Platform;
 
 /**
  * Writes one kept column of Spark's internal rows into an Arrow vector, straight into the vector's
- * memory: no object per row. {@link #reserve} must have made room for the row before
- * {@link #write}; addresses are refreshed whenever the vector grows.
+ * memory: no object per row. {@link #reserve} must have made room for the row before {@link
+ * #write}; addresses are refreshed whenever the vector grows.
  */
 public abstract class ColumnWriter {
   protected final FieldVector vector;
@@ -68,14 +68,18 @@ public abstract class ColumnWriter {
     Platform.putByte(null, at, (byte) (value ? b | mask : b & ~mask));
   }
 
-  /** Writes value {@code i} of {@code src}, of kind {@code kind}, as value {@code index} of a data buffer. */
+  /**
+   * Writes value {@code i} of {@code src}, of kind {@code kind}, as value {@code index} of a data
+   * buffer.
+   */
   static void putValue(ValueKind kind, SpecializedGetters src, int i, long data, int index) {
     switch (kind) {
       case BOOLEAN -> setBit(data, index, src.getBoolean(i));
       case BYTE -> Platform.putByte(null, data + index, src.getByte(i));
       case SHORT -> Platform.putShort(null, data + 2L * index, src.getShort(i));
       case INT, DATE -> Platform.putInt(null, data + 4L * index, src.getInt(i));
-      case LONG, TIMESTAMP, TIMESTAMP_NTZ -> Platform.putLong(null, data + 8L * index, src.getLong(i));
+      case LONG, TIMESTAMP, TIMESTAMP_NTZ ->
+          Platform.putLong(null, data + 8L * index, src.getLong(i));
       case FLOAT -> Platform.putFloat(null, data + 4L * index, src.getFloat(i));
       case DOUBLE -> Platform.putDouble(null, data + 8L * index, src.getDouble(i));
       default -> throw new IllegalArgumentException(kind + " is not a fixed-width kind");

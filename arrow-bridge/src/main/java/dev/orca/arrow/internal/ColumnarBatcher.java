@@ -16,7 +16,8 @@ public final class ColumnarBatcher extends BatchStream {
   private ColumnarBatch current;
   private int position;
 
-  public ColumnarBatcher(Iterator<ColumnarBatch> batches, ShardLayout layout, BufferAllocator parent, String name) {
+  public ColumnarBatcher(
+      Iterator<ColumnarBatch> batches, ShardLayout layout, BufferAllocator parent, String name) {
     super(layout, parent, name);
     this.batches = batches;
   }
@@ -36,7 +37,10 @@ public final class ColumnarBatcher extends BatchStream {
   @Override
   void fill(ShardBuilder batch) {
     while ((count < maxRows || failed) && hasInput()) {
-      int n = failed ? current.numRows() - position : Math.min(maxRows - count, current.numRows() - position);
+      int n =
+          failed
+              ? current.numRows() - position
+              : Math.min(maxRows - count, current.numRows() - position);
       ensureRoom(batch, failed ? 0 : n);
       if (!failed && copyColumns(batch, n)) {
         for (int i = 0; i < n; i++) {

@@ -10,10 +10,10 @@ import org.apache.spark.sql.vectorized.ColumnarMap;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
- * Spark's view of an Arrow fixed-size list (a float block), which Spark's own
- * {@link ArrowColumnVector} does not cover: row {@code i} is the slice {@code i * width} to
- * {@code (i + 1) * width} of the child values. Closing it does not close the Arrow vector, which
- * belongs to its shard.
+ * Spark's view of an Arrow fixed-size list (a float block), which Spark's own {@link
+ * ArrowColumnVector} does not cover: row {@code i} is the slice {@code i * width} to {@code (i + 1)
+ * * width} of the child values. Closing it does not close the Arrow vector, which belongs to its
+ * shard.
  */
 final class FixedSizeListColumn extends ColumnVector {
   private final FixedSizeListVector vector;
@@ -113,6 +113,7 @@ final class FixedSizeListColumn extends ColumnVector {
   }
 
   private UnsupportedOperationException notScalar() {
-    return new UnsupportedOperationException("column '" + vector.getName() + "' is an array of floats");
+    return new UnsupportedOperationException(
+        "column '" + vector.getName() + "' is an array of floats");
   }
 }

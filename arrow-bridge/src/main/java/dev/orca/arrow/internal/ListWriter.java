@@ -54,7 +54,10 @@ final class ListWriter extends OffsetWriter {
   private ArrayData array(InternalRow row) {
     if (row instanceof UnsafeRow unsafe) {
       long offsetAndSize = unsafe.getLong(ordinal);
-      view.pointTo(unsafe.getBaseObject(), unsafe.getBaseOffset() + (offsetAndSize >>> 32), (int) offsetAndSize);
+      view.pointTo(
+          unsafe.getBaseObject(),
+          unsafe.getBaseOffset() + (offsetAndSize >>> 32),
+          (int) offsetAndSize);
       return view;
     }
     return row.getArray(ordinal);

@@ -8,7 +8,8 @@ import org.apache.spark.sql.catalyst.InternalRow;
 public final class RowBatcher extends BatchStream {
   private final Iterator<InternalRow> rows;
 
-  public RowBatcher(Iterator<InternalRow> rows, ShardLayout layout, BufferAllocator parent, String name) {
+  public RowBatcher(
+      Iterator<InternalRow> rows, ShardLayout layout, BufferAllocator parent, String name) {
     super(layout, parent, name);
     this.rows = rows;
   }

@@ -14,7 +14,8 @@ public final class RowCopy {
   private RowCopy() {}
 
   /** A new batch in {@code allocator} with rows {@code rows} of {@code source}, in that order. */
-  public static VectorSchemaRoot select(VectorSchemaRoot source, int[] rows, BufferAllocator allocator) {
+  public static VectorSchemaRoot select(
+      VectorSchemaRoot source, int[] rows, BufferAllocator allocator) {
     for (int r : rows) {
       if (r < 0 || r >= source.getRowCount()) {
         throw new IndexOutOfBoundsException("row " + r + " of a batch of " + source.getRowCount());
@@ -23,7 +24,10 @@ public final class RowCopy {
     List<FieldVector> out = new ArrayList<>();
     try {
       for (FieldVector from : source.getFieldVectors()) {
-        out.add(BlockFields.isBlock(from.getField()) ? copyBlock(from, rows, allocator) : copyAny(from, rows, allocator));
+        out.add(
+            BlockFields.isBlock(from.getField())
+                ? copyBlock(from, rows, allocator)
+                : copyAny(from, rows, allocator));
       }
     } catch (RuntimeException e) {
       out.forEach(FieldVector::close);
@@ -41,7 +45,8 @@ public final class RowCopy {
     Float4Vector src = BlockFields.data(from);
     long srcAddress = src.getDataBufferAddress();
     for (int i = 0; i < rows.length; i++) {
-      MemoryUtil.copyMemory(srcAddress + (long) rows[i] * rowBytes, dst + (long) i * rowBytes, rowBytes);
+      MemoryUtil.copyMemory(
+          srcAddress + (long) rows[i] * rowBytes, dst + (long) i * rowBytes, rowBytes);
     }
     return to;
   }

@@ -11,9 +11,9 @@ import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.spark.sql.catalyst.InternalRow;
 
 /**
- * One batch being built: its allocator, its vectors and their writers (a block writer per block,
- * a column writer per kept column). Ends as a shard ({@link #finish}) or is given back whole
- * ({@link #abandon}).
+ * One batch being built: its allocator, its vectors and their writers (a block writer per block, a
+ * column writer per kept column). Ends as a shard ({@link #finish}) or is given back whole ({@link
+ * #abandon}).
  */
 final class ShardBuilder {
   private final BufferAllocator allocator;
@@ -57,7 +57,9 @@ final class ShardBuilder {
     capacity = rows;
   }
 
-  /** Writes the blocks of a row; false if a null or NaN keeps it out (counted by the block writers). */
+  /**
+   * Writes the blocks of a row; false if a null or NaN keeps it out (counted by the block writers).
+   */
   boolean writeBlocks(InternalRow row, int index) {
     boolean ok = true;
     for (int b = 0; b < blocks.size(); b++) {

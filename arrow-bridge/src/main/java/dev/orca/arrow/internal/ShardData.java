@@ -12,8 +12,8 @@ import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
- * The memory behind one or more shard handles: the record batch, the vectors this shard created
- * (in its own allocator) and the handles of parent shards whose vectors it shows as well. Counted
+ * The memory behind one or more shard handles: the record batch, the vectors this shard created (in
+ * its own allocator) and the handles of parent shards whose vectors it shows as well. Counted
  * references: the last handle to close frees the vectors, closes the allocator and releases the
  * parents.
  */
@@ -34,7 +34,11 @@ public final class ShardData {
    * @param owned the vectors this data frees
    * @param parents handles of shards whose vectors {@code root} shows too; closed with this data
    */
-  public ShardData(String name, VectorSchemaRoot root, BufferAllocator allocator, List<FieldVector> owned,
+  public ShardData(
+      String name,
+      VectorSchemaRoot root,
+      BufferAllocator allocator,
+      List<FieldVector> owned,
       List<? extends AutoCloseable> parents) {
     this.name = name;
     this.root = root;
@@ -106,7 +110,10 @@ public final class ShardData {
       try {
         parent.close();
       } catch (Exception e) {
-        failure = failure != null ? failure : new IllegalStateException("closing a parent of shard " + name, e);
+        failure =
+            failure != null
+                ? failure
+                : new IllegalStateException("closing a parent of shard " + name, e);
       }
     }
     onRelease.forEach(Runnable::run);

@@ -31,18 +31,32 @@ public final class ShardLayout implements Serializable {
   private static final long serialVersionUID = 1L;
 
   /** One source column of a block. */
-  public record Source(String column, int ordinal, ValueKind kind, boolean array, int width, int offset,
-      boolean nullable) implements Serializable {}
+  public record Source(
+      String column,
+      int ordinal,
+      ValueKind kind,
+      boolean array,
+      int width,
+      int offset,
+      boolean nullable)
+      implements Serializable {}
 
   /** A block: where its values come from. */
-  public record Block(String name, String role, List<Source> sources, int width) implements Serializable {
+  public record Block(String name, String role, List<Source> sources, int width)
+      implements Serializable {
     List<BlockColumn> columns() {
       return sources.stream().map(s -> new BlockColumn(s.column(), s.offset(), s.width())).toList();
     }
   }
 
   /** A column kept in its own type. */
-  public record Kept(String column, int ordinal, ValueKind kind, boolean array, boolean nullable, boolean containsNull)
+  public record Kept(
+      String column,
+      int ordinal,
+      ValueKind kind,
+      boolean array,
+      boolean nullable,
+      boolean containsNull)
       implements Serializable {}
 
   private final List<Block> blocks;
@@ -60,8 +74,12 @@ public final class ShardLayout implements Serializable {
    *
    * @param arrayWidths the length of the arrays of every array column among features and labels
    */
-  public static ShardLayout plan(StructType schema, List<String> features, List<String> labels,
-      ConversionOptions options, Map<String, Integer> arrayWidths) {
+  public static ShardLayout plan(
+      StructType schema,
+      List<String> features,
+      List<String> labels,
+      ConversionOptions options,
+      Map<String, Integer> arrayWidths) {
     List<String> names = Arrays.asList(schema.fieldNames());
     if (features.isEmpty()) {
       throw new OrcaDataException("no feature columns given; name at least one of " + names);
@@ -87,8 +105,11 @@ public final class ShardLayout implements Serializable {
     for (String column : keep) {
       StructField f = field(schema, column, "kept");
       if (column.equals(featuresName) || (!labels.isEmpty() && column.equals(labelName))) {
-        throw new OrcaDataException("column '" + column + "' is kept, but a block has that name too; rename the"
-            + " column or the blocks (ConversionOptions.withBlockNames)");
+        throw new OrcaDataException(
+            "column '"
+                + column
+                + "' is kept, but a block has that name too; rename the"
+                + " column or the blocks (ConversionOptions.withBlockNames)");
       }
       kept.add(kept(f, schema.fieldIndex(column)));
     }
@@ -99,7 +120,8 @@ public final class ShardLayout implements Serializable {
   public static List<String> arrayColumns(StructType schema, List<String> columns) {
     List<String> out = new ArrayList<>();
     for (String c : columns) {
-      if (List.of(schema.fieldNames()).contains(c) && schema.apply(c).dataType() instanceof ArrayType) {
+      if (List.of(schema.fieldNames()).contains(c)
+          && schema.apply(c).dataType() instanceof ArrayType) {
         out.add(c);
       }
     }
@@ -146,12 +168,21 @@ public final class ShardLayout implements Serializable {
     if (!k.array()) {
       return new Field(k.column(), new FieldType(k.nullable(), k.kind().arrowType(), null), null);
     }
-    Field element = new Field(BaseRepeatedValueVector.DATA_VECTOR_NAME,
-        new FieldType(k.containsNull(), k.kind().arrowType(), null), null);
-    return new Field(k.column(), new FieldType(k.nullable(), new ArrowType.List(), null), List.of(element));
+    Field element =
+        new Field(
+            BaseRepeatedValueVector.DATA_VECTOR_NAME,
+            new FieldType(k.containsNull(), k.kind().arrowType(), null),
+            null);
+    return new Field(
+        k.column(), new FieldType(k.nullable(), new ArrowType.List(), null), List.of(element));
   }
 
-  private static Block block(StructType schema, String name, String role, String what, List<String> columns,
+  private static Block block(
+      StructType schema,
+      String name,
+      String role,
+      String what,
+      List<String> columns,
       Map<String, Integer> arrayWidths) {
     List<Source> sources = new ArrayList<>();
     int offset = 0;
@@ -162,23 +193,35 @@ public final class ShardLayout implements Serializable {
       DataType valueType = array ? ((ArrayType) type).elementType() : type;
       ValueKind kind = ValueKind.of(valueType);
       if (kind == null || !kind.isNumeric()) {
-        String hint = "vector".equals(type.simpleString())
-            ? "Turn the Spark ML vector into an array with org.apache.spark.ml.functions.vector_to_array first."
-            : "Encode it as numbers first (e.g. with a StringIndexer or a cast) or leave it out.";
-        throw new OrcaDataException(what + " column '" + column + "' has type " + type.simpleString() + "; feature and"
-            + " label columns must be numbers (" + ValueKind.NUMERIC_TYPES + ") or arrays of numbers. " + hint);
+        String hint =
+            "vector".equals(type.simpleString())
+                ? "Turn the Spark ML vector into an array with org.apache.spark.ml.functions.vector_to_array first."
+                : "Encode it as numbers first (e.g. with a StringIndexer or a cast) or leave it out.";
+        throw new OrcaDataException(
+            what
+                + " column '"
+                + column
+                + "' has type "
+                + type.simpleString()
+                + "; feature and"
+                + " label columns must be numbers ("
+                + ValueKind.NUMERIC_TYPES
+                + ") or arrays of numbers. "
+                + hint);
       }
       int width = 1;
       boolean nullable = f.nullable();
       if (array) {
         Integer w = arrayWidths.get(column);
         if (w == null) {
-          throw new IllegalStateException("the width of array column '" + column + "' was not determined");
+          throw new IllegalStateException(
+              "the width of array column '" + column + "' was not determined");
         }
         width = w;
         nullable |= ((ArrayType) type).containsNull();
       }
-      sources.add(new Source(column, schema.fieldIndex(column), kind, array, width, offset, nullable));
+      sources.add(
+          new Source(column, schema.fieldIndex(column), kind, array, width, offset, nullable));
       offset += width;
     }
     return new Block(name, role, sources, offset);
@@ -189,10 +232,18 @@ public final class ShardLayout implements Serializable {
     boolean array = type instanceof ArrayType;
     ValueKind kind = ValueKind.of(array ? ((ArrayType) type).elementType() : type);
     if (kind == null || (array && !kind.isNumeric())) {
-      throw new OrcaDataException("column '" + f.name() + "' has type " + type.simpleString() + ", which cannot be kept"
-          + " in a shard; kept columns may be " + ValueKind.CARRIED_TYPES + ". Drop the column or cast it.");
+      throw new OrcaDataException(
+          "column '"
+              + f.name()
+              + "' has type "
+              + type.simpleString()
+              + ", which cannot be kept"
+              + " in a shard; kept columns may be "
+              + ValueKind.CARRIED_TYPES
+              + ". Drop the column or cast it.");
     }
-    return new Kept(f.name(), ordinal, kind, array, f.nullable(), array && ((ArrayType) type).containsNull());
+    return new Kept(
+        f.name(), ordinal, kind, array, f.nullable(), array && ((ArrayType) type).containsNull());
   }
 
   private static StructField field(StructType schema, String column, String what) {
@@ -201,8 +252,12 @@ public final class ShardLayout implements Serializable {
         return f;
       }
     }
-    throw new OrcaDataException(what + " column '" + column + "' is not in the data; its columns are "
-        + Arrays.toString(schema.fieldNames()));
+    throw new OrcaDataException(
+        what
+            + " column '"
+            + column
+            + "' is not in the data; its columns are "
+            + Arrays.toString(schema.fieldNames()));
   }
 
   /**
@@ -227,8 +282,12 @@ public final class ShardLayout implements Serializable {
     }
     for (String c : labels) {
       if (!seen.add(c)) {
-        throw new OrcaDataException("column '" + c + "' is named " + (features.contains(c)
-            ? "both as a feature and as a label" : "twice as a label") + "; a column can be in one block once");
+        throw new OrcaDataException(
+            "column '"
+                + c
+                + "' is named "
+                + (features.contains(c) ? "both as a feature and as a label" : "twice as a label")
+                + "; a column can be in one block once");
       }
     }
   }

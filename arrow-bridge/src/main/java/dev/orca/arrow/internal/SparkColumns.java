@@ -17,7 +17,10 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.vectorized.ArrowColumnVector;
 import org.apache.spark.sql.vectorized.ColumnVector;
 
-/** Arrow columns as Spark sees them: the Spark schema of an Arrow schema, and column views of a batch. */
+/**
+ * Arrow columns as Spark sees them: the Spark schema of an Arrow schema, and column views of a
+ * batch.
+ */
 public final class SparkColumns {
   private SparkColumns() {}
 
@@ -44,9 +47,15 @@ public final class SparkColumns {
         return kind.sparkType();
       }
     }
-    throw new OrcaDataException("column '" + f.getName() + "' has Arrow type " + type + (f.getChildren().isEmpty()
-        ? "" : " of " + f.getChildren()) + ", which Orca does not turn into a Spark column; supported: "
-        + ValueKind.CARRIED_TYPES + ", and fixed-size lists of numbers");
+    throw new OrcaDataException(
+        "column '"
+            + f.getName()
+            + "' has Arrow type "
+            + type
+            + (f.getChildren().isEmpty() ? "" : " of " + f.getChildren())
+            + ", which Orca does not turn into a Spark column; supported: "
+            + ValueKind.CARRIED_TYPES
+            + ", and fixed-size lists of numbers");
   }
 
   /** Spark column views of the vectors of {@code root}, valid while the vectors are. */
@@ -55,9 +64,10 @@ public final class SparkColumns {
     ColumnVector[] out = new ColumnVector[vectors.size()];
     for (int i = 0; i < out.length; i++) {
       FieldVector v = vectors.get(i);
-      out[i] = v instanceof FixedSizeListVector list
-          ? new FixedSizeListColumn(list, (ArrayType) schema.fields()[i].dataType())
-          : new ArrowColumnVector(v);
+      out[i] =
+          v instanceof FixedSizeListVector list
+              ? new FixedSizeListColumn(list, (ArrayType) schema.fields()[i].dataType())
+              : new ArrowColumnVector(v);
     }
     return out;
   }

@@ -15,10 +15,14 @@ import org.apache.spark.sql.types.StructType;
 public final class SparkInternals {
   private SparkInternals() {}
 
-  public static Dataset<Row> createDataFrame(SparkSession spark, RDD<InternalRow> rows, StructType schema) {
+  public static Dataset<Row> createDataFrame(
+      SparkSession spark, RDD<InternalRow> rows, StructType schema) {
     if (!(spark instanceof org.apache.spark.sql.classic.SparkSession classic)) {
-      throw new UnsupportedOperationException("making a DataFrame from shards needs a classic SparkSession in this"
-          + " JVM, not " + spark.getClass().getName() + " (Spark Connect)");
+      throw new UnsupportedOperationException(
+          "making a DataFrame from shards needs a classic SparkSession in this"
+              + " JVM, not "
+              + spark.getClass().getName()
+              + " (Spark Connect)");
     }
     return classic.internalCreateDataFrame(rows, schema, false);
   }

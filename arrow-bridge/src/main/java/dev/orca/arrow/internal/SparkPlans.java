@@ -14,9 +14,9 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
 
 /**
  * Where a DataFrame's data comes from, read the cheapest way: when the physical plan ends in a scan
- * that produces column batches (a cached DataFrame, Parquet or ORC files), the batches as they
- * are, which skips Spark's conversion of every batch into rows; otherwise Spark's internal rows,
- * as the plan makes them.
+ * that produces column batches (a cached DataFrame, Parquet or ORC files), the batches as they are,
+ * which skips Spark's conversion of every batch into rows; otherwise Spark's internal rows, as the
+ * plan makes them.
  */
 public final class SparkPlans {
   private SparkPlans() {}
@@ -42,7 +42,9 @@ public final class SparkPlans {
     if (plan instanceof ColumnarToRowExec toRows) {
       plan = toRows.child();
     }
-    return plan.supportsColumnar() && plan.schema().equals(df.schema()) ? Optional.of(plan) : Optional.empty();
+    return plan.supportsColumnar() && plan.schema().equals(df.schema())
+        ? Optional.of(plan)
+        : Optional.empty();
   }
 
   /**
@@ -52,11 +54,12 @@ public final class SparkPlans {
    */
   private static Dataset<Row> fresh(Dataset<Row> df) {
     try {
-      return df.select(Arrays.stream(df.columns()).map(c -> df.col("`" + c.replace("`", "``") + "`"))
-          .toArray(Column[]::new));
+      return df.select(
+          Arrays.stream(df.columns())
+              .map(c -> df.col("`" + c.replace("`", "``") + "`"))
+              .toArray(Column[]::new));
     } catch (RuntimeException ambiguous) {
       return df; // duplicate column names cannot be selected by name; keep the plan as it is
     }
   }
-
 }

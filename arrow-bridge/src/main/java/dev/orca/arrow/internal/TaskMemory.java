@@ -16,9 +16,9 @@ import org.slf4j.LoggerFactory;
  * The Arrow memory of one Spark task: a child of the JVM's root named after the task, and the
  * shards created in the task. When the task ends (successfully or not), the iterators that hold
  * shards for a consumer Spark may have stopped reading ({@link #closeAtTaskEnd}) close them; shards
- * still open after that were taken and left open by a consumer, and are closed with a warning;
- * then the allocator is closed, and memory still held after that is a leak in Orca itself and
- * fails the task with the allocator's report.
+ * still open after that were taken and left open by a consumer, and are closed with a warning; then
+ * the allocator is closed, and memory still held after that is a leak in Orca itself and fails the
+ * task with the allocator's report.
  */
 public final class TaskMemory {
   private static final Logger LOG = LoggerFactory.getLogger(TaskMemory.class);
@@ -66,12 +66,16 @@ public final class TaskMemory {
     if (context == null) {
       return null;
     }
-    return BY_TASK.computeIfAbsent(context.taskAttemptId(), id -> {
-      String name = "task " + context.stageId() + "." + context.partitionId() + " (TID " + id + ")";
-      TaskMemory scope = new TaskMemory(name, RootMemory.get().newChildAllocator(name, 0, Long.MAX_VALUE));
-      context.addTaskCompletionListener(new TaskEnd(id));
-      return scope;
-    });
+    return BY_TASK.computeIfAbsent(
+        context.taskAttemptId(),
+        id -> {
+          String name =
+              "task " + context.stageId() + "." + context.partitionId() + " (TID " + id + ")";
+          TaskMemory scope =
+              new TaskMemory(name, RootMemory.get().newChildAllocator(name, 0, Long.MAX_VALUE));
+          context.addTaskCompletionListener(new TaskEnd(id));
+          return scope;
+        });
   }
 
   private void end() {
@@ -84,16 +88,27 @@ public final class TaskMemory {
     }
     List<ShardData> left = new ArrayList<>(open);
     if (!left.isEmpty()) {
-      LOG.warn("{}: {} shard(s) were not closed by their consumer and are closed now that the task"
-          + " ended (close each shard you take from an iterator): {}", name, left.size(), left);
+      LOG.warn(
+          "{}: {} shard(s) were not closed by their consumer and are closed now that the task"
+              + " ended (close each shard you take from an iterator): {}",
+          name,
+          left.size(),
+          left);
       left.forEach(ShardData::forceRelease);
     }
     long held = allocator.getAllocatedMemory();
     try {
       allocator.close();
     } catch (IllegalStateException e) {
-      throw new OrcaException("Arrow memory leaked in " + name + ": " + held + " bytes still held"
-          + " after every shard was closed. " + e.getMessage(), e);
+      throw new OrcaException(
+          "Arrow memory leaked in "
+              + name
+              + ": "
+              + held
+              + " bytes still held"
+              + " after every shard was closed. "
+              + e.getMessage(),
+          e);
     }
   }
 

@@ -21,8 +21,8 @@ import org.apache.spark.sql.types.TimestampType;
 
 /**
  * The scalar value types Orca moves between Spark and Arrow, with each one's type on both sides.
- * Spark's internal values are kept as they are: dates as days, timestamps as microseconds since
- * the epoch (UTC), strings as UTF-8.
+ * Spark's internal values are kept as they are: dates as days, timestamps as microseconds since the
+ * epoch (UTC), strings as UTF-8.
  */
 public enum ValueKind {
   BOOLEAN(0, new ArrowType.Bool(), DataTypes.BooleanType),
@@ -40,9 +40,10 @@ public enum ValueKind {
 
   /** The Spark types that may be features, labels or elements of a feature array. */
   public static final String NUMERIC_TYPES = "boolean, byte, short, int, long, float, double";
+
   /** Everything a kept column may be. */
-  public static final String CARRIED_TYPES = NUMERIC_TYPES + ", string, binary, date, timestamp, timestamp_ntz"
-      + " and arrays of numbers";
+  public static final String CARRIED_TYPES =
+      NUMERIC_TYPES + ", string, binary, date, timestamp, timestamp_ntz" + " and arrays of numbers";
 
   private final int byteWidth;
   private final ArrowType arrowType;

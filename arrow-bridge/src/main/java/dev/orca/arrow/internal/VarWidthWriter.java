@@ -9,8 +9,8 @@ import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
- * Strings and binaries: the bytes are copied from where the row keeps them (for Spark's
- * {@code UnsafeRow}, straight from the row's memory, without a {@code UTF8String} per row).
+ * Strings and binaries: the bytes are copied from where the row keeps them (for Spark's {@code
+ * UnsafeRow}, straight from the row's memory, without a {@code UTF8String} per row).
  */
 final class VarWidthWriter extends OffsetWriter {
   private final BaseVariableWidthVector varWidth;

@@ -23,48 +23,81 @@ public final class StartupBenchmark {
 
   public static void main(String[] args) throws Exception {
     int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
-    BenchmarkReport report = BenchmarkReport.start("startup",
-        "start OrcaContext and run an empty barrier stage (median of " + runs + " runs after 1 warm-up)");
+    BenchmarkReport report =
+        BenchmarkReport.start(
+            "startup",
+            "start OrcaContext and run an empty barrier stage (median of "
+                + runs
+                + " runs after 1 warm-up)");
     measure(report, "embedded (local[*])", OrcaContext.builder(), runs);
-    measure(report, "local-cluster[2,1,1024]",
-        OrcaContext.builder().clusterMode(ClusterMode.LOCAL_CLUSTER).numNodes(2).cores(1), runs);
+    measure(
+        report,
+        "local-cluster[2,1,1024]",
+        OrcaContext.builder().clusterMode(ClusterMode.LOCAL_CLUSTER).numNodes(2).cores(1),
+        runs);
     report.finish();
   }
 
-  private static void measure(BenchmarkReport report, String label, OrcaContext.Builder builder, int runs)
+  private static void measure(
+      BenchmarkReport report, String label, OrcaContext.Builder builder, int runs)
       throws Exception {
     OrcaConf conf = builder.resolve();
-    Timing orca = Timing.of(1, runs, () -> {
-      try (OrcaContext ctx = builder.start()) {
-        int tasks = ctx.numNodes() * ctx.coresPerNode();
-        List<Integer> out = BarrierStage.run(ctx.sparkContext(), tasks,
-            (task, p) -> List.of(task.partitionId()).iterator());
-        check(out.size() == tasks, "barrier stage returned " + out.size() + " of " + tasks);
-      }
-    });
-    Timing plain = Timing.of(1, runs, () -> {
-      SparkSession.Builder b = SparkSession.builder();
-      conf.sparkConf().forEach(b::config);
-      SparkSession spark = b.getOrCreate();
-      try {
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        int tasks = spark.sparkContext().isLocal() ? spark.sparkContext().defaultParallelism() : 2;
-        long n = BarrierStage.indices(jsc, tasks).count(); // an ordinary job: no barrier
-        check(n == tasks, "plain job counted " + n);
-      } finally {
-        spark.stop();
-      }
-    });
+    Timing orca =
+        Timing.of(
+            1,
+            runs,
+            () -> {
+              try (OrcaContext ctx = builder.start()) {
+                int tasks = ctx.numNodes() * ctx.coresPerNode();
+                List<Integer> out =
+                    BarrierStage.run(
+                        ctx.sparkContext(),
+                        tasks,
+                        (task, p) -> List.of(task.partitionId()).iterator());
+                check(out.size() == tasks, "barrier stage returned " + out.size() + " of " + tasks);
+              }
+            });
+    Timing plain =
+        Timing.of(
+            1,
+            runs,
+            () -> {
+              SparkSession.Builder b = SparkSession.builder();
+              conf.sparkConf().forEach(b::config);
+              SparkSession spark = b.getOrCreate();
+              try {
+                JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+                int tasks =
+                    spark.sparkContext().isLocal() ? spark.sparkContext().defaultParallelism() : 2;
+                long n = BarrierStage.indices(jsc, tasks).count(); // an ordinary job: no barrier
+                check(n == tasks, "plain job counted " + n);
+              } finally {
+                spark.stop();
+              }
+            });
     report.figure(label + ": OrcaContext + barrier stage", orca.median(), "s");
     report.baseline(label + ": SparkSession + plain job", plain.median(), "s");
-    report.ratio(label + ": Orca / plain Spark", orca.median() / plain.median(), "close to 1: Orca adds little");
+    report.ratio(
+        label + ": Orca / plain Spark",
+        orca.median() / plain.median(),
+        "close to 1: Orca adds little");
     // Spark's barrier sync (allGather, barrier) polls its answer once a second: what one costs
     try (OrcaContext ctx = builder.start()) {
       int tasks = ctx.numNodes() * ctx.coresPerNode();
-      Timing sync = Timing.of(1, runs, () -> BarrierStage.run(ctx.sparkContext(), tasks,
-          (task, p) -> task.allGather("x").iterator()));
-      Timing none = Timing.of(1, runs, () -> BarrierStage.run(ctx.sparkContext(), tasks,
-          (task, p) -> List.of("x").iterator()));
+      Timing sync =
+          Timing.of(
+              1,
+              runs,
+              () ->
+                  BarrierStage.run(
+                      ctx.sparkContext(), tasks, (task, p) -> task.allGather("x").iterator()));
+      Timing none =
+          Timing.of(
+              1,
+              runs,
+              () ->
+                  BarrierStage.run(
+                      ctx.sparkContext(), tasks, (task, p) -> List.of("x").iterator()));
       report.figure(label + ": barrier stage with one allGather", sync.median(), "s");
       report.baseline(label + ": the same stage without it", none.median(), "s");
       report.ratio(label + ": with / without", sync.median() / none.median(), "");

@@ -52,26 +52,33 @@ public final class DataFrameToXShardsBenchmark {
         features.add("f" + j);
       }
 
-      // the machine is shared: besides wall time, the CPU time of the converting tasks gives a per-core
+      // the machine is shared: besides wall time, the CPU time of the converting tasks gives a
+      // per-core
       // rate that other load does not distort
       LongAccumulator taskCpu = orca.spark().sparkContext().longAccumulator("conversion CPU ns");
       double[] cpuSeconds = new double[runs];
       double[] setupSeconds = new double[runs];
       int[] run = {-2};
-      Timing toXShards = Timing.of(2, runs, () -> {
-        taskCpu.reset();
-        long t0 = System.nanoTime();
-        XShards xs = XShards.fromDataFrame(df, features, List.of("label"));
-        long setup = System.nanoTime() - t0;
-        holdAllShards(xs, taskCpu);
-        if (run[0] >= 0) {
-          cpuSeconds[run[0]] = taskCpu.value() / 1e9;
-          setupSeconds[run[0]] = setup / 1e9;
-        }
-        run[0]++;
-      });
-      Timing collect = Timing.of(1, Math.max(1, runs / 2), () -> rowPath(df.collectAsList().iterator(), rows));
-      Timing localIterator = Timing.of(1, Math.max(1, runs / 2), () -> rowPath(df.toLocalIterator(), rows));
+      Timing toXShards =
+          Timing.of(
+              2,
+              runs,
+              () -> {
+                taskCpu.reset();
+                long t0 = System.nanoTime();
+                XShards xs = XShards.fromDataFrame(df, features, List.of("label"));
+                long setup = System.nanoTime() - t0;
+                holdAllShards(xs, taskCpu);
+                if (run[0] >= 0) {
+                  cpuSeconds[run[0]] = taskCpu.value() / 1e9;
+                  setupSeconds[run[0]] = setup / 1e9;
+                }
+                run[0]++;
+              });
+      Timing collect =
+          Timing.of(1, Math.max(1, runs / 2), () -> rowPath(df.collectAsList().iterator(), rows));
+      Timing localIterator =
+          Timing.of(1, Math.max(1, runs / 2), () -> rowPath(df.toLocalIterator(), rows));
       long bytes = (long) (mb * 1e6);
       double copyCpu = medianCpuSeconds(runs, () -> warmCopy(bytes));
       double freshCopyCpu = medianCpuSeconds(runs, () -> freshCopy(bytes));
@@ -79,22 +86,46 @@ public final class DataFrameToXShardsBenchmark {
       double convertCpu = median(cpuSeconds);
       int used = Math.min(cores, partitions);
 
-      BenchmarkReport report = BenchmarkReport.start("dataframe-to-xshards",
-          "DataFrame (cached) to XShards ready for training, " + rows + " rows x " + FEATURES + " float features + label")
-          .note(String.format("%d cores, %d partitions, %.1f MB of features (1 MB = 10^6 bytes), medians of %d runs",
-              cores, partitions, mb, runs))
-          .figure("XShards.fromDataFrame, shards held in tasks (wall)", mb / toXShards.median(), "MB/s")
-          .figure("  per core: MB per task CPU-second", mb / convertCpu, "MB/s")
-          .baseline("row path: collectAsList into float[][] (wall)", mb / collect.median(), "MB/s")
-          .baseline("row path: toLocalIterator into float[][] (wall)", mb / localIterator.median(), "MB/s")
-          .baseline("memory copy, warm off-heap memory, per CPU-second", mb / copyCpu, "MB/s")
-          .baseline("memory copy into new off-heap memory, per CPU-second", mb / freshCopyCpu, "MB/s")
-          .ratio("XShards / faster row path (wall)", rowPath / toXShards.median(), ">= 10")
-          .ratio("XShards per core / memory copy per core", copyCpu / convertCpu, ">= 0.25")
-          .ratio("XShards per core / copy into new memory per core", freshCopyCpu / convertCpu, "")
-          .note(String.format("%d tasks convert at once; wall-clock medians: conversion %.3f s (of which"
-              + " %.3f s making the XShards: planning and the probe job), task CPU %.3f s; row paths %.2f s / %.2f s",
-              used, toXShards.median(), median(setupSeconds), convertCpu, collect.median(), localIterator.median()));
+      BenchmarkReport report =
+          BenchmarkReport.start(
+                  "dataframe-to-xshards",
+                  "DataFrame (cached) to XShards ready for training, "
+                      + rows
+                      + " rows x "
+                      + FEATURES
+                      + " float features + label")
+              .note(
+                  String.format(
+                      "%d cores, %d partitions, %.1f MB of features (1 MB = 10^6 bytes), medians of %d runs",
+                      cores, partitions, mb, runs))
+              .figure(
+                  "XShards.fromDataFrame, shards held in tasks (wall)",
+                  mb / toXShards.median(),
+                  "MB/s")
+              .figure("  per core: MB per task CPU-second", mb / convertCpu, "MB/s")
+              .baseline(
+                  "row path: collectAsList into float[][] (wall)", mb / collect.median(), "MB/s")
+              .baseline(
+                  "row path: toLocalIterator into float[][] (wall)",
+                  mb / localIterator.median(),
+                  "MB/s")
+              .baseline("memory copy, warm off-heap memory, per CPU-second", mb / copyCpu, "MB/s")
+              .baseline(
+                  "memory copy into new off-heap memory, per CPU-second", mb / freshCopyCpu, "MB/s")
+              .ratio("XShards / faster row path (wall)", rowPath / toXShards.median(), ">= 10")
+              .ratio("XShards per core / memory copy per core", copyCpu / convertCpu, ">= 0.25")
+              .ratio(
+                  "XShards per core / copy into new memory per core", freshCopyCpu / convertCpu, "")
+              .note(
+                  String.format(
+                      "%d tasks convert at once; wall-clock medians: conversion %.3f s (of which"
+                          + " %.3f s making the XShards: planning and the probe job), task CPU %.3f s; row paths %.2f s / %.2f s",
+                      used,
+                      toXShards.median(),
+                      median(setupSeconds),
+                      convertCpu,
+                      collect.median(),
+                      localIterator.median()));
       ipc(report, orca, df, features, runs);
       report.finish();
     }
@@ -114,16 +145,18 @@ public final class DataFrameToXShardsBenchmark {
    * end); adds the CPU time the task spent converting to {@code cpu}.
    */
   static void holdAllShards(XShards xs, LongAccumulator cpu) {
-    xs.rdd().foreachPartition(it -> {
-      long start = THREADS.getCurrentThreadCpuTime();
-      List<Shard> held = new ArrayList<>();
-      try {
-        it.forEachRemaining(held::add);
-        cpu.add(THREADS.getCurrentThreadCpuTime() - start);
-      } finally {
-        Shard.closeAll(held);
-      }
-    });
+    xs.rdd()
+        .foreachPartition(
+            it -> {
+              long start = THREADS.getCurrentThreadCpuTime();
+              List<Shard> held = new ArrayList<>();
+              try {
+                it.forEachRemaining(held::add);
+                cpu.add(THREADS.getCurrentThreadCpuTime() - start);
+              } finally {
+                Shard.closeAll(held);
+              }
+            });
   }
 
   /** The rows into one float array per row and a label array, as user code would. */
@@ -145,9 +178,12 @@ public final class DataFrameToXShardsBenchmark {
     }
   }
 
-  /** A copy of {@code bytes} between two buffers already touched: the machine's memory bandwidth. */
+  /**
+   * A copy of {@code bytes} between two buffers already touched: the machine's memory bandwidth.
+   */
   static void warmCopy(long bytes) {
-    try (BufferAllocator allocator = ArrowMemory.root().newChildAllocator("memory copy", 0, Long.MAX_VALUE);
+    try (BufferAllocator allocator =
+            ArrowMemory.root().newChildAllocator("memory copy", 0, Long.MAX_VALUE);
         ArrowBuf from = allocator.buffer(bytes);
         ArrowBuf to = allocator.buffer(bytes)) {
       from.setZero(0, bytes);
@@ -164,7 +200,8 @@ public final class DataFrameToXShardsBenchmark {
    */
   static void freshCopy(long bytes) {
     long piece = 16384L * 33 * Float.BYTES;
-    try (BufferAllocator allocator = ArrowMemory.root().newChildAllocator("fresh copy", 0, Long.MAX_VALUE);
+    try (BufferAllocator allocator =
+            ArrowMemory.root().newChildAllocator("fresh copy", 0, Long.MAX_VALUE);
         ArrowBuf from = allocator.buffer(piece)) {
       from.setZero(0, piece);
       List<ArrowBuf> held = new ArrayList<>();
@@ -181,7 +218,10 @@ public final class DataFrameToXShardsBenchmark {
 
   private static long lastCpu;
 
-  /** The median CPU time of {@code runs} runs (after one warm-up) of work that sets {@link #lastCpu}. */
+  /**
+   * The median CPU time of {@code runs} runs (after one warm-up) of work that sets {@link
+   * #lastCpu}.
+   */
   static double medianCpuSeconds(int runs, Runnable work) {
     work.run();
     double[] s = new double[runs];
@@ -201,25 +241,34 @@ public final class DataFrameToXShardsBenchmark {
 
   /**
    * Arrow IPC bytes out and back in, on one thread, over shards collected to the driver; rates in
-   * MB of uncompressed IPC bytes per second, so the codecs compare on the same data. The codecs
-   * run on the first shards only (about 16 MB): LZ4 from commons-compress is slow on random floats.
+   * MB of uncompressed IPC bytes per second, so the codecs compare on the same data. The codecs run
+   * on the first shards only (about 16 MB): LZ4 from commons-compress is slow on random floats.
    */
-  static void ipc(BenchmarkReport report, OrcaContext orca, Dataset<Row> df, List<String> features, int runs)
+  static void ipc(
+      BenchmarkReport report, OrcaContext orca, Dataset<Row> df, List<String> features, int runs)
       throws Exception {
     try (ShardList shards = XShards.fromDataFrame(df, features, List.of("label")).collect()) {
       for (IpcCompression c : IpcCompression.values()) {
         List<Shard> sample = c == IpcCompression.NONE ? shards : firstMegabytes(shards, 16);
         byte[][] bytes = new byte[sample.size()][];
-        Timing out = Timing.of(1, c == IpcCompression.NONE ? runs : 1, () -> {
-          for (int i = 0; i < sample.size(); i++) {
-            bytes[i] = ArrowIpc.toBytes(sample.get(i), c);
-          }
-        });
-        Timing in = Timing.of(1, runs, () -> {
-          for (byte[] b : bytes) {
-            ArrowIpc.fromBytes(b, ArrowMemory.root()).close();
-          }
-        });
+        Timing out =
+            Timing.of(
+                1,
+                c == IpcCompression.NONE ? runs : 1,
+                () -> {
+                  for (int i = 0; i < sample.size(); i++) {
+                    bytes[i] = ArrowIpc.toBytes(sample.get(i), c);
+                  }
+                });
+        Timing in =
+            Timing.of(
+                1,
+                runs,
+                () -> {
+                  for (byte[] b : bytes) {
+                    ArrowIpc.fromBytes(b, ArrowMemory.root()).close();
+                  }
+                });
         long packed = 0;
         for (byte[] b : bytes) {
           packed += b.length;
@@ -230,7 +279,9 @@ public final class DataFrameToXShardsBenchmark {
         }
         report.figure("IPC bytes out, " + c + ", one thread", raw / out.median(), "MB/s");
         report.figure("IPC bytes in, " + c + ", one thread", raw / in.median(), "MB/s");
-        report.note(String.format("IPC %s: %.1f MB of bytes for %.1f MB uncompressed", c, packed / 1e6, raw));
+        report.note(
+            String.format(
+                "IPC %s: %.1f MB of bytes for %.1f MB uncompressed", c, packed / 1e6, raw));
       }
     }
   }

@@ -30,18 +30,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Data-parallel training of the nn-engine benchmark's MLP (784-512-256-10, SGD with momentum,
- * 256 rows per worker per step) through the Estimator, embedded (Spark local mode, Ray LOCAL):
+ * Data-parallel training of the nn-engine benchmark's MLP (784-512-256-10, SGD with momentum, 256
+ * rows per worker per step) through the Estimator, embedded (Spark local mode, Ray LOCAL):
+ *
  * <ol>
- *   <li>throughput of 2 workers of 1 core each against 1 worker of 1 core (the baseline), on
- *       both backends: samples per second over whole epochs, after a warm-up epoch;</li>
+ *   <li>throughput of 2 workers of 1 core each against 1 worker of 1 core (the baseline), on both
+ *       backends: samples per second over whole epochs, after a warm-up epoch;
  *   <li>what an epoch costs beyond its computation: the marginal time of an epoch as the driver
  *       sees it (the time of a fit of 2E epochs minus a fit of E, over E) against the workers'
- *       computation in it (forward, backward, update).</li>
+ *       computation in it (forward, backward, update).
  * </ol>
+ *
  * The ceiling the hardware allows is measured too: two copies of the same MLP training side by side
- * on threads of their own with no data, Spark or all-reduce, against one alone.
- * Arguments: {@code [rows=65536] [epochs=3]}.
+ * on threads of their own with no data, Spark or all-reduce, against one alone. Arguments: {@code
+ * [rows=65536] [epochs=3]}.
  */
 public final class TrainingScalingBenchmark {
   private TrainingScalingBenchmark() {}
@@ -49,15 +51,18 @@ public final class TrainingScalingBenchmark {
   public static void main(String[] args) {
     int rows = args.length > 0 ? Integer.parseInt(args[0]) : 65536;
     int epochs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-    BenchmarkReport report = BenchmarkReport.start("training-scaling",
-        "MLP 784-512-256-10, 256 rows per worker per step, " + rows + " rows, embedded");
+    BenchmarkReport report =
+        BenchmarkReport.start(
+            "training-scaling",
+            "MLP 784-512-256-10, 256 rows per worker per step, " + rows + " rows, embedded");
     try (OrcaContext orca = OrcaContext.builder().cores(2).start()) {
       XShards data = synthetic(rows).cache();
       data.count();
       // the machine's own ceiling, measured now: replicas that train side by side and never talk
       double alone = independentReplicas(1, 64 * epochs);
       double pair = independentReplicas(2, 64 * epochs);
-      report.figure("ceiling: 2 independent replicas x 1 core, no communication", pair, "samples/s");
+      report.figure(
+          "ceiling: 2 independent replicas x 1 core, no communication", pair, "samples/s");
       report.baseline("ceiling: 1 replica x 1 core", alone, "samples/s");
       report.ratio("ceiling: 2 replicas / 1 replica (what the hardware allows)", pair / alone, "");
       for (Backend backend : Backend.values()) {
@@ -69,9 +74,16 @@ public final class TrainingScalingBenchmark {
         report.ratio(b + ": 2 workers / 1 worker", two[0] / one[0], ">= 1.7");
         double steps1 = (double) rows / 256;
         double steps2 = (double) rows / 512;
-        report.note(String.format(Locale.ROOT, "%s: per step, 1 worker %.1f ms (compute %.1f ms); 2 workers %.1f ms"
-            + " (compute %.1f ms, the rest waiting for the all-reduce and the other worker)", b,
-            1e3 * one[1] / steps1, 1e3 * one[2] / steps1, 1e3 * two[1] / steps2, 1e3 * two[2] / steps2));
+        report.note(
+            String.format(
+                Locale.ROOT,
+                "%s: per step, 1 worker %.1f ms (compute %.1f ms); 2 workers %.1f ms"
+                    + " (compute %.1f ms, the rest waiting for the all-reduce and the other worker)",
+                b,
+                1e3 * one[1] / steps1,
+                1e3 * one[2] / steps1,
+                1e3 * two[1] / steps2,
+                1e3 * two[2] / steps2));
       }
       for (Backend backend : Backend.values()) {
         String b = backend.name().toLowerCase();
@@ -79,7 +91,10 @@ public final class TrainingScalingBenchmark {
         report.figure(b + ": driver-observed time of one more epoch", perEpoch[0], "s");
         report.baseline(b + ": the workers' computation in it", perEpoch[1], "s");
         report.ratio(b + ": epoch time / computation", perEpoch[0] / perEpoch[1], "close to 1");
-        report.note(b + ": overhead beyond computation per epoch " + String.format("%.3f s", perEpoch[0] - perEpoch[1]));
+        report.note(
+            b
+                + ": overhead beyond computation per epoch "
+                + String.format("%.3f s", perEpoch[0] - perEpoch[1]));
       }
       data.uncache();
     }
@@ -100,16 +115,35 @@ public final class TrainingScalingBenchmark {
   }
 
   private static Estimator estimator(Backend backend, int workers) {
-    Model mlp = new Sequential(784).add(new Dense(512)).add(new ReLU()).add(new Dense(256)).add(new ReLU())
-        .add(new Dense(10)).optSeed(1).build();
-    return Estimator.builder().setModel(mlp).setLoss(Loss.sparseCategoricalCrossEntropy())
-        .setOptimizer(new Sgd(0.01, 0.9)).optBackend(backend).optWorkers(workers).optCoresPerWorker(1).build();
+    Model mlp =
+        new Sequential(784)
+            .add(new Dense(512))
+            .add(new ReLU())
+            .add(new Dense(256))
+            .add(new ReLU())
+            .add(new Dense(10))
+            .optSeed(1)
+            .build();
+    return Estimator.builder()
+        .setModel(mlp)
+        .setLoss(Loss.sparseCategoricalCrossEntropy())
+        .setOptimizer(new Sgd(0.01, 0.9))
+        .optBackend(backend)
+        .optWorkers(workers)
+        .optCoresPerWorker(1)
+        .build();
   }
 
   private static TrainingHistory fit(XShards data, Backend backend, int workers, int epochs) {
     try (Estimator est = estimator(backend, workers)) {
-      return est.fit(data, FitConfig.builder().setEpochs(epochs).setBatchSize(256 * workers).optSeed(3)
-          .optProgress(false).build());
+      return est.fit(
+          data,
+          FitConfig.builder()
+              .setEpochs(epochs)
+              .setBatchSize(256 * workers)
+              .optSeed(3)
+              .optProgress(false)
+              .build());
     }
   }
 
@@ -119,12 +153,16 @@ public final class TrainingScalingBenchmark {
    */
   private static double[] epochFigures(XShards data, Backend backend, int workers, int epochs) {
     List<EpochRecord> e = fit(data, backend, workers, epochs + 1).epochs().subList(1, epochs + 1);
-    return new double[] {median(e.stream().mapToDouble(EpochRecord::samplesPerSecond).toArray()),
-        median(e.stream().mapToDouble(EpochRecord::seconds).toArray()),
-        median(e.stream().mapToDouble(EpochRecord::computeSeconds).toArray())};
+    return new double[] {
+      median(e.stream().mapToDouble(EpochRecord::samplesPerSecond).toArray()),
+      median(e.stream().mapToDouble(EpochRecord::seconds).toArray()),
+      median(e.stream().mapToDouble(EpochRecord::computeSeconds).toArray())
+    };
   }
 
-  /** [marginal driver-observed seconds per epoch, mean computation seconds per epoch], 2 workers. */
+  /**
+   * [marginal driver-observed seconds per epoch, mean computation seconds per epoch], 2 workers.
+   */
   private static double[] epochOverhead(XShards data, Backend backend, int epochs) {
     fit(data, backend, 2, 1); // warm-up
     long t0 = System.nanoTime();
@@ -135,7 +173,9 @@ public final class TrainingScalingBenchmark {
     double marginal = ((t2 - t1) - (t1 - t0)) / 1e9 / epochs;
     List<Double> compute = new ArrayList<>();
     twice.epochs().forEach(e -> compute.add(e.computeSeconds()));
-    return new double[] {marginal, median(compute.stream().mapToDouble(Double::doubleValue).toArray())};
+    return new double[] {
+      marginal, median(compute.stream().mapToDouble(Double::doubleValue).toArray())
+    };
   }
 
   /**
@@ -148,11 +188,13 @@ public final class TrainingScalingBenchmark {
     try {
       List<Future<MlpTraining>> made = new ArrayList<>();
       for (int i = 0; i < replicas; i++) {
-        made.add(pool.submit(() -> {
-          MlpTraining t = new MlpTraining(Engine.of(Engine.Backend.MKL, 1));
-          t.run(10); // warm-up
-          return t;
-        }));
+        made.add(
+            pool.submit(
+                () -> {
+                  MlpTraining t = new MlpTraining(Engine.of(Engine.Backend.MKL, 1));
+                  t.run(10); // warm-up
+                  return t;
+                }));
       }
       for (Future<MlpTraining> f : made) {
         models.add(f.get(5, TimeUnit.MINUTES));
@@ -165,7 +207,10 @@ public final class TrainingScalingBenchmark {
       for (Future<?> f : runs) {
         f.get(10, TimeUnit.MINUTES);
       }
-      return (double) replicas * steps * MlpTrainingBenchmark.BATCH / ((System.nanoTime() - t0) / 1e9);
+      return (double) replicas
+          * steps
+          * MlpTrainingBenchmark.BATCH
+          / ((System.nanoTime() - t0) / 1e9);
     } catch (InterruptedException | ExecutionException | TimeoutException e) {
       throw new IllegalStateException("independent replicas did not finish: " + e, e);
     } finally {

@@ -5,10 +5,10 @@ import dev.orca.nn.Tensor;
 import dev.orca.nn.internal.Blas;
 
 /**
- * The matrix multiplications of one training step of the benchmark MLP, and nothing else: per
- * Dense layer a forward GEMM and a weight-gradient GEMM, and an input-gradient GEMM for every layer
- * but the first (its input needs no gradient): the shapes and transpositions the engine runs,
- * back to back on the same buffers.
+ * The matrix multiplications of one training step of the benchmark MLP, and nothing else: per Dense
+ * layer a forward GEMM and a weight-gradient GEMM, and an input-gradient GEMM for every layer but
+ * the first (its input needs no gradient): the shapes and transpositions the engine runs, back to
+ * back on the same buffers.
  */
 final class GemmsOfAStep implements AutoCloseable {
   private final int[] w = MlpTrainingBenchmark.WIDTHS;
@@ -46,12 +46,60 @@ final class GemmsOfAStep implements AutoCloseable {
   void run(int steps) {
     for (int s = 0; s < steps; s++) {
       for (int l = 0; l < layers; l++) {
-        blas.gemm(false, false, b, w[l + 1], w[l], 1f, acts[l], 0, w[l], weights[l], 0, w[l + 1], 0f, acts[l + 1], 0, w[l + 1]);
+        blas.gemm(
+            false,
+            false,
+            b,
+            w[l + 1],
+            w[l],
+            1f,
+            acts[l],
+            0,
+            w[l],
+            weights[l],
+            0,
+            w[l + 1],
+            0f,
+            acts[l + 1],
+            0,
+            w[l + 1]);
       }
       for (int l = layers - 1; l >= 0; l--) {
-        blas.gemm(true, false, w[l], w[l + 1], b, 1f, acts[l], 0, w[l], grads[l + 1], 0, w[l + 1], 0f, wGrads[l], 0, w[l + 1]);
+        blas.gemm(
+            true,
+            false,
+            w[l],
+            w[l + 1],
+            b,
+            1f,
+            acts[l],
+            0,
+            w[l],
+            grads[l + 1],
+            0,
+            w[l + 1],
+            0f,
+            wGrads[l],
+            0,
+            w[l + 1]);
         if (l > 0) {
-          blas.gemm(false, true, b, w[l], w[l + 1], 1f, grads[l + 1], 0, w[l + 1], weights[l], 0, w[l + 1], 0f, grads[l], 0, w[l]);
+          blas.gemm(
+              false,
+              true,
+              b,
+              w[l],
+              w[l + 1],
+              1f,
+              grads[l + 1],
+              0,
+              w[l + 1],
+              weights[l],
+              0,
+              w[l + 1],
+              0f,
+              grads[l],
+              0,
+              w[l]);
         }
       }
     }

@@ -14,8 +14,8 @@ import dev.orca.nn.losses.Loss;
 import dev.orca.nn.optim.Sgd;
 
 /**
- * The benchmark MLP (784-512-256-10, ReLU) with one batch of 256 random rows, compiled with SGD
- * and momentum 0.9: {@link #run} takes training steps on it, nothing else.
+ * The benchmark MLP (784-512-256-10, ReLU) with one batch of 256 random rows, compiled with SGD and
+ * momentum 0.9: {@link #run} takes training steps on it, nothing else.
  */
 public final class MlpTraining implements AutoCloseable {
   private final Model mlp;

@@ -7,14 +7,15 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * Training speed of an MLP 784-512-256-10, batch 256, SGD with momentum, in samples per second:
- * MKL at 1 and 2 threads and the pure-Java kernels. The baseline, measured in the same run, is
- * the matrix multiplications of one training step alone, back to back on MKL; the goal is a step
- * within 1.4 times that. Training runs and GEMM-only runs alternate, so that a neighbour's load
- * on a shared machine falls on both alike. When Debian's python3-torch is installed, the same
- * model in PyTorch.
+ * Training speed of an MLP 784-512-256-10, batch 256, SGD with momentum, in samples per second: MKL
+ * at 1 and 2 threads and the pure-Java kernels. The baseline, measured in the same run, is the
+ * matrix multiplications of one training step alone, back to back on MKL; the goal is a step within
+ * 1.4 times that. Training runs and GEMM-only runs alternate, so that a neighbour's load on a
+ * shared machine falls on both alike. When Debian's python3-torch is installed, the same model in
+ * PyTorch.
  *
- * <pre>bin/orca-run benchmarks dev.orca.benchmarks.nn.MlpTrainingBenchmark [steps-per-run] [runs]</pre>
+ * <pre>bin/orca-run benchmarks dev.orca.benchmarks.nn.MlpTrainingBenchmark [steps-per-run] [runs]
+ * </pre>
  */
 public final class MlpTrainingBenchmark {
   public static final int BATCH = 256;
@@ -25,15 +26,22 @@ public final class MlpTrainingBenchmark {
   public static void main(String[] args) throws Exception {
     int steps = args.length > 0 ? Integer.parseInt(args[0]) : 50;
     int runs = args.length > 1 ? Integer.parseInt(args[1]) : 7;
-    BenchmarkReport report = BenchmarkReport.start("nn-mlp-training",
-        "MLP 784-512-256-10 training, batch " + BATCH + ", SGD momentum 0.9");
-    report.note(steps + " steps per run, median of " + runs + " runs after one warm-up run; synthetic data");
+    BenchmarkReport report =
+        BenchmarkReport.start(
+            "nn-mlp-training",
+            "MLP 784-512-256-10 training, batch " + BATCH + ", SGD momentum 0.9");
+    report.note(
+        steps
+            + " steps per run, median of "
+            + runs
+            + " runs after one warm-up run; synthetic data");
     double[] mklStep = new double[3];
     for (int threads = 1; threads <= 2; threads++) {
       Engine engine = Engine.of(Engine.Backend.MKL, threads);
       double[] step = new double[runs];
       double[] gemm = new double[runs];
-      try (MlpTraining training = new MlpTraining(engine); GemmsOfAStep gemms = new GemmsOfAStep(engine)) {
+      try (MlpTraining training = new MlpTraining(engine);
+          GemmsOfAStep gemms = new GemmsOfAStep(engine)) {
         training.run(steps);
         gemms.run(steps);
         for (int r = 0; r < runs; r++) {
@@ -45,10 +53,13 @@ public final class MlpTrainingBenchmark {
       double g = median(gemm);
       mklStep[threads] = s;
       report.figure("MKL " + threads + " thread(s): training", BATCH / s, "samples/s");
-      report.baseline("MKL " + threads + " thread(s): the step's 8 GEMMs alone", BATCH / g, "samples/s");
+      report.baseline(
+          "MKL " + threads + " thread(s): the step's 8 GEMMs alone", BATCH / g, "samples/s");
       report.ratio("step time / GEMM time, " + threads + " thread(s)", s / g, "<= 1.4");
-      report.note(String.format("MKL %d thread(s): %.2f ms per step, %.2f ms of GEMMs (%.1f GFLOP/s)",
-          threads, s * 1e3, g * 1e3, GemmsOfAStep.flops() / g / 1e9));
+      report.note(
+          String.format(
+              "MKL %d thread(s): %.2f ms per step, %.2f ms of GEMMs (%.1f GFLOP/s)",
+              threads, s * 1e3, g * 1e3, GemmsOfAStep.flops() / g / 1e9));
     }
     double[] java = new double[Math.max(3, runs / 2)];
     try (MlpTraining training = new MlpTraining(Engine.of(Engine.Backend.JAVA, 2))) {

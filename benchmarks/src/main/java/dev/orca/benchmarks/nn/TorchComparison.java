@@ -19,29 +19,49 @@ final class TorchComparison {
 
   private TorchComparison() {}
 
-  static void run(BenchmarkReport report, int steps, int runs, double[] mklStep) throws IOException, InterruptedException {
+  static void run(BenchmarkReport report, int steps, int runs, double[] mklStep)
+      throws IOException, InterruptedException {
     String python = findTorch();
     if (python == null) {
-      report.note("PyTorch: skipped, no python3 here imports torch (apt-get install -y python3-torch)");
+      report.note(
+          "PyTorch: skipped, no python3 here imports torch (apt-get install -y python3-torch)");
       return;
     }
     Path script = Files.createTempFile("orca-mlp-torch", ".py");
     try (InputStream in = TorchComparison.class.getResourceAsStream("mlp_torch.py")) {
       Files.copy(in, script, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       for (int threads = 1; threads <= 2; threads++) {
-        String out = exec(List.of(python, script.toString(), String.valueOf(threads), String.valueOf(steps),
-            String.valueOf(runs)));
+        String out =
+            exec(
+                List.of(
+                    python,
+                    script.toString(),
+                    String.valueOf(threads),
+                    String.valueOf(steps),
+                    String.valueOf(runs)));
         if (out == null) {
-          report.note("PyTorch " + threads + " thread(s): failed or timed out after " + TIMEOUT_SECONDS + " s");
+          report.note(
+              "PyTorch "
+                  + threads
+                  + " thread(s): failed or timed out after "
+                  + TIMEOUT_SECONDS
+                  + " s");
           continue;
         }
         String[] lines = out.trim().split("\n");
         double torchStep = Double.parseDouble(lines[lines.length - 1].trim());
-        report.figure("PyTorch " + lines[0].trim() + ", " + threads + " thread(s)", MlpTrainingBenchmark.BATCH / torchStep, "samples/s");
-        report.ratio("PyTorch step time / MKL step time, " + threads + " thread(s)", torchStep / mklStep[threads], "> 1 means faster than PyTorch");
+        report.figure(
+            "PyTorch " + lines[0].trim() + ", " + threads + " thread(s)",
+            MlpTrainingBenchmark.BATCH / torchStep,
+            "samples/s");
+        report.ratio(
+            "PyTorch step time / MKL step time, " + threads + " thread(s)",
+            torchStep / mklStep[threads],
+            "> 1 means faster than PyTorch");
         if (threads == 1 && lines[0].contains("BLAS generic")) {
-          report.note("this PyTorch was built with the generic (reference) BLAS, so the ratio measures"
-              + " that BLAS against MKL more than PyTorch against this engine");
+          report.note(
+              "this PyTorch was built with the generic (reference) BLAS, so the ratio measures"
+                  + " that BLAS against MKL more than PyTorch against this engine");
         }
       }
     } finally {

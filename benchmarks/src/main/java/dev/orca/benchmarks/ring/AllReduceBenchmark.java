@@ -25,6 +25,7 @@ import java.util.List;
  *     dev.orca.benchmarks.ring.AllReduceBenchmark [--sizes-mb 4,64,256] \
  *     [--compressions NONE,FP16,BF16] [--chunk-bytes 262144] [--runs 7]
  * </pre>
+ *
  * This process is rank 0 and starts rank 1 itself, with the same JVM flags and class path.
  */
 public final class AllReduceBenchmark {
@@ -53,16 +54,22 @@ public final class AllReduceBenchmark {
           runs = Integer.parseInt(value);
           break;
         default:
-          throw new IllegalArgumentException("unknown option " + args[i]
-              + "; use --sizes-mb, --compressions, --chunk-bytes, --runs");
+          throw new IllegalArgumentException(
+              "unknown option "
+                  + args[i]
+                  + "; use --sizes-mb, --compressions, --chunk-bytes, --runs");
       }
     }
-    BenchmarkReport report = BenchmarkReport.start("ring-allreduce",
-        "ring all-reduce between 2 worker processes on loopback vs one raw TCP stream");
+    BenchmarkReport report =
+        BenchmarkReport.start(
+            "ring-allreduce",
+            "ring all-reduce between 2 worker processes on loopback vs one raw TCP stream");
     List<RingAllReduce> rings = new ArrayList<>();
     try (WorkerProcess worker = new WorkerProcess(RingBenchmarkWorker.class);
-        ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress(HOST, 0))) {
-      worker.send("RAWCONNECT " + HOST + ":" + ((InetSocketAddress) server.getLocalAddress()).getPort());
+        ServerSocketChannel server =
+            ServerSocketChannel.open().bind(new InetSocketAddress(HOST, 0))) {
+      worker.send(
+          "RAWCONNECT " + HOST + ":" + ((InetSocketAddress) server.getLocalAddress()).getPort());
       try (SocketChannel raw = server.accept()) {
         RawStream.tune(raw);
         for (Compression c : compressions) {
@@ -76,18 +83,27 @@ public final class AllReduceBenchmark {
     } finally {
       rings.forEach(RingAllReduce::close);
     }
-    report.note("medians of " + runs + " runs after warm-up, raw and ring runs alternating; chunk "
-        + (chunkBytes >> 10) + " KiB; GB/s = buffer bytes (1e9) / time of one all-reduce");
-    report.note("each of the 2 workers sends and receives the whole buffer once (half in "
-        + "reduce-scatter, half in all-gather), both directions at once; the raw stream goes one "
-        + "way. On loopback both are bound by the CPU copying bytes through the kernel.");
+    report.note(
+        "medians of "
+            + runs
+            + " runs after warm-up, raw and ring runs alternating; chunk "
+            + (chunkBytes >> 10)
+            + " KiB; GB/s = buffer bytes (1e9) / time of one all-reduce");
+    report.note(
+        "each of the 2 workers sends and receives the whole buffer once (half in "
+            + "reduce-scatter, half in all-gather), both directions at once; the raw stream goes one "
+            + "way. On loopback both are bound by the CPU copying bytes through the kernel.");
     report.finish();
   }
 
   static RingOptions options(Compression compression, int chunkBytes) {
     // a fixed secret is fine here: both ends are this benchmark, on loopback
-    return RingOptions.builder().setSecret("allreduce-benchmark").optHost(HOST)
-        .optCompression(compression).optChunkBytes(chunkBytes).optName("bench-" + compression)
+    return RingOptions.builder()
+        .setSecret("allreduce-benchmark")
+        .optHost(HOST)
+        .optCompression(compression)
+        .optChunkBytes(chunkBytes)
+        .optName("bench-" + compression)
         .build();
   }
 
@@ -107,7 +123,9 @@ public final class AllReduceBenchmark {
   }
 
   static FloatBuffer allocate(int floats) {
-    return ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    return ByteBuffer.allocateDirect(floats * Float.BYTES)
+        .order(ByteOrder.nativeOrder())
+        .asFloatBuffer();
   }
 
   /** Small values (sums stay small after the doublings), different per rank. */

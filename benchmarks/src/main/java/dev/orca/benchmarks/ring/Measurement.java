@@ -21,8 +21,12 @@ final class Measurement {
   private final int runs;
   private final ByteBuffer block = ByteBuffer.allocateDirect(RawStream.BLOCK);
 
-  Measurement(WorkerProcess worker, SocketChannel raw, List<Compression> compressions,
-      List<RingAllReduce> rings, int runs) {
+  Measurement(
+      WorkerProcess worker,
+      SocketChannel raw,
+      List<Compression> compressions,
+      List<RingAllReduce> rings,
+      int runs) {
     this.worker = worker;
     this.raw = raw;
     this.compressions = compressions;
@@ -59,9 +63,12 @@ final class Measurement {
     for (int c = 0; c < buffers.length; c++) {
       check(buffers[c], compressions.get(c), warmups + runs);
       double rate = bytes / median(ringSeconds[c]) / 1e9;
-      report.figure(String.format("all-reduce %d MB, %s", sizeMb, compressions.get(c)), rate, "GB/s");
-      report.ratio(String.format("all-reduce %d MB %s / raw", sizeMb, compressions.get(c)),
-          rate / rawRate, ">= 0.60");
+      report.figure(
+          String.format("all-reduce %d MB, %s", sizeMb, compressions.get(c)), rate, "GB/s");
+      report.ratio(
+          String.format("all-reduce %d MB %s / raw", sizeMb, compressions.get(c)),
+          rate / rawRate,
+          ">= 0.60");
     }
   }
 
@@ -77,15 +84,28 @@ final class Measurement {
     String theirs = worker.expect("@SUM");
     String ours = AllReduceBenchmark.checksum(b);
     if (!ours.equals(theirs)) {
-      throw new IllegalStateException("the two workers disagree after " + compression
-          + " all-reduces: checksum " + ours + " vs " + theirs);
+      throw new IllegalStateException(
+          "the two workers disagree after "
+              + compression
+              + " all-reduces: checksum "
+              + ours
+              + " vs "
+              + theirs);
     }
     double tolerance = compression == Compression.NONE ? 0 : 0.02;
     for (int i = 0, n = b.capacity(); i < n; i += 9973) {
       double expected = Math.scalb(2 * (((i % 97) - 48) * 0x1p-10) + 0x1p-6, reductions - 1);
       if (Math.abs(b.get(i) - expected) > tolerance * Math.scalb(1.0, reductions)) {
-        throw new IllegalStateException("wrong sum at element " + i + ": " + b.get(i)
-            + " instead of " + expected + " (" + compression + ")");
+        throw new IllegalStateException(
+            "wrong sum at element "
+                + i
+                + ": "
+                + b.get(i)
+                + " instead of "
+                + expected
+                + " ("
+                + compression
+                + ")");
       }
     }
   }

@@ -56,8 +56,10 @@ public final class RingBenchmarkWorker {
       switch (w[0]) {
         case "RAWCONNECT":
           int colon = w[1].lastIndexOf(':');
-          raw = SocketChannel.open(new InetSocketAddress(w[1].substring(0, colon),
-              Integer.parseInt(w[1].substring(colon + 1))));
+          raw =
+              SocketChannel.open(
+                  new InetSocketAddress(
+                      w[1].substring(0, colon), Integer.parseInt(w[1].substring(colon + 1))));
           RawStream.tune(raw);
           break;
         case "RAW":
@@ -65,7 +67,8 @@ public final class RingBenchmarkWorker {
           break;
         case "RING":
           Compression c = Compression.valueOf(w[1]);
-          RingAllReduce ring = RingAllReduce.open(AllReduceBenchmark.options(c, Integer.parseInt(w[2])));
+          RingAllReduce ring =
+              RingAllReduce.open(AllReduceBenchmark.options(c, Integer.parseInt(w[2])));
           rings.put(c, ring);
           out.println("@ADDRESS " + ring.localAddress());
           ring.connect(Arrays.asList(in.readLine().trim().split(",")), 1);
@@ -74,7 +77,8 @@ public final class RingBenchmarkWorker {
           reduce(Compression.valueOf(w[1]), Integer.parseInt(w[2]));
           break;
         case "SUM":
-          out.println("@SUM " + AllReduceBenchmark.checksum(buffers.get(Compression.valueOf(w[1]))));
+          out.println(
+              "@SUM " + AllReduceBenchmark.checksum(buffers.get(Compression.valueOf(w[1]))));
           break;
         case "EXIT":
           return;

@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The second worker of the benchmark: a JVM started with this JVM's own flags and class path,
- * driven by one-line commands on its stdin. Its answers start with '@'; any other line it prints
- * (a log line) is passed through to this process's stderr.
+ * driven by one-line commands on its stdin. Its answers start with '@'; any other line it prints (a
+ * log line) is passed through to this process's stderr.
  */
 final class WorkerProcess implements AutoCloseable {
   private final Process process;
@@ -33,7 +33,8 @@ final class WorkerProcess implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.redirectError(ProcessBuilder.Redirect.INHERIT);
     process = pb.start();
-    out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    out =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
   }
 
@@ -47,8 +48,12 @@ final class WorkerProcess implements AutoCloseable {
     while (true) {
       String line = out.readLine();
       if (line == null) {
-        throw new IOException("the worker process ended (exit code "
-            + (process.isAlive() ? "?" : process.exitValue()) + ") where '" + prefix + "' was due");
+        throw new IOException(
+            "the worker process ended (exit code "
+                + (process.isAlive() ? "?" : process.exitValue())
+                + ") where '"
+                + prefix
+                + "' was due");
       }
       if (!line.startsWith("@")) {
         System.err.println("[worker] " + line);

@@ -5,10 +5,10 @@ import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 
 /**
- * The caller's float buffer seen as bytes, one view for the sender and one for the receiver
- * (each moves its own position), so that uncompressed chunks go straight between the buffer and
- * the socket. Kept while the same buffer comes back step after step; the weak reference only
- * identifies it, the operation holds the buffer itself while the views are in use.
+ * The caller's float buffer seen as bytes, one view for the sender and one for the receiver (each
+ * moves its own position), so that uncompressed chunks go straight between the buffer and the
+ * socket. Kept while the same buffer comes back step after step; the weak reference only identifies
+ * it, the operation holds the buffer itself while the views are in use.
  */
 final class BufferViews {
   private WeakReference<FloatBuffer> of = new WeakReference<>(null);
@@ -16,7 +16,9 @@ final class BufferViews {
   private ByteBuffer receive;
   private boolean usable;
 
-  /** Prepares views of {@code buffer}, or none if {@code wanted} is false or it cannot be viewed. */
+  /**
+   * Prepares views of {@code buffer}, or none if {@code wanted} is false or it cannot be viewed.
+   */
   void reset(FloatBuffer buffer, boolean wanted) {
     if (wanted && of.get() != buffer) {
       send = DirectBytes.view(buffer);

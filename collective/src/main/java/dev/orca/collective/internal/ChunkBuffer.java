@@ -7,8 +7,8 @@ import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
 
 /**
- * One frame's payload: a direct buffer in native order with typed views made once, so that
- * encoding and decoding a chunk allocates nothing. Each sender and receiver thread owns one.
+ * One frame's payload: a direct buffer in native order with typed views made once, so that encoding
+ * and decoding a chunk allocates nothing. Each sender and receiver thread owns one.
  */
 public final class ChunkBuffer {
   final ByteBuffer bytes;

@@ -12,10 +12,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Byte views of the memory behind direct float buffers, so that chunks move between a socket and
  * the caller's buffer without a copy through the ring's own chunk buffers (on loopback the CPU is
- * the bottleneck, and those copies cost a fifth of it). The JDK has no public way to do this:
- * this adapter reads the buffer's address and wraps it with java.nio's own constructor, which
- * needs {@code --add-opens java.base/java.nio=ALL-UNNAMED} (one of the project's JVM flags).
- * Without it {@link #view} returns null and the ring copies instead, with the same results.
+ * the bottleneck, and those copies cost a fifth of it). The JDK has no public way to do this: this
+ * adapter reads the buffer's address and wraps it with java.nio's own constructor, which needs
+ * {@code --add-opens java.base/java.nio=ALL-UNNAMED} (one of the project's JVM flags). Without it
+ * {@link #view} returns null and the ring copies instead, with the same results.
  */
 final class DirectBytes {
   private static final Logger LOG = LoggerFactory.getLogger(DirectBytes.class);
@@ -39,8 +39,9 @@ final class DirectBytes {
       }
       wrap.setAccessible(true);
     } catch (ReflectiveOperationException | RuntimeException e) {
-      LOG.info("the ring copies chunks through its own buffers: no access to direct buffer "
-          + "addresses ({}); add --add-opens java.base/java.nio=ALL-UNNAMED to avoid the copy",
+      LOG.info(
+          "the ring copies chunks through its own buffers: no access to direct buffer "
+              + "addresses ({}); add --add-opens java.base/java.nio=ALL-UNNAMED to avoid the copy",
           e.toString());
       address = null;
       wrap = null;
@@ -58,15 +59,19 @@ final class DirectBytes {
    * not allow it. The view does not keep the memory alive: hold {@code floats} while using it.
    */
   static ByteBuffer view(FloatBuffer floats) {
-    if (WRAP == null || !floats.isDirect() || floats.order() != ByteOrder.nativeOrder()
+    if (WRAP == null
+        || !floats.isDirect()
+        || floats.order() != ByteOrder.nativeOrder()
         || floats.capacity() > Integer.MAX_VALUE / Float.BYTES) {
       return null; // beyond 2 GiB a byte buffer cannot cover it: copy instead
     }
     try {
       long address = ADDRESS.getLong(floats);
       int bytes = floats.capacity() * Float.BYTES;
-      Object view = WRAP_TAKES_LONG ? WRAP.newInstance(address, (long) bytes)
-          : WRAP.newInstance(address, bytes);
+      Object view =
+          WRAP_TAKES_LONG
+              ? WRAP.newInstance(address, (long) bytes)
+              : WRAP.newInstance(address, bytes);
       return ((ByteBuffer) view).order(ByteOrder.nativeOrder());
     } catch (ReflectiveOperationException | RuntimeException e) {
       return null;

@@ -1,9 +1,9 @@
 package dev.orca.collective.internal;
 
 /**
- * Every worker's small double array passed once around the ring, so that each worker holds all
- * of them and sums them in rank order: the same result, bit for bit, everywhere. With zero
- * doubles it is a barrier: a worker finishes only after it heard from every other worker.
+ * Every worker's small double array passed once around the ring, so that each worker holds all of
+ * them and sums them in rank order: the same result, bit for bit, everywhere. With zero doubles it
+ * is a barrier: a worker finishes only after it heard from every other worker.
  */
 final class GatherOp extends RingOp {
   private final int chunk;

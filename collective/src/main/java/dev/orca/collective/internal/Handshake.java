@@ -21,6 +21,7 @@ import javax.crypto.spec.SecretKeySpec;
  *                                   mac("C", nonceA, nonceC, those five)
  * acceptor  -> connector VERDICT    OK or why not
  * </pre>
+ *
  * The ring name is part of every mac, so two rings of one job cannot cross.
  */
 final class Handshake {
@@ -68,8 +69,12 @@ final class Handshake {
   }
 
   ByteBuffer challenge(byte[] nonceC, byte[] nonceA) {
-    return ByteBuffer.allocate(CHALLENGE_BYTES).putLong(MAGIC).putInt(VERSION).put(nonceA)
-        .put(mac('A', nonceC, nonceA)).flip();
+    return ByteBuffer.allocate(CHALLENGE_BYTES)
+        .putLong(MAGIC)
+        .putInt(VERSION)
+        .put(nonceA)
+        .put(mac('A', nonceC, nonceA))
+        .flip();
   }
 
   ByteBuffer proof(byte[] nonceA, byte[] nonceC, int fromRank, int toRank, int size) {

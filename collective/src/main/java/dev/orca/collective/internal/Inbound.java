@@ -7,8 +7,8 @@ import java.nio.channels.SocketChannel;
 
 /**
  * An accepted connection while the ring forms: the acceptor's side of the {@link Handshake}.
- * Anything that is not the previous worker of this ring, with this job's secret and settings,
- * is refused.
+ * Anything that is not the previous worker of this ring, with this job's secret and settings, is
+ * refused.
  */
 final class Inbound {
   private final RingFormation ring;
@@ -36,8 +36,10 @@ final class Inbound {
   void handle(SelectionKey key) {
     try {
       if (channel.read(in) < 0) {
-        ring.refuse(this, "it closed the connection during the handshake"
-            + (in.position() == 0 ? " without sending anything (a port scanner?)" : ""));
+        ring.refuse(
+            this,
+            "it closed the connection during the handshake"
+                + (in.position() == 0 ? " without sending anything (a port scanner?)" : ""));
         return;
       }
       if (in.hasRemaining()) {
@@ -59,12 +61,13 @@ final class Inbound {
     int version = in.getInt();
     if (magic != Handshake.MAGIC) {
       in.position(in.limit());
-      ring.refuse(this, "not an Orca ring handshake (first bytes: " + Handshake.firstBytes(in) + ")");
+      ring.refuse(
+          this, "not an Orca ring handshake (first bytes: " + Handshake.firstBytes(in) + ")");
       return;
     }
     if (version != Handshake.VERSION) {
-      ring.refuse(this, "ring protocol version " + version + ", this worker speaks "
-          + Handshake.VERSION);
+      ring.refuse(
+          this, "ring protocol version " + version + ", this worker speaks " + Handshake.VERSION);
       return;
     }
     nonceC = new byte[Handshake.NONCE_BYTES];
@@ -90,13 +93,31 @@ final class Inbound {
     if (!ring.handshake.connectorProven(nonceA, nonceC, fields, mac)) {
       reject(Handshake.WRONG_SECRET, "wrong job secret or ring name");
     } else if (fields[3] != ring.handshake.chunkBytes || fields[4] != ring.handshake.compression) {
-      reject(Handshake.WRONG_SETTINGS, "its chunkBytes " + fields[3] + " / compression "
-          + Handshake.compressionName(fields[4]) + " differ from this worker's "
-          + ring.handshake.chunkBytes + " / " + Handshake.compressionName(ring.handshake.compression));
+      reject(
+          Handshake.WRONG_SETTINGS,
+          "its chunkBytes "
+              + fields[3]
+              + " / compression "
+              + Handshake.compressionName(fields[4])
+              + " differ from this worker's "
+              + ring.handshake.chunkBytes
+              + " / "
+              + Handshake.compressionName(ring.handshake.compression));
     } else if (fromRank != ring.prev.rank || toRank != ring.rank || size != ring.size) {
-      reject(Handshake.WRONG_RANK, "it is rank " + fromRank + " of " + size + " connecting to rank "
-          + toRank + ", but this worker is rank " + ring.rank + " of " + ring.size
-          + " and waits for rank " + ring.prev.rank);
+      reject(
+          Handshake.WRONG_RANK,
+          "it is rank "
+              + fromRank
+              + " of "
+              + size
+              + " connecting to rank "
+              + toRank
+              + ", but this worker is rank "
+              + ring.rank
+              + " of "
+              + ring.size
+              + " and waits for rank "
+              + ring.prev.rank);
     } else if (ring.hasPrevious()) {
       reject(Handshake.DUPLICATE, "a second connection as rank " + fromRank);
     } else if (writeAll(Handshake.verdict(Handshake.OK))) {

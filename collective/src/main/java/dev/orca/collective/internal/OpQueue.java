@@ -9,13 +9,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where the caller's thread, the sender and the receiver meet: operations posted in order, how
- * far each thread got, and the first failure. One lock guards it all; it is taken once per chunk
+ * Where the caller's thread, the sender and the receiver meet: operations posted in order, how far
+ * each thread got, and the first failure. One lock guards it all; it is taken once per chunk
  * (hundreds of kilobytes), which costs nothing next to moving the chunk.
  *
- * <p>A failure seen by either thread is recorded once, here, and thrown only to a caller that
- * waits ({@link #awaitDone}) or starts a new call ({@link #checkNotBroken}); posting never throws.
- * Which thread noticed first, and when, thus never changes which call of the user fails.
+ * <p>A failure seen by either thread is recorded once, here, and thrown only to a caller that waits
+ * ({@link #awaitDone}) or starts a new call ({@link #checkNotBroken}); posting never throws. Which
+ * thread noticed first, and when, thus never changes which call of the user fails.
  *
  * <p>Every wait here is bounded: besides the links' own timeouts, a wait that sees no progress at
  * all for the ring timeout plus a grace period fails the ring, so no bug can turn into a hang.
@@ -75,7 +75,9 @@ final class OpQueue {
     return next(toSend);
   }
 
-  /** The first posted operation the sender has not started, or null: what the next worker awaits. */
+  /**
+   * The first posted operation the sender has not started, or null: what the next worker awaits.
+   */
   RingOp firstUnsent() {
     lock.lock();
     try {
@@ -165,7 +167,9 @@ final class OpQueue {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      fail(new RingException(op.describe() + ": interrupted while waiting; the ring is now broken", e));
+      fail(
+          new RingException(
+              op.describe() + ": interrupted while waiting; the ring is now broken", e));
       throw new RingException(op.describe() + ": interrupted while waiting", e);
     } finally {
       lock.unlock();
@@ -174,8 +178,8 @@ final class OpQueue {
 
   /**
    * Caller, before a new operation: throws the recorded failure if the ring is broken. Between
-   * operations no thread reads or writes, so the answer depends only on what this worker's
-   * earlier calls already reported.
+   * operations no thread reads or writes, so the answer depends only on what this worker's earlier
+   * calls already reported.
    */
   void checkNotBroken(String call) {
     lock.lock();
@@ -189,8 +193,14 @@ final class OpQueue {
   private void checkStall(RingOp op, String waitedFor) {
     long idle = System.nanoTime() - lastProgress;
     if (idle >= stallNanos) {
-      fail(new RingException(op.describe() + ": no progress for " + Durations.text(idle)
-          + " while waiting for " + waitedFor + "; the ring is stuck"));
+      fail(
+          new RingException(
+              op.describe()
+                  + ": no progress for "
+                  + Durations.text(idle)
+                  + " while waiting for "
+                  + waitedFor
+                  + "; the ring is stuck"));
       throwIfBroken(op);
     }
   }
@@ -199,11 +209,17 @@ final class OpQueue {
     throwIfBroken(op.describe());
   }
 
-  /** The first failure, in the words of the thread that saw it, prefixed with what the caller did. */
+  /**
+   * The first failure, in the words of the thread that saw it, prefixed with what the caller did.
+   */
   private void throwIfBroken(String doing) {
     if (failure != null) {
-      throw new RingException(doing + ": the ring is broken: " + failure.getMessage()
-          + " (close this RingAllReduce and form a new ring)", failure);
+      throw new RingException(
+          doing
+              + ": the ring is broken: "
+              + failure.getMessage()
+              + " (close this RingAllReduce and form a new ring)",
+          failure);
     }
     if (stopping) {
       throw new RingException(doing + ": the ring was closed while this operation ran");

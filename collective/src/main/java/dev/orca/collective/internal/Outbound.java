@@ -8,16 +8,22 @@ import java.nio.channels.SocketChannel;
 import java.nio.channels.UnresolvedAddressException;
 
 /**
- * The connection to the next worker while the ring forms: connect (retrying with back-off while
- * the next worker is not up yet), then the connector's side of the {@link Handshake}. A wrong
- * secret or a refusal by the next worker ends the forming at once with a message saying why;
- * anything transient is retried until the connect timeout.
+ * The connection to the next worker while the ring forms: connect (retrying with back-off while the
+ * next worker is not up yet), then the connector's side of the {@link Handshake}. A wrong secret or
+ * a refusal by the next worker ends the forming at once with a message saying why; anything
+ * transient is retried until the connect timeout.
  */
 final class Outbound {
   private static final long FIRST_RETRY_NANOS = 50_000_000L;
   private static final long MAX_RETRY_NANOS = 1_000_000_000L;
 
-  private enum State { WAITING, CONNECTING, CHALLENGE, VERDICT, DONE }
+  private enum State {
+    WAITING,
+    CONNECTING,
+    CHALLENGE,
+    VERDICT,
+    DONE
+  }
 
   private final RingFormation ring;
   private SocketChannel channel;
@@ -107,9 +113,16 @@ final class Outbound {
     long magic = in.getLong();
     int version = in.getInt();
     if (magic != Handshake.MAGIC || version != Handshake.VERSION) {
-      throw new RingException(ring.self + ": " + ring.next + " is not an Orca ring endpoint of "
-          + "protocol version " + Handshake.VERSION + " (it answered " + Handshake.firstBytes(in)
-          + "): check the address list");
+      throw new RingException(
+          ring.self
+              + ": "
+              + ring.next
+              + " is not an Orca ring endpoint of "
+              + "protocol version "
+              + Handshake.VERSION
+              + " (it answered "
+              + Handshake.firstBytes(in)
+              + "): check the address list");
     }
     byte[] nonceA = new byte[Handshake.NONCE_BYTES];
     byte[] mac = new byte[Handshake.MAC_BYTES];
@@ -117,9 +130,13 @@ final class Outbound {
     // the proof goes out even if the acceptor's mac is wrong, so that its log can say why
     writeAll(ring.handshake.proof(nonceA, nonceC, ring.rank, ring.next.rank, ring.size));
     if (!ring.handshake.acceptorProven(nonceC, nonceA, mac)) {
-      throw new RingException(ring.self + ": " + ring.next + " does not know this job's secret "
-          + "(or belongs to a ring with another name): every worker of a job must use the same "
-          + "RingOptions secret and name");
+      throw new RingException(
+          ring.self
+              + ": "
+              + ring.next
+              + " does not know this job's secret "
+              + "(or belongs to a ring with another name): every worker of a job must use the same "
+              + "RingOptions secret and name");
     }
     in = ByteBuffer.allocate(Handshake.VERDICT_BYTES);
     state = State.VERDICT;
@@ -143,10 +160,13 @@ final class Outbound {
             + "and distinct ranks?";
       case Handshake.WRONG_SETTINGS:
         return "its RingOptions chunkBytes or compression differ from this worker's ("
-            + ring.handshake.chunkBytes + " bytes, " + Handshake.compressionName(
-            ring.handshake.compression) + "); all workers need the same";
+            + ring.handshake.chunkBytes
+            + " bytes, "
+            + Handshake.compressionName(ring.handshake.compression)
+            + "); all workers need the same";
       case Handshake.DUPLICATE:
-        return "another worker already connected to it as rank " + ring.rank
+        return "another worker already connected to it as rank "
+            + ring.rank
             + "; are two workers using the same rank?";
       default:
         return "code " + code;

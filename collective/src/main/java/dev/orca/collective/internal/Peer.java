@@ -27,8 +27,12 @@ final class Peer {
       // reported below
     }
     if (h.isEmpty() || p < 1 || p > 65535) {
-      throw new OrcaConfigurationException("ring address of worker rank " + rank + " is '" + address
-          + "': expected host:port as returned by RingAllReduce.localAddress()");
+      throw new OrcaConfigurationException(
+          "ring address of worker rank "
+              + rank
+              + " is '"
+              + address
+              + "': expected host:port as returned by RingAllReduce.localAddress()");
     }
     this.host = h;
     this.port = p;

@@ -3,9 +3,9 @@ package dev.orca.collective.internal;
 import java.nio.ByteBuffer;
 
 /**
- * The thread that reads from the previous worker: for each posted operation it checks the peer's
- * OP header against its own, then reads the chunks and adds or copies each into the buffer while
- * the next one is still on the wire.
+ * The thread that reads from the previous worker: for each posted operation it checks the peer's OP
+ * header against its own, then reads the chunks and adds or copies each into the buffer while the
+ * next one is still on the wire.
  */
 final class Receiver extends RingThread {
 
@@ -21,12 +21,20 @@ final class Receiver extends RingThread {
   @Override
   void process(RingOp op) throws LinkFailure {
     link.readOp();
-    if (link.peerSeq != op.seq || link.peerKind != op.kind() || link.peerOffset != op.offset()
+    if (link.peerSeq != op.seq
+        || link.peerKind != op.kind()
+        || link.peerOffset != op.offset()
         || link.peerLength != op.length()) {
-      throw new LinkFailure(link.peer() + " runs "
-          + RingOp.describe(link.peerKind, link.peerSeq, link.peerOffset, link.peerLength)
-          + " where this worker runs " + op.describe() + ": every worker must make the same calls "
-          + "in the same order, with the same buffer ranges", null, false);
+      throw new LinkFailure(
+          link.peer()
+              + " runs "
+              + RingOp.describe(link.peerKind, link.peerSeq, link.peerOffset, link.peerLength)
+              + " where this worker runs "
+              + op.describe()
+              + ": every worker must make the same calls "
+              + "in the same order, with the same buffer ranges",
+          null,
+          false);
     }
     int steps = op.recvSteps();
     for (int s = 0; s < steps; s++) {

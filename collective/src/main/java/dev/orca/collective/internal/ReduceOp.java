@@ -5,12 +5,12 @@ import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 
 /**
- * Sum of a float range over all workers, in place: reduce-scatter then all-gather around the
- * ring. The range is cut into one segment per worker; in the {@code size - 1} reduce-scatter
- * steps a worker sends segment {@code rank - s} and adds the incoming segment {@code rank - s - 1}
- * into its own copy, so it ends owning the full sum of segment {@code rank + 1}; the all-gather
- * steps then pass the finished segments on. What a worker sends at step {@code s} is what it
- * received at step {@code s - 1}, chunk by chunk, which is how the transfers pipeline.
+ * Sum of a float range over all workers, in place: reduce-scatter then all-gather around the ring.
+ * The range is cut into one segment per worker; in the {@code size - 1} reduce-scatter steps a
+ * worker sends segment {@code rank - s} and adds the incoming segment {@code rank - s - 1} into its
+ * own copy, so it ends owning the full sum of segment {@code rank + 1}; the all-gather steps then
+ * pass the finished segments on. What a worker sends at step {@code s} is what it received at step
+ * {@code s - 1}, chunk by chunk, which is how the transfers pipeline.
  */
 final class ReduceOp extends FloatRangeOp {
   private final WireCodec codec;

@@ -14,8 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Forms the ring from one worker's side: connects to the next worker and accepts the previous
- * one, both at once on one selector (doing them in turn would deadlock the ring). Every accepted
+ * Forms the ring from one worker's side: connects to the next worker and accepts the previous one,
+ * both at once on one selector (doing them in turn would deadlock the ring). Every accepted
  * connection must pass the {@link Handshake}; a stray one (a port scanner, garbage bytes, a wrong
  * secret, a wrong rank) is refused, logged at WARN, and the wait goes on for the real neighbour.
  * Handshakes run side by side, so a stray that sends nothing cannot hold the door.
@@ -42,28 +42,36 @@ public final class RingFormation {
   private final RingOptions options;
   private volatile boolean aborted;
 
-  private RingFormation(ServerSocketChannel server, RingOptions options, List<String> addresses,
-      int rank) throws IOException {
+  private RingFormation(
+      ServerSocketChannel server, RingOptions options, List<String> addresses, int rank)
+      throws IOException {
     this.server = server;
     this.options = options;
     this.rank = rank;
     this.size = addresses.size();
     this.self = "ring '" + options.name() + "' rank " + rank + " of " + size;
     this.next = new Peer((rank + 1) % size, addresses.get((rank + 1) % size), "next in the ring");
-    this.prev = new Peer((rank + size - 1) % size, addresses.get((rank + size - 1) % size),
-        "previous in the ring");
-    this.handshake = new Handshake(options.secret(), options.name(), options.chunkBytes(),
-        options.compression().ordinal());
+    this.prev =
+        new Peer(
+            (rank + size - 1) % size,
+            addresses.get((rank + size - 1) % size),
+            "previous in the ring");
+    this.handshake =
+        new Handshake(
+            options.secret(),
+            options.name(),
+            options.chunkBytes(),
+            options.compression().ordinal());
     this.selector = Selector.open();
     this.outbound = new Outbound(this);
   }
 
   /**
-   * Prepares to form the ring of {@code addresses} (at least two) as worker {@code rank},
-   * listening on {@code server}; {@link #connect()} does it.
+   * Prepares to form the ring of {@code addresses} (at least two) as worker {@code rank}, listening
+   * on {@code server}; {@link #connect()} does it.
    */
-  public static RingFormation prepare(ServerSocketChannel server, RingOptions options,
-      List<String> addresses, int rank) {
+  public static RingFormation prepare(
+      ServerSocketChannel server, RingOptions options, List<String> addresses, int rank) {
     try {
       return new RingFormation(server, options, addresses, rank);
     } catch (IOException e) {
@@ -72,8 +80,8 @@ public final class RingFormation {
   }
 
   /**
-   * Connects both neighbours and starts the ring's session. Throws {@link RingException} naming
-   * the neighbour that did not come within the connect timeout or refused this worker.
+   * Connects both neighbours and starts the ring's session. Throws {@link RingException} naming the
+   * neighbour that did not come within the connect timeout or refused this worker.
    */
   public RingSession connect() {
     try {
@@ -81,10 +89,14 @@ public final class RingFormation {
         long started = System.nanoTime();
         long timeout = options.connectTimeout().toNanos();
         SocketChannel toNext = run(started + timeout, timeout);
-        LOG.info("{}: connected to {} and {} in {} ms", self, next, prev,
+        LOG.info(
+            "{}: connected to {} and {} in {} ms",
+            self,
+            next,
+            prev,
             (System.nanoTime() - started) / 1_000_000);
-        return new RingSession(options, rank, size, toNext, next.toString(), fromPrev,
-            prev.toString());
+        return new RingSession(
+            options, rank, size, toNext, next.toString(), fromPrev, prev.toString());
       } finally {
         selector.close();
       }
@@ -202,8 +214,11 @@ public final class RingFormation {
   }
 
   private RingException timedOut(long timeoutNanos) {
-    StringBuilder m = new StringBuilder(self).append(": could not form the ring within ")
-        .append(Durations.text(timeoutNanos)).append(':');
+    StringBuilder m =
+        new StringBuilder(self)
+            .append(": could not form the ring within ")
+            .append(Durations.text(timeoutNanos))
+            .append(':');
     if (outbound.connected() == null) {
       m.append(' ').append(next).append(" did not complete the handshake");
       if (outbound.lastError() != null) {
@@ -214,14 +229,20 @@ public final class RingFormation {
     if (fromPrev == null) {
       m.append(" no valid connection came from ").append(prev);
       if (refused > 0) {
-        m.append(" (refused ").append(refused).append(" other connection(s), the last ")
-            .append(lastRefusal).append(')');
+        m.append(" (refused ")
+            .append(refused)
+            .append(" other connection(s), the last ")
+            .append(lastRefusal)
+            .append(')');
       }
       m.append(';');
     }
     m.setLength(m.length() - 1);
-    return new RingException(m.append(". Is that worker running, listening at that address, and "
-        + "reachable from here? RingOptions connectTimeout sets how long to wait.").toString());
+    return new RingException(
+        m.append(
+                ". Is that worker running, listening at that address, and "
+                    + "reachable from here? RingOptions connectTimeout sets how long to wait.")
+            .toString());
   }
 
   static void closeQuietly(SocketChannel ch) {

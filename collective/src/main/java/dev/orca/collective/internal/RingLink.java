@@ -10,15 +10,15 @@ import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 
 /**
- * One direction of a TCP connection to a ring neighbour, in frames: the socket adapter of the
- * ring. The channel is non-blocking with a selector of its own, so that every read and write has
- * a timeout (a blocking channel has none) and can be woken by {@link #stop()}. The timeout counts
+ * One direction of a TCP connection to a ring neighbour, in frames: the socket adapter of the ring.
+ * The channel is non-blocking with a selector of its own, so that every read and write has a
+ * timeout (a blocking channel has none) and can be woken by {@link #stop()}. The timeout counts
  * from the last byte that moved, so a slow but live peer never times out.
  *
  * <p>A frame is an 8-byte header (type, payload length) and its payload. OP frames open each
  * operation and let the receiver check that both workers run the same one; DATA frames carry
- * chunks; an ABORT frame carries the reason a worker gave up, so the next worker can say who
- * really failed.
+ * chunks; an ABORT frame carries the reason a worker gave up, so the next worker can say who really
+ * failed.
  */
 final class RingLink implements Closeable {
   static final int FRAME_OP = 0x4f50;
@@ -38,14 +38,17 @@ final class RingLink implements Closeable {
   private volatile boolean stopping;
   private boolean midFrame;
   private boolean broken;
+
   /** The last OP header read: the peer's operation. */
   long peerSeq;
+
   int peerKind;
   long peerOffset;
   long peerLength;
 
   /** Wraps a connected channel used for writing ({@code forWriting}) or for reading. */
-  RingLink(SocketChannel channel, String peer, long timeoutNanos, boolean forWriting) throws IOException {
+  RingLink(SocketChannel channel, String peer, long timeoutNanos, boolean forWriting)
+      throws IOException {
     this.channel = channel;
     this.peer = peer;
     this.timeoutNanos = timeoutNanos;
@@ -83,7 +86,8 @@ final class RingLink implements Closeable {
       if (announce != null) {
         writeFrame(FRAME_OP, opHeader(announce), wait);
       }
-      writeFrame(FRAME_ABORT, ByteBuffer.wrap(text, 0, Math.min(text.length, MAX_ABORT_BYTES)), wait);
+      writeFrame(
+          FRAME_ABORT, ByteBuffer.wrap(text, 0, Math.min(text.length, MAX_ABORT_BYTES)), wait);
     } catch (LinkFailure e) {
       // the peer is gone too; it will find out on its own
     }
@@ -149,15 +153,24 @@ final class RingLink implements Closeable {
       ByteBuffer text = ByteBuffer.allocate(length);
       readFully(text);
       broken = true;
-      throw new LinkFailure(peer + " gave up: " + new String(text.array(), StandardCharsets.UTF_8),
-          null, false);
+      throw new LinkFailure(
+          peer + " gave up: " + new String(text.array(), StandardCharsets.UTF_8), null, false);
     }
     if (type != expectedType || length != expectedLength) {
       broken = true;
-      throw new LinkFailure(peer + " sent a frame of type 0x" + Integer.toHexString(type) + " with "
-          + length + " bytes where type 0x" + Integer.toHexString(expectedType) + " with "
-          + expectedLength + " bytes was due: the workers run different Orca versions or settings",
-          null, false);
+      throw new LinkFailure(
+          peer
+              + " sent a frame of type 0x"
+              + Integer.toHexString(type)
+              + " with "
+              + length
+              + " bytes where type 0x"
+              + Integer.toHexString(expectedType)
+              + " with "
+              + expectedLength
+              + " bytes was due: the workers run different Orca versions or settings",
+          null,
+          false);
     }
   }
 
@@ -172,7 +185,8 @@ final class RingLink implements Closeable {
       }
       if (n < 0) {
         broken = true;
-        throw new LinkFailure("lost connection to " + peer + ": it closed the connection", null, false);
+        throw new LinkFailure(
+            "lost connection to " + peer + ": it closed the connection", null, false);
       }
       if (n > 0) {
         idleSince = System.nanoTime();
@@ -189,9 +203,17 @@ final class RingLink implements Closeable {
     long left = timeout - (System.nanoTime() - idleSince);
     if (left <= 0) {
       broken = true;
-      throw new LinkFailure("lost connection to " + peer + ": it " + what + " for "
-          + Durations.text(timeout) + " (it is hung, far behind this worker, or unreachable; "
-          + "RingOptions timeout sets how long to wait)", null, false);
+      throw new LinkFailure(
+          "lost connection to "
+              + peer
+              + ": it "
+              + what
+              + " for "
+              + Durations.text(timeout)
+              + " (it is hung, far behind this worker, or unreachable; "
+              + "RingOptions timeout sets how long to wait)",
+          null,
+          false);
     }
     try {
       selector.select(IGNORE, Math.max(1, left / 1_000_000 + 1));

@@ -3,10 +3,10 @@ package dev.orca.collective.internal;
 import java.nio.ByteBuffer;
 
 /**
- * One collective operation as one worker sees it: which frames its sender sends (steps of
- * chunks), which its receiver expects, and which received chunk each sent chunk must wait for.
- * The sender and receiver threads run every operation through the same two loops; the subclasses
- * only say what goes where. Instances are reused from one training step to the next.
+ * One collective operation as one worker sees it: which frames its sender sends (steps of chunks),
+ * which its receiver expects, and which received chunk each sent chunk must wait for. The sender
+ * and receiver threads run every operation through the same two loops; the subclasses only say what
+ * goes where. Instances are reused from one training step to the next.
  */
 public abstract class RingOp {
   static final int ALL_REDUCE = 1;
@@ -15,8 +15,10 @@ public abstract class RingOp {
 
   final int rank;
   final int size;
+
   /** Set when posted: the operation's number on this ring, and the received chunks before it. */
   long seq;
+
   long recvBase;
   private int[] recvPrefix = new int[8];
 
@@ -36,14 +38,19 @@ public abstract class RingOp {
 
   abstract int sendChunks(int step);
 
-  /** The receive step whose chunk {@code k} must be complete before chunk {@code k} of this send step, or -1. */
+  /**
+   * The receive step whose chunk {@code k} must be complete before chunk {@code k} of this send
+   * step, or -1.
+   */
   abstract int sendDependency(int step);
 
   abstract int recvSteps();
 
   abstract int recvChunks(int step);
 
-  /** Encodes chunk {@code k} of send step {@code step} into {@code out}; returns the payload bytes. */
+  /**
+   * Encodes chunk {@code k} of send step {@code step} into {@code out}; returns the payload bytes.
+   */
   abstract int encode(int step, int k, ChunkBuffer out);
 
   /** Payload bytes expected for chunk {@code k} of receive step {@code step}. */
@@ -51,12 +58,17 @@ public abstract class RingOp {
 
   abstract void decode(int step, int k, ChunkBuffer in);
 
-  /** The caller's bytes to send as chunk {@code k} of send step {@code step} as they are, or null to encode. */
+  /**
+   * The caller's bytes to send as chunk {@code k} of send step {@code step} as they are, or null to
+   * encode.
+   */
   ByteBuffer sendDirect(int step, int k) {
     return null;
   }
 
-  /** Where chunk {@code k} of receive step {@code step} may be read to as it is, or null to decode. */
+  /**
+   * Where chunk {@code k} of receive step {@code step} may be read to as it is, or null to decode.
+   */
   ByteBuffer receiveDirect(int step, int k) {
     return null;
   }
@@ -97,7 +109,9 @@ public abstract class RingOp {
       case BROADCAST:
         return "broadcast #" + seq + " of floats [" + offset + ", " + (offset + length) + ")";
       case GATHER:
-        return length == 0 ? "barrier #" + seq : "all-reduce #" + seq + " of " + length + " doubles";
+        return length == 0
+            ? "barrier #" + seq
+            : "all-reduce #" + seq + " of " + length + " doubles";
       default:
         return "unknown operation (kind " + kind + ") #" + seq;
     }

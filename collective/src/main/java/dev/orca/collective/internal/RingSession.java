@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A formed ring of two or more workers: the links to both neighbours, the sender and receiver
- * threads, and the operations posted to them. Operations are reused, so a training step
- * allocates nothing here.
+ * threads, and the operations posted to them. Operations are reused, so a training step allocates
+ * nothing here.
  */
 public final class RingSession implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RingSession.class);
@@ -39,8 +39,15 @@ public final class RingSession implements AutoCloseable {
    * Takes over two connected channels and starts the threads. {@code nextPeer}/{@code prevPeer}
    * name the neighbours in messages.
    */
-  public RingSession(RingOptions options, int rank, int size, SocketChannel next, String nextPeer,
-      SocketChannel prev, String prevPeer) throws IOException {
+  public RingSession(
+      RingOptions options,
+      int rank,
+      int size,
+      SocketChannel next,
+      String nextPeer,
+      SocketChannel prev,
+      String prevPeer)
+      throws IOException {
     this.rank = rank;
     this.size = size;
     int chunkBytes = options.chunkBytes();
@@ -74,16 +81,18 @@ public final class RingSession implements AutoCloseable {
    * throws a ring failure: that is for {@link #awaitReduces()}.
    */
   public void postReduce(FloatBuffer buffer, int offset, int length) {
-    ReduceOp op = freeReduces.isEmpty() ? new ReduceOp(rank, size, codec, chunkElements)
-        : freeReduces.pollFirst();
+    ReduceOp op =
+        freeReduces.isEmpty()
+            ? new ReduceOp(rank, size, codec, chunkElements)
+            : freeReduces.pollFirst();
     op.reset(buffer, offset, length);
     postedReduces.add(op);
     queue.post(op);
   }
 
   /**
-   * Waits for every posted reduction (they complete in order) and recycles them; throws the
-   * ring's failure if one of them, or the ring before them, failed.
+   * Waits for every posted reduction (they complete in order) and recycles them; throws the ring's
+   * failure if one of them, or the ring before them, failed.
    */
   public void awaitReduces() {
     try {
@@ -141,7 +150,9 @@ public final class RingSession implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     if (t.isAlive()) {
-      LOG.warn("ring thread {} did not stop within {} s; its socket is closed anyway", t.getName(),
+      LOG.warn(
+          "ring thread {} did not stop within {} s; its socket is closed anyway",
+          t.getName(),
           TimeUnit.MILLISECONDS.toSeconds(JOIN_MILLIS));
     }
   }

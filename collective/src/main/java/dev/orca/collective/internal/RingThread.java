@@ -3,8 +3,8 @@ package dev.orca.collective.internal;
 import dev.orca.collective.RingException;
 
 /**
- * What the sender and the receiver share: take the posted operations in order, run each through
- * the link, and turn whatever stops them into the ring's failure, named after the operation.
+ * What the sender and the receiver share: take the posted operations in order, run each through the
+ * link, and turn whatever stops them into the ring's failure, named after the operation.
  */
 abstract class RingThread implements Runnable {
   final OpQueue queue;
@@ -47,8 +47,10 @@ abstract class RingThread implements Runnable {
     } catch (InterruptedException e) {
       queue.fail(new RingException("the " + role + " thread of the ring was interrupted", e));
     } catch (RuntimeException | Error e) {
-      queue.fail(new RingException((op == null ? "" : op.describe() + ": ") + "the " + role
-          + " thread failed: " + e, e));
+      queue.fail(
+          new RingException(
+              (op == null ? "" : op.describe() + ": ") + "the " + role + " thread failed: " + e,
+              e));
     } finally {
       finish(op);
     }

@@ -6,9 +6,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The thread that writes to the next worker: for each posted operation its OP header, then its
- * chunks in schedule order, each one as soon as the chunk it depends on has been received. When
- * the ring fails elsewhere it tells the next worker why (an ABORT frame) before closing, after
- * the OP header of an operation that was posted but not yet started.
+ * chunks in schedule order, each one as soon as the chunk it depends on has been received. When the
+ * ring fails elsewhere it tells the next worker why (an ABORT frame) before closing, after the OP
+ * header of an operation that was posted but not yet started.
  */
 final class Sender extends RingThread {
   private static final long ABORT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(2);

@@ -5,9 +5,9 @@ import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
 
 /**
- * Moves floats between a user buffer and a frame payload in one wire format. The loops are
- * plain indexed loops over buffers so that the JIT keeps them tight; they run once per element
- * sent or received and are the only per-element work of the ring.
+ * Moves floats between a user buffer and a frame payload in one wire format. The loops are plain
+ * indexed loops over buffers so that the JIT keeps them tight; they run once per element sent or
+ * received and are the only per-element work of the ring.
  */
 public abstract class WireCodec {
   private final Compression compression;
@@ -43,7 +43,8 @@ public abstract class WireCodec {
    * Encodes {@code src[pos, pos+n)} into {@code out}. With {@code roundSource} a lossy codec also
    * replaces the source values by what the receivers will decode, so all workers agree bitwise.
    */
-  public abstract void encode(FloatBuffer src, int pos, int n, ChunkBuffer out, boolean roundSource);
+  public abstract void encode(
+      FloatBuffer src, int pos, int n, ChunkBuffer out, boolean roundSource);
 
   /** {@code dst[pos+i] += decoded[i]} for {@code i < n}. */
   public abstract void addTo(ChunkBuffer in, FloatBuffer dst, int pos, int n);
@@ -87,7 +88,8 @@ public abstract class WireCodec {
     abstract float widen(short s);
 
     @Override
-    public final void encode(FloatBuffer src, int pos, int n, ChunkBuffer out, boolean roundSource) {
+    public final void encode(
+        FloatBuffer src, int pos, int n, ChunkBuffer out, boolean roundSource) {
       ShortBuffer s = out.shorts;
       if (roundSource) {
         for (int i = 0; i < n; i++) {

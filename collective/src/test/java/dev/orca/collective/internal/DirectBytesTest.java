@@ -28,9 +28,13 @@ class DirectBytesTest {
   @Test
   void buffersWhoseBytesAreNotTheWireFormatAreNotViewed() {
     assertNull(DirectBytes.view(FloatBuffer.allocate(4)), "heap");
-    FloatBuffer swapped = ByteBuffer.allocateDirect(16)
-        .order(ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN ? ByteOrder.LITTLE_ENDIAN
-            : ByteOrder.BIG_ENDIAN).asFloatBuffer();
+    FloatBuffer swapped =
+        ByteBuffer.allocateDirect(16)
+            .order(
+                ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN
+                    ? ByteOrder.LITTLE_ENDIAN
+                    : ByteOrder.BIG_ENDIAN)
+            .asFloatBuffer();
     assertNull(DirectBytes.view(swapped), "non-native byte order");
   }
 }

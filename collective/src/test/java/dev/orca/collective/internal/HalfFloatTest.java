@@ -33,7 +33,8 @@ class HalfFloatTest {
       return (short) (sign | lo);
     }
     double above = HalfFloat.fromHalf((short) (lo + 1));
-    int pick = a - below < above - a ? lo : a - below > above - a ? lo + 1 : (lo % 2 == 0 ? lo : lo + 1);
+    int pick =
+        a - below < above - a ? lo : a - below > above - a ? lo + 1 : (lo % 2 == 0 ? lo : lo + 1);
     return (short) (sign | pick);
   }
 
@@ -43,10 +44,14 @@ class HalfFloatTest {
     double a = f;
     double lower = Float.intBitsToFloat(down);
     float next = Float.intBitsToFloat(down + 0x10000); // next pattern away from zero
-    double upper = Float.isInfinite(next) ? Math.copySign(0x1p128, a) : next; // inf stands for 2^128
+    double upper =
+        Float.isInfinite(next) ? Math.copySign(0x1p128, a) : next; // inf stands for 2^128
     double dl = Math.abs(a - lower);
     double du = Math.abs(upper - a);
-    int pick = dl < du ? down : dl > du ? down + 0x10000 : ((down >>> 16) % 2 == 0 ? down : down + 0x10000);
+    int pick =
+        dl < du
+            ? down
+            : dl > du ? down + 0x10000 : ((down >>> 16) % 2 == 0 ? down : down + 0x10000);
     return (short) (pick >>> 16);
   }
 
@@ -64,12 +69,14 @@ class HalfFloatTest {
     assertEquals(0x7c00, HalfFloat.toHalf(Float.POSITIVE_INFINITY));
     assertEquals((short) 0xfc00, HalfFloat.toHalf(Float.NEGATIVE_INFINITY));
     assertTrue(Float.isNaN(HalfFloat.fromHalf(HalfFloat.toHalf(Float.NaN))));
-    assertTrue(Float.isNaN(HalfFloat.fromHalf(HalfFloat.toHalf(Float.intBitsToFloat(0x7f800001)))),
+    assertTrue(
+        Float.isNaN(HalfFloat.fromHalf(HalfFloat.toHalf(Float.intBitsToFloat(0x7f800001)))),
         "a NaN with only low payload bits must not become infinity");
     assertEquals(0x0400, HalfFloat.toHalf(0x1p-14f), "smallest normal");
     assertEquals(0x0001, HalfFloat.toHalf(0x1p-24f), "smallest subnormal");
     assertEquals(0x03ff, HalfFloat.toHalf(0x3ffp-24f), "largest subnormal");
-    assertEquals(0x0000, HalfFloat.toHalf(0x1p-25f), "halfway to the smallest subnormal: to even zero");
+    assertEquals(
+        0x0000, HalfFloat.toHalf(0x1p-25f), "halfway to the smallest subnormal: to even zero");
     assertEquals(0x0001, HalfFloat.toHalf(Math.nextUp(0x1p-25f)), "just above halfway");
     assertEquals(0x0002, HalfFloat.toHalf(0x3p-25f), "1.5 units ties to even 2");
     assertEquals(0x0002, HalfFloat.toHalf(0x5p-25f), "2.5 units ties to even 2");
@@ -119,10 +126,14 @@ class HalfFloatTest {
     assertEquals(0x3f82, HalfFloat.toBf16(Float.intBitsToFloat(0x3f818000)), "tie to even, up");
     assertEquals(0x7f80, HalfFloat.toBf16(Float.POSITIVE_INFINITY));
     assertEquals(0x7f80, HalfFloat.toBf16(Float.MAX_VALUE), "rounds past the largest bf16");
-    assertEquals(0x7f7f, HalfFloat.toBf16(Float.intBitsToFloat(0x7f7f7fff)), "largest finite stays");
-    assertEquals(0x0001, HalfFloat.toBf16(Float.intBitsToFloat(0x00008000 + 1)), "subnormal rounds up");
-    assertEquals(0x0000, HalfFloat.toBf16(Float.intBitsToFloat(0x00008000)), "subnormal tie to even");
-    assertTrue(Float.isNaN(HalfFloat.fromBf16(HalfFloat.toBf16(Float.intBitsToFloat(0x7f800001)))),
+    assertEquals(
+        0x7f7f, HalfFloat.toBf16(Float.intBitsToFloat(0x7f7f7fff)), "largest finite stays");
+    assertEquals(
+        0x0001, HalfFloat.toBf16(Float.intBitsToFloat(0x00008000 + 1)), "subnormal rounds up");
+    assertEquals(
+        0x0000, HalfFloat.toBf16(Float.intBitsToFloat(0x00008000)), "subnormal tie to even");
+    assertTrue(
+        Float.isNaN(HalfFloat.fromBf16(HalfFloat.toBf16(Float.intBitsToFloat(0x7f800001)))),
         "a NaN with only low payload bits must stay NaN");
     assertEquals(-2.5f, HalfFloat.fromBf16(HalfFloat.toBf16(-2.5f)));
     SplittableRandom random = new SplittableRandom(11);

@@ -23,12 +23,13 @@ class RingFormationAbortTest {
       server.bind(new InetSocketAddress("127.0.0.1", 0));
       int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
       RingOptions options = RingOptions.builder().setSecret("test-secret-0123456789").build();
-      RingFormation forming = RingFormation.prepare(server, options,
-          List.of("127.0.0.1:" + port, "127.0.0.1:1"), 0);
+      RingFormation forming =
+          RingFormation.prepare(server, options, List.of("127.0.0.1:" + port, "127.0.0.1:1"), 0);
       forming.abort(); // what close() does, in its order: abort, then close the listening socket
       server.close();
       RingException e = assertThrows(RingException.class, forming::connect);
-      assertTrue(e.getMessage().contains("rank 0 of 2: closed while forming the ring"), e.getMessage());
+      assertTrue(
+          e.getMessage().contains("rank 0 of 2: closed while forming the ring"), e.getMessage());
     }
   }
 }

@@ -5,8 +5,8 @@ import dev.orca.nn.Tensor;
 /**
  * The numeric kernels that dominate training time, on row-major float matrices in native memory.
  * Two implementations: {@link MklBlas} (MKL through JavaCPP) and {@link JavaBlas} (pure Java, for
- * machines where MKL cannot load). Offsets and leading dimensions are in floats from element 0
- * of the given tensor. Everything else (element-wise layer maths) is plain Java shared by both.
+ * machines where MKL cannot load). Offsets and leading dimensions are in floats from element 0 of
+ * the given tensor. Everything else (element-wise layer maths) is plain Java shared by both.
  */
 public interface Blas {
   /** Row-major layout, as cblas numbers it. */
@@ -19,8 +19,23 @@ public interface Blas {
   int threads();
 
   /** {@code C = alpha * op(A) * op(B) + beta * C}, op(A) being m x k, op(B) k x n, C m x n. */
-  void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Tensor a, int aOff,
-      int lda, Tensor b, int bOff, int ldb, float beta, Tensor c, int cOff, int ldc);
+  void gemm(
+      boolean transA,
+      boolean transB,
+      int m,
+      int n,
+      int k,
+      float alpha,
+      Tensor a,
+      int aOff,
+      int lda,
+      Tensor b,
+      int bOff,
+      int ldb,
+      float beta,
+      Tensor c,
+      int cOff,
+      int ldc);
 
   /** The column sums of an m x n row-major matrix {@code a} into {@code y} (n elements). */
   void columnSums(int m, int n, Tensor a, int aOff, Tensor ones, Tensor y, int yOff);

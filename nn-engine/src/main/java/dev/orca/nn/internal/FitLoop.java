@@ -13,8 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The epochs of {@code Model.fit} on one model: shuffled mini-batches gathered into buffers
- * reused across steps, each trained by the model's {@link TrainingStep}.
+ * The epochs of {@code Model.fit} on one model: shuffled mini-batches gathered into buffers reused
+ * across steps, each trained by the model's {@link TrainingStep}.
  */
 public final class FitLoop implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FitLoop.class);
@@ -53,7 +53,12 @@ public final class FitLoop implements AutoCloseable {
           step.run(viewX, viewY, 1f, null, sums);
         }
         history.add(sums.values());
-        LOG.debug("epoch {}/{}: {} ({} ms)", epoch + 1, epochs, history.last(), (System.nanoTime() - t0) / 1_000_000);
+        LOG.debug(
+            "epoch {}/{}: {} ({} ms)",
+            epoch + 1,
+            epochs,
+            history.last(),
+            (System.nanoTime() - t0) / 1_000_000);
       }
     } finally {
       step.setPosition(-1, 0); // single steps outside fit name the optimizer's step again
@@ -69,8 +74,12 @@ public final class FitLoop implements AutoCloseable {
     int rows = y.dim(0);
     for (Tensor x : xs) {
       if (x.dim(0) != rows) {
-        throw new OrcaDataException("features have " + x.dim(0) + " rows but labels have " + rows
-            + ": give one label per row");
+        throw new OrcaDataException(
+            "features have "
+                + x.dim(0)
+                + " rows but labels have "
+                + rows
+                + ": give one label per row");
       }
     }
     if (rows == 0) {
@@ -92,8 +101,11 @@ public final class FitLoop implements AutoCloseable {
   }
 
   private void prepareGather(Tensor[] xs, Tensor y, int batch) {
-    if (gatherX != null && gatherX.length == xs.length && gatherY.dim(0) >= batch
-        && gatherY.shape().dropFirst().equals(y.shape().dropFirst()) && sameSamples(xs)) {
+    if (gatherX != null
+        && gatherX.length == xs.length
+        && gatherY.dim(0) >= batch
+        && gatherY.shape().dropFirst().equals(y.shape().dropFirst())
+        && sameSamples(xs)) {
       return;
     }
     closeOwned();
@@ -119,7 +131,9 @@ public final class FitLoop implements AutoCloseable {
     return t;
   }
 
-  /** Copies rows {@code order[start..start+b)} into the gather buffers and points the views at them. */
+  /**
+   * Copies rows {@code order[start..start+b)} into the gather buffers and points the views at them.
+   */
   private void gather(Tensor[] xs, Tensor y, int[] order, int start, int b) {
     for (int k = 0; k < xs.length; k++) {
       viewX[k] = copyRows(xs[k], gatherX[k], viewX[k], order, start, b);
@@ -127,10 +141,13 @@ public final class FitLoop implements AutoCloseable {
     viewY = copyRows(y, gatherY, viewY, order, start, b);
   }
 
-  private static Tensor copyRows(Tensor src, Tensor dst, Tensor view, int[] order, int start, int b) {
+  private static Tensor copyRows(
+      Tensor src, Tensor dst, Tensor view, int[] order, int start, int b) {
     int width = src.size() / src.dim(0);
     for (int r = 0; r < b; r++) {
-      dst.data().put(dst.offset() + r * width, src.data(), src.offset() + order[start + r] * width, width);
+      dst.data()
+          .put(
+              dst.offset() + r * width, src.data(), src.offset() + order[start + r] * width, width);
     }
     return view != null && view.dim(0) == b ? view : dst.rows(0, b);
   }

@@ -10,8 +10,8 @@ import java.util.SplittableRandom;
 /**
  * A model's three flat native buffers: every trainable parameter, laid out node by node in the
  * order of the {@link Network}; the gradients in the same layout; and the non-trainable state
- * (BatchNorm running statistics). Layers work on views into them, so a trainer sums a whole
- * model's gradients, or copies its weights, in one call.
+ * (BatchNorm running statistics). Layers work on views into them, so a trainer sums a whole model's
+ * gradients, or copies its weights, in one call.
  */
 public final class FlatParameters implements AutoCloseable {
   private final Tensor params;
@@ -27,8 +27,8 @@ public final class FlatParameters implements AutoCloseable {
   }
 
   /**
-   * Draws the initial weights from {@code seed}: each parameter from a stream of its own (its
-   * index in the model), so the same seed gives the same weights on every JVM.
+   * Draws the initial weights from {@code seed}: each parameter from a stream of its own (its index
+   * in the model), so the same seed gives the same weights on every JVM.
    */
   public void initialize(Network network, long seed) {
     Graph graph = network.graph();
@@ -41,7 +41,8 @@ public final class FlatParameters implements AutoCloseable {
       Shape[] in = network.inputShapes(i);
       int at = network.paramFrom(i);
       for (ParameterSpec spec : node.layer.parameters(in)) {
-        SplittableRandom random = new SplittableRandom(Hash.mix(seed + 0x632be59bd9b4e019L * ++paramIndex));
+        SplittableRandom random =
+            new SplittableRandom(Hash.mix(seed + 0x632be59bd9b4e019L * ++paramIndex));
         spec.initializer().fill(params.view(at, spec.shape()), spec.fanIn(), spec.fanOut(), random);
         at += spec.shape().size();
       }
@@ -106,8 +107,14 @@ public final class FlatParameters implements AutoCloseable {
 
   private static void copyInto(Tensor target, FloatBuffer source, String what) {
     if (source.remaining() < target.size()) {
-      throw new OrcaDataException("the model has " + target.size() + " " + what + " floats, the source buffer only "
-          + source.remaining() + ": it comes from another architecture");
+      throw new OrcaDataException(
+          "the model has "
+              + target.size()
+              + " "
+              + what
+              + " floats, the source buffer only "
+              + source.remaining()
+              + ": it comes from another architecture");
     }
     target.data().put(target.offset(), source, source.position(), target.size());
   }

@@ -6,8 +6,8 @@ import java.io.Serializable;
 
 /**
  * A model's architecture: nodes in topological order, each an input (no layer) or a layer applied
- * to earlier nodes, with its per-sample output shape. Serializable: it is the architecture
- * section of the model file and what a replica on another JVM is rebuilt from.
+ * to earlier nodes, with its per-sample output shape. Serializable: it is the architecture section
+ * of the model file and what a replica on another JVM is rebuilt from.
  */
 public final class Graph implements Serializable {
   private static final long serialVersionUID = 1L;

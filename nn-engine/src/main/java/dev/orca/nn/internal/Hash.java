@@ -2,8 +2,8 @@ package dev.orca.nn.internal;
 
 /**
  * Counter-based random numbers: a draw is a pure function of (seed, stream, index), so masks are
- * the same on every worker and every run for the same step seed, and need no generator state.
- * The mixing is SplitMix64's finaliser.
+ * the same on every worker and every run for the same step seed, and need no generator state. The
+ * mixing is SplitMix64's finaliser.
  */
 public final class Hash {
   private Hash() {}

@@ -8,10 +8,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The workspaces of inference calls, so that many threads can predict with one model at once:
- * a call borrows an idle {@link Pass} (or makes one) and gives it back, a stack under a lock, so
- * that a warm pool allocates nothing per call. Closing waits for the calls still running, since
- * they read the model's memory.
+ * The workspaces of inference calls, so that many threads can predict with one model at once: a
+ * call borrows an idle {@link Pass} (or makes one) and gives it back, a stack under a lock, so that
+ * a warm pool allocates nothing per call. Closing waits for the calls still running, since they
+ * read the model's memory.
  */
 public final class InferencePool implements AutoCloseable {
   private static final long CLOSE_WAIT_SECONDS = 60;
@@ -82,9 +82,13 @@ public final class InferencePool implements AutoCloseable {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CLOSE_WAIT_SECONDS);
     while (running.get() > 0) {
       if (System.nanoTime() > deadline) {
-        throw new OrcaException("close waited " + CLOSE_WAIT_SECONDS + " s for " + running.get()
-            + " predict call(s) still running on other threads; the model's memory is left allocated:"
-            + " stop predicting before closing");
+        throw new OrcaException(
+            "close waited "
+                + CLOSE_WAIT_SECONDS
+                + " s for "
+                + running.get()
+                + " predict call(s) still running on other threads; the model's memory is left allocated:"
+                + " stop predicting before closing");
       }
       LockSupport.parkNanos(1_000_000);
     }

@@ -6,20 +6,23 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RecursiveAction;
 
 /**
- * The pure-Java kernels, for machines where MKL does not load. GEMM packs op(B) once into one
- * Java array per row, then splits the rows of C over up to {@link #threads()} tasks (the caller
- * computes one band itself). Each task keeps a band of C rows as Java arrays and adds
- * {@code a(i, p) * B[p]} row by row, a block of B rows at a time so that the block stays in L2.
- * The inner loop is {@code c[j] += a * b[j]} over two whole arrays at index 0: the form the JIT
- * vectorises (with offsets into the arrays it cannot rule out overlap, and does not).
+ * The pure-Java kernels, for machines where MKL does not load. GEMM packs op(B) once into one Java
+ * array per row, then splits the rows of C over up to {@link #threads()} tasks (the caller computes
+ * one band itself). Each task keeps a band of C rows as Java arrays and adds {@code a(i, p) * B[p]}
+ * row by row, a block of B rows at a time so that the block stays in L2. The inner loop is {@code
+ * c[j] += a * b[j]} over two whole arrays at index 0: the form the JIT vectorises (with offsets
+ * into the arrays it cannot rule out overlap, and does not).
  */
 public final class JavaBlas implements Blas {
   /** Rows of C per band and rows of B per block (128 rows of 512 floats: 256 KiB). */
   static final int MB = 16;
+
   static final int KB = 128;
 
   /** Per thread: packed B rows (slot 0) and C rows (slot 1), grown as needed. */
-  private static final ThreadLocal<float[][][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][][]);
+  private static final ThreadLocal<float[][][]> SCRATCH =
+      ThreadLocal.withInitial(() -> new float[2][][]);
+
   private final int threads;
 
   public JavaBlas(int threads) {
@@ -37,17 +40,46 @@ public final class JavaBlas implements Blas {
   }
 
   @Override
-  public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Tensor a,
-      int aOff, int lda, Tensor b, int bOff, int ldb, float beta, Tensor c, int cOff, int ldc) {
+  public void gemm(
+      boolean transA,
+      boolean transB,
+      int m,
+      int n,
+      int k,
+      float alpha,
+      Tensor a,
+      int aOff,
+      int lda,
+      Tensor b,
+      int bOff,
+      int ldb,
+      float beta,
+      Tensor c,
+      int cOff,
+      int ldc) {
     if (m == 0 || n == 0) {
       return;
     }
     float[][] packedB = rows(0, k, n);
     packB(transB, n, k, b.data(), b.offset() + bOff, ldb, packedB);
-    Gemm job = new Gemm(transA, n, k, alpha, a.data(), a.offset() + aOff, lda, packedB, beta,
-        c.data(), c.offset() + cOff, ldc);
-    int tasks = (int) Math.min(threads, Math.min((m + MB - 1) / MB,
-        Math.max(1L, 2L * m * n * k / 2_000_000)));
+    Gemm job =
+        new Gemm(
+            transA,
+            n,
+            k,
+            alpha,
+            a.data(),
+            a.offset() + aOff,
+            lda,
+            packedB,
+            beta,
+            c.data(),
+            c.offset() + cOff,
+            ldc);
+    int tasks =
+        (int)
+            Math.min(
+                threads, Math.min((m + MB - 1) / MB, Math.max(1L, 2L * m * n * k / 2_000_000)));
     if (tasks <= 1) {
       job.rows(0, m);
     } else {
@@ -81,7 +113,8 @@ public final class JavaBlas implements Blas {
   }
 
   /** op(B) row p into {@code out[p][0..n)}. */
-  private static void packB(boolean transB, int n, int k, FloatBuffer b, int off, int ldb, float[][] out) {
+  private static void packB(
+      boolean transB, int n, int k, FloatBuffer b, int off, int ldb, float[][] out) {
     for (int p = 0; p < k; p++) {
       float[] row = out[p];
       if (!transB) {
@@ -109,8 +142,19 @@ public final class JavaBlas implements Blas {
     final int cOff;
     final int ldc;
 
-    Gemm(boolean transA, int n, int k, float alpha, FloatBuffer a, int aOff, int lda,
-        float[][] packedB, float beta, FloatBuffer c, int cOff, int ldc) {
+    Gemm(
+        boolean transA,
+        int n,
+        int k,
+        float alpha,
+        FloatBuffer a,
+        int aOff,
+        int lda,
+        float[][] packedB,
+        float beta,
+        FloatBuffer c,
+        int cOff,
+        int ldc) {
       this.transA = transA;
       this.n = n;
       this.k = k;

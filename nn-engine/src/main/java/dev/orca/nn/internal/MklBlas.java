@@ -7,8 +7,8 @@ import org.bytedeco.mkl.global.mkl_rt;
 
 /**
  * The adapter to MKL through JavaCPP: cblas level 1 and 3, VML exp and tanh. The only class that
- * calls {@code mkl_rt}. MKL's thread count is set per calling thread
- * ({@code mkl_set_num_threads_local}), so replicas on different threads keep their own.
+ * calls {@code mkl_rt}. MKL's thread count is set per calling thread ({@code
+ * mkl_set_num_threads_local}), so replicas on different threads keep their own.
  */
 public final class MklBlas implements Blas {
   private static final int NO_TRANS = 111;
@@ -23,8 +23,8 @@ public final class MklBlas implements Blas {
       Loader.load(mkl_rt.class);
       byte[] text = new byte[198];
       mkl_rt.MKL_Get_Version_String(text, text.length);
-      version = new String(text, java.nio.charset.StandardCharsets.US_ASCII).trim()
-          .replace("\0", "");
+      version =
+          new String(text, java.nio.charset.StandardCharsets.US_ASCII).trim().replace("\0", "");
     } catch (Throwable t) {
       failure = t;
     }
@@ -74,20 +74,49 @@ public final class MklBlas implements Blas {
   }
 
   @Override
-  public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Tensor a,
-      int aOff, int lda, Tensor b, int bOff, int ldb, float beta, Tensor c, int cOff, int ldc) {
+  public void gemm(
+      boolean transA,
+      boolean transB,
+      int m,
+      int n,
+      int k,
+      float alpha,
+      Tensor a,
+      int aOff,
+      int lda,
+      Tensor b,
+      int bOff,
+      int ldb,
+      float beta,
+      Tensor c,
+      int cOff,
+      int ldc) {
     if (m == 0 || n == 0) {
       return;
     }
     Calls p = calls();
-    mkl_rt.cblas_sgemm(ROW_MAJOR, transA ? TRANS : NO_TRANS, transB ? TRANS : NO_TRANS, m, n, k,
-        alpha, p.x.at(a, aOff), lda, p.y.at(b, bOff), ldb, beta, p.z.at(c, cOff), ldc);
+    mkl_rt.cblas_sgemm(
+        ROW_MAJOR,
+        transA ? TRANS : NO_TRANS,
+        transB ? TRANS : NO_TRANS,
+        m,
+        n,
+        k,
+        alpha,
+        p.x.at(a, aOff),
+        lda,
+        p.y.at(b, bOff),
+        ldb,
+        beta,
+        p.z.at(c, cOff),
+        ldc);
   }
 
   @Override
   public void columnSums(int m, int n, Tensor a, int aOff, Tensor ones, Tensor y, int yOff) {
     Calls p = calls();
-    mkl_rt.cblas_sgemv(ROW_MAJOR, TRANS, m, n, 1f, p.x.at(a, aOff), n, p.y.at(ones, 0), 1, 0f, p.z.at(y, yOff), 1);
+    mkl_rt.cblas_sgemv(
+        ROW_MAJOR, TRANS, m, n, 1f, p.x.at(a, aOff), n, p.y.at(ones, 0), 1, 0f, p.z.at(y, yOff), 1);
   }
 
   @Override

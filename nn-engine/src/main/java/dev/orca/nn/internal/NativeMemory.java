@@ -23,8 +23,13 @@ public final class NativeMemory {
     private Block(long floats) {
       pointer = new FloatPointer(Math.max(1, floats));
       if (pointer.isNull()) {
-        throw new OrcaDataException("cannot allocate " + floats * 4 + " bytes of native memory"
-            + " (JavaCPP maxBytes " + Pointer.maxBytes() + "): use smaller batches or raise -Xmx");
+        throw new OrcaDataException(
+            "cannot allocate "
+                + floats * 4
+                + " bytes of native memory"
+                + " (JavaCPP maxBytes "
+                + Pointer.maxBytes()
+                + "): use smaller batches or raise -Xmx");
       }
       Pointer.memset(pointer, 0, Math.max(1, floats) * 4);
       address = pointer.address();
@@ -55,8 +60,12 @@ public final class NativeMemory {
   /** Allocates {@code floats} zeroed native floats. */
   public static Block allocate(long floats) {
     if (floats < 0 || floats > Integer.MAX_VALUE) {
-      throw new OrcaDataException("cannot allocate a tensor of " + floats
-          + " floats: the limit is " + Integer.MAX_VALUE + " per tensor");
+      throw new OrcaDataException(
+          "cannot allocate a tensor of "
+              + floats
+              + " floats: the limit is "
+              + Integer.MAX_VALUE
+              + " per tensor");
     }
     return new Block(floats);
   }
@@ -69,8 +78,10 @@ public final class NativeMemory {
   /** The native address of element {@code position()} of a direct buffer. */
   public static long address(Buffer direct) {
     if (!direct.isDirect()) {
-      throw new OrcaDataException("a " + direct.getClass().getSimpleName()
-          + " on the Java heap cannot be wrapped without copying: pass a direct buffer");
+      throw new OrcaDataException(
+          "a "
+              + direct.getClass().getSimpleName()
+              + " on the Java heap cannot be wrapped without copying: pass a direct buffer");
     }
     return new Pointer(direct.slice()).address();
   }

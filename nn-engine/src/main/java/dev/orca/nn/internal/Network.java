@@ -10,12 +10,16 @@ import java.util.List;
 
 /**
  * Runs a {@link Graph}: forward in node order, backward in reverse, inside a {@link Pass}. Also
- * lays out every parameter in one flat buffer in node order, so that backward finishes the
- * buffer's tail first and hands out contiguous ranges moving towards its start.
+ * lays out every parameter in one flat buffer in node order, so that backward finishes the buffer's
+ * tail first and hands out contiguous ranges moving towards its start.
  */
 public final class Network {
-  /** Model buffer slots of a node in the workspace; slots from FANIN up hold second-consumer gradients. */
+  /**
+   * Model buffer slots of a node in the workspace; slots from FANIN up hold second-consumer
+   * gradients.
+   */
   static final int OUT = 0;
+
   static final int GRAD = 1;
   public static final int LOSS = 2;
   static final int FANIN = 3;
@@ -48,8 +52,10 @@ public final class Network {
         }
       }
       if (p > Integer.MAX_VALUE) {
-        throw new OrcaDataException("the model has more than " + Integer.MAX_VALUE
-            + " parameters, more than one flat buffer can hold");
+        throw new OrcaDataException(
+            "the model has more than "
+                + Integer.MAX_VALUE
+                + " parameters, more than one flat buffer can hold");
       }
       paramTo[i] = (int) p;
     }
@@ -164,17 +170,20 @@ public final class Network {
   }
 
   /**
-   * Backward from the gradients of the outputs; overwrites the flat gradient buffer. With
-   * {@code inputGradients}, also computes the gradients of the model inputs ({@link #inputGradient}).
+   * Backward from the gradients of the outputs; overwrites the flat gradient buffer. With {@code
+   * inputGradients}, also computes the gradients of the model inputs ({@link #inputGradient}).
    */
-  public void backward(Pass pass, Tensor[] gradOutputs, GradientReadyListener listener,
-      boolean inputGradients) {
+  public void backward(
+      Pass pass, Tensor[] gradOutputs, GradientReadyListener listener, boolean inputGradients) {
     if (pass.batch == 0) {
       throw new IllegalStateException("backward called before forward");
     }
     if (gradOutputs.length != graph.outputs.length) {
-      throw new OrcaDataException("backward needs " + graph.outputs.length
-          + " output gradient(s), got " + gradOutputs.length);
+      throw new OrcaDataException(
+          "backward needs "
+              + graph.outputs.length
+              + " output gradient(s), got "
+              + gradOutputs.length);
     }
     int batch = pass.batch;
     java.util.Arrays.fill(pass.hasGrad, false);
@@ -182,8 +191,13 @@ public final class Network {
       int node = graph.outputs[k];
       Tensor g = pass.ws.buffer(node, GRAD, batch, graph.nodes[node].shape);
       if (gradOutputs[k].size() != g.size()) {
-        throw new OrcaDataException("the gradient of output '" + graph.nodes[node].name + "' has shape "
-            + gradOutputs[k].shape() + ", the output has " + g.shape());
+        throw new OrcaDataException(
+            "the gradient of output '"
+                + graph.nodes[node].name
+                + "' has shape "
+                + gradOutputs[k].shape()
+                + ", the output has "
+                + g.shape());
       }
       if (gradOutputs[k] != g) {
         g.copyFrom(gradOutputs[k]);
@@ -217,7 +231,15 @@ public final class Network {
       for (int j = 0; j < gin.length; j++) {
         int src = node.inputs[j];
         if (gin[j] != null && gin[j] != pass.ws.buffer(src, GRAD, batch, graph.nodes[src].shape)) {
-          pass.ws.blas().axpy(gin[j].size(), 1f, gin[j], 0, pass.ws.buffer(src, GRAD, batch, graph.nodes[src].shape), 0);
+          pass.ws
+              .blas()
+              .axpy(
+                  gin[j].size(),
+                  1f,
+                  gin[j],
+                  0,
+                  pass.ws.buffer(src, GRAD, batch, graph.nodes[src].shape),
+                  0);
         }
       }
       if (listener != null && paramTo[i] > paramFrom[i]) {
@@ -238,27 +260,38 @@ public final class Network {
 
   private int checkInputs(Tensor[] inputs) {
     if (inputs.length != graph.inputs.length) {
-      throw new OrcaDataException("the model takes " + graph.inputs.length + " input(s), got "
-          + inputs.length);
+      throw new OrcaDataException(
+          "the model takes " + graph.inputs.length + " input(s), got " + inputs.length);
     }
     int batch = -1;
     for (int k = 0; k < inputs.length; k++) {
       Graph.Node node = graph.nodes[graph.inputs[k]];
       Tensor t = inputs[k];
       if (!t.isOpen()) {
-        throw new OrcaDataException("input '" + node.name + "' is a tensor whose memory was already freed by close()");
+        throw new OrcaDataException(
+            "input '" + node.name + "' is a tensor whose memory was already freed by close()");
       }
       boolean ok = t.rank() == node.shape.rank() + 1;
       for (int d = 0; ok && d < node.shape.rank(); d++) {
         ok = t.dim(d + 1) == node.shape.dim(d);
       }
       if (!ok) {
-        throw new OrcaDataException("input '" + node.name + "' takes (batch, " + node.shape.toString()
-            .replaceAll("^\\(|,?\\)$", "") + "), got a tensor of shape " + t.shape());
+        throw new OrcaDataException(
+            "input '"
+                + node.name
+                + "' takes (batch, "
+                + node.shape.toString().replaceAll("^\\(|,?\\)$", "")
+                + "), got a tensor of shape "
+                + t.shape());
       }
       if (batch >= 0 && t.dim(0) != batch) {
-        throw new OrcaDataException("all inputs need the same batch size: input '" + node.name
-            + "' has " + t.dim(0) + " rows, the first input " + batch);
+        throw new OrcaDataException(
+            "all inputs need the same batch size: input '"
+                + node.name
+                + "' has "
+                + t.dim(0)
+                + " rows, the first input "
+                + batch);
       }
       batch = t.dim(0);
     }

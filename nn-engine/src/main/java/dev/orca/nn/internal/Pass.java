@@ -15,8 +15,10 @@ public final class Pass implements AutoCloseable {
   final Tensor[][] gradIn;
   final boolean[] hasGrad;
   final Tensor[] results;
+
   /** The argument array of one-input calls, reused. */
   final Tensor[] single = new Tensor[1];
+
   int batch;
   boolean training;
   long seed;
@@ -35,7 +37,10 @@ public final class Pass implements AutoCloseable {
     results = new Tensor[graph.outputs.length];
   }
 
-  /** Reusable buffer {@code slot} of node {@code node}, for the model's own use (e.g. the loss gradient). */
+  /**
+   * Reusable buffer {@code slot} of node {@code node}, for the model's own use (e.g. the loss
+   * gradient).
+   */
   public Tensor buffer(int node, int slot, int batch, dev.orca.nn.Shape sample) {
     return ws.buffer(node, slot, batch, sample);
   }

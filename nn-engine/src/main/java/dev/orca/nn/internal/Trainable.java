@@ -7,12 +7,12 @@ import dev.orca.nn.Shape;
 import dev.orca.nn.Tensor;
 
 /**
- * What a training step works on: the network, its one training {@link Pass}, the flat buffers,
- * the engine, and the seeds of the random draws (Dropout) of each training forward. A model has
- * one; its training calls (forward, backward, steps) belong to one thread at a time.
+ * What a training step works on: the network, its one training {@link Pass}, the flat buffers, the
+ * engine, and the seeds of the random draws (Dropout) of each training forward. A model has one;
+ * its training calls (forward, backward, steps) belong to one thread at a time.
  *
- * <p>Seeds: by default a training forward's seed is derived from the model seed and a step
- * counter; a trainer that must agree with other workers sets it per step ({@link #setStepSeed}).
+ * <p>Seeds: by default a training forward's seed is derived from the model seed and a step counter;
+ * a trainer that must agree with other workers sets it per step ({@link #setStepSeed}).
  */
 public final class Trainable implements AutoCloseable {
   private final Network network;
@@ -64,7 +64,10 @@ public final class Trainable implements AutoCloseable {
     return network.forward(pass, inputs, training, s);
   }
 
-  /** Backward from the outputs' gradients into the flat gradient buffer; tells {@code listener} each finished range. */
+  /**
+   * Backward from the outputs' gradients into the flat gradient buffer; tells {@code listener} each
+   * finished range.
+   */
   public void backward(GradientReadyListener listener, Tensor[] gradOutputs) {
     network.backward(pass, gradOutputs, listener, inputGradients);
   }
@@ -85,7 +88,8 @@ public final class Trainable implements AutoCloseable {
 
   public Tensor inputGradient(int k) {
     if (!inputGradients) {
-      throw new OrcaConfigurationException("input gradients are off: call computeInputGradients(true) before backward");
+      throw new OrcaConfigurationException(
+          "input gradients are off: call computeInputGradients(true) before backward");
     }
     return network.inputGradient(pass, k);
   }

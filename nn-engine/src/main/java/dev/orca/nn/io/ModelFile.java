@@ -29,9 +29,9 @@ import java.util.zip.CheckedOutputStream;
 
 /**
  * The model file: architecture, weights, state and (when compiled) optimizer, loss, metrics and
- * optimizer state, in sections behind a magic number and a format version, closed by a CRC-32.
- * The format is described in {@code nn-engine/MODEL_FORMAT.md}. Works on streams: the reader
- * stops at the end section, so a model can be one message among others on a socket.
+ * optimizer state, in sections behind a magic number and a format version, closed by a CRC-32. The
+ * format is described in {@code nn-engine/MODEL_FORMAT.md}. Works on streams: the reader stops at
+ * the end section, so a model can be one message among others on a socket.
  *
  * <p>Reading checks everything before it builds anything: a truncated, corrupted, foreign or
  * mismatched file fails with an {@link OrcaDataException} saying which, never with garbage weights.
@@ -39,17 +39,25 @@ import java.util.zip.CheckedOutputStream;
 public final class ModelFile {
   /** "ORCA-NN" and a newline. */
   static final byte[] MAGIC = "ORCA-NN\n".getBytes(StandardCharsets.US_ASCII);
+
   /** The format version this code writes and reads. */
   public static final int VERSION = 1;
+
   private static final int CHUNK = 1 << 14;
 
   private ModelFile() {}
 
   /**
-   * What a model file holds: the architecture, the seed, the weights and state, and, for a
-   * compiled model, its optimizer (with its state buffers and step count), loss and metrics.
+   * What a model file holds: the architecture, the seed, the weights and state, and, for a compiled
+   * model, its optimizer (with its state buffers and step count), loss and metrics.
    */
-  public record Contents(Graph graph, long seed, Tensor parameters, Tensor state, Optimizer optimizer, Loss loss,
+  public record Contents(
+      Graph graph,
+      long seed,
+      Tensor parameters,
+      Tensor state,
+      Optimizer optimizer,
+      Loss loss,
       List<Metric> metrics) {}
 
   /** Writes {@code model} to {@code out} (which stays open). */
@@ -64,10 +72,14 @@ public final class ModelFile {
     floats(d, "STAT", model.state());
     Optimizer optimizer = model.optimizer();
     if (optimizer != null) {
-      section(d, "TRCF", Serialization.toBytes(new TrainingConfig(optimizer, model.loss(),
-          model.metrics().toArray(new Metric[0]))));
+      section(
+          d,
+          "TRCF",
+          Serialization.toBytes(
+              new TrainingConfig(optimizer, model.loss(), model.metrics().toArray(new Metric[0]))));
       Tensor[] slots = optimizer.slots(model.parameters().size());
-      ByteBuffer head = ByteBuffer.allocate(12).putLong(optimizer.iterations()).putInt(slots.length);
+      ByteBuffer head =
+          ByteBuffer.allocate(12).putLong(optimizer.iterations()).putInt(slots.length);
       section(d, "OPTS", head.array());
       for (Tensor slot : slots) {
         floats(d, "SLOT", slot);
@@ -82,8 +94,15 @@ public final class ModelFile {
   }
 
   private static String meta(Contents model) {
-    return "writer=Orca nn-engine\nformat=" + VERSION + "\nseed=" + model.seed() + "\nparameters="
-        + model.parameters().size() + "\nstate=" + model.state().size() + "\n";
+    return "writer=Orca nn-engine\nformat="
+        + VERSION
+        + "\nseed="
+        + model.seed()
+        + "\nparameters="
+        + model.parameters().size()
+        + "\nstate="
+        + model.state().size()
+        + "\n";
   }
 
   private static void section(DataOutputStream d, String tag, byte[] payload) throws IOException {
@@ -106,9 +125,9 @@ public final class ModelFile {
   }
 
   /**
-   * Reads a model file from {@code in} (exactly up to its end section) and checks it: the
-   * checksum, every section's presence and, against the architecture, every section's length.
-   * Nothing is built yet: the caller makes the model and fills it from the result.
+   * Reads a model file from {@code in} (exactly up to its end section) and checks it: the checksum,
+   * every section's presence and, against the architecture, every section's length. Nothing is
+   * built yet: the caller makes the model and fills it from the result.
    */
   public static Parsed read(InputStream in) throws IOException {
     Sections s = sections(in);
@@ -120,18 +139,29 @@ public final class ModelFile {
     TrainingConfig training = null;
     long iterations = 0;
     if (s.has("TRCF")) {
-      training = Serialization.fromBytes(s.require("TRCF"), TrainingConfig.class, "training section");
+      training =
+          Serialization.fromBytes(s.require("TRCF"), TrainingConfig.class, "training section");
       ByteBuffer head = ByteBuffer.wrap(s.require("OPTS"));
       iterations = head.getLong();
       int count = head.getInt();
       if (s.slots.size() != count) {
-        throw new OrcaDataException("the model file announces " + count + " optimizer state buffer(s) but holds "
-            + s.slots.size() + ": the file is inconsistent");
+        throw new OrcaDataException(
+            "the model file announces "
+                + count
+                + " optimizer state buffer(s) but holds "
+                + s.slots.size()
+                + ": the file is inconsistent");
       }
       for (int k = 0; k < count; k++) {
         if (s.slots.get(k).length != 4L * network.parameterCount()) {
-          throw new OrcaDataException("optimizer state buffer " + k + " has " + s.slots.get(k).length / 4
-              + " floats, the model " + network.parameterCount() + ": the file is inconsistent");
+          throw new OrcaDataException(
+              "optimizer state buffer "
+                  + k
+                  + " has "
+                  + s.slots.get(k).length / 4
+                  + " floats, the model "
+                  + network.parameterCount()
+                  + ": the file is inconsistent");
         }
       }
     }
@@ -147,7 +177,12 @@ public final class ModelFile {
     private final TrainingConfig training;
     private final long iterations;
 
-    private Parsed(Graph graph, Network network, long seed, Sections sections, TrainingConfig training,
+    private Parsed(
+        Graph graph,
+        Network network,
+        long seed,
+        Sections sections,
+        TrainingConfig training,
         long iterations) {
       this.graph = graph;
       this.network = network;
@@ -193,12 +228,21 @@ public final class ModelFile {
       fill(state, sections.require("STAT"));
     }
 
-    /** Restores the optimizer's state buffers and step count into {@code optimizer} (of the same kind). */
+    /**
+     * Restores the optimizer's state buffers and step count into {@code optimizer} (of the same
+     * kind).
+     */
     public void fillOptimizerState(Optimizer optimizer, int parameterCount) {
       Tensor[] slots = optimizer.slots(parameterCount);
       if (slots.length != sections.slots.size()) {
-        throw new OrcaDataException("the model file holds " + sections.slots.size() + " optimizer state buffer(s), "
-            + optimizer.getClass().getSimpleName() + " needs " + slots.length + ": the file is inconsistent");
+        throw new OrcaDataException(
+            "the model file holds "
+                + sections.slots.size()
+                + " optimizer state buffer(s), "
+                + optimizer.getClass().getSimpleName()
+                + " needs "
+                + slots.length
+                + ": the file is inconsistent");
       }
       for (int k = 0; k < slots.length; k++) {
         fill(slots[k], sections.slots.get(k));
@@ -217,8 +261,14 @@ public final class ModelFile {
         String a = i < theirs.size() ? theirs.get(i) : "nothing";
         String b = i < ours.size() ? ours.get(i) : "nothing";
         if (!a.equals(b)) {
-          throw new OrcaDataException("the model file does not match this model: parameter " + i
-              + " is " + a + " in the file but " + b + " in the model; load the file as a new model instead");
+          throw new OrcaDataException(
+              "the model file does not match this model: parameter "
+                  + i
+                  + " is "
+                  + a
+                  + " in the file but "
+                  + b
+                  + " in the model; load the file as a new model instead");
         }
       }
     }
@@ -244,16 +294,30 @@ public final class ModelFile {
 
   private static void checkLength(Sections s, String tag, int floats) {
     if (s.require(tag).length != 4L * floats) {
-      throw new OrcaDataException("the model file's " + tag + " section holds " + s.require(tag).length / 4
-          + " floats but its architecture needs " + floats + ": the file is inconsistent");
+      throw new OrcaDataException(
+          "the model file's "
+              + tag
+              + " section holds "
+              + s.require(tag).length / 4
+              + " floats but its architecture needs "
+              + floats
+              + ": the file is inconsistent");
     }
   }
 
   private static void fill(Tensor t, byte[] bytes) {
-    t.data().put(t.offset(), ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer(), 0, t.size());
+    t.data()
+        .put(
+            t.offset(),
+            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer(),
+            0,
+            t.size());
   }
 
-  /** Reads and checks every section up to the end; nothing is interpreted before the checksum matched. */
+  /**
+   * Reads and checks every section up to the end; nothing is interpreted before the checksum
+   * matched.
+   */
   private static Sections sections(InputStream in) throws IOException {
     CRC32 crc = new CRC32();
     DataInputStream d = new DataInputStream(new CheckedInputStream(in, crc));
@@ -262,15 +326,20 @@ public final class ModelFile {
     try {
       d.readFully(magic);
       if (!java.util.Arrays.equals(magic, MAGIC)) {
-        throw new OrcaDataException("not an Orca model file: it starts with "
-            + new String(magic, StandardCharsets.ISO_8859_1).replaceAll("[^\\x20-\\x7e]", "?")
-            + " instead of ORCA-NN");
+        throw new OrcaDataException(
+            "not an Orca model file: it starts with "
+                + new String(magic, StandardCharsets.ISO_8859_1).replaceAll("[^\\x20-\\x7e]", "?")
+                + " instead of ORCA-NN");
       }
       where = "format version";
       int version = d.readInt();
       if (version != VERSION) {
-        throw new OrcaDataException("the model file has format version " + version + "; this Orca reads version "
-            + VERSION + ": read it with the Orca version that wrote it");
+        throw new OrcaDataException(
+            "the model file has format version "
+                + version
+                + "; this Orca reads version "
+                + VERSION
+                + ": read it with the Orca version that wrote it");
       }
       Sections s = new Sections();
       while (true) {
@@ -281,15 +350,22 @@ public final class ModelFile {
         String tag = new String(tagBytes, StandardCharsets.US_ASCII);
         long length = d.readLong();
         if (length < 0 || length > Integer.MAX_VALUE - 16) {
-          throw new OrcaDataException("the model file is corrupted: section '" + tag.replaceAll("[^\\x20-\\x7e]", "?")
-              + "' claims " + length + " bytes");
+          throw new OrcaDataException(
+              "the model file is corrupted: section '"
+                  + tag.replaceAll("[^\\x20-\\x7e]", "?")
+                  + "' claims "
+                  + length
+                  + " bytes");
         }
         where = "section " + tag + " (" + length + " bytes)";
         if (tag.equals("END ")) {
           long stored = d.readLong();
           if (stored != before || length != 8) {
-            throw new OrcaDataException("the model file is corrupted: its checksum is " + Long.toHexString(stored)
-                + " but its contents sum to " + Long.toHexString(before));
+            throw new OrcaDataException(
+                "the model file is corrupted: its checksum is "
+                    + Long.toHexString(stored)
+                    + " but its contents sum to "
+                    + Long.toHexString(before));
           }
           return s;
         }
@@ -298,8 +374,11 @@ public final class ModelFile {
         s.add(tag, payload);
       }
     } catch (EOFException e) {
-      throw new OrcaDataException("the model file is truncated: it ends inside its " + where
-          + "; write it again or fetch a complete copy", e);
+      throw new OrcaDataException(
+          "the model file is truncated: it ends inside its "
+              + where
+              + "; write it again or fetch a complete copy",
+          e);
     }
   }
 

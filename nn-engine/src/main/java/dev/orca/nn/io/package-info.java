@@ -1,2 +1,4 @@
-/** The model file (see {@code nn-engine/MODEL_FORMAT.md}): versioned, checksummed, stream-friendly. */
+/**
+ * The model file (see {@code nn-engine/MODEL_FORMAT.md}): versioned, checksummed, stream-friendly.
+ */
 package dev.orca.nn.io;

@@ -7,9 +7,9 @@ import java.util.List;
 
 /**
  * Batch normalisation over the last axis (features, or channels of a channels-last image). In
- * training it normalises with the batch's mean and variance and updates running averages
- * ({@code running = momentum * running + (1 - momentum) * batch}); in inference it uses the
- * running averages, which live in the model's state buffer and travel with the weights.
+ * training it normalises with the batch's mean and variance and updates running averages ({@code
+ * running = momentum * running + (1 - momentum) * batch}); in inference it uses the running
+ * averages, which live in the model's state buffer and travel with the weights.
  */
 public final class BatchNorm extends Layer {
   private static final long serialVersionUID = 1L;
@@ -37,14 +37,16 @@ public final class BatchNorm extends Layer {
   @Override
   public List<ParameterSpec> parameters(Shape... in) {
     Shape f = Shape.of(in[0].dim(-1));
-    return List.of(ParameterSpec.constant("gamma", f, Initializer.ONES),
+    return List.of(
+        ParameterSpec.constant("gamma", f, Initializer.ONES),
         ParameterSpec.constant("beta", f, Initializer.ZEROS));
   }
 
   @Override
   public List<ParameterSpec> states(Shape... in) {
     Shape f = Shape.of(in[0].dim(-1));
-    return List.of(ParameterSpec.constant("moving_mean", f, Initializer.ZEROS),
+    return List.of(
+        ParameterSpec.constant("moving_mean", f, Initializer.ZEROS),
         ParameterSpec.constant("moving_variance", f, Initializer.ONES));
   }
 
@@ -78,13 +80,21 @@ public final class BatchNorm extends Layer {
         st.put(invAt + j, (float) (1 / Math.sqrt(var + epsilon)));
         Tensor rm = state(0);
         Tensor rv = state(1);
-        rm.data().put(rm.offset() + j, (float) (momentum * rm.data().get(rm.offset() + j) + (1 - momentum) * mean));
-        rv.data().put(rv.offset() + j, (float) (momentum * rv.data().get(rv.offset() + j) + (1 - momentum) * var));
+        rm.data()
+            .put(
+                rm.offset() + j,
+                (float) (momentum * rm.data().get(rm.offset() + j) + (1 - momentum) * mean));
+        rv.data()
+            .put(
+                rv.offset() + j,
+                (float) (momentum * rv.data().get(rv.offset() + j) + (1 - momentum) * var));
       }
     } else {
       for (int j = 0; j < f; j++) {
         st.put(meanAt + j, state(0).data().get(state(0).offset() + j));
-        st.put(invAt + j, (float) (1 / Math.sqrt(state(1).data().get(state(1).offset() + j) + epsilon)));
+        st.put(
+            invAt + j,
+            (float) (1 / Math.sqrt(state(1).data().get(state(1).offset() + j) + epsilon)));
       }
     }
     Tensor xhat = ws.scratchLike(0, x);
@@ -97,7 +107,9 @@ public final class BatchNorm extends Layer {
         int i = r * f + j;
         float v = (xs.get(x.offset() + i) - st.get(meanAt + j)) * st.get(invAt + j);
         xh.put(xhat.offset() + i, v);
-        y.put(out.offset() + i, gamma.data().get(gamma.offset() + j) * v + beta.data().get(beta.offset() + j));
+        y.put(
+            out.offset() + i,
+            gamma.data().get(gamma.offset() + j) * v + beta.data().get(beta.offset() + j));
       }
     }
   }
@@ -129,15 +141,17 @@ public final class BatchNorm extends Layer {
     }
     FloatBuffer d = gradIn[0].data();
     for (int j = 0; j < f; j++) {
-      float scale = param(0).data().get(param(0).offset() + j) * stats.data().get(stats.offset() + f + j);
+      float scale =
+          param(0).data().get(param(0).offset() + j) * stats.data().get(stats.offset() + f + j);
       float sg = dBeta.data().get(dBeta.offset() + j);
       float sgx = dGamma.data().get(dGamma.offset() + j);
       for (int r = 0; r < rows; r++) {
         int i = r * f + j;
         float gv = gs.get(g.offset() + i);
-        float v = ws.training()
-            ? scale * (gv - (sg + xh.get(xhat.offset() + i) * sgx) / rows)
-            : scale * gv;
+        float v =
+            ws.training()
+                ? scale * (gv - (sg + xh.get(xhat.offset() + i) * sgx) / rows)
+                : scale * gv;
         d.put(gradIn[0].offset() + i, v);
       }
     }

@@ -11,7 +11,8 @@ public final class Concat extends Join {
   public Shape outputShape(Shape... in) {
     int width = 0;
     for (Shape s : in) {
-      requireShape(s.rank() == in[0].rank() && s.with(-1, 0).equals(in[0].with(-1, 0)),
+      requireShape(
+          s.rank() == in[0].rank() && s.with(-1, 0).equals(in[0].with(-1, 0)),
           "inputs must agree on all but the last axis, got " + in[0] + " and " + s);
       width += s.dim(-1);
     }
@@ -41,7 +42,9 @@ public final class Concat extends Join {
       int w = in[k].dim(-1);
       if (gradIn[k] != null) {
         for (int r = 0; r < rows; r++) {
-          gradIn[k].data().put(gradIn[k].offset() + r * w, g.data(), g.offset() + r * width + at, w);
+          gradIn[k]
+              .data()
+              .put(gradIn[k].offset() + r * w, g.data(), g.offset() + r * width + at, w);
         }
       }
       at += w;

@@ -6,10 +6,10 @@ import java.nio.FloatBuffer;
 import java.util.List;
 
 /**
- * 2-D convolution on channels-last images {@code (height, width, channels)}, as one GEMM per
- * batch: the input is unfolded (im2col) into a {@code (batch * positions, kh * kw * channels)}
- * matrix and multiplied by the kernel {@code (kh * kw * channels, filters)}, which gives the
- * channels-last output directly.
+ * 2-D convolution on channels-last images {@code (height, width, channels)}, as one GEMM per batch:
+ * the input is unfolded (im2col) into a {@code (batch * positions, kh * kw * channels)} matrix and
+ * multiplied by the kernel {@code (kh * kw * channels, filters)}, which gives the channels-last
+ * output directly.
  */
 public final class Conv2D extends Layer {
   private static final long serialVersionUID = 1L;
@@ -30,14 +30,26 @@ public final class Conv2D extends Layer {
   private final Initializer kernelInit;
   private transient Geometry geo;
 
-  /** {@code filters} square kernels of {@code kernel} x {@code kernel}, stride 1, same padding, He-uniform. */
+  /**
+   * {@code filters} square kernels of {@code kernel} x {@code kernel}, stride 1, same padding,
+   * He-uniform.
+   */
   public Conv2D(int filters, int kernel) {
     this(filters, kernel, kernel, 1, Padding.SAME, Initializer.HE_UNIFORM);
   }
 
   public Conv2D(int filters, int kh, int kw, int stride, Padding padding, Initializer kernelInit) {
-    require(filters > 0 && kh > 0 && kw > 0 && stride > 0, "filters, kernel and stride must be"
-        + " positive, got filters=" + filters + " kernel=" + kh + "x" + kw + " stride=" + stride);
+    require(
+        filters > 0 && kh > 0 && kw > 0 && stride > 0,
+        "filters, kernel and stride must be"
+            + " positive, got filters="
+            + filters
+            + " kernel="
+            + kh
+            + "x"
+            + kw
+            + " stride="
+            + stride);
     this.filters = filters;
     this.kh = kh;
     this.kw = kw;
@@ -48,8 +60,12 @@ public final class Conv2D extends Layer {
 
   @Override
   public Shape outputShape(Shape... in) {
-    requireShape(in[0].rank() == 3, "takes channels-last images (height, width, channels) per"
-        + " sample, got " + in[0] + ": reshape the input to (h, w, c)");
+    requireShape(
+        in[0].rank() == 3,
+        "takes channels-last images (height, width, channels) per"
+            + " sample, got "
+            + in[0]
+            + ": reshape the input to (h, w, c)");
     Geometry g = geometry(in[0]);
     requireShape(g.oh > 0 && g.ow > 0, "a " + kh + "x" + kw + " kernel does not fit in " + in[0]);
     return Shape.of(g.oh, g.ow, filters);
@@ -59,20 +75,32 @@ public final class Conv2D extends Layer {
   public List<ParameterSpec> parameters(Shape... in) {
     int c = in[0].dim(2);
     int fanIn = kh * kw * c;
-    return List.of(new ParameterSpec("kernel", Shape.of(fanIn, filters), kernelInit, fanIn, kh * kw * filters),
+    return List.of(
+        new ParameterSpec("kernel", Shape.of(fanIn, filters), kernelInit, fanIn, kh * kw * filters),
         ParameterSpec.constant("bias", Shape.of(filters), Initializer.ZEROS));
   }
 
   @Override
   public String describe() {
-    return filters + " filters " + kh + "x" + kw + ", stride " + stride + ", " + padding.name().toLowerCase();
+    return filters
+        + " filters "
+        + kh
+        + "x"
+        + kw
+        + ", stride "
+        + stride
+        + ", "
+        + padding.name().toLowerCase();
   }
 
   private Geometry geometry(Shape in) {
     return new Geometry(in, kh, kw, stride, padding);
   }
 
-  /** The cached geometry for a batch tensor; rebuilt (a benign race between threads) if its size changed. */
+  /**
+   * The cached geometry for a batch tensor; rebuilt (a benign race between threads) if its size
+   * changed.
+   */
   private Geometry geometry(Tensor x) {
     Geometry g = geo;
     if (g == null || g.h != x.dim(1) || g.w != x.dim(2) || g.c != x.dim(3)) {
@@ -91,7 +119,10 @@ public final class Conv2D extends Layer {
     int depth = kh * kw * g.c;
     Tensor col = ws.scratch(0, positions, depth);
     unfold(x, col, g);
-    ws.blas().gemm(false, false, positions, filters, depth, 1f, col, 0, depth, param(0), 0, filters, 0f, out, 0, filters);
+    ws.blas()
+        .gemm(
+            false, false, positions, filters, depth, 1f, col, 0, depth, param(0), 0, filters, 0f,
+            out, 0, filters);
     Tensor b = param(1);
     FloatBuffer o = out.data();
     for (int p = 0; p < positions; p++) {
@@ -110,18 +141,27 @@ public final class Conv2D extends Layer {
     int positions = batch * g.oh * g.ow;
     int depth = kh * kw * g.c;
     Tensor col = ws.scratch(0, positions, depth);
-    ws.blas().gemm(true, false, depth, filters, positions, 1f, col, 0, depth, grad, 0, filters, 0f, grad(0), 0, filters);
+    ws.blas()
+        .gemm(
+            true, false, depth, filters, positions, 1f, col, 0, depth, grad, 0, filters, 0f,
+            grad(0), 0, filters);
     Tensor db = grad(1);
     db.fill(0f);
     FloatBuffer gs = grad.data();
     for (int p = 0; p < positions; p++) {
       for (int f = 0; f < filters; f++) {
-        db.data().put(db.offset() + f, db.data().get(db.offset() + f) + gs.get(grad.offset() + p * filters + f));
+        db.data()
+            .put(
+                db.offset() + f,
+                db.data().get(db.offset() + f) + gs.get(grad.offset() + p * filters + f));
       }
     }
     if (gradIn[0] != null) {
       Tensor dcol = ws.scratch(1, positions, depth);
-      ws.blas().gemm(false, true, positions, depth, filters, 1f, grad, 0, filters, param(0), 0, filters, 0f, dcol, 0, depth);
+      ws.blas()
+          .gemm(
+              false, true, positions, depth, filters, 1f, grad, 0, filters, param(0), 0, filters,
+              0f, dcol, 0, depth);
       fold(dcol, gradIn[0], g);
     }
   }
@@ -138,8 +178,8 @@ public final class Conv2D extends Layer {
   }
 
   /**
-   * Visits every (output position, kernel offset) pair: unfolding copies the image's channels
-   * into the column matrix (zeros outside the image); folding adds them back onto the image.
+   * Visits every (output position, kernel offset) pair: unfolding copies the image's channels into
+   * the column matrix (zeros outside the image); folding adds them back onto the image.
    */
   private void walk(Tensor image, Tensor col, Geometry g, boolean fold) {
     FloatBuffer im = image.data();

@@ -29,8 +29,9 @@ public final class Dense extends Layer {
 
   @Override
   public Shape outputShape(Shape... in) {
-    requireShape(in[0].rank() == 1, "takes (features,) per sample, got " + in[0]
-        + ": put a Flatten layer before it");
+    requireShape(
+        in[0].rank() == 1,
+        "takes (features,) per sample, got " + in[0] + ": put a Flatten layer before it");
     return Shape.of(units);
   }
 
@@ -38,7 +39,8 @@ public final class Dense extends Layer {
   public List<ParameterSpec> parameters(Shape... in) {
     int fanIn = in[0].dim(0);
     ParameterSpec w = new ParameterSpec("kernel", Shape.of(fanIn, units), kernelInit, fanIn, units);
-    return useBias ? List.of(w, ParameterSpec.constant("bias", Shape.of(units), Initializer.ZEROS))
+    return useBias
+        ? List.of(w, ParameterSpec.constant("bias", Shape.of(units), Initializer.ZEROS))
         : List.of(w);
   }
 
@@ -59,7 +61,24 @@ public final class Dense extends Layer {
         out.data().put(out.offset() + r * units, b.data(), b.offset(), units);
       }
     }
-    ws.blas().gemm(false, false, batch, units, fanIn, 1f, x, 0, fanIn, param(0), 0, units, useBias ? 1f : 0f, out, 0, units);
+    ws.blas()
+        .gemm(
+            false,
+            false,
+            batch,
+            units,
+            fanIn,
+            1f,
+            x,
+            0,
+            fanIn,
+            param(0),
+            0,
+            units,
+            useBias ? 1f : 0f,
+            out,
+            0,
+            units);
   }
 
   @Override
@@ -67,7 +86,9 @@ public final class Dense extends Layer {
     Tensor x = in[0];
     int batch = x.dim(0);
     int fanIn = x.dim(1);
-    ws.blas().gemm(true, false, fanIn, units, batch, 1f, x, 0, fanIn, g, 0, units, 0f, grad(0), 0, units);
+    ws.blas()
+        .gemm(
+            true, false, fanIn, units, batch, 1f, x, 0, fanIn, g, 0, units, 0f, grad(0), 0, units);
     if (useBias) {
       // The bias gradient sums g's columns: g transposed times a vector of ones.
       Tensor ones = ws.scratch(0, 1, batch);
@@ -75,7 +96,10 @@ public final class Dense extends Layer {
       ws.blas().columnSums(batch, units, g, 0, ones, grad(1), 0);
     }
     if (gradIn[0] != null) {
-      ws.blas().gemm(false, true, batch, fanIn, units, 1f, g, 0, units, param(0), 0, units, 0f, gradIn[0], 0, fanIn);
+      ws.blas()
+          .gemm(
+              false, true, batch, fanIn, units, 1f, g, 0, units, param(0), 0, units, 0f, gradIn[0],
+              0, fanIn);
     }
   }
 }

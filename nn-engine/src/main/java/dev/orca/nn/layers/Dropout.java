@@ -1,14 +1,14 @@
 package dev.orca.nn.layers;
 
 import dev.orca.nn.Tensor;
-import dev.orca.nn.internal.Hash;
 import dev.orca.nn.internal.Chunks;
+import dev.orca.nn.internal.Hash;
 
 /**
- * In training, zeroes each element with probability {@code rate} and scales the rest by
- * {@code 1 / (1 - rate)}; in inference, passes its input through. The mask is a pure function of
- * the step's seed (which the trainer may set per step), the layer's position and the element, so
- * every replica and every run draws the same masks.
+ * In training, zeroes each element with probability {@code rate} and scales the rest by {@code 1 /
+ * (1 - rate)}; in inference, passes its input through. The mask is a pure function of the step's
+ * seed (which the trainer may set per step), the layer's position and the element, so every replica
+ * and every run draws the same masks.
  */
 public final class Dropout extends SameShape {
   private static final long serialVersionUID = 1L;

@@ -8,8 +8,8 @@ import java.util.List;
 
 /**
  * Maps integer ids (stored as floats, as Arrow and Spark hand over numeric columns) to learned
- * vectors: a per-sample input of shape {@code (length,)} becomes {@code (length, outputDim)}.
- * An id that is not a whole number in {@code [0, inputDim)} fails with the id and its position.
+ * vectors: a per-sample input of shape {@code (length,)} becomes {@code (length, outputDim)}. An id
+ * that is not a whole number in {@code [0, inputDim)} fails with the id and its position.
  */
 public final class Embedding extends Layer {
   private static final long serialVersionUID = 1L;
@@ -17,8 +17,9 @@ public final class Embedding extends Layer {
   private final int outputDim;
 
   public Embedding(int inputDim, int outputDim) {
-    require(inputDim > 0 && outputDim > 0, "inputDim and outputDim must be positive, got "
-        + inputDim + ", " + outputDim);
+    require(
+        inputDim > 0 && outputDim > 0,
+        "inputDim and outputDim must be positive, got " + inputDim + ", " + outputDim);
     this.inputDim = inputDim;
     this.outputDim = outputDim;
   }
@@ -31,8 +32,13 @@ public final class Embedding extends Layer {
 
   @Override
   public List<ParameterSpec> parameters(Shape... in) {
-    return List.of(new ParameterSpec("embeddings", Shape.of(inputDim, outputDim),
-        Initializer.GLOROT_UNIFORM, inputDim, outputDim));
+    return List.of(
+        new ParameterSpec(
+            "embeddings",
+            Shape.of(inputDim, outputDim),
+            Initializer.GLOROT_UNIFORM,
+            inputDim,
+            outputDim));
   }
 
   @Override
@@ -46,7 +52,11 @@ public final class Embedding extends Layer {
     Tensor table = param(0);
     FloatBuffer o = out.data();
     for (int i = 0, n = ids.size(); i < n; i++) {
-      o.put(out.offset() + i * outputDim, table.data(), table.offset() + id(ids, i) * outputDim, outputDim);
+      o.put(
+          out.offset() + i * outputDim,
+          table.data(),
+          table.offset() + id(ids, i) * outputDim,
+          outputDim);
     }
   }
 
@@ -54,8 +64,15 @@ public final class Embedding extends Layer {
     float v = ids.data().get(ids.offset() + i);
     int id = (int) v;
     if (id != v || id < 0 || id >= inputDim) {
-      throw new OrcaDataException(label() + ": id " + v + " at position " + i
-          + " is not a whole number in [0, " + inputDim + "): re-index the ids or raise inputDim");
+      throw new OrcaDataException(
+          label()
+              + ": id "
+              + v
+              + " at position "
+              + i
+              + " is not a whole number in [0, "
+              + inputDim
+              + "): re-index the ids or raise inputDim");
     }
     return id;
   }

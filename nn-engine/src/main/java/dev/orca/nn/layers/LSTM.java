@@ -7,9 +7,9 @@ import java.util.List;
 
 /**
  * A long short-term memory layer over sequences {@code (steps, features)} per sample, gates in
- * Keras' order (input, forget, cell, output), zero initial state. The input projection of all
- * steps is one GEMM; each step adds its recurrent GEMM; backward through time mirrors that, so
- * the weight gradients are two GEMMs plus one small GEMM per step.
+ * Keras' order (input, forget, cell, output), zero initial state. The input projection of all steps
+ * is one GEMM; each step adds its recurrent GEMM; backward through time mirrors that, so the weight
+ * gradients are two GEMMs plus one small GEMM per step.
  */
 public final class LSTM extends Layer {
   private static final long serialVersionUID = 1L;
@@ -37,8 +37,15 @@ public final class LSTM extends Layer {
   @Override
   public List<ParameterSpec> parameters(Shape... in) {
     int f = in[0].dim(1);
-    return List.of(new ParameterSpec("kernel", Shape.of(f, 4 * units), Initializer.GLOROT_UNIFORM, f, 4 * units),
-        new ParameterSpec("recurrent_kernel", Shape.of(units, 4 * units), Initializer.GLOROT_UNIFORM, units, 4 * units),
+    return List.of(
+        new ParameterSpec(
+            "kernel", Shape.of(f, 4 * units), Initializer.GLOROT_UNIFORM, f, 4 * units),
+        new ParameterSpec(
+            "recurrent_kernel",
+            Shape.of(units, 4 * units),
+            Initializer.GLOROT_UNIFORM,
+            units,
+            4 * units),
         ParameterSpec.constant("bias", Shape.of(4 * units), Initializer.ZEROS));
   }
 
@@ -69,8 +76,24 @@ public final class LSTM extends Layer {
     }
     for (int t = 0; t < steps; t++) {
       if (t > 0) {
-        ws.blas().gemm(false, false, batch, g4, units, 1f, h, (t - 1) * units, steps * units,
-            param(1), 0, g4, 1f, z, t * g4, steps * g4);
+        ws.blas()
+            .gemm(
+                false,
+                false,
+                batch,
+                g4,
+                units,
+                1f,
+                h,
+                (t - 1) * units,
+                steps * units,
+                param(1),
+                0,
+                g4,
+                1f,
+                z,
+                t * g4,
+                steps * g4);
       }
       for (int n = 0; n < batch; n++) {
         int row = n * steps + t;
@@ -97,7 +120,12 @@ public final class LSTM extends Layer {
       out.copyFrom(h);
     } else {
       for (int n = 0; n < batch; n++) {
-        out.data().put(out.offset() + n * units, h.data(), h.offset() + (n * steps + steps - 1) * units, units);
+        out.data()
+            .put(
+                out.offset() + n * units,
+                h.data(),
+                h.offset() + (n * steps + steps - 1) * units,
+                units);
       }
     }
   }
@@ -142,7 +170,8 @@ public final class LSTM extends Layer {
           float o = zs.get(zr + 3 * units + u);
           float tanhCell = tc.data().get(tc.offset() + row * units + u);
           float prev = t > 0 ? c.data().get(c.offset() + (row - 1) * units + u) : 0f;
-          float gc = dc.data().get(dc.offset() + n * units + u) + gh * o * (1 - tanhCell * tanhCell);
+          float gc =
+              dc.data().get(dc.offset() + n * units + u) + gh * o * (1 - tanhCell * tanhCell);
           d.put(dr + u, gc * gg * i * (1 - i));
           d.put(dr + units + u, gc * prev * fg * (1 - fg));
           d.put(dr + 2 * units + u, gc * i * (1 - gg * gg));
@@ -151,14 +180,47 @@ public final class LSTM extends Layer {
         }
       }
       if (t > 0) {
-        ws.blas().gemm(false, true, batch, units, g4, 1f, dz, t * g4, steps * g4, param(1), 0, g4, 0f, dh, 0, units);
+        ws.blas()
+            .gemm(
+                false,
+                true,
+                batch,
+                units,
+                g4,
+                1f,
+                dz,
+                t * g4,
+                steps * g4,
+                param(1),
+                0,
+                g4,
+                0f,
+                dh,
+                0,
+                units);
       }
     }
     ws.blas().gemm(true, false, f, g4, batch * steps, 1f, x, 0, f, dz, 0, g4, 0f, grad(0), 0, g4);
     grad(1).fill(0f);
     for (int t = 1; t < steps; t++) {
-      ws.blas().gemm(true, false, units, g4, batch, 1f, h, (t - 1) * units, steps * units,
-          dz, t * g4, steps * g4, 1f, grad(1), 0, g4);
+      ws.blas()
+          .gemm(
+              true,
+              false,
+              units,
+              g4,
+              batch,
+              1f,
+              h,
+              (t - 1) * units,
+              steps * units,
+              dz,
+              t * g4,
+              steps * g4,
+              1f,
+              grad(1),
+              0,
+              g4);
     }
     Tensor db = grad(2);
     for (int j = 0; j < g4; j++) {
@@ -169,7 +231,24 @@ public final class LSTM extends Layer {
       db.data().put(db.offset() + j, s);
     }
     if (gradIn[0] != null) {
-      ws.blas().gemm(false, true, batch * steps, f, g4, 1f, dz, 0, g4, param(0), 0, g4, 0f, gradIn[0], 0, f);
+      ws.blas()
+          .gemm(
+              false,
+              true,
+              batch * steps,
+              f,
+              g4,
+              1f,
+              dz,
+              0,
+              g4,
+              param(0),
+              0,
+              g4,
+              0f,
+              gradIn[0],
+              0,
+              f);
     }
   }
 }

@@ -8,14 +8,14 @@ import java.io.Serializable;
 import java.util.List;
 
 /**
- * A layer: its configuration (serializable, so a model can be rebuilt on another JVM) and, once
- * a model has built it, views of its parameters in the model's flat buffers. Shapes given to and
- * returned by {@link #outputShape} are per sample; tensors given to {@link #forward} and
- * {@link #backward} carry the batch as their first dimension.
+ * A layer: its configuration (serializable, so a model can be rebuilt on another JVM) and, once a
+ * model has built it, views of its parameters in the model's flat buffers. Shapes given to and
+ * returned by {@link #outputShape} are per sample; tensors given to {@link #forward} and {@link
+ * #backward} carry the batch as their first dimension.
  *
  * <p>A layer keeps no per-call state: everything a backward pass needs from its forward pass lives
- * in the {@link Workspace}, which is why one model can serve many inference threads at once.
- * A layer instance belongs to one model.
+ * in the {@link Workspace}, which is why one model can serve many inference threads at once. A
+ * layer instance belongs to one model.
  */
 public abstract class Layer implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -87,11 +87,12 @@ public abstract class Layer implements Serializable {
   public abstract void forward(Workspace ws, Tensor[] in, Tensor out);
 
   /**
-   * Writes (overwrites) the gradients of this layer's parameters and, for each non-null
-   * {@code gradIn[i]}, the gradient with respect to input {@code i}, from the gradient of
-   * {@code out}. Runs after {@link #forward} on the same workspace.
+   * Writes (overwrites) the gradients of this layer's parameters and, for each non-null {@code
+   * gradIn[i]}, the gradient with respect to input {@code i}, from the gradient of {@code out}.
+   * Runs after {@link #forward} on the same workspace.
    */
-  public abstract void backward(Workspace ws, Tensor[] in, Tensor out, Tensor gradOut, Tensor[] gradIn);
+  public abstract void backward(
+      Workspace ws, Tensor[] in, Tensor out, Tensor gradOut, Tensor[] gradIn);
 
   /** For configuration checks: fails with a message naming this layer and the setting. */
   protected final void require(boolean ok, String what) {

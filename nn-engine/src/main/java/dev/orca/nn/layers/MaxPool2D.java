@@ -16,17 +16,22 @@ public final class MaxPool2D extends Layer {
   }
 
   public MaxPool2D(int pool, int stride) {
-    require(pool > 0 && stride > 0, "pool and stride must be positive, got " + pool + ", " + stride);
+    require(
+        pool > 0 && stride > 0, "pool and stride must be positive, got " + pool + ", " + stride);
     this.pool = pool;
     this.stride = stride;
   }
 
   @Override
   public Shape outputShape(Shape... in) {
-    requireShape(in[0].rank() == 3, "takes channels-last images (height, width, channels) per sample, got " + in[0]);
-    requireShape(in[0].dim(0) >= pool && in[0].dim(1) >= pool, "a " + pool + "x" + pool
-        + " window does not fit in " + in[0]);
-    return Shape.of((in[0].dim(0) - pool) / stride + 1, (in[0].dim(1) - pool) / stride + 1, in[0].dim(2));
+    requireShape(
+        in[0].rank() == 3,
+        "takes channels-last images (height, width, channels) per sample, got " + in[0]);
+    requireShape(
+        in[0].dim(0) >= pool && in[0].dim(1) >= pool,
+        "a " + pool + "x" + pool + " window does not fit in " + in[0]);
+    return Shape.of(
+        (in[0].dim(0) - pool) / stride + 1, (in[0].dim(1) - pool) / stride + 1, in[0].dim(2));
   }
 
   @Override

@@ -4,7 +4,10 @@ import dev.orca.nn.Shape;
 import dev.orca.nn.Tensor;
 import java.nio.FloatBuffer;
 
-/** The element-wise product of two or more inputs of the same shape (e.g. generalised matrix factorisation). */
+/**
+ * The element-wise product of two or more inputs of the same shape (e.g. generalised matrix
+ * factorisation).
+ */
 public final class Multiply extends Join {
   private static final long serialVersionUID = 1L;
 

@@ -3,8 +3,8 @@ package dev.orca.nn.layers;
 import dev.orca.nn.Shape;
 
 /**
- * One parameter (or one piece of non-trainable state) a layer asks for: its name, shape and
- * how it starts. The model places it in its flat buffer and hands the layer a view.
+ * One parameter (or one piece of non-trainable state) a layer asks for: its name, shape and how it
+ * starts. The model places it in its flat buffer and hands the layer a view.
  */
 public final class ParameterSpec {
   private final String name;

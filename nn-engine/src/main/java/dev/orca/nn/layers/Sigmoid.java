@@ -3,7 +3,10 @@ package dev.orca.nn.layers;
 import dev.orca.nn.Tensor;
 import dev.orca.nn.internal.Chunks;
 
-/** {@code 1 / (1 + exp(-x))} element-wise, computed as {@code (1 + tanh(x / 2)) / 2}, which never overflows. */
+/**
+ * {@code 1 / (1 + exp(-x))} element-wise, computed as {@code (1 + tanh(x / 2)) / 2}, which never
+ * overflows.
+ */
 public final class Sigmoid extends SameShape {
   private static final long serialVersionUID = 1L;
 

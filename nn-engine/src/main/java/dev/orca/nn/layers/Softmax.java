@@ -4,8 +4,8 @@ import dev.orca.nn.Tensor;
 import java.nio.FloatBuffer;
 
 /**
- * Softmax over the last axis. For classification training prefer logits and a loss
- * {@code fromLogits}: it is more accurate and cheaper; this layer is for models that must output
+ * Softmax over the last axis. For classification training prefer logits and a loss {@code
+ * fromLogits}: it is more accurate and cheaper; this layer is for models that must output
  * probabilities.
  */
 public final class Softmax extends SameShape {

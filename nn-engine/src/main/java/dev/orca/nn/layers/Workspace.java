@@ -8,18 +8,20 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The memory one forward/backward pass works in: every node's output and gradient and every
- * layer's scratch (caches for backward, masks, im2col matrices). A model keeps one workspace for
- * training and one per concurrent inference call, so that layers themselves hold no per-call
- * state and inference is thread-safe. Buffers grow to the largest batch seen and are reused:
- * steps of the same batch size allocate nothing.
+ * The memory one forward/backward pass works in: every node's output and gradient and every layer's
+ * scratch (caches for backward, masks, im2col matrices). A model keeps one workspace for training
+ * and one per concurrent inference call, so that layers themselves hold no per-call state and
+ * inference is thread-safe. Buffers grow to the largest batch seen and are reused: steps of the
+ * same batch size allocate nothing.
  *
  * <p>Created and driven by the model; layers only call the accessors.
  */
 public final class Workspace implements AutoCloseable {
   private final Blas blas;
+
   /** Per node: the model's buffers (output, gradient...), then the layer's own scratch. */
   private final Slot[][] model;
+
   private final Slot[][] slots;
   private final List<List<int[]>> ints;
   private boolean training;
@@ -65,7 +67,10 @@ public final class Workspace implements AutoCloseable {
     this.seed = seed;
   }
 
-  /** Scratch {@code slot} of the current layer, shaped like {@code like}; reused while that shape stays. */
+  /**
+   * Scratch {@code slot} of the current layer, shaped like {@code like}; reused while that shape
+   * stays.
+   */
   public Tensor scratchLike(int slot, Tensor like) {
     Slot s = slot(slots, node, slot);
     return s.matches(like.shape()) ? s.view : s.reshape(like.shape());
@@ -77,7 +82,10 @@ public final class Workspace implements AutoCloseable {
     return s.matches(rows, cols) ? s.view : s.reshape(Shape.of(rows, cols));
   }
 
-  /** Buffer {@code slot} of any node, shaped {@code (batch, sample...)}: the model keeps outputs and gradients here. */
+  /**
+   * Buffer {@code slot} of any node, shaped {@code (batch, sample...)}: the model keeps outputs and
+   * gradients here.
+   */
   public Tensor buffer(int node, int slot, int batch, Shape sample) {
     Slot s = slot(model, node, slot);
     return s.matches(batch, sample) ? s.view : s.reshape(sample.withBatch(batch));

@@ -44,9 +44,9 @@ public final class BinaryCrossEntropy implements Loss {
   }
 
   /**
-   * The loss of one logit {@code x} against a target {@code y} in [0, 1]:
-   * {@code max(x, 0) - x * y + log(1 + exp(-|x|))}, exact for any logit. Its derivative in
-   * {@code x} is {@code sigmoid(x) - y}.
+   * The loss of one logit {@code x} against a target {@code y} in [0, 1]: {@code max(x, 0) - x * y
+   * + log(1 + exp(-|x|))}, exact for any logit. Its derivative in {@code x} is {@code sigmoid(x) -
+   * y}.
    */
   public static double ofLogit(double x, double y) {
     return Math.max(x, 0) - x * y + Math.log1p(Math.exp(-Math.abs(x)));

@@ -10,8 +10,8 @@ import java.io.Serializable;
  */
 public interface Loss extends Serializable {
   /**
-   * Returns the mean loss over the batch and, when {@code gradOut} is not null, writes into it
-   * the gradient of that mean with respect to {@code output} (same shape as {@code output}).
+   * Returns the mean loss over the batch and, when {@code gradOut} is not null, writes into it the
+   * gradient of that mean with respect to {@code output} (same shape as {@code output}).
    */
   double compute(Tensor output, Tensor target, Tensor gradOut);
 
@@ -36,8 +36,13 @@ public interface Loss extends Serializable {
   /** Fails unless target holds one value per output value. */
   static void requireSameSize(String loss, Tensor output, Tensor target) {
     if (output.size() != target.size() || output.dim(0) != target.dim(0)) {
-      throw new OrcaDataException(loss + ": the target has shape " + target.shape()
-          + " but the model output has " + output.shape() + ": give one target value per output value");
+      throw new OrcaDataException(
+          loss
+              + ": the target has shape "
+              + target.shape()
+              + " but the model output has "
+              + output.shape()
+              + ": give one target value per output value");
     }
   }
 }

@@ -5,10 +5,10 @@ import dev.orca.nn.Tensor;
 import java.nio.FloatBuffer;
 
 /**
- * Cross-entropy between class ids (one per row, stored as floats: shape {@code (batch)} or
- * {@code (batch, 1)}) and scores of shape {@code (batch, classes)}, mean over rows. From logits
- * (the default) it is computed as {@code logsumexp(x) - x[label]} with the maximum subtracted,
- * exact for any logit; from probabilities (after a Softmax layer) it clips them at 1e-7.
+ * Cross-entropy between class ids (one per row, stored as floats: shape {@code (batch)} or {@code
+ * (batch, 1)}) and scores of shape {@code (batch, classes)}, mean over rows. From logits (the
+ * default) it is computed as {@code logsumexp(x) - x[label]} with the maximum subtracted, exact for
+ * any logit; from probabilities (after a Softmax layer) it clips them at 1e-7.
  */
 public final class SparseCategoricalCrossEntropy implements Loss {
   private static final long serialVersionUID = 1L;
@@ -24,8 +24,15 @@ public final class SparseCategoricalCrossEntropy implements Loss {
     int rows = output.dim(0);
     int classes = output.size() / rows;
     if (target.size() != rows) {
-      throw new OrcaDataException(name() + ": the target has shape " + target.shape() + " but the output "
-          + output.shape() + " has " + rows + " rows: give one class id per row");
+      throw new OrcaDataException(
+          name()
+              + ": the target has shape "
+              + target.shape()
+              + " but the output "
+              + output.shape()
+              + " has "
+              + rows
+              + " rows: give one class id per row");
     }
     FloatBuffer o = output.data();
     double sum = 0;
@@ -45,7 +52,11 @@ public final class SparseCategoricalCrossEntropy implements Loss {
         if (gradOut != null) {
           for (int j = 0; j < classes; j++) {
             double p = Math.exp(o.get(at + j) - max) / z;
-            gradOut.data().put(gradOut.offset() + r * classes + j, (float) ((p - (j == label ? 1 : 0)) / rows));
+            gradOut
+                .data()
+                .put(
+                    gradOut.offset() + r * classes + j,
+                    (float) ((p - (j == label ? 1 : 0)) / rows));
           }
         }
       } else {
@@ -68,8 +79,16 @@ public final class SparseCategoricalCrossEntropy implements Loss {
     float v = target.data().get(target.offset() + r);
     int label = (int) v;
     if (label != v || label < 0 || label >= classes) {
-      throw new OrcaDataException("label " + v + " in row " + r + " is not a class id in [0, "
-          + classes + "): the labels must be 0.." + (classes - 1) + ", or the last layer needs more units");
+      throw new OrcaDataException(
+          "label "
+              + v
+              + " in row "
+              + r
+              + " is not a class id in [0, "
+              + classes
+              + "): the labels must be 0.."
+              + (classes - 1)
+              + ", or the last layer needs more units");
     }
     return label;
   }

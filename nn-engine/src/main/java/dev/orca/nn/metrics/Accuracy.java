@@ -2,7 +2,10 @@ package dev.orca.nn.metrics;
 
 import dev.orca.nn.Tensor;
 
-/** The share of rows whose highest score is the class id in the target; state {@code [correct, count]}. */
+/**
+ * The share of rows whose highest score is the class id in the target; state {@code [correct,
+ * count]}.
+ */
 public final class Accuracy implements Metric {
   private static final long serialVersionUID = 1L;
 

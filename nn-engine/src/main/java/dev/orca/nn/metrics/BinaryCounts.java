@@ -23,7 +23,10 @@ abstract class BinaryCounts implements Metric {
   public final void update(double[] state, Tensor output, Tensor target) {
     Labels.checkSameSize(name(), output, target);
     for (int i = 0, n = output.size(); i < n; i++) {
-      count(state, output.data().get(output.offset() + i) > threshold, Labels.positive(name(), target, i));
+      count(
+          state,
+          output.data().get(output.offset() + i) > threshold,
+          Labels.positive(name(), target, i));
     }
   }
 

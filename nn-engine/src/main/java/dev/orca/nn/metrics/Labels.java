@@ -9,15 +9,24 @@ final class Labels {
 
   static void checkRows(String metric, Tensor output, Tensor target) {
     if (target.size() != output.dim(0)) {
-      throw new OrcaDataException(metric + ": the target has shape " + target.shape() + ", expected one class id"
-          + " per row of the output " + output.shape());
+      throw new OrcaDataException(
+          metric
+              + ": the target has shape "
+              + target.shape()
+              + ", expected one class id"
+              + " per row of the output "
+              + output.shape());
     }
   }
 
   static void checkSameSize(String metric, Tensor output, Tensor target) {
     if (target.size() != output.size()) {
-      throw new OrcaDataException(metric + ": the target has shape " + target.shape()
-          + ", expected one value per output value " + output.shape());
+      throw new OrcaDataException(
+          metric
+              + ": the target has shape "
+              + target.shape()
+              + ", expected one value per output value "
+              + output.shape());
     }
   }
 
@@ -25,7 +34,8 @@ final class Labels {
     float v = target.data().get(target.offset() + r);
     int id = (int) v;
     if (id != v || id < 0 || id >= classes) {
-      throw new OrcaDataException(metric + ": label " + v + " in row " + r + " is not a class id in [0, " + classes + ")");
+      throw new OrcaDataException(
+          metric + ": label " + v + " in row " + r + " is not a class id in [0, " + classes + ")");
     }
     return id;
   }
@@ -34,7 +44,8 @@ final class Labels {
   static boolean positive(String metric, Tensor target, int i) {
     float v = target.data().get(target.offset() + i);
     if (v != 0f && v != 1f) {
-      throw new OrcaDataException(metric + ": target " + v + " at " + i + " is not a binary label 0 or 1");
+      throw new OrcaDataException(
+          metric + ": target " + v + " at " + i + " is not a binary label 0 or 1");
     }
     return v == 1f;
   }

@@ -4,10 +4,10 @@ import dev.orca.nn.Tensor;
 import java.io.Serializable;
 
 /**
- * A metric whose running state is a small array of doubles that can be summed element-wise:
- * each worker {@link #update}s its own state over its batches, the trainer adds the workers'
- * arrays together, and {@link #result} turns the sum into the value. Accuracy keeps
- * {@code [correct, count]}; ROC AUC keeps a fixed-bin histogram of scores per class.
+ * A metric whose running state is a small array of doubles that can be summed element-wise: each
+ * worker {@link #update}s its own state over its batches, the trainer adds the workers' arrays
+ * together, and {@link #result} turns the sum into the value. Accuracy keeps {@code [correct,
+ * count]}; ROC AUC keeps a fixed-bin histogram of scores per class.
  */
 public interface Metric extends Serializable {
   /** A short name for logs and histories. */
@@ -27,7 +27,9 @@ public interface Metric extends Serializable {
     return new double[stateSize()];
   }
 
-  /** Adds {@code other} into {@code into}, element-wise (what an all-reduce of metric state does). */
+  /**
+   * Adds {@code other} into {@code into}, element-wise (what an all-reduce of metric state does).
+   */
   static void merge(double[] into, double[] other) {
     for (int i = 0; i < into.length; i++) {
       into[i] += other[i];

@@ -7,9 +7,9 @@ import java.util.Map;
 
 /**
  * A loss and metrics summed over batches: the loss sum, the row count and each metric's state.
- * Partial sums of workers or partitions add up element-wise, packed into one array
- * ({@link #pack}: {@code [lossSum, rows, states..., extra...]}) for one all-reduce or one sum on
- * the driver; {@link #values(double[], List)} reads the mean loss and the metrics from a total.
+ * Partial sums of workers or partitions add up element-wise, packed into one array ({@link #pack}:
+ * {@code [lossSum, rows, states..., extra...]}) for one all-reduce or one sum on the driver; {@link
+ * #values(double[], List)} reads the mean loss and the metrics from a total.
  */
 public final class MetricSums {
   private final List<Metric> metrics;

@@ -1,6 +1,9 @@
 package dev.orca.nn.metrics;
 
-/** Of the outputs above {@code threshold}, the share whose target is 1; state {@code [truePositives, falsePositives]}. */
+/**
+ * Of the outputs above {@code threshold}, the share whose target is 1; state {@code [truePositives,
+ * falsePositives]}.
+ */
 public final class Precision extends BinaryCounts {
   private static final long serialVersionUID = 1L;
 

@@ -1,6 +1,9 @@
 package dev.orca.nn.metrics;
 
-/** Of the targets that are 1, the share with an output above {@code threshold}; state {@code [truePositives, falseNegatives]}. */
+/**
+ * Of the targets that are 1, the share with an output above {@code threshold}; state {@code
+ * [truePositives, falseNegatives]}.
+ */
 public final class Recall extends BinaryCounts {
   private static final long serialVersionUID = 1L;
 

@@ -5,10 +5,9 @@ import dev.orca.nn.Tensor;
 
 /**
  * Area under the ROC curve of a binary score, from a fixed-bin histogram so that the state can be
- * summed across workers: state is {@code [positives per bin..., negatives per bin...]} over
- * scores in [0, 1] (logits are squashed with a sigmoid first when {@code fromLogits}). The area
- * is the Mann-Whitney statistic with pairs in the same bin counted as half, exact up to the bin
- * width.
+ * summed across workers: state is {@code [positives per bin..., negatives per bin...]} over scores
+ * in [0, 1] (logits are squashed with a sigmoid first when {@code fromLogits}). The area is the
+ * Mann-Whitney statistic with pairs in the same bin counted as half, exact up to the bin width.
  */
 public final class RocAuc implements Metric {
   private static final long serialVersionUID = 1L;

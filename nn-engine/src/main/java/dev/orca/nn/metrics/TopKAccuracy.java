@@ -3,7 +3,10 @@ package dev.orca.nn.metrics;
 import dev.orca.OrcaConfigurationException;
 import dev.orca.nn.Tensor;
 
-/** The share of rows whose target class is among the {@code k} highest scores; state {@code [correct, count]}. */
+/**
+ * The share of rows whose target class is among the {@code k} highest scores; state {@code
+ * [correct, count]}.
+ */
 public final class TopKAccuracy implements Metric {
   private static final long serialVersionUID = 1L;
   private final int k;

@@ -2,7 +2,10 @@ package dev.orca.nn.optim;
 
 import dev.orca.OrcaConfigurationException;
 
-/** Adagrad: {@code acc += g^2; p -= lr * g / (sqrt(acc) + epsilon)}, the accumulator starting at 0.1 as in Keras. */
+/**
+ * Adagrad: {@code acc += g^2; p -= lr * g / (sqrt(acc) + epsilon)}, the accumulator starting at 0.1
+ * as in Keras.
+ */
 public final class Adagrad extends Optimizer {
   private static final long serialVersionUID = 1L;
   private final float initialAccumulator;
@@ -15,8 +18,11 @@ public final class Adagrad extends Optimizer {
   public Adagrad(LearningRateSchedule schedule, double initialAccumulator, double epsilon) {
     super(schedule);
     if (initialAccumulator < 0 || !(epsilon > 0)) {
-      throw new OrcaConfigurationException("Adagrad needs initialAccumulator >= 0 and epsilon > 0, got "
-          + initialAccumulator + ", " + epsilon);
+      throw new OrcaConfigurationException(
+          "Adagrad needs initialAccumulator >= 0 and epsilon > 0, got "
+              + initialAccumulator
+              + ", "
+              + epsilon);
     }
     this.initialAccumulator = (float) initialAccumulator;
     this.epsilon = (float) epsilon;

@@ -3,8 +3,8 @@ package dev.orca.nn.optim;
 import dev.orca.OrcaConfigurationException;
 
 /**
- * Adam (Kingma and Ba, 2015) with bias correction, as PyTorch defines it. Weight decay here is
- * L2 (added to the gradient); {@link AdamW} decouples it.
+ * Adam (Kingma and Ba, 2015) with bias correction, as PyTorch defines it. Weight decay here is L2
+ * (added to the gradient); {@link AdamW} decouples it.
  */
 public class Adam extends Optimizer {
   private static final long serialVersionUID = 1L;
@@ -18,11 +18,25 @@ public class Adam extends Optimizer {
     this(LearningRateSchedule.constant(learningRate), 0.9, 0.999, 1e-8, 0);
   }
 
-  public Adam(LearningRateSchedule schedule, double beta1, double beta2, double epsilon, double weightDecay) {
+  public Adam(
+      LearningRateSchedule schedule,
+      double beta1,
+      double beta2,
+      double epsilon,
+      double weightDecay) {
     super(schedule);
     if (beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1 || !(epsilon > 0) || weightDecay < 0) {
-      throw new OrcaConfigurationException(getClass().getSimpleName() + " needs betas in [0, 1), epsilon > 0"
-          + " and weightDecay >= 0, got " + beta1 + ", " + beta2 + ", " + epsilon + ", " + weightDecay);
+      throw new OrcaConfigurationException(
+          getClass().getSimpleName()
+              + " needs betas in [0, 1), epsilon > 0"
+              + " and weightDecay >= 0, got "
+              + beta1
+              + ", "
+              + beta2
+              + ", "
+              + epsilon
+              + ", "
+              + weightDecay);
     }
     this.beta1 = beta1;
     this.beta2 = beta2;
@@ -30,7 +44,9 @@ public class Adam extends Optimizer {
     this.weightDecay = weightDecay;
   }
 
-  /** Whether weight decay shrinks the weights directly (AdamW) instead of adding to the gradient. */
+  /**
+   * Whether weight decay shrinks the weights directly (AdamW) instead of adding to the gradient.
+   */
   protected boolean decoupled() {
     return false;
   }

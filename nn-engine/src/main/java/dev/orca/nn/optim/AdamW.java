@@ -12,7 +12,12 @@ public final class AdamW extends Adam {
     this(LearningRateSchedule.constant(learningRate), 0.9, 0.999, 1e-8, 0.01);
   }
 
-  public AdamW(LearningRateSchedule schedule, double beta1, double beta2, double epsilon, double weightDecay) {
+  public AdamW(
+      LearningRateSchedule schedule,
+      double beta1,
+      double beta2,
+      double epsilon,
+      double weightDecay) {
     super(schedule, beta1, beta2, epsilon, weightDecay);
   }
 

@@ -4,8 +4,8 @@ import dev.orca.OrcaConfigurationException;
 import java.io.Serializable;
 
 /**
- * The learning rate as a function of the optimizer step (0-based). Schedules are small
- * serializable values; they compose ({@link Warmup} wraps another schedule).
+ * The learning rate as a function of the optimizer step (0-based). Schedules are small serializable
+ * values; they compose ({@link Warmup} wraps another schedule).
  */
 @FunctionalInterface
 public interface LearningRateSchedule extends Serializable {
@@ -17,14 +17,14 @@ public interface LearningRateSchedule extends Serializable {
   }
 
   /**
-   * The linear scaling rule for large batches (Goyal et al., 2017): a rate tuned for
-   * {@code baseBatch} becomes {@code baseRate * globalBatch / baseBatch} at {@code globalBatch}
-   * (the batch summed over all workers). Combine with {@link Warmup}.
+   * The linear scaling rule for large batches (Goyal et al., 2017): a rate tuned for {@code
+   * baseBatch} becomes {@code baseRate * globalBatch / baseBatch} at {@code globalBatch} (the batch
+   * summed over all workers). Combine with {@link Warmup}.
    */
   static double linearScaling(double baseRate, int baseBatch, int globalBatch) {
     if (baseBatch <= 0 || globalBatch <= 0) {
-      throw new OrcaConfigurationException("batch sizes must be positive, got base " + baseBatch
-          + " and global " + globalBatch);
+      throw new OrcaConfigurationException(
+          "batch sizes must be positive, got base " + baseBatch + " and global " + globalBatch);
     }
     return baseRate * globalBatch / baseBatch;
   }
@@ -36,7 +36,8 @@ public interface LearningRateSchedule extends Serializable {
 
     public Constant(double rate) {
       if (!(rate > 0) || Double.isInfinite(rate)) {
-        throw new OrcaConfigurationException("the learning rate must be positive and finite, got " + rate);
+        throw new OrcaConfigurationException(
+            "the learning rate must be positive and finite, got " + rate);
       }
       this.rate = rate;
     }

@@ -8,14 +8,14 @@ import java.io.Serializable;
 import java.nio.FloatBuffer;
 
 /**
- * Updates a model's flat parameter buffer from its flat gradient buffer, one whole model per
- * call. The configuration (rates, schedule, clipping) is serializable; the state (moment buffers
- * laid out like the parameters, and the step count) lives in native memory and is saved in the
- * model file. Every worker that applies the same summed gradients to the same parameters with
- * the same state takes the same step, which keeps replicas identical.
+ * Updates a model's flat parameter buffer from its flat gradient buffer, one whole model per call.
+ * The configuration (rates, schedule, clipping) is serializable; the state (moment buffers laid out
+ * like the parameters, and the step count) lives in native memory and is saved in the model file.
+ * Every worker that applies the same summed gradients to the same parameters with the same state
+ * takes the same step, which keeps replicas identical.
  *
- * <p>Gradient clipping happens before the update, in place: by global norm
- * ({@link #optClipNorm}) and/or by value ({@link #optClipValue}).
+ * <p>Gradient clipping happens before the update, in place: by global norm ({@link #optClipNorm})
+ * and/or by value ({@link #optClipValue}).
  */
 public abstract class Optimizer implements Serializable, AutoCloseable {
   private static final long serialVersionUID = 1L;
@@ -24,8 +24,10 @@ public abstract class Optimizer implements Serializable, AutoCloseable {
   private double clipValue;
   private transient long iterations;
   private transient Tensor[] slots;
+
   /** Chunk arrays for the update: parameters, gradients, then one per slot. */
   private transient float[][] work;
+
   private transient float[][] workSlots;
 
   protected Optimizer(LearningRateSchedule schedule) {
@@ -53,11 +55,13 @@ public abstract class Optimizer implements Serializable, AutoCloseable {
     return this;
   }
 
-  /** One update of {@code params} from {@code grads} (same size); may clip {@code grads} in place. */
+  /**
+   * One update of {@code params} from {@code grads} (same size); may clip {@code grads} in place.
+   */
   public final void step(Engine engine, Tensor params, Tensor grads) {
     if (params.size() != grads.size()) {
-      throw new OrcaDataException("parameters (" + params.size() + ") and gradients ("
-          + grads.size() + ") differ in size");
+      throw new OrcaDataException(
+          "parameters (" + params.size() + ") and gradients (" + grads.size() + ") differ in size");
     }
     Tensor[] s = slots(params.size());
     clip(engine, grads);
@@ -106,7 +110,9 @@ public abstract class Optimizer implements Serializable, AutoCloseable {
     }
   }
 
-  /** Parameters per chunk of an update: the update runs on Java arrays, which the JIT vectorises. */
+  /**
+   * Parameters per chunk of an update: the update runs on Java arrays, which the JIT vectorises.
+   */
   private static final int CHUNK = 4096;
 
   /**
@@ -144,7 +150,9 @@ public abstract class Optimizer implements Serializable, AutoCloseable {
     return iterations;
   }
 
-  /** Restores the step count (with {@link #slots(int)} filled by the caller): for the model file. */
+  /**
+   * Restores the step count (with {@link #slots(int)} filled by the caller): for the model file.
+   */
   public final void restoreIterations(long iterations) {
     this.iterations = iterations;
   }

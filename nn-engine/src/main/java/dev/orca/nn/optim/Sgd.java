@@ -3,8 +3,9 @@ package dev.orca.nn.optim;
 import dev.orca.OrcaConfigurationException;
 
 /**
- * Stochastic gradient descent with optional momentum, Nesterov momentum and (L2) weight decay,
- * as PyTorch defines them: {@code g += wd * p; b = momentum * b + g; p -= lr * (nesterov ? g + momentum * b : b)}.
+ * Stochastic gradient descent with optional momentum, Nesterov momentum and (L2) weight decay, as
+ * PyTorch defines them: {@code g += wd * p; b = momentum * b + g; p -= lr * (nesterov ? g +
+ * momentum * b : b)}.
  */
 public final class Sgd extends Optimizer {
   private static final long serialVersionUID = 1L;
@@ -25,8 +26,14 @@ public final class Sgd extends Optimizer {
   public Sgd(LearningRateSchedule schedule, double momentum, boolean nesterov, double weightDecay) {
     super(schedule);
     if (momentum < 0 || momentum >= 1 || weightDecay < 0 || (nesterov && momentum == 0)) {
-      throw new OrcaConfigurationException("Sgd needs momentum in [0, 1) (positive for Nesterov) and"
-          + " weightDecay >= 0, got momentum " + momentum + ", nesterov " + nesterov + ", weightDecay " + weightDecay);
+      throw new OrcaConfigurationException(
+          "Sgd needs momentum in [0, 1) (positive for Nesterov) and"
+              + " weightDecay >= 0, got momentum "
+              + momentum
+              + ", nesterov "
+              + nesterov
+              + ", weightDecay "
+              + weightDecay);
     }
     this.momentum = (float) momentum;
     this.nesterov = nesterov;

@@ -2,7 +2,10 @@ package dev.orca.nn.optim;
 
 import dev.orca.OrcaConfigurationException;
 
-/** {@code initial * gamma^floor(step / stepSize)}: the rate drops by {@code gamma} every {@code stepSize} steps. */
+/**
+ * {@code initial * gamma^floor(step / stepSize)}: the rate drops by {@code gamma} every {@code
+ * stepSize} steps.
+ */
 public final class StepDecay implements LearningRateSchedule {
   private static final long serialVersionUID = 1L;
   private final double initial;
@@ -11,8 +14,14 @@ public final class StepDecay implements LearningRateSchedule {
 
   public StepDecay(double initial, long stepSize, double gamma) {
     if (!(initial > 0) || stepSize <= 0 || !(gamma > 0)) {
-      throw new OrcaConfigurationException("StepDecay needs initial > 0, stepSize > 0 and gamma > 0,"
-          + " got " + initial + ", " + stepSize + ", " + gamma);
+      throw new OrcaConfigurationException(
+          "StepDecay needs initial > 0, stepSize > 0 and gamma > 0,"
+              + " got "
+              + initial
+              + ", "
+              + stepSize
+              + ", "
+              + gamma);
     }
     this.initial = initial;
     this.stepSize = stepSize;

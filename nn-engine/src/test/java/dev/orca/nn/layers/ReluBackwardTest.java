@@ -16,7 +16,9 @@ class ReluBackwardTest {
     float[] y = {-2f, -0.0f, 0f, Float.MIN_VALUE, 1e-30f, 3f, Float.MAX_VALUE, -Float.MIN_VALUE};
     float[] g = {5f, -5f, 7f, -1.5f, 2f, -0.25f, 9f, 4f};
     float[] expected = {0f, 0f, 0f, -1.5f, 2f, -0.25f, 9f, 0f};
-    try (Tensor ty = Tensor.of(y, y.length); Tensor tg = Tensor.of(g, g.length); Tensor d = Tensor.zeros(y.length)) {
+    try (Tensor ty = Tensor.of(y, y.length);
+        Tensor tg = Tensor.of(g, g.length);
+        Tensor d = Tensor.zeros(y.length)) {
       SameShape.backwardFromOutput(SameShape.FromOutput.RELU, ty, tg, d);
       assertArrayEquals(expected, d.toArray());
     }
@@ -34,7 +36,9 @@ class ReluBackwardTest {
       g[i] = (float) r.nextGaussian();
       expected[i] = y[i] > 0 ? g[i] : 0f;
     }
-    try (Tensor ty = Tensor.of(y, n); Tensor tg = Tensor.of(g, n); Tensor d = Tensor.zeros(n)) {
+    try (Tensor ty = Tensor.of(y, n);
+        Tensor tg = Tensor.of(g, n);
+        Tensor d = Tensor.zeros(n)) {
       SameShape.backwardFromOutput(SameShape.FromOutput.RELU, ty, tg, d);
       assertArrayEquals(expected, d.toArray());
     }

@@ -18,19 +18,28 @@ public final class ArrayShards {
   private ArrayShards() {}
 
   /** Per partition, the IPC bytes of its shards. {@code labels} may be null. */
-  public static List<List<byte[]>> split(float[][] features, float[][] labels, int partitions,
-      ConversionOptions options, String name) {
+  public static List<List<byte[]>> split(
+      float[][] features,
+      float[][] labels,
+      int partitions,
+      ConversionOptions options,
+      String name) {
     if (partitions < 1) {
       throw new OrcaDataException("the number of shards must be at least 1, got " + partitions);
     }
     if (features.length == 0) {
-      throw new OrcaDataException("the data set is empty: there are no feature rows to make shards of");
+      throw new OrcaDataException(
+          "the data set is empty: there are no feature rows to make shards of");
     }
     int width = width(features, "features");
     int labelWidth = labels == null ? 0 : width(labels, "labels");
     if (labels != null && labels.length != features.length) {
-      throw new OrcaDataException("there are " + features.length + " feature rows but " + labels.length
-          + " label rows; give one label row per feature row");
+      throw new OrcaDataException(
+          "there are "
+              + features.length
+              + " feature rows but "
+              + labels.length
+              + " label rows; give one label row per feature row");
     }
     int[] kept = keptRows(features, labels, options.nullPolicy());
     if (kept.length == 0) {
@@ -45,9 +54,18 @@ public final class ArrayShards {
       for (int start = from; start < to; start += perBatch) {
         int end = Math.min(to, start + perBatch);
         float[] f = flatten(features, kept, start, end, width, options.nullPolicy());
-        float[] l = labels == null ? null : flatten(labels, kept, start, end, labelWidth, options.nullPolicy());
-        try (Shard s = Shard.fromArrays(name + " partition " + p + " batch " + shards.size(), f, width, l,
-            labelWidth, ArrowMemory.current())) {
+        float[] l =
+            labels == null
+                ? null
+                : flatten(labels, kept, start, end, labelWidth, options.nullPolicy());
+        try (Shard s =
+            Shard.fromArrays(
+                name + " partition " + p + " batch " + shards.size(),
+                f,
+                width,
+                l,
+                labelWidth,
+                ArrowMemory.current())) {
           shards.add(ArrowIpc.toBytes(s));
         }
       }
@@ -59,12 +77,22 @@ public final class ArrayShards {
   private static int width(float[][] rows, String what) {
     int width = rows[0].length;
     if (width == 0) {
-      throw new OrcaDataException("the " + what + " rows are empty; a row needs at least one value");
+      throw new OrcaDataException(
+          "the " + what + " rows are empty; a row needs at least one value");
     }
     for (int r = 1; r < rows.length; r++) {
       if (rows[r].length != width) {
-        throw new OrcaDataException("row " + r + " of the " + what + " has " + rows[r].length + " values where row 0"
-            + " has " + width + "; every row must have the same length");
+        throw new OrcaDataException(
+            "row "
+                + r
+                + " of the "
+                + what
+                + " has "
+                + rows[r].length
+                + " values where row 0"
+                + " has "
+                + width
+                + "; every row must have the same length");
       }
     }
     return width;
@@ -90,10 +118,18 @@ public final class ArrayShards {
       }
     }
     if ((badFeatures > 0 || badLabels > 0) && policy.kind() == NullPolicy.Kind.FAIL) {
-      throw new OrcaDataException("the features have a NaN in " + badFeatures + " of " + features.length + " rows"
-          + (labels == null ? "" : " and the labels in " + badLabels) + " (the first in row " + first + "). Clean"
-          + " them first, or convert with ConversionOptions.withNullPolicy(NullPolicy.DROP) to leave such rows out"
-          + " or NullPolicy.fill(value) to replace them.");
+      throw new OrcaDataException(
+          "the features have a NaN in "
+              + badFeatures
+              + " of "
+              + features.length
+              + " rows"
+              + (labels == null ? "" : " and the labels in " + badLabels)
+              + " (the first in row "
+              + first
+              + "). Clean"
+              + " them first, or convert with ConversionOptions.withNullPolicy(NullPolicy.DROP) to leave such rows out"
+              + " or NullPolicy.fill(value) to replace them.");
     }
     return java.util.Arrays.copyOf(kept, n);
   }
@@ -107,7 +143,8 @@ public final class ArrayShards {
     return false;
   }
 
-  private static float[] flatten(float[][] rows, int[] kept, int from, int to, int width, NullPolicy policy) {
+  private static float[] flatten(
+      float[][] rows, int[] kept, int from, int to, int width, NullPolicy policy) {
     float[] out = new float[(to - from) * width];
     for (int i = from; i < to; i++) {
       System.arraycopy(rows[kept[i]], 0, out, (i - from) * width, width);

@@ -32,20 +32,36 @@ public final class RayHandOver {
   public static List<RayShard> put(JavaRDD<Shard> shards, JavaSparkContext jsc) {
     RayMode mode = startRay();
     if (mode == RayMode.LOCAL && jsc.sc().isLocal()) {
-      return SparkJobs.run(() -> shards.mapPartitionsWithIndex((p, it) -> putEach(it, p), false).collect());
+      return SparkJobs.run(
+          () -> shards.mapPartitionsWithIndex((p, it) -> putEach(it, p), false).collect());
     }
     String node = nodeId();
     List<RayShard> out = new ArrayList<>();
-    JavaRDD<Bytes> bytes = shards.mapPartitionsWithIndex((p, it) -> {
-      int[] index = {0};
-      return ShardStreams.closing(it, s -> new Bytes(p, index[0]++, s.rows(), ArrowIpc.toBytes(s)));
-    }, false);
-    SparkJobs.run(() -> {
-      // toLocalIterator fetches one partition at a time: the driver never holds all the bytes
-      bytes.toLocalIterator().forEachRemaining(b ->
-          out.add(new RayShard(Ray.put(b.ipc()), node, b.partition(), b.index(), b.rows(), b.ipc().length)));
-      return null;
-    });
+    JavaRDD<Bytes> bytes =
+        shards.mapPartitionsWithIndex(
+            (p, it) -> {
+              int[] index = {0};
+              return ShardStreams.closing(
+                  it, s -> new Bytes(p, index[0]++, s.rows(), ArrowIpc.toBytes(s)));
+            },
+            false);
+    SparkJobs.run(
+        () -> {
+          // toLocalIterator fetches one partition at a time: the driver never holds all the bytes
+          bytes
+              .toLocalIterator()
+              .forEachRemaining(
+                  b ->
+                      out.add(
+                          new RayShard(
+                              Ray.put(b.ipc()),
+                              node,
+                              b.partition(),
+                              b.index(),
+                              b.rows(),
+                              b.ipc().length)));
+          return null;
+        });
     return out;
   }
 
@@ -68,14 +84,19 @@ public final class RayHandOver {
       return OrcaContext.get().ray().mode();
     }
     if (!Ray.isInitialized()) {
-      throw new OrcaException("Ray is not running, so shards cannot be put into its object store. Start Orca"
-          + " with OrcaContext.init() (Ray starts on first use) or connect to Ray first.");
+      throw new OrcaException(
+          "Ray is not running, so shards cannot be put into its object store. Start Orca"
+              + " with OrcaContext.init() (Ray starts on first use) or connect to Ray first.");
     }
     return Ray.getRuntimeContext().isLocalMode() ? RayMode.LOCAL : RayMode.EXISTING;
   }
 
-  /** The Ray node this code runs on; {@link #LOCAL_NODE} in Ray's LOCAL mode, which has no node ids. */
+  /**
+   * The Ray node this code runs on; {@link #LOCAL_NODE} in Ray's LOCAL mode, which has no node ids.
+   */
   public static String nodeId() {
-    return Ray.getRuntimeContext().isLocalMode() ? LOCAL_NODE : Ray.getRuntimeContext().getCurrentNodeId().toString();
+    return Ray.getRuntimeContext().isLocalMode()
+        ? LOCAL_NODE
+        : Ray.getRuntimeContext().getCurrentNodeId().toString();
   }
 }

@@ -23,8 +23,8 @@ public final class RowSplitter implements Iterator<Shard>, AutoCloseable {
   private Shard next;
 
   /**
-   * @param bounds cumulative weights, from 0 to 1; part {@code i} takes the rows drawing a number in
-   *     {@code [bounds[i], bounds[i + 1])}
+   * @param bounds cumulative weights, from 0 to 1; part {@code i} takes the rows drawing a number
+   *     in {@code [bounds[i], bounds[i + 1])}
    */
   public RowSplitter(Iterator<Shard> in, int partition, long seed, double[] bounds, int part) {
     this.in = in;

@@ -4,7 +4,10 @@ import dev.orca.OrcaDataException;
 import java.io.IOException;
 import org.apache.arrow.vector.types.pojo.Schema;
 
-/** Arrow schemas as JSON text: how a schema travels from tasks to the driver and into saved metadata. */
+/**
+ * Arrow schemas as JSON text: how a schema travels from tasks to the driver and into saved
+ * metadata.
+ */
 public final class SchemaJson {
   private SchemaJson() {}
 
@@ -12,8 +15,12 @@ public final class SchemaJson {
     try {
       return Schema.fromJSON(json);
     } catch (IOException e) {
-      throw new OrcaDataException("the saved XShards hold an Arrow schema that cannot be read (" + e.getMessage()
-          + "): they were not written by XShards.save, or are damaged: " + json, e);
+      throw new OrcaDataException(
+          "the saved XShards hold an Arrow schema that cannot be read ("
+              + e.getMessage()
+              + "): they were not written by XShards.save, or are damaged: "
+              + json,
+          e);
     }
   }
 }

@@ -10,14 +10,18 @@ public final class Sessions {
   private Sessions() {}
 
   public static SparkSession spark() {
-    return OrcaContext.active().map(OrcaContext::spark).orElseGet(() -> {
-      scala.Option<SparkSession> s = SparkSession.getActiveSession();
-      s = s.isDefined() ? s : SparkSession.getDefaultSession();
-      if (s.isEmpty()) {
-        throw new OrcaException("XShards need Spark, and none is running. Start it with OrcaContext.init().");
-      }
-      return s.get();
-    });
+    return OrcaContext.active()
+        .map(OrcaContext::spark)
+        .orElseGet(
+            () -> {
+              scala.Option<SparkSession> s = SparkSession.getActiveSession();
+              s = s.isDefined() ? s : SparkSession.getDefaultSession();
+              if (s.isEmpty()) {
+                throw new OrcaException(
+                    "XShards need Spark, and none is running. Start it with OrcaContext.init().");
+              }
+              return s.get();
+            });
   }
 
   public static JavaSparkContext jsc() {

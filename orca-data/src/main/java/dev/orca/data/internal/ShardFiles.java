@@ -1,8 +1,8 @@
 package dev.orca.data.internal;
 
 import dev.orca.OrcaConfigurationException;
-import dev.orca.OrcaException;
 import dev.orca.OrcaDataException;
+import dev.orca.OrcaException;
 import dev.orca.arrow.ArrowIpc;
 import dev.orca.arrow.ArrowMemory;
 import dev.orca.arrow.IpcCompression;
@@ -44,30 +44,52 @@ public final class ShardFiles {
   private ShardFiles() {}
 
   /** Writes the shards under {@code path}, which must not exist yet; closes every shard. */
-  public static long save(JavaRDD<Shard> shards, String path, IpcCompression compression, Configuration conf) {
+  public static long save(
+      JavaRDD<Shard> shards, String path, IpcCompression compression, Configuration conf) {
     Path dir = new Path(path);
     FileSystem fs = fileSystem(dir, conf);
     try {
       if (fs.exists(dir)) {
-        throw new OrcaDataException("cannot save XShards to " + path + ": it exists already. Choose another path"
-            + " or delete it first.");
+        throw new OrcaDataException(
+            "cannot save XShards to "
+                + path
+                + ": it exists already. Choose another path"
+                + " or delete it first.");
       }
       fs.mkdirs(dir);
     } catch (IOException e) {
-      throw new OrcaException("Cannot create the folder " + path + ": " + e.getMessage() + ". Choose a folder this"
-          + " application may create and write.", e);
+      throw new OrcaException(
+          "Cannot create the folder "
+              + path
+              + ": "
+              + e.getMessage()
+              + ". Choose a folder this"
+              + " application may create and write.",
+          e);
     }
     HadoopConf shipped = new HadoopConf(conf);
     try {
-      List<Written> parts = SparkJobs.run(() -> shards.mapPartitionsWithIndex(
-          (p, it) -> List.of(writePartition(it, new Path(dir, part(p)), compression, shipped)).iterator(), false)
-          .collect());
+      List<Written> parts =
+          SparkJobs.run(
+              () ->
+                  shards
+                      .mapPartitionsWithIndex(
+                          (p, it) ->
+                              List.of(
+                                      writePartition(
+                                          it, new Path(dir, part(p)), compression, shipped))
+                                  .iterator(),
+                          false)
+                      .collect());
       Properties meta = new Properties();
       meta.setProperty("partitions", Integer.toString(parts.size()));
       meta.setProperty("rows", Long.toString(parts.stream().mapToLong(Written::rows).sum()));
       meta.setProperty("shards", Long.toString(parts.stream().mapToLong(Written::shards).sum()));
       meta.setProperty("compression", compression.name());
-      parts.stream().map(Written::schema).filter(s -> s != null).findFirst()
+      parts.stream()
+          .map(Written::schema)
+          .filter(s -> s != null)
+          .findFirst()
           .ifPresent(s -> meta.setProperty("schema", s));
       try (OutputStream out = fs.create(new Path(dir, META), false)) {
         meta.store(out, "Orca XShards: Arrow IPC files, one per non-empty partition");
@@ -76,7 +98,8 @@ public final class ShardFiles {
       return Long.parseLong(meta.getProperty("rows"));
     } catch (IOException | RuntimeException e) {
       deleteQuietly(fs, dir, e);
-      throw e instanceof IOException io ? new OrcaException("Cannot save XShards to " + path + ": " + io.getMessage(), io)
+      throw e instanceof IOException io
+          ? new OrcaException("Cannot save XShards to " + path + ": " + io.getMessage(), io)
           : (RuntimeException) e;
     }
   }
@@ -89,19 +112,32 @@ public final class ShardFiles {
     try (InputStream in = fs.open(new Path(dir, META))) {
       meta.load(in);
     } catch (IOException e) {
-      throw new OrcaDataException("no XShards saved at " + path + ": cannot read " + META + " there (" + e.getMessage()
-          + "). Save with XShards.save(path) first.", e);
+      throw new OrcaDataException(
+          "no XShards saved at "
+              + path
+              + ": cannot read "
+              + META
+              + " there ("
+              + e.getMessage()
+              + "). Save with XShards.save(path) first.",
+          e);
     }
     int partitions = Integer.parseInt(meta.getProperty("partitions"));
     String schema = meta.getProperty("schema");
     HadoopConf shipped = new HadoopConf(conf);
     String name = "loaded " + path;
-    JavaRDD<Shard> shards = jsc.parallelize(IntStream.range(0, partitions).boxed().toList(), Math.max(partitions, 1))
-        .mapPartitionsWithIndex((p, it) -> readPartition(new Path(dir, part(p)), name, shipped), true);
-    return new Loaded(shards, schema == null ? null : SchemaJson.parse(schema), Long.parseLong(meta.getProperty("rows")));
+    JavaRDD<Shard> shards =
+        jsc.parallelize(IntStream.range(0, partitions).boxed().toList(), Math.max(partitions, 1))
+            .mapPartitionsWithIndex(
+                (p, it) -> readPartition(new Path(dir, part(p)), name, shipped), true);
+    return new Loaded(
+        shards,
+        schema == null ? null : SchemaJson.parse(schema),
+        Long.parseLong(meta.getProperty("rows")));
   }
 
-  private static Written writePartition(Iterator<Shard> it, Path file, IpcCompression compression, HadoopConf conf)
+  private static Written writePartition(
+      Iterator<Shard> it, Path file, IpcCompression compression, HadoopConf conf)
       throws IOException {
     if (!it.hasNext()) {
       return new Written(0, 0, null);
@@ -110,8 +146,9 @@ public final class ShardFiles {
     int count = 0;
     String schema = null;
     FileSystem fs = file.getFileSystem(conf.get());
-    try (ShardFileWriter writer = ArrowIpc.newWriter(Channels.newChannel(fs.create(file, true)), compression,
-        file.toString())) {
+    try (ShardFileWriter writer =
+        ArrowIpc.newWriter(
+            Channels.newChannel(fs.create(file, true)), compression, file.toString())) {
       while (it.hasNext()) {
         try (Shard s = it.next()) {
           writer.write(s);
@@ -124,14 +161,18 @@ public final class ShardFiles {
     return new Written(rows, count, schema);
   }
 
-  private static Iterator<Shard> readPartition(Path file, String name, HadoopConf conf) throws IOException {
+  private static Iterator<Shard> readPartition(Path file, String name, HadoopConf conf)
+      throws IOException {
     FileSystem fs = file.getFileSystem(conf.get());
     if (!fs.exists(file)) {
       return Collections.emptyIterator(); // the partition was empty when saved
     }
     long size = fs.getFileStatus(file).getLen();
-    ShardReader reader = ArrowIpc.read(new HadoopReadChannel(fs.open(file), size), ArrowMemory.current(),
-        name + "/" + file.getName());
+    ShardReader reader =
+        ArrowIpc.read(
+            new HadoopReadChannel(fs.open(file), size),
+            ArrowMemory.current(),
+            name + "/" + file.getName());
     TaskContext task = TaskContext.get();
     if (task != null) {
       task.addTaskCompletionListener(new CloseAtTaskEnd(reader)); // if the consumer stops early
@@ -161,8 +202,14 @@ public final class ShardFiles {
     try {
       return dir.getFileSystem(conf);
     } catch (IOException e) {
-      throw new OrcaConfigurationException("No file system for " + dir + ": " + e.getMessage() + ". Use a path of a"
-          + " file system this application has (file:, hdfs:, or s3a: with hadoop-aws on the classpath).", e);
+      throw new OrcaConfigurationException(
+          "No file system for "
+              + dir
+              + ": "
+              + e.getMessage()
+              + ". Use a path of a"
+              + " file system this application has (file:, hdfs:, or s3a: with hadoop-aws on the classpath).",
+          e);
     }
   }
 
@@ -174,7 +221,8 @@ public final class ShardFiles {
     }
   }
 
-  private record CloseAtTaskEnd(ShardReader reader) implements org.apache.spark.util.TaskCompletionListener {
+  private record CloseAtTaskEnd(ShardReader reader)
+      implements org.apache.spark.util.TaskCompletionListener {
     @Override
     public void onTaskCompletion(TaskContext context) {
       reader.close();

@@ -34,12 +34,16 @@ public final class ShardStreams {
           out = f.apply(s);
         } catch (Exception e) {
           s.close();
-          throw e instanceof RuntimeException re ? re : new OrcaException("transformShard failed on " + s + ": " + e, e);
+          throw e instanceof RuntimeException re
+              ? re
+              : new OrcaException("transformShard failed on " + s + ": " + e, e);
         }
         if (out == null) {
           s.close();
-          throw new NullPointerException("the function given to transformShard returned null for shard " + s.name()
-              + "; return a shard (the input itself to keep it)");
+          throw new NullPointerException(
+              "the function given to transformShard returned null for shard "
+                  + s.name()
+                  + "; return a shard (the input itself to keep it)");
         }
         if (out != s) {
           s.close();

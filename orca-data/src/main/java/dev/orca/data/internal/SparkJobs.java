@@ -18,10 +18,13 @@ public final class SparkJobs {
     } catch (Exception e) { // Spark's SparkException is checked, though Scala throws it undeclared
       for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
         if (t instanceof OrcaException orca) {
-          throw orca; // its message already names the column or file; Spark's wrapper adds only noise
+          throw orca; // its message already names the column or file; Spark's wrapper adds only
+          // noise
         }
       }
-      throw e instanceof RuntimeException re ? re : new OrcaException("Spark job failed: " + e.getMessage(), e);
+      throw e instanceof RuntimeException re
+          ? re
+          : new OrcaException("Spark job failed: " + e.getMessage(), e);
     }
   }
 }

@@ -17,15 +17,21 @@ public final class ZipShards {
         boolean l = left.hasNext();
         boolean r = right.hasNext();
         if (l != r) {
-          throw new OrcaDataException("cannot zip " + what + ": one side has " + index + " shards where the other has"
-              + " more. Zip XShards made the same way (same partitions and batch size).");
+          throw new OrcaDataException(
+              "cannot zip "
+                  + what
+                  + ": one side has "
+                  + index
+                  + " shards where the other has"
+                  + " more. Zip XShards made the same way (same partitions and batch size).");
         }
         return l;
       }
 
       @Override
       public Shard next() {
-        try (Shard l = left.next(); Shard r = right.next()) {
+        try (Shard l = left.next();
+            Shard r = right.next()) {
           index++;
           return l.withColumnsOf(r);
         }

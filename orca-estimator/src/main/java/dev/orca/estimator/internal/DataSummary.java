@@ -14,17 +14,25 @@ import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 
 /**
- * What one pass over the training data tells before training starts: every shard's place and
- * size (from which each row's global index follows, whatever the workers), the feature and label
- * widths, and the range of the labels, so that a data set that does not fit the model fails now,
- * naming what is wrong, rather than in the middle of an epoch.
+ * What one pass over the training data tells before training starts: every shard's place and size
+ * (from which each row's global index follows, whatever the workers), the feature and label widths,
+ * and the range of the labels, so that a data set that does not fit the model fails now, naming
+ * what is wrong, rather than in the middle of an epoch.
  */
 public final class DataSummary implements Serializable {
   private static final long serialVersionUID = 1L;
 
   /** One shard: where it is, its rows, widths and label range. */
-  public record ShardStats(int partition, int index, int rows, int featureWidth, int labelWidth,
-      double labelMin, double labelMax, boolean labelsIntegral) implements Serializable {}
+  public record ShardStats(
+      int partition,
+      int index,
+      int rows,
+      int featureWidth,
+      int labelWidth,
+      double labelMin,
+      double labelMax,
+      boolean labelsIntegral)
+      implements Serializable {}
 
   private final List<ShardStats> shards;
   private final Map<Long, Long> firstRow = new HashMap<>();
@@ -66,8 +74,11 @@ public final class DataSummary implements Serializable {
   /** The statistics of one open shard. */
   private static ShardStats stats(Shard s, int partition, int index) {
     if (!s.hasLabels()) {
-      throw new OrcaDataException("shard " + s.name() + " has no label columns: training needs labels"
-          + " (give labelCols when making the XShards)");
+      throw new OrcaDataException(
+          "shard "
+              + s.name()
+              + " has no label columns: training needs labels"
+              + " (give labelCols when making the XShards)");
     }
     FloatBlock labels = s.labels();
     double min = Double.POSITIVE_INFINITY;
@@ -80,7 +91,8 @@ public final class DataSummary implements Serializable {
       max = Math.max(max, x);
       integral &= x == Math.rint(x);
     }
-    return new ShardStats(partition, index, s.rows(), s.features().width(), labels.width(), min, max, integral);
+    return new ShardStats(
+        partition, index, s.rows(), s.features().width(), labels.width(), min, max, integral);
   }
 
   public long totalRows() {
@@ -91,9 +103,14 @@ public final class DataSummary implements Serializable {
   public long firstRow(int partition, int index) {
     Long at = firstRow.get(key(partition, index));
     if (at == null) {
-      throw new OrcaDataException("shard " + partition + "." + index + " was not there when the data was"
-          + " counted before training: the data set changed between two passes. Cache it, or make it"
-          + " deterministic (a fixed seed for random splits).");
+      throw new OrcaDataException(
+          "shard "
+              + partition
+              + "."
+              + index
+              + " was not there when the data was"
+              + " counted before training: the data set changed between two passes. Cache it, or make it"
+              + " deterministic (a fixed seed for random splits).");
     }
     return at;
   }
@@ -113,9 +130,19 @@ public final class DataSummary implements Serializable {
   public void checkFits(int modelInputWidth, int modelOutputWidth, String lossName, String what) {
     for (ShardStats s : shards) {
       if (s.featureWidth() != modelInputWidth) {
-        throw new OrcaDataException("The " + what + " has " + s.featureWidth() + " feature values per row, but the"
-            + " model's input takes " + modelInputWidth + ". Choose the feature columns that make "
-            + modelInputWidth + " values, or build the model for " + s.featureWidth() + ".");
+        throw new OrcaDataException(
+            "The "
+                + what
+                + " has "
+                + s.featureWidth()
+                + " feature values per row, but the"
+                + " model's input takes "
+                + modelInputWidth
+                + ". Choose the feature columns that make "
+                + modelInputWidth
+                + " values, or build the model for "
+                + s.featureWidth()
+                + ".");
       }
     }
     double min = shards.stream().mapToDouble(ShardStats::labelMin).min().orElse(0);
@@ -124,24 +151,52 @@ public final class DataSummary implements Serializable {
     switch (lossName) {
       case "sparse_categorical_crossentropy" -> {
         if (labelWidth() != 1 || !integral || min < 0 || max >= modelOutputWidth) {
-          throw new OrcaDataException("The " + what + "'s labels must be one class id per row in [0, "
-              + modelOutputWidth + ") for a model with " + modelOutputWidth + " outputs, but they are "
-              + (labelWidth() != 1 ? labelWidth() + " values per row" : !integral ? "not all whole numbers"
-                  : "in [" + fmt(min) + ", " + fmt(max) + "]")
-              + ". Map the labels to 0.." + (modelOutputWidth - 1) + ", or give the model more outputs.");
+          throw new OrcaDataException(
+              "The "
+                  + what
+                  + "'s labels must be one class id per row in [0, "
+                  + modelOutputWidth
+                  + ") for a model with "
+                  + modelOutputWidth
+                  + " outputs, but they are "
+                  + (labelWidth() != 1
+                      ? labelWidth() + " values per row"
+                      : !integral
+                          ? "not all whole numbers"
+                          : "in [" + fmt(min) + ", " + fmt(max) + "]")
+                  + ". Map the labels to 0.."
+                  + (modelOutputWidth - 1)
+                  + ", or give the model more outputs.");
         }
       }
       case "binary_crossentropy" -> {
         if (labelWidth() != modelOutputWidth || min < 0 || max > 1) {
-          throw new OrcaDataException("The " + what + "'s labels must be " + modelOutputWidth + " value(s) in"
-              + " [0, 1] per row for binary cross-entropy, but they are " + labelWidth() + " per row in ["
-              + fmt(min) + ", " + fmt(max) + "].");
+          throw new OrcaDataException(
+              "The "
+                  + what
+                  + "'s labels must be "
+                  + modelOutputWidth
+                  + " value(s) in"
+                  + " [0, 1] per row for binary cross-entropy, but they are "
+                  + labelWidth()
+                  + " per row in ["
+                  + fmt(min)
+                  + ", "
+                  + fmt(max)
+                  + "].");
         }
       }
       default -> {
         if (labelWidth() != modelOutputWidth) {
-          throw new OrcaDataException("The " + what + " has " + labelWidth() + " label values per row but the"
-              + " model has " + modelOutputWidth + " outputs; give one label per output.");
+          throw new OrcaDataException(
+              "The "
+                  + what
+                  + " has "
+                  + labelWidth()
+                  + " label values per row but the"
+                  + " model has "
+                  + modelOutputWidth
+                  + " outputs; give one label per output.");
         }
       }
     }

@@ -6,7 +6,9 @@ import java.net.URI;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 
-/** Paths given by the user as Hadoop FileSystem paths: a URI ({@code hdfs://...}), or a local path. */
+/**
+ * Paths given by the user as Hadoop FileSystem paths: a URI ({@code hdfs://...}), or a local path.
+ */
 public final class HadoopPaths {
   private HadoopPaths() {}
 

@@ -8,9 +8,9 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
- * The driver's view of training on the console: a line per epoch with its figures, and between
- * them at most one progress line a second (step, running loss, samples per second, time left in
- * the epoch).
+ * The driver's view of training on the console: a line per epoch with its figures, and between them
+ * at most one progress line a second (step, running loss, samples per second, time left in the
+ * epoch).
  */
 public final class ProgressPrinter {
   private final PrintStream out;
@@ -50,8 +50,16 @@ public final class ProgressPrinter {
     lastPrint = now;
     double elapsed = (now - epochStart) / 1e9;
     double left = step == 0 ? 0 : elapsed * (steps - step) / step;
-    out.printf(Locale.ROOT, "  epoch %d/%d  step %d/%d  loss %.4f  %.0f samples/s  %s left%n", epoch + 1, epochs,
-        step, steps, loss, samples / Math.max(elapsed, 1e-9), time(left));
+    out.printf(
+        Locale.ROOT,
+        "  epoch %d/%d  step %d/%d  loss %.4f  %.0f samples/s  %s left%n",
+        epoch + 1,
+        epochs,
+        step,
+        steps,
+        loss,
+        samples / Math.max(elapsed, 1e-9),
+        time(left));
   }
 
   /** A step reported by rank 0. */
@@ -63,8 +71,15 @@ public final class ProgressPrinter {
     if (!enabled) {
       return;
     }
-    StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d  %s  %.0f samples/s",
-        e.epoch() + 1, epochs, time(e.seconds()), e.samplesPerSecond()));
+    StringBuilder b =
+        new StringBuilder(
+            String.format(
+                Locale.ROOT,
+                "epoch %d/%d  %s  %.0f samples/s",
+                e.epoch() + 1,
+                epochs,
+                time(e.seconds()),
+                e.samplesPerSecond()));
     append(b, "", e.train());
     append(b, "val_", e.validation());
     out.println(b);
@@ -82,6 +97,8 @@ public final class ProgressPrinter {
 
   private static String time(double seconds) {
     long s = Math.round(seconds);
-    return s < 60 ? String.format(Locale.ROOT, "%.1fs", seconds) : String.format("%dm%02ds", s / 60, s % 60);
+    return s < 60
+        ? String.format(Locale.ROOT, "%.1fs", seconds)
+        : String.format("%dm%02ds", s / 60, s % 60);
   }
 }

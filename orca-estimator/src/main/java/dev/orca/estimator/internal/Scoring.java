@@ -18,8 +18,8 @@ import org.apache.spark.TaskContext;
 /**
  * Predict and evaluate where each partition lies, without a ring: the model file travels with the
  * task, is loaded once per task (and closed when the task ends), and scores the shards' feature
- * blocks in place, in batches: the block is viewed as the model's input and the prediction
- * written straight into the new Arrow column.
+ * blocks in place, in batches: the block is viewed as the model's input and the prediction written
+ * straight into the new Arrow column.
  */
 public final class Scoring implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -29,7 +29,10 @@ public final class Scoring implements Serializable {
   private final int batchSize;
   private transient Loaded loaded;
 
-  /** Scoring with the model in {@code modelFile}, {@code threads} engine threads, {@code batchSize} rows at a time. */
+  /**
+   * Scoring with the model in {@code modelFile}, {@code threads} engine threads, {@code batchSize}
+   * rows at a time.
+   */
   public Scoring(byte[] modelFile, int threads, int batchSize) {
     this.modelFile = modelFile;
     this.threads = threads;
@@ -54,7 +57,9 @@ public final class Scoring implements Serializable {
     }
   }
 
-  /** Loss sum, row count and metric states of one partition, packed to be summed over partitions. */
+  /**
+   * Loss sum, row count and metric states of one partition, packed to be summed over partitions.
+   */
   public Iterator<double[]> evaluate(Iterator<Shard> shards) {
     Loaded m = loaded();
     TrainingStep step = m.model.trainingStep();
@@ -62,7 +67,11 @@ public final class Scoring implements Serializable {
     while (shards.hasNext()) {
       try (Shard s = shards.next()) {
         if (s.rows() > 0) {
-          step.evaluate(m.split.over(TensorView.of(s.features())), TensorView.of(s.labels()), batchSize, sums);
+          step.evaluate(
+              m.split.over(TensorView.of(s.features())),
+              TensorView.of(s.labels()),
+              batchSize,
+              sums);
         }
       }
     }

@@ -6,8 +6,8 @@ import org.apache.spark.BarrierTaskInfo;
 
 /**
  * One running task of a barrier stage, as its {@link BarrierFunction} sees it: which partition it
- * works on, how many peers it has, and the two collective operations Spark offers between them.
- * All tasks of the stage run at the same time, or none does.
+ * works on, how many peers it has, and the two collective operations Spark offers between them. All
+ * tasks of the stage run at the same time, or none does.
  */
 public final class BarrierTask {
   private final BarrierTaskContext context;
@@ -32,8 +32,8 @@ public final class BarrierTask {
   }
 
   /**
-   * Sends {@code message} to every peer and returns the messages of all tasks, ordered by
-   * partition id. Blocks until every task has called it (Spark's barrier timeout applies).
+   * Sends {@code message} to every peer and returns the messages of all tasks, ordered by partition
+   * id. Blocks until every task has called it (Spark's barrier timeout applies).
    */
   public List<String> allGather(String message) {
     return List.of(context.allGather(message));

@@ -1,5 +1,6 @@
 package dev.orca.launcher.barrier;
 
+import dev.orca.common.JvmOptions;
 import dev.orca.launcher.LauncherException;
 import java.io.File;
 import java.io.IOException;
@@ -12,7 +13,6 @@ import java.util.Map;
 import java.util.jar.Attributes;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
-import dev.orca.common.JvmOptions;
 
 /**
  * What Spark's {@code local-cluster[n,cores,memoryMb]} master needs to start real executor JVMs on
@@ -35,9 +35,9 @@ public final class LocalCluster {
   }
 
   /**
-   * The Spark settings that let a local-cluster master start executors:
-   * {@code spark.executor.extraClassPath}, {@code spark.executor.extraJavaOptions} and the
-   * executor environment Spark's launcher asks for.
+   * The Spark settings that let a local-cluster master start executors: {@code
+   * spark.executor.extraClassPath}, {@code spark.executor.extraJavaOptions} and the executor
+   * environment Spark's launcher asks for.
    */
   public static Map<String, String> sparkConf() {
     Map<String, String> conf = new LinkedHashMap<>();
@@ -76,20 +76,35 @@ public final class LocalCluster {
     }
     try (JarFile jar = new JarFile(entry.toFile())) {
       Manifest manifest = jar.getManifest();
-      String classPath = manifest == null ? null : manifest.getMainAttributes().getValue(Attributes.Name.CLASS_PATH);
+      String classPath =
+          manifest == null
+              ? null
+              : manifest.getMainAttributes().getValue(Attributes.Name.CLASS_PATH);
       if (classPath == null || jar.stream().anyMatch(e -> e.getName().endsWith(".class"))) {
         return List.of(); // a real jar that merely references others: keep it as it is
       }
       List<String> out = new ArrayList<>();
       for (String url : classPath.trim().split("\\s+")) {
-        out.add(entry.getParent() == null ? url : Path.of(java.net.URI.create(
-            url.startsWith("file:") ? url : entry.getParent().toUri().resolve(url).toString())).toString());
+        out.add(
+            entry.getParent() == null
+                ? url
+                : Path.of(
+                        java.net.URI.create(
+                            url.startsWith("file:")
+                                ? url
+                                : entry.getParent().toUri().resolve(url).toString()))
+                    .toString());
       }
       return out;
     } catch (IOException e) {
-      throw new LauncherException("Cannot read the manifest of classpath entry " + entry + " (" + e.getMessage()
-          + "), which local-cluster executors need to build their classpath: check that the jar is readable"
-          + " and not damaged.", e);
+      throw new LauncherException(
+          "Cannot read the manifest of classpath entry "
+              + entry
+              + " ("
+              + e.getMessage()
+              + "), which local-cluster executors need to build their classpath: check that the jar is readable"
+              + " and not damaged.",
+          e);
     }
   }
 

@@ -1,15 +1,15 @@
 package dev.orca.launcher.barrier;
 
+import dev.orca.launcher.LauncherException;
 import java.io.Serializable;
 import org.apache.spark.BarrierTaskContext;
 import scala.collection.Iterator;
 import scala.jdk.javaapi.CollectionConverters;
 import scala.runtime.AbstractFunction1;
-import dev.orca.launcher.LauncherException;
 
 /**
- * The one adapter from a Java {@link BarrierFunction} to the Scala function that
- * {@code RDDBarrier.mapPartitions} takes (Java's {@code JavaRDD} has no {@code barrier()}).
+ * The one adapter from a Java {@link BarrierFunction} to the Scala function that {@code
+ * RDDBarrier.mapPartitions} takes (Java's {@code JavaRDD} has no {@code barrier()}).
  */
 final class ScalaPartitionFunction<T, R> extends AbstractFunction1<Iterator<T>, Iterator<R>>
     implements Serializable {
@@ -24,7 +24,8 @@ final class ScalaPartitionFunction<T, R> extends AbstractFunction1<Iterator<T>, 
   public Iterator<R> apply(Iterator<T> partition) {
     BarrierTask task = new BarrierTask(BarrierTaskContext.get());
     try {
-      return CollectionConverters.asScala(function.apply(task, CollectionConverters.asJava(partition)));
+      return CollectionConverters.asScala(
+          function.apply(task, CollectionConverters.asJava(partition)));
     } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) {

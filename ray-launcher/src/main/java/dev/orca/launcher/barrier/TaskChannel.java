@@ -1,5 +1,6 @@
 package dev.orca.launcher.barrier;
 
+import dev.orca.launcher.LauncherException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -19,14 +20,13 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import dev.orca.launcher.LauncherException;
 
 /**
- * A small channel between the driver and the tasks of a long-running barrier stage, for what
- * Spark does not carry while a stage runs: the tasks report (progress, started, failed), the
- * driver answers (stop). Each task connects once, proves with the secret that it belongs to this
- * stage, and sends one-line messages {@code KIND detail}; it ends with {@code DONE}, so that a
- * connection closing without it means the task or its executor was lost.
+ * A small channel between the driver and the tasks of a long-running barrier stage, for what Spark
+ * does not carry while a stage runs: the tasks report (progress, started, failed), the driver
+ * answers (stop). Each task connects once, proves with the secret that it belongs to this stage,
+ * and sends one-line messages {@code KIND detail}; it ends with {@code DONE}, so that a connection
+ * closing without it means the task or its executor was lost.
  */
 public final class TaskChannel implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TaskChannel.class);
@@ -54,7 +54,8 @@ public final class TaskChannel implements AutoCloseable {
       server.bind(new InetSocketAddress(InetAddress.getByName(host), 0));
       return new TaskChannel(server, secret, listener);
     } catch (IOException e) {
-      throw new LauncherException("cannot open the driver's task channel on " + host + ": " + e.getMessage(), e);
+      throw new LauncherException(
+          "cannot open the driver's task channel on " + host + ": " + e.getMessage(), e);
     }
   }
 
@@ -114,11 +115,15 @@ public final class TaskChannel implements AutoCloseable {
     Connection connection = null;
     try (socket) {
       socket.setSoTimeout(30_000); // the hello comes at once
-      BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+      BufferedReader in =
+          new BufferedReader(
+              new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
       String[] hello = split(in.readLine(), 3);
-      if (hello == null || !"HELLO".equals(hello[0])
+      if (hello == null
+          || !"HELLO".equals(hello[0])
           || !MessageDigest.isEqual(secret, hello[1].getBytes(StandardCharsets.UTF_8))) {
-        LOG.warn("Refused a connection to the driver's task channel from {}: not a task of this stage",
+        LOG.warn(
+            "Refused a connection to the driver's task channel from {}: not a task of this stage",
             socket.getRemoteSocketAddress());
         return;
       }
@@ -214,18 +219,23 @@ public final class TaskChannel implements AutoCloseable {
     private Client(Socket socket) throws IOException {
       this.socket = socket;
       this.out = new OutputStreamWriter(socket.getOutputStream(), StandardCharsets.UTF_8);
-      BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-      this.reader = new Thread(() -> {
-        try {
-          String line;
-          while ((line = in.readLine()) != null) {
-            received.add(line);
-          }
-        } catch (IOException e) {
-          // the connection is gone: the same as being told to stop
-        }
-        received.add("STOP");
-      }, "orca-task-channel-listener");
+      BufferedReader in =
+          new BufferedReader(
+              new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+      this.reader =
+          new Thread(
+              () -> {
+                try {
+                  String line;
+                  while ((line = in.readLine()) != null) {
+                    received.add(line);
+                  }
+                } catch (IOException e) {
+                  // the connection is gone: the same as being told to stop
+                }
+                received.add("STOP");
+              },
+              "orca-task-channel-listener");
       reader.setDaemon(true);
       reader.start();
     }
@@ -235,8 +245,10 @@ public final class TaskChannel implements AutoCloseable {
       int colon = address.lastIndexOf(':');
       Socket socket = new Socket();
       try {
-        socket.connect(new InetSocketAddress(address.substring(0, colon),
-            Integer.parseInt(address.substring(colon + 1))), (int) timeout.toMillis());
+        socket.connect(
+            new InetSocketAddress(
+                address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))),
+            (int) timeout.toMillis());
         Client client = new Client(socket);
         client.send("HELLO", secret + " " + rank);
         return client;
@@ -246,8 +258,16 @@ public final class TaskChannel implements AutoCloseable {
         } catch (IOException ignored) {
           // failing anyway
         }
-        throw new LauncherException("task " + rank + " cannot reach the driver's task channel at "
-            + address + " within " + timeout.toSeconds() + " s: " + e.getMessage(), e);
+        throw new LauncherException(
+            "task "
+                + rank
+                + " cannot reach the driver's task channel at "
+                + address
+                + " within "
+                + timeout.toSeconds()
+                + " s: "
+                + e.getMessage(),
+            e);
       }
     }
 

@@ -1,21 +1,22 @@
 package dev.orca.launcher.barrier;
 
 import dev.orca.OrcaConfigurationException;
+import dev.orca.launcher.LauncherException;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.SparkContext;
-import dev.orca.launcher.LauncherException;
 
 /**
  * How many tasks a Spark application can run at once, and the checks a barrier stage needs before
- * it is submitted. Spark itself notices too few slots only after retrying for minutes
- * ({@code spark.scheduler.barrier.maxConcurrentTasksCheck.*}); these checks fail in seconds, with
- * a message that says what to change.
+ * it is submitted. Spark itself notices too few slots only after retrying for minutes ({@code
+ * spark.scheduler.barrier.maxConcurrentTasksCheck.*}); these checks fail in seconds, with a message
+ * that says what to change.
  */
 public final class TaskSlots {
   private static final Pattern LOCAL_CLUSTER =
       Pattern.compile("local-cluster\\[\\s*(\\d+)\\s*,\\s*(\\d+)\\s*,\\s*\\d+\\s*]");
+
   private TaskSlots() {}
 
   /** The number of tasks that can run at once right now, as Spark's barrier check counts them. */
@@ -25,21 +26,24 @@ public final class TaskSlots {
 
   /**
    * Checks that a barrier stage of {@code tasks} tasks can be scheduled: no dynamic allocation and
-   * enough task slots. On a cluster, executors may still be registering: waits up to
-   * {@code waitForExecutors} for enough slots before giving up.
+   * enough task slots. On a cluster, executors may still be registering: waits up to {@code
+   * waitForExecutors} for enough slots before giving up.
    *
    * @param purpose what the stage is for, named in the error (e.g. "2 training workers")
    */
-  public static void require(SparkContext sc, int tasks, String purpose, Duration waitForExecutors) {
+  public static void require(
+      SparkContext sc, int tasks, String purpose, Duration waitForExecutors) {
     if (tasks < 1) {
       throw new OrcaConfigurationException(
           purpose + ": a barrier stage needs at least 1 task, got " + tasks + ".");
     }
     if (sc.conf().getBoolean("spark.dynamicAllocation.enabled", false)) {
-      throw new OrcaConfigurationException(purpose + " needs barrier scheduling, which Spark cannot"
-          + " run with dynamic allocation (spark.dynamicAllocation.enabled=true). Set"
-          + " spark.dynamicAllocation.enabled=false and spark.executor.instances to the number of"
-          + " executors you want.");
+      throw new OrcaConfigurationException(
+          purpose
+              + " needs barrier scheduling, which Spark cannot"
+              + " run with dynamic allocation (spark.dynamicAllocation.enabled=true). Set"
+              + " spark.dynamicAllocation.enabled=false and spark.executor.instances to the number of"
+              + " executors you want.");
     }
     int most = isLocal(sc) ? available(sc) : expected(sc);
     if (most < tasks) {
@@ -53,21 +57,36 @@ public final class TaskSlots {
       slots = available(sc);
     }
     if (slots < tasks) {
-      throw tooFew(sc, purpose, tasks, "only " + slots + " became free within "
-          + waitForExecutors.toSeconds() + " s", slots);
+      throw tooFew(
+          sc,
+          purpose,
+          tasks,
+          "only " + slots + " became free within " + waitForExecutors.toSeconds() + " s",
+          slots);
     }
   }
 
-  private static LauncherException tooFew(SparkContext sc, String purpose, int tasks, String have, int most) {
-    return new LauncherException(purpose + " needs " + tasks + " task slots at once (barrier"
-        + " scheduling), but " + have + " (master " + sc.master() + ", spark.task.cpus="
-        + sc.conf().get("spark.task.cpus", "1") + "). Ask for at most " + most
-        + ", or give Spark more cores or executors.");
+  private static LauncherException tooFew(
+      SparkContext sc, String purpose, int tasks, String have, int most) {
+    return new LauncherException(
+        purpose
+            + " needs "
+            + tasks
+            + " task slots at once (barrier"
+            + " scheduling), but "
+            + have
+            + " (master "
+            + sc.master()
+            + ", spark.task.cpus="
+            + sc.conf().get("spark.task.cpus", "1")
+            + "). Ask for at most "
+            + most
+            + ", or give Spark more cores or executors.");
   }
 
   /**
-   * The slots the application will have once all the executors it asked for are up, or
-   * {@code Integer.MAX_VALUE} when that is not known (a cluster without spark.executor.instances).
+   * The slots the application will have once all the executors it asked for are up, or {@code
+   * Integer.MAX_VALUE} when that is not known (a cluster without spark.executor.instances).
    */
   static int expected(SparkContext sc) {
     int taskCpus = sc.conf().getInt("spark.task.cpus", 1);
@@ -75,7 +94,8 @@ public final class TaskSlots {
     if (m.matches()) {
       return Integer.parseInt(m.group(1)) * (Integer.parseInt(m.group(2)) / taskCpus);
     }
-    if (sc.conf().contains("spark.executor.instances") && sc.conf().contains("spark.executor.cores")) {
+    if (sc.conf().contains("spark.executor.instances")
+        && sc.conf().contains("spark.executor.cores")) {
       return sc.conf().getInt("spark.executor.instances", 0)
           * (sc.conf().getInt("spark.executor.cores", 1) / taskCpus);
     }
@@ -112,9 +132,18 @@ public final class TaskSlots {
       registered = registeredExecutors(sc);
     }
     if (registered < count) {
-      throw new LauncherException(purpose + " need " + count + " executors, but only " + registered
-          + " registered within " + wait.toSeconds() + " s (master " + sc.master() + "). Ask for fewer,"
-          + " or for more executors (spark.executor.instances) and check that the cluster has room.");
+      throw new LauncherException(
+          purpose
+              + " need "
+              + count
+              + " executors, but only "
+              + registered
+              + " registered within "
+              + wait.toSeconds()
+              + " s (master "
+              + sc.master()
+              + "). Ask for fewer,"
+              + " or for more executors (spark.executor.instances) and check that the cluster has room.");
     }
   }
 

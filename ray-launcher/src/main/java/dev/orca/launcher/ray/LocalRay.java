@@ -31,8 +31,13 @@ final class LocalRay implements RayRuntime {
    */
   private static void removeSessionFiles() {
     String suffix = "_" + ProcessHandle.current().pid();
-    File[] sessions = new File("/tmp/ray").listFiles(
-        f -> f.isDirectory() && f.getName().startsWith("session_local_mode_") && f.getName().endsWith(suffix));
+    File[] sessions =
+        new File("/tmp/ray")
+            .listFiles(
+                f ->
+                    f.isDirectory()
+                        && f.getName().startsWith("session_local_mode_")
+                        && f.getName().endsWith(suffix));
     if (sessions == null) {
       return;
     }

@@ -1,15 +1,15 @@
 package dev.orca.launcher.ray;
 
+import dev.orca.launcher.LauncherException;
 import io.ray.api.Ray;
 import java.util.HashMap;
 import java.util.Map;
-import dev.orca.launcher.LauncherException;
 
 /**
  * The one place that calls {@code Ray.init} and {@code Ray.shutdown}. Ray's Java API takes its
- * settings only from system properties and changes two pieces of global JVM state as it starts
- * (the default uncaught-exception handler and the log4j configuration); this class passes the
- * settings for the duration of the call and puts the global state back afterwards.
+ * settings only from system properties and changes two pieces of global JVM state as it starts (the
+ * default uncaught-exception handler and the log4j configuration); this class passes the settings
+ * for the duration of the call and puts the global state back afterwards.
  */
 final class RayDriver {
   private static Object owner;
@@ -27,8 +27,9 @@ final class RayDriver {
    */
   static synchronized void init(Map<String, String> settings, java.time.Duration timeout) {
     if (owner != null || Ray.isInitialized()) {
-      throw new LauncherException("Ray is already running in this JVM; a JVM holds one Ray runtime"
-          + " at a time. Stop the running one (OrcaContext.stop() or RayRuntime.stop()) first.");
+      throw new LauncherException(
+          "Ray is already running in this JVM; a JVM holds one Ray runtime"
+              + " at a time. Stop the running one (OrcaContext.stop() or RayRuntime.stop()) first.");
     }
     Map<String, String> previous = new HashMap<>();
     settings.forEach((k, v) -> previous.put(k, System.setProperty(k, v)));
@@ -41,25 +42,30 @@ final class RayDriver {
       }
       owner = new Object();
     } catch (RuntimeException e) {
-      String where = settings.containsKey("ray.address") ? "connecting to " + settings.get("ray.address")
-          : "in run mode " + settings.getOrDefault("ray.run-mode", "CLUSTER");
-      throw e instanceof LauncherException ? e
+      String where =
+          settings.containsKey("ray.address")
+              ? "connecting to " + settings.get("ray.address")
+              : "in run mode " + settings.getOrDefault("ray.run-mode", "CLUSTER");
+      throw e instanceof LauncherException
+          ? e
           : new LauncherException("Ray did not start (" + where + "): " + rootMessage(e), e);
     } finally {
-      previous.forEach((k, v) -> {
-        if (v == null) {
-          System.clearProperty(k);
-        } else {
-          System.setProperty(k, v);
-        }
-      });
+      previous.forEach(
+          (k, v) -> {
+            if (v == null) {
+              System.clearProperty(k);
+            } else {
+              System.setProperty(k, v);
+            }
+          });
       Thread.setDefaultUncaughtExceptionHandler(handler);
       restoreLogging();
     }
   }
 
   private static void initWithin(java.time.Duration timeout, Map<String, String> settings) {
-    java.util.concurrent.FutureTask<Void> start = new java.util.concurrent.FutureTask<>(Ray::init, null);
+    java.util.concurrent.FutureTask<Void> start =
+        new java.util.concurrent.FutureTask<>(Ray::init, null);
     Thread starter = new Thread(start, "orca-ray-init");
     starter.setDaemon(true);
     starter.start();
@@ -67,9 +73,13 @@ final class RayDriver {
       start.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.TimeoutException e) {
       starter.interrupt();
-      throw new LauncherException("Ray did not connect to " + settings.get("ray.address") + " within "
-          + timeout.toSeconds() + " s. Check that a Ray 2.39 cluster runs there and that this machine"
-          + " can reach it (orca.ray.address, orca.ray.start-timeout).");
+      throw new LauncherException(
+          "Ray did not connect to "
+              + settings.get("ray.address")
+              + " within "
+              + timeout.toSeconds()
+              + " s. Check that a Ray 2.39 cluster runs there and that this machine"
+              + " can reach it (orca.ray.address, orca.ray.start-timeout).");
     } catch (java.util.concurrent.ExecutionException e) {
       throw e.getCause() instanceof RuntimeException re ? re : new RuntimeException(e.getCause());
     } catch (InterruptedException e) {

@@ -6,7 +6,9 @@ import java.util.Locale;
 
 /** Where the Ray runtime of an Orca application comes from. */
 public enum RayMode {
-  /** Ray's LOCAL run mode in this JVM: actors are threads, nothing to install. The embedded default. */
+  /**
+   * Ray's LOCAL run mode in this JVM: actors are threads, nothing to install. The embedded default.
+   */
   LOCAL,
   /** Ray nodes started inside the Spark executors under barrier scheduling (RayOnSpark). */
   ON_SPARK,
@@ -21,7 +23,12 @@ public enum RayMode {
         return mode;
       }
     }
-    throw new OrcaConfigurationException("Unknown Ray runtime '" + value + "' (setting orca.ray.mode)."
-        + " Use one of " + Arrays.toString(values()).toLowerCase(Locale.ROOT).replace('_', '-') + ".");
+    throw new OrcaConfigurationException(
+        "Unknown Ray runtime '"
+            + value
+            + "' (setting orca.ray.mode)."
+            + " Use one of "
+            + Arrays.toString(values()).toLowerCase(Locale.ROOT).replace('_', '-')
+            + ".");
   }
 }

@@ -1,6 +1,10 @@
 package dev.orca.launcher.ray;
 
 import dev.orca.OrcaConfigurationException;
+import dev.orca.launcher.LauncherException;
+import dev.orca.launcher.barrier.BarrierStage;
+import dev.orca.launcher.barrier.LocalCluster;
+import dev.orca.launcher.barrier.TaskSlots;
 import dev.orca.launcher.ray.internal.NodeStatusServer;
 import dev.orca.launcher.ray.internal.RayNodeTask;
 import java.security.SecureRandom;
@@ -18,17 +22,13 @@ import org.apache.spark.resource.ResourceProfileBuilder;
 import org.apache.spark.resource.TaskResourceRequests;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import dev.orca.launcher.barrier.BarrierStage;
-import dev.orca.launcher.barrier.TaskSlots;
-import dev.orca.launcher.barrier.LocalCluster;
-import dev.orca.launcher.LauncherException;
 
 /**
- * A Ray cluster whose nodes run inside the Spark executors (RayOnSpark): one barrier task per
- * node, each asking for all the cores of its executor so that no two nodes share one. Task 0 runs
- * {@code ray start --head}, the others {@code ray start --address=...}; each task blocks for the
- * life of the cluster, and a watchdog beside each node ends its processes if the executor dies.
- * {@link #stop} ends every node and the stage.
+ * A Ray cluster whose nodes run inside the Spark executors (RayOnSpark): one barrier task per node,
+ * each asking for all the cores of its executor so that no two nodes share one. Task 0 runs {@code
+ * ray start --head}, the others {@code ray start --address=...}; each task blocks for the life of
+ * the cluster, and a watchdog beside each node ends its processes if the executor dies. {@link
+ * #stop} ends every node and the stage.
  *
  * <p>This class starts the nodes; connecting the driver to them is {@link RayRuntimes#start}'s job.
  */
@@ -42,7 +42,10 @@ public final class RayOnSpark implements AutoCloseable {
   private final String headAddress;
   private final AtomicBoolean stopped = new AtomicBoolean();
 
-  private RayOnSpark(RayOptions options, NodeStatusServer status, JavaFutureAction<List<String>> stage,
+  private RayOnSpark(
+      RayOptions options,
+      NodeStatusServer status,
+      JavaFutureAction<List<String>> stage,
       List<String> nodeReports) {
     this.options = options;
     this.status = status;
@@ -56,31 +59,39 @@ public final class RayOnSpark implements AutoCloseable {
   public static RayOnSpark start(JavaSparkContext jsc, RayOptions options) {
     SparkContext sc = jsc.sc();
     if (sc.master().startsWith("local") && !LocalCluster.isLocalClusterMaster(sc.master())) {
-      throw new OrcaConfigurationException("Ray runtime 'on-spark' starts Ray nodes inside Spark"
-          + " executors, but master " + sc.master() + " has none. Use Ray runtime 'local' (the"
-          + " default), or a cluster master (local-cluster, standalone, yarn, k8s).");
+      throw new OrcaConfigurationException(
+          "Ray runtime 'on-spark' starts Ray nodes inside Spark"
+              + " executors, but master "
+              + sc.master()
+              + " has none. Use Ray runtime 'local' (the"
+              + " default), or a cluster master (local-cluster, standalone, yarn, k8s).");
     }
     if (sc.conf().getBoolean("spark.dynamicAllocation.enabled", false)) {
-      throw new OrcaConfigurationException("Ray runtime 'on-spark' needs barrier scheduling, which"
-          + " Spark cannot run with dynamic allocation (spark.dynamicAllocation.enabled=true). Set it"
-          + " to false and spark.executor.instances to the number of Ray nodes you want.");
+      throw new OrcaConfigurationException(
+          "Ray runtime 'on-spark' needs barrier scheduling, which"
+              + " Spark cannot run with dynamic allocation (spark.dynamicAllocation.enabled=true). Set it"
+              + " to false and spark.executor.instances to the number of Ray nodes you want.");
     }
     int nodes = options.numNodes() > 0 ? options.numNodes() : TaskSlots.expectedExecutors(sc);
     TaskSlots.awaitExecutors(sc, nodes, BarrierStage.DEFAULT_EXECUTOR_WAIT, nodes + " Ray nodes");
     int cores = TaskSlots.executorCores(sc);
     String secret = HexFormat.of().formatHex(SecureRandom.getSeed(16));
-    NodeStatusServer status = new NodeStatusServer(sc.conf().get("spark.driver.host", "127.0.0.1"), secret);
+    NodeStatusServer status =
+        new NodeStatusServer(sc.conf().get("spark.driver.host", "127.0.0.1"), secret);
     JavaFutureAction<List<String>> stage = null;
     try {
       // one node per executor: each task asks for all the cores an executor has
-      ResourceProfile wholeExecutor = new ResourceProfileBuilder()
-          .require(new TaskResourceRequests().cpus(cores)).build();
+      ResourceProfile wholeExecutor =
+          new ResourceProfileBuilder().require(new TaskResourceRequests().cpus(cores)).build();
       JavaRDD<Integer> ranks = BarrierStage.indices(jsc, nodes).withResources(wholeExecutor);
       jsc.setJobDescription("Orca: Ray on Spark (" + nodes + " nodes)");
-      stage = BarrierStage.mapPartitions(ranks, new RayNodeTask(options, status.address(), secret)).collectAsync();
+      stage =
+          BarrierStage.mapPartitions(ranks, new RayNodeTask(options, status.address(), secret))
+              .collectAsync();
       jsc.setJobDescription(null);
       JavaFutureAction<List<String>> running = stage;
-      List<String> reports = status.awaitStarted(nodes, options.startTimeout(), () -> ended(running));
+      List<String> reports =
+          status.awaitStarted(nodes, options.startTimeout(), () -> ended(running));
       LOG.info("Ray on Spark: {} nodes running, head at {}", nodes, reports.get(0));
       return new RayOnSpark(options, status, stage, reports);
     } catch (RuntimeException | InterruptedException e) {
@@ -88,7 +99,8 @@ public final class RayOnSpark implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
       shutDown(status, stage, options.stopTimeout());
-      throw e instanceof LauncherException le ? le
+      throw e instanceof LauncherException le
+          ? le
           : new LauncherException("Ray on Spark did not start: " + e.getMessage(), e);
     }
   }
@@ -125,7 +137,8 @@ public final class RayOnSpark implements AutoCloseable {
     stop();
   }
 
-  private static void shutDown(NodeStatusServer status, JavaFutureAction<List<String>> stage, Duration grace) {
+  private static void shutDown(
+      NodeStatusServer status, JavaFutureAction<List<String>> stage, Duration grace) {
     status.stopAll();
     if (stage != null) {
       try {

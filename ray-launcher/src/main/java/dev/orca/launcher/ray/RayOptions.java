@@ -90,7 +90,9 @@ public final class RayOptions implements Serializable {
     return extraStartOptions;
   }
 
-  /** Where Ray's Java workers find the application's classes; empty means the driver's classpath. */
+  /**
+   * Where Ray's Java workers find the application's classes; empty means the driver's classpath.
+   */
   public List<String> codeSearchPath() {
     return codeSearchPath;
   }
@@ -107,11 +109,24 @@ public final class RayOptions implements Serializable {
 
   @Override
   public String toString() {
-    return "RayOptions{mode=" + mode + (address.isEmpty() ? "" : ", address=" + address)
-        + ", numNodes=" + numNodes + ", coresPerNode=" + coresPerNode
-        + ", objectStoreMemoryBytes=" + objectStoreMemoryBytes + ", headPort=" + headPort
-        + ", rayExecutable=" + rayExecutable + ", extraStartOptions=" + extraStartOptions
-        + ", startTimeout=" + startTimeout + "}";
+    return "RayOptions{mode="
+        + mode
+        + (address.isEmpty() ? "" : ", address=" + address)
+        + ", numNodes="
+        + numNodes
+        + ", coresPerNode="
+        + coresPerNode
+        + ", objectStoreMemoryBytes="
+        + objectStoreMemoryBytes
+        + ", headPort="
+        + headPort
+        + ", rayExecutable="
+        + rayExecutable
+        + ", extraStartOptions="
+        + extraStartOptions
+        + ", startTimeout="
+        + startTimeout
+        + "}";
   }
 
   /** Builds {@link RayOptions}; every setting is optional. */
@@ -188,25 +203,47 @@ public final class RayOptions implements Serializable {
     /** Checks the settings against each other and builds. */
     public RayOptions build() {
       if (mode == RayMode.EXISTING && address.isEmpty()) {
-        throw new OrcaConfigurationException("Ray runtime 'existing' needs the address of the running"
-            + " cluster: set orca.ray.address (e.g. 10.0.0.5:6379).");
+        throw new OrcaConfigurationException(
+            "Ray runtime 'existing' needs the address of the running"
+                + " cluster: set orca.ray.address (e.g. 10.0.0.5:6379).");
       }
       if (mode != RayMode.EXISTING && !address.isEmpty()) {
-        throw new OrcaConfigurationException("orca.ray.address=" + address + " is only used with Ray"
-            + " runtime 'existing', but the runtime is '" + mode.name().toLowerCase().replace('_', '-')
-            + "'. Set orca.ray.mode=existing or drop the address.");
+        throw new OrcaConfigurationException(
+            "orca.ray.address="
+                + address
+                + " is only used with Ray"
+                + " runtime 'existing', but the runtime is '"
+                + mode.name().toLowerCase().replace('_', '-')
+                + "'. Set orca.ray.mode=existing or drop the address.");
       }
       check(numNodes >= 0, "orca.ray.num-nodes", numNodes, "0 (one per executor) or more");
-      check(coresPerNode >= 0, "orca.ray.cores-per-node", coresPerNode, "0 (the executor's cores) or more");
-      check(objectStoreMemoryBytes >= 0, "orca.ray.object-store-memory", objectStoreMemoryBytes, "a size such as 2g");
-      check(headPort >= 0 && headPort <= 65535, "orca.ray.head-port", headPort, "0 (any free port) to 65535");
-      check(!startTimeout.isNegative() && !startTimeout.isZero(), "orca.ray.start-timeout", startTimeout, "a positive duration");
+      check(
+          coresPerNode >= 0,
+          "orca.ray.cores-per-node",
+          coresPerNode,
+          "0 (the executor's cores) or more");
+      check(
+          objectStoreMemoryBytes >= 0,
+          "orca.ray.object-store-memory",
+          objectStoreMemoryBytes,
+          "a size such as 2g");
+      check(
+          headPort >= 0 && headPort <= 65535,
+          "orca.ray.head-port",
+          headPort,
+          "0 (any free port) to 65535");
+      check(
+          !startTimeout.isNegative() && !startTimeout.isZero(),
+          "orca.ray.start-timeout",
+          startTimeout,
+          "a positive duration");
       return new RayOptions(this);
     }
 
     private static void check(boolean ok, String setting, Object value, String expected) {
       if (!ok) {
-        throw new OrcaConfigurationException(setting + "=" + value + " is not valid: use " + expected + ".");
+        throw new OrcaConfigurationException(
+            setting + "=" + value + " is not valid: use " + expected + ".");
       }
     }
   }

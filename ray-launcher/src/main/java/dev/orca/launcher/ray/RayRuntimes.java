@@ -1,14 +1,17 @@
 package dev.orca.launcher.ray;
 
+import dev.orca.common.JvmOptions;
+import dev.orca.launcher.barrier.LocalCluster;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
-import dev.orca.launcher.barrier.LocalCluster;
-import dev.orca.common.JvmOptions;
 
-/** Starts the {@link RayRuntime} that {@link RayOptions#mode()} asks for and connects this driver to it. */
+/**
+ * Starts the {@link RayRuntime} that {@link RayOptions#mode()} asks for and connects this driver to
+ * it.
+ */
 public final class RayRuntimes {
   private RayRuntimes() {}
 
@@ -39,12 +42,15 @@ public final class RayRuntimes {
     static ClusterRay connect(String address, RayOptions options, RayOnSpark nodes) {
       Map<String, String> settings = new LinkedHashMap<>();
       settings.put("ray.address", address);
-      List<String> path = options.codeSearchPath().isEmpty() ? LocalCluster.driverClasspath()
-          : options.codeSearchPath();
+      List<String> path =
+          options.codeSearchPath().isEmpty()
+              ? LocalCluster.driverClasspath()
+              : options.codeSearchPath();
       settings.put("ray.job.code-search-path", String.join(java.io.File.pathSeparator, path));
       List<String> jvm = new ArrayList<>(JvmOptions.required());
       for (int i = 0; i < jvm.size(); i++) {
-        settings.put("ray.job.jvm-options." + i, jvm.get(i)); // a list, in typesafe-config's property form
+        settings.put(
+            "ray.job.jvm-options." + i, jvm.get(i)); // a list, in typesafe-config's property form
       }
       RayDriver.init(settings, options.startTimeout());
       return new ClusterRay(address, nodes);
@@ -85,7 +91,10 @@ public final class RayRuntimes {
     }
   }
 
-  /** Starts Ray nodes in the executors, then connects the driver; undoes the first if the second fails. */
+  /**
+   * Starts Ray nodes in the executors, then connects the driver; undoes the first if the second
+   * fails.
+   */
   static final class OnSparkRay {
     private OnSparkRay() {}
 

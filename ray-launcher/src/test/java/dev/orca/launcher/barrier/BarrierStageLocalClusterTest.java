@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.orca.launcher.LauncherException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -13,7 +14,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import dev.orca.launcher.LauncherException;
 
 /** A barrier stage whose tasks run in two separate executor JVMs and see each other. */
 class BarrierStageLocalClusterTest {
@@ -21,7 +21,8 @@ class BarrierStageLocalClusterTest {
 
   @BeforeAll
   static void startCluster() {
-    SparkConf conf = new SparkConf().setMaster("local-cluster[2,1,1024]").setAppName("barrier-test");
+    SparkConf conf =
+        new SparkConf().setMaster("local-cluster[2,1,1024]").setAppName("barrier-test");
     LocalCluster.sparkConf().forEach(conf::set);
     jsc = new JavaSparkContext(conf);
   }
@@ -36,12 +37,16 @@ class BarrierStageLocalClusterTest {
   @Test
   void tasksInTwoExecutorJvmsSeeEachOtherThroughAllGather() {
     long driverPid = ProcessHandle.current().pid();
-    List<String> gathered = BarrierStage.run(jsc, 2, (task, ids) -> {
-      String me = task.partitionId() + "@" + ProcessHandle.current().pid();
-      List<String> all = task.allGather(me);
-      task.barrier();
-      return List.of(String.join(",", all)).iterator();
-    });
+    List<String> gathered =
+        BarrierStage.run(
+            jsc,
+            2,
+            (task, ids) -> {
+              String me = task.partitionId() + "@" + ProcessHandle.current().pid();
+              List<String> all = task.allGather(me);
+              task.barrier();
+              return List.of(String.join(",", all)).iterator();
+            });
     assertEquals(2, gathered.size());
     // every task saw the same ordered list: one entry per partition
     assertEquals(gathered.get(0), gathered.get(1));
@@ -61,11 +66,16 @@ class BarrierStageLocalClusterTest {
   @Test
   void moreTasksThanSlotsFailsAtOnceNamingTheSlots() {
     long t0 = System.nanoTime();
-    LauncherException e = assertThrows(LauncherException.class,
-        () -> BarrierStage.run(jsc, 3, (task, ids) -> List.of(1).iterator()));
-    assertTrue(e.getMessage().contains("needs 3 task slots") && e.getMessage().contains("at most 2"), e.getMessage());
+    LauncherException e =
+        assertThrows(
+            LauncherException.class,
+            () -> BarrierStage.run(jsc, 3, (task, ids) -> List.of(1).iterator()));
+    assertTrue(
+        e.getMessage().contains("needs 3 task slots") && e.getMessage().contains("at most 2"),
+        e.getMessage());
     assertTrue(e.getMessage().contains("local-cluster[2,1,1024]"), e.getMessage());
-    // two executors of one core can never give 3 slots: no waiting, and never Spark's minutes of retries
+    // two executors of one core can never give 3 slots: no waiting, and never Spark's minutes of
+    // retries
     assertTrue(System.nanoTime() - t0 < 10_000_000_000L);
   }
 }

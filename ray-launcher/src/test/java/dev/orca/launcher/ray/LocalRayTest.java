@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.orca.launcher.LauncherException;
 import io.ray.api.ActorHandle;
 import io.ray.api.ObjectRef;
 import io.ray.api.Ray;
 import org.junit.jupiter.api.Test;
-import dev.orca.launcher.LauncherException;
 
 class LocalRayTest {
   /** An actor with state, to see that calls reach one instance in order. */
@@ -40,7 +40,9 @@ class LocalRayTest {
     try (RayRuntime ray = LocalRay.start()) {
       String pid = "_" + ProcessHandle.current().pid();
       java.io.File[] left = new java.io.File("/tmp/ray").listFiles(f -> f.getName().endsWith(pid));
-      assertTrue(left == null || left.length == 0, "Ray LOCAL mode left " + java.util.Arrays.toString(left));
+      assertTrue(
+          left == null || left.length == 0,
+          "Ray LOCAL mode left " + java.util.Arrays.toString(left));
     }
   }
 
@@ -65,8 +67,14 @@ class LocalRayTest {
       ray.stop(); // idempotent
       assertFalse(ray.isRunning());
     }
-    assertTrue(liveThreads() <= before, "threads before " + before + ", after " + liveThreads()
-        + ": " + Thread.getAllStackTraces().keySet());
+    assertTrue(
+        liveThreads() <= before,
+        "threads before "
+            + before
+            + ", after "
+            + liveThreads()
+            + ": "
+            + Thread.getAllStackTraces().keySet());
   }
 
   static int liveThreads() throws InterruptedException {

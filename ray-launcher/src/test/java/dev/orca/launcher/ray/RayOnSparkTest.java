@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.orca.launcher.LauncherException;
+import dev.orca.launcher.barrier.LocalCluster;
 import dev.orca.launcher.testing.StandInRay;
 import dev.orca.launcher.testing.StandInRay.Record;
 import java.nio.file.Path;
@@ -21,17 +23,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import dev.orca.launcher.barrier.LocalCluster;
-import dev.orca.launcher.LauncherException;
 
 /**
  * RayOnSpark in real executor JVMs (local-cluster), with a stand-in {@code ray} program: Ray's own
  * binaries cannot be installed here, so what is checked is everything up to them: the command
- * lines, one node per executor, the head before the workers, and that no process outlives
- * {@code stop} or a killed executor.
+ * lines, one node per executor, the head before the workers, and that no process outlives {@code
+ * stop} or a killed executor.
  */
 class RayOnSparkTest {
-  private static final Pattern PIDS = Pattern.compile("pid=(\\d+) watchdog=(\\d+) executorPid=(\\d+)");
+  private static final Pattern PIDS =
+      Pattern.compile("pid=(\\d+) watchdog=(\\d+) executorPid=(\\d+)");
 
   @TempDir Path dir;
   private JavaSparkContext jsc;
@@ -39,7 +40,8 @@ class RayOnSparkTest {
 
   @BeforeEach
   void start() throws Exception {
-    SparkConf conf = new SparkConf().setMaster("local-cluster[2,1,1024]").setAppName("ray-on-spark-test");
+    SparkConf conf =
+        new SparkConf().setMaster("local-cluster[2,1,1024]").setAppName("ray-on-spark-test");
     LocalCluster.sparkConf().forEach(conf::set);
     jsc = new JavaSparkContext(conf);
     ray = StandInRay.install(dir);
@@ -51,9 +53,13 @@ class RayOnSparkTest {
   }
 
   private RayOptions.Builder options() {
-    return RayOptions.builder().mode(RayMode.ON_SPARK).rayExecutable(ray.toString())
-        .objectStoreMemoryBytes(100L << 20).extraStartOptions(List.of("--include-dashboard=false"))
-        .startTimeout(Duration.ofSeconds(60)).stopTimeout(Duration.ofSeconds(3));
+    return RayOptions.builder()
+        .mode(RayMode.ON_SPARK)
+        .rayExecutable(ray.toString())
+        .objectStoreMemoryBytes(100L << 20)
+        .extraStartOptions(List.of("--include-dashboard=false"))
+        .startTimeout(Duration.ofSeconds(60))
+        .stopTimeout(Duration.ofSeconds(3));
   }
 
   @Test
@@ -65,8 +71,11 @@ class RayOnSparkTest {
       cluster.stop();
     }
     for (Record r : StandInRay.records(dir)) {
-      assertTrue(waitDead(r.pid(), Duration.ofSeconds(10)), "process " + r.pid() + " outlived stop()");
-      assertTrue(waitDead(r.childPid(), Duration.ofSeconds(10)), "process " + r.childPid() + " outlived stop()");
+      assertTrue(
+          waitDead(r.pid(), Duration.ofSeconds(10)), "process " + r.pid() + " outlived stop()");
+      assertTrue(
+          waitDead(r.childPid(), Duration.ofSeconds(10)),
+          "process " + r.childPid() + " outlived stop()");
     }
   }
 
@@ -84,9 +93,11 @@ class RayOnSparkTest {
     for (Record r : runs) {
       assertEquals("1", r.option("--num-cpus"), "the executor's cores: " + r.args());
       assertEquals(Long.toString(100L << 20), r.option("--object-store-memory"));
-      assertTrue(r.args().contains("--include-dashboard=false"), "extra options passed on: " + r.args());
+      assertTrue(
+          r.args().contains("--include-dashboard=false"), "extra options passed on: " + r.args());
     }
-    assertTrue(worker.startedMillis() >= head.startedMillis(), "the worker joined before the head ran");
+    assertTrue(
+        worker.startedMillis() >= head.startedMillis(), "the worker joined before the head ran");
 
     List<long[]> pids = pids(cluster);
     assertNotEquals(pids.get(0)[2], pids.get(1)[2], "both Ray nodes in one executor JVM");
@@ -96,7 +107,8 @@ class RayOnSparkTest {
       all.add(p[1]);
     }
     runs.forEach(r -> all.add(r.childPid()));
-    all.forEach(pid -> assertTrue(alive(pid), "process " + pid + " should run while the cluster runs"));
+    all.forEach(
+        pid -> assertTrue(alive(pid), "process " + pid + " should run while the cluster runs"));
     assertTrue(cluster.isHealthy());
 
     cluster.stop();
@@ -113,11 +125,14 @@ class RayOnSparkTest {
     try {
       List<long[]> pids = pids(cluster);
       long[] node1 = pids.get(1);
-      Record run1 = awaitRecords(2).stream().filter(r -> r.pid() == node1[0]).findFirst().orElseThrow();
+      Record run1 =
+          awaitRecords(2).stream().filter(r -> r.pid() == node1[0]).findFirst().orElseThrow();
       ProcessHandle.of(node1[2]).orElseThrow().destroyForcibly(); // kill -9 the executor JVM
       // the watchdog notices within a second or two and ends the node's process group
       assertTrue(waitDead(node1[0], Duration.ofSeconds(20)), "Ray node outlived its executor");
-      assertTrue(waitDead(run1.childPid(), Duration.ofSeconds(20)), "the node's child outlived its executor");
+      assertTrue(
+          waitDead(run1.childPid(), Duration.ofSeconds(20)),
+          "the node's child outlived its executor");
       assertTrue(waitDead(node1[1], Duration.ofSeconds(20)), "the watchdog stayed");
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
       while (cluster.isHealthy() && System.nanoTime() < deadline) {
@@ -128,27 +143,42 @@ class RayOnSparkTest {
       cluster.stop();
     }
     for (Record r : StandInRay.records(dir)) {
-      assertTrue(waitDead(r.pid(), Duration.ofSeconds(10)), "process " + r.pid() + " outlived stop()");
-      assertTrue(waitDead(r.childPid(), Duration.ofSeconds(10)), "process " + r.childPid() + " outlived stop()");
+      assertTrue(
+          waitDead(r.pid(), Duration.ofSeconds(10)), "process " + r.pid() + " outlived stop()");
+      assertTrue(
+          waitDead(r.childPid(), Duration.ofSeconds(10)),
+          "process " + r.childPid() + " outlived stop()");
     }
   }
 
   @Test
   void aMissingRayProgramIsAClearErrorNamingPathAndSetting() throws Exception {
     long t0 = System.nanoTime();
-    LauncherException e = assertThrows(LauncherException.class,
-        () -> RayOnSpark.start(jsc, options().rayExecutable(dir.resolve("no-such-ray").toString()).build()));
-    assertTrue(e.getMessage().contains("no-such-ray") && e.getMessage().contains("orca.ray.executable"), e.getMessage());
+    LauncherException e =
+        assertThrows(
+            LauncherException.class,
+            () ->
+                RayOnSpark.start(
+                    jsc, options().rayExecutable(dir.resolve("no-such-ray").toString()).build()));
+    assertTrue(
+        e.getMessage().contains("no-such-ray") && e.getMessage().contains("orca.ray.executable"),
+        e.getMessage());
     assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(45).toNanos(), "took too long to fail");
     assertTrue(StandInRay.records(dir).isEmpty());
   }
 
   @Test
   void aHeadThatExitsAtStartIsReportedWithItsOutput() throws Exception {
-    LauncherException e = assertThrows(LauncherException.class, () -> RayOnSpark.start(jsc,
-        options().extraStartOptions(List.of("--stand-in-exit=3")).build()));
+    LauncherException e =
+        assertThrows(
+            LauncherException.class,
+            () ->
+                RayOnSpark.start(
+                    jsc, options().extraStartOptions(List.of("--stand-in-exit=3")).build()));
     assertTrue(e.getMessage().contains("exited with code 3"), e.getMessage());
-    assertTrue(e.getMessage().contains("exiting with 3 as asked"), "the node's output is quoted: " + e.getMessage());
+    assertTrue(
+        e.getMessage().contains("exiting with 3 as asked"),
+        "the node's output is quoted: " + e.getMessage());
   }
 
   private static List<long[]> pids(RayOnSpark cluster) {
@@ -156,7 +186,10 @@ class RayOnSparkTest {
     for (String report : cluster.nodeReports()) {
       Matcher m = PIDS.matcher(report);
       assertTrue(m.find(), report);
-      out.add(new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3))});
+      out.add(
+          new long[] {
+            Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3))
+          });
     }
     return out;
   }

@@ -16,13 +16,13 @@ import java.util.stream.Stream;
 
 /**
  * A stand-in for Ray's {@code ray} program, for tests on machines where Ray cannot be installed.
- * Like {@code ray start --block} it stays in the foreground until it is killed; as the head
- * ({@code --head --port=P}) it listens on P like the GCS; and it starts one child process (as a
- * raylet would) so that tests can check the whole process group ends. Each run writes a record
- * of its arguments and process ids into the folder of the script.
+ * Like {@code ray start --block} it stays in the foreground until it is killed; as the head ({@code
+ * --head --port=P}) it listens on P like the GCS; and it starts one child process (as a raylet
+ * would) so that tests can check the whole process group ends. Each run writes a record of its
+ * arguments and process ids into the folder of the script.
  *
- * <p>An argument {@code --stand-in-exit=N} makes it exit at once with code N, to play a node
- * that fails to start.
+ * <p>An argument {@code --stand-in-exit=N} makes it exit at once with code N, to play a node that
+ * fails to start.
  */
 public final class StandInRay {
   private StandInRay() {}
@@ -32,9 +32,18 @@ public final class StandInRay {
     Files.createDirectories(dir);
     Path script = dir.resolve("ray");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Files.writeString(script, "#!/bin/sh\nexec " + java + " -Xmx64m -cp '"
-        + System.getProperty("java.class.path") + "' " + StandInRay.class.getName() + " '" + dir
-        + "' \"$@\"\n", StandardCharsets.UTF_8);
+    Files.writeString(
+        script,
+        "#!/bin/sh\nexec "
+            + java
+            + " -Xmx64m -cp '"
+            + System.getProperty("java.class.path")
+            + "' "
+            + StandInRay.class.getName()
+            + " '"
+            + dir
+            + "' \"$@\"\n",
+        StandardCharsets.UTF_8);
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
     return script;
   }
@@ -43,11 +52,16 @@ public final class StandInRay {
   public static List<Record> records(Path dir) throws IOException {
     List<Record> out = new ArrayList<>();
     try (Stream<Path> files = Files.list(dir)) {
-      for (Path f : files.filter(p -> p.getFileName().toString().startsWith("run-")).sorted().toList()) {
+      for (Path f :
+          files.filter(p -> p.getFileName().toString().startsWith("run-")).sorted().toList()) {
         List<String> lines = Files.readAllLines(f, StandardCharsets.UTF_8);
         if (lines.size() >= 4) {
-          out.add(new Record(Long.parseLong(lines.get(0)), Long.parseLong(lines.get(1)),
-              Long.parseLong(lines.get(2)), List.of(lines.get(3).split("\t"))));
+          out.add(
+              new Record(
+                  Long.parseLong(lines.get(0)),
+                  Long.parseLong(lines.get(1)),
+                  Long.parseLong(lines.get(2)),
+                  List.of(lines.get(3).split("\t"))));
         }
       }
     }
@@ -95,12 +109,25 @@ public final class StandInRay {
       gcs = new ServerSocket();
       gcs.bind(new InetSocketAddress(InetAddress.getByName(host), Integer.parseInt(port)));
     }
-    Process child = exit == null ? new ProcessBuilder("sleep", "600")
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start() : null;
+    Process child =
+        exit == null
+            ? new ProcessBuilder("sleep", "600")
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .start()
+            : null;
     long pid = ProcessHandle.current().pid();
     Path record = dir.resolve("run-" + started + "-" + pid + ".txt");
-    Files.writeString(record, pid + "\n" + (child == null ? -1 : child.pid()) + "\n" + started + "\n"
-        + String.join("\t", args) + "\n", StandardCharsets.UTF_8);
+    Files.writeString(
+        record,
+        pid
+            + "\n"
+            + (child == null ? -1 : child.pid())
+            + "\n"
+            + started
+            + "\n"
+            + String.join("\t", args)
+            + "\n",
+        StandardCharsets.UTF_8);
     System.out.println("stand-in ray " + String.join(" ", args));
     if (exit != null) {
       System.out.println("stand-in ray: exiting with " + exit + " as asked");

@@ -11,11 +11,12 @@ import java.util.WeakHashMap;
 
 /**
  * The training actors of one Ray runtime, kept between fits: Ray's LOCAL mode cannot kill an actor
- * (its thread stays until Ray shuts down), so creating new ones for every fit would pile them up.
- * A released actor is reset (its model, ring, shards and memory freed) and waits for the next fit.
+ * (its thread stays until Ray shuts down), so creating new ones for every fit would pile them up. A
+ * released actor is reset (its model, ring, shards and memory freed) and waits for the next fit.
  */
 final class ActorPool {
-  private static final Map<RayRuntime, List<ActorHandle<RayTrainingActor>>> IDLE = new WeakHashMap<>();
+  private static final Map<RayRuntime, List<ActorHandle<RayTrainingActor>>> IDLE =
+      new WeakHashMap<>();
 
   private ActorPool() {}
 
@@ -32,8 +33,12 @@ final class ActorPool {
     return out;
   }
 
-  /** Resets the actors' workers and keeps the actors that answer; one that fails to reset is dropped. */
-  static synchronized void release(RayRuntime ray, List<ActorHandle<RayTrainingActor>> actors, List<String> ids) {
+  /**
+   * Resets the actors' workers and keeps the actors that answer; one that fails to reset is
+   * dropped.
+   */
+  static synchronized void release(
+      RayRuntime ray, List<ActorHandle<RayTrainingActor>> actors, List<String> ids) {
     if (!ray.isRunning()) {
       return;
     }

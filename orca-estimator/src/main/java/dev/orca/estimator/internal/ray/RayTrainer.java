@@ -1,15 +1,22 @@
 package dev.orca.estimator.internal.ray;
 
+import dev.orca.TrainingException;
+import dev.orca.common.Serialization;
 import dev.orca.context.OrcaContext;
 import dev.orca.data.RayShard;
 import dev.orca.data.ShardPlacement;
-import dev.orca.common.Serialization;
 import dev.orca.data.XShards;
 import dev.orca.estimator.EpochRecord;
-import dev.orca.TrainingException;
+import dev.orca.estimator.internal.DataSummary;
+import dev.orca.estimator.internal.FitResult;
+import dev.orca.estimator.internal.ProgressPrinter;
+import dev.orca.estimator.internal.worker.CheckpointStore;
+import dev.orca.estimator.internal.worker.EpochControl;
+import dev.orca.estimator.internal.worker.TrainJob;
+import dev.orca.estimator.internal.worker.TrainingMessage;
+import dev.orca.launcher.barrier.TaskChannel;
 import dev.orca.launcher.ray.RayMode;
 import dev.orca.launcher.ray.RayRuntime;
-import dev.orca.launcher.barrier.TaskChannel;
 import io.ray.api.ActorHandle;
 import io.ray.api.ObjectRef;
 import io.ray.api.Ray;
@@ -19,13 +26,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import dev.orca.estimator.internal.worker.EpochControl;
-import dev.orca.estimator.internal.worker.TrainJob;
-import dev.orca.estimator.internal.worker.TrainingMessage;
-import dev.orca.estimator.internal.worker.CheckpointStore;
-import dev.orca.estimator.internal.FitResult;
-import dev.orca.estimator.internal.DataSummary;
-import dev.orca.estimator.internal.ProgressPrinter;
 
 /**
  * The driver's side of the {@code ray} backend: the workers are {@link RayTrainingActor}s, the
@@ -39,26 +39,32 @@ public final class RayTrainer {
 
   private RayTrainer() {}
 
-  public static FitResult fit(TrainJob jobWithoutChannel, XShards train, DataSummary summary,
-      XShards validation, ProgressPrinter progress) {
+  public static FitResult fit(
+      TrainJob jobWithoutChannel,
+      XShards train,
+      DataSummary summary,
+      XShards validation,
+      ProgressPrinter progress) {
     RayRuntime ray = OrcaContext.get().ray();
     Map<Integer, EpochRecord> epochs = new TreeMap<>();
-    TaskChannel.Listener listener = new TaskChannel.Listener() {
-      @Override
-      public void message(int rank, String kind, String detail) {
-        if (TrainingMessage.decode(kind, detail) instanceof TrainingMessage.Step step) {
-          progress.stepReported(step);
-        }
-      }
+    TaskChannel.Listener listener =
+        new TaskChannel.Listener() {
+          @Override
+          public void message(int rank, String kind, String detail) {
+            if (TrainingMessage.decode(kind, detail) instanceof TrainingMessage.Step step) {
+              progress.stepReported(step);
+            }
+          }
 
-      @Override
-      public void lost(int rank, String why) {
-        LOG.debug("progress channel of worker {} closed: {}", rank, why);
-      }
-    };
+          @Override
+          public void lost(int rank, String why) {
+            LOG.debug("progress channel of worker {} closed: {}", rank, why);
+          }
+        };
     List<RayShard> trainShards = train.toRay();
     List<RayShard> valShards = validation == null ? List.of() : validation.toRay();
-    try (TaskChannel channel = TaskChannel.open("127.0.0.1", jobWithoutChannel.ring().secret(), listener)) {
+    try (TaskChannel channel =
+        TaskChannel.open("127.0.0.1", jobWithoutChannel.ring().secret(), listener)) {
       TrainJob job = jobWithoutChannel.withChannel(channel.address());
       byte[] serializedJob = Serialization.toBytes(job);
       CheckpointStore.Checkpoint resumeFrom = null;
@@ -72,14 +78,20 @@ public final class RayTrainer {
           ids.add(fitId + "-" + r);
         }
         try {
-          setUp(actors, ids, serializedJob, ray.mode(), trainShards, valShards, summary, resumeFrom);
+          setUp(
+              actors, ids, serializedJob, ray.mode(), trainShards, valShards, summary, resumeFrom);
           int start = resumeFrom == null ? 0 : resumeFrom.epoch() + 1;
           EpochControl control = new EpochControl(job);
           for (int epoch = start; epoch < job.epochs() && stopped == null; epoch++) {
             progress.epochStarted(epoch);
             int e = epoch;
-            List<String> lines = getAll(each(actors, (a, r) -> a.task(RayTrainingActor::trainEpoch, ids.get(r), e)
-                .remote()), job, "epoch " + (epoch + 1));
+            List<String> lines =
+                getAll(
+                    each(
+                        actors,
+                        (a, r) -> a.task(RayTrainingActor::trainEpoch, ids.get(r), e).remote()),
+                    job,
+                    "epoch " + (epoch + 1));
             EpochRecord record = RayTrainingActor.epochRecord(lines.get(0));
             epochs.put(epoch, record);
             progress.epochDone(record);
@@ -90,20 +102,32 @@ public final class RayTrainer {
             }
           }
           byte[] model = modelFile(actors.get(0), ids.get(0), job);
-          return new FitResult(model, new ArrayList<>(epochs.values()),
-              stopped != null ? stopped : "completed " + job.epochs() + " epochs", attempt);
+          return new FitResult(
+              model,
+              new ArrayList<>(epochs.values()),
+              stopped != null ? stopped : "completed " + job.epochs() + " epochs",
+              attempt);
         } catch (RuntimeException e) {
           attempt++;
           int maxRetries = job.checkpoints().maxRetries();
           if (attempt > maxRetries) {
-            throw new TrainingException("Training failed after " + attempt + " attempts (maxRetries="
-                + maxRetries + "): " + rootMessage(e), e);
+            throw new TrainingException(
+                "Training failed after "
+                    + attempt
+                    + " attempts (maxRetries="
+                    + maxRetries
+                    + "): "
+                    + rootMessage(e),
+                e);
           }
           CheckpointStore store = job.checkpoints().store();
           resumeFrom = store == null ? null : store.latest().orElse(null);
-          LOG.warn("A training worker failed ({}); resetting the workers and resuming {} (attempt {} of {})",
-              rootMessage(e), resumeFrom == null ? "from the start" : "after epoch " + (resumeFrom.epoch() + 1),
-              attempt + 1, maxRetries + 1);
+          LOG.warn(
+              "A training worker failed ({}); resetting the workers and resuming {} (attempt {} of {})",
+              rootMessage(e),
+              resumeFrom == null ? "from the start" : "after epoch " + (resumeFrom.epoch() + 1),
+              attempt + 1,
+              maxRetries + 1);
           int kept = resumeFrom == null ? -1 : resumeFrom.epoch();
           epochs.keySet().removeIf(k -> k > kept);
         } finally {
@@ -116,12 +140,23 @@ public final class RayTrainer {
     }
   }
 
-  /** Gives every actor the job, its shards and (when resuming) the checkpoint, then forms the ring. */
-  private static void setUp(List<ActorHandle<RayTrainingActor>> actors, List<String> ids, byte[] job, RayMode mode,
-      List<RayShard> trainShards, List<RayShard> valShards, DataSummary summary,
+  /**
+   * Gives every actor the job, its shards and (when resuming) the checkpoint, then forms the ring.
+   */
+  private static void setUp(
+      List<ActorHandle<RayTrainingActor>> actors,
+      List<String> ids,
+      byte[] job,
+      RayMode mode,
+      List<RayShard> trainShards,
+      List<RayShard> valShards,
+      DataSummary summary,
       CheckpointStore.Checkpoint resumeFrom) {
-    List<String> where = getAll(each(actors, (a, r) -> a.task(RayTrainingActor::init, ids.get(r), job, r).remote()),
-        null, "starting the workers");
+    List<String> where =
+        getAll(
+            each(actors, (a, r) -> a.task(RayTrainingActor::init, ids.get(r), job, r).remote()),
+            null,
+            "starting the workers");
     List<String> nodes = new ArrayList<>();
     List<String> hosts = new ArrayList<>();
     for (String w : where) {
@@ -135,7 +170,8 @@ public final class RayTrainer {
     for (int a = 0; a < actors.size(); a++) {
       for (RayShard s : byActor.get(a)) {
         long first = summary.firstRow(s.partition(), s.index());
-        loads.add(actors.get(a).task(RayTrainingActor::addShard, ids.get(a), s, false, first).remote());
+        loads.add(
+            actors.get(a).task(RayTrainingActor::addShard, ids.get(a), s, false, first).remote());
       }
       for (RayShard s : valByActor.get(a)) {
         loads.add(actors.get(a).task(RayTrainingActor::addShard, ids.get(a), s, true, 0L).remote());
@@ -144,39 +180,61 @@ public final class RayTrainer {
     getAll(loads, null, "handing the shards to the workers");
     if (resumeFrom != null) {
       byte[] file = resumeFrom.modelFile();
-      getAll(each(actors, (a, r) -> a.task(RayTrainingActor::load, ids.get(r), file).remote()), null,
+      getAll(
+          each(actors, (a, r) -> a.task(RayTrainingActor::load, ids.get(r), file).remote()),
+          null,
           "loading the checkpoint");
     }
-    List<String> addresses = getAll(each(actors, (a, r) -> a.task(RayTrainingActor::openRing, ids.get(r),
-        hosts.get(r)).remote()), null, "opening the ring");
-    getAll(each(actors, (a, r) -> a.task(RayTrainingActor::connectRing, ids.get(r), addresses).remote()), null,
+    List<String> addresses =
+        getAll(
+            each(
+                actors,
+                (a, r) -> a.task(RayTrainingActor::openRing, ids.get(r), hosts.get(r)).remote()),
+            null,
+            "opening the ring");
+    getAll(
+        each(
+            actors,
+            (a, r) -> a.task(RayTrainingActor::connectRing, ids.get(r), addresses).remote()),
+        null,
         "forming the ring");
   }
 
   private static byte[] modelFile(ActorHandle<RayTrainingActor> rank0, String id, TrainJob job) {
-    return getAll(List.of(rank0.task(RayTrainingActor::modelFile, id).remote()), job, "fetching the model").get(0);
+    return getAll(
+            List.of(rank0.task(RayTrainingActor::modelFile, id).remote()),
+            job,
+            "fetching the model")
+        .get(0);
   }
 
-  /** Waits for every result (within the job's step timeout per call, if given) and frees them from the store. */
+  /**
+   * Waits for every result (within the job's step timeout per call, if given) and frees them from
+   * the store.
+   */
   private static <T> List<T> getAll(List<ObjectRef<T>> refs, TrainJob job, String what) {
-    long timeoutMs = job == null ? 600_000 : Math.max(60_000, job.ring().stepTimeout().toMillis() * 4);
+    long timeoutMs =
+        job == null ? 600_000 : Math.max(60_000, job.ring().stepTimeout().toMillis() * 4);
     List<T> out = new ArrayList<>();
     try {
       for (int i = 0; i < refs.size(); i++) {
         try {
           out.add(Ray.get(refs.get(i), timeoutMs));
         } catch (RuntimeException e) {
-          throw new TrainingException("worker " + i + " failed while " + what + ": " + rootMessage(e), e);
+          throw new TrainingException(
+              "worker " + i + " failed while " + what + ": " + rootMessage(e), e);
         }
       }
       return out;
     } finally {
-      Ray.internal().free(new ArrayList<>(refs), false); // LOCAL mode keeps every result until freed
+      Ray.internal()
+          .free(new ArrayList<>(refs), false); // LOCAL mode keeps every result until freed
     }
   }
 
   /** One call per actor, {@code f(actor, rank)}, all submitted before any is awaited. */
-  private static <T> List<ObjectRef<T>> each(List<ActorHandle<RayTrainingActor>> actors,
+  private static <T> List<ObjectRef<T>> each(
+      List<ActorHandle<RayTrainingActor>> actors,
       java.util.function.BiFunction<ActorHandle<RayTrainingActor>, Integer, ObjectRef<T>> f) {
     List<ObjectRef<T>> out = new ArrayList<>();
     for (int r = 0; r < actors.size(); r++) {

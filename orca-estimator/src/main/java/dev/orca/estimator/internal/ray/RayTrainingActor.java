@@ -2,9 +2,18 @@ package dev.orca.estimator.internal.ray;
 
 import dev.orca.arrow.ArrowMemory;
 import dev.orca.arrow.Shard;
+import dev.orca.common.Serialization;
 import dev.orca.data.RayShard;
 import dev.orca.data.ShardPlacement;
 import dev.orca.estimator.EpochRecord;
+import dev.orca.estimator.internal.worker.BatchPlan;
+import dev.orca.estimator.internal.worker.EpochRunner;
+import dev.orca.estimator.internal.worker.LocalData;
+import dev.orca.estimator.internal.worker.StepReporter;
+import dev.orca.estimator.internal.worker.TrainJob;
+import dev.orca.estimator.internal.worker.TrainingMessage;
+import dev.orca.estimator.internal.worker.TrainingWorker;
+import dev.orca.estimator.internal.worker.WorkerChannel;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -12,35 +21,29 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.arrow.memory.BufferAllocator;
-import dev.orca.estimator.internal.worker.TrainingWorker;
-import dev.orca.estimator.internal.worker.BatchPlan;
-import dev.orca.estimator.internal.worker.LocalData;
-import dev.orca.estimator.internal.worker.EpochRunner;
-import dev.orca.estimator.internal.worker.TrainJob;
-import dev.orca.estimator.internal.worker.StepReporter;
-import dev.orca.estimator.internal.worker.TrainingMessage;
-import dev.orca.estimator.internal.worker.WorkerChannel;
-import dev.orca.common.Serialization;
 
 /**
- * A training worker as a Ray actor (the {@code ray} backend): it holds a {@link TrainingWorker}
- * and the shards it was given (opened from the Arrow IPC bytes in the object store, in its own
- * Arrow memory), and does one thing per call, as the driver asks: take shards, form the ring, train
- * an epoch, hand over its model. {@link #reset} frees everything, so an actor can serve the next
- * fit (Ray's LOCAL mode cannot kill actors, so the backend keeps and reuses them).
+ * A training worker as a Ray actor (the {@code ray} backend): it holds a {@link TrainingWorker} and
+ * the shards it was given (opened from the Arrow IPC bytes in the object store, in its own Arrow
+ * memory), and does one thing per call, as the driver asks: take shards, form the ring, train an
+ * epoch, hand over its model. {@link #reset} frees everything, so an actor can serve the next fit
+ * (Ray's LOCAL mode cannot kill actors, so the backend keeps and reuses them).
  *
  * <p>The worker's state is kept by worker id in this class, not in the actor object: Ray 2.39's
- * LOCAL mode keeps "the current actor" in one field shared by all actors, so when two actors run
- * at the same time (as training workers do) a call can reach the other actor's object. Looked up
- * by id, a call always finds its own worker; on a cluster, where each actor is a process of its
- * own, the map holds just that actor's worker. Arguments and results are plain serializable types.
+ * LOCAL mode keeps "the current actor" in one field shared by all actors, so when two actors run at
+ * the same time (as training workers do) a call can reach the other actor's object. Looked up by
+ * id, a call always finds its own worker; on a cluster, where each actor is a process of its own,
+ * the map holds just that actor's worker. Arguments and results are plain serializable types.
  */
 public class RayTrainingActor {
   private static final Map<String, State> WORKERS = new ConcurrentHashMap<>();
 
   public RayTrainingActor() {}
 
-  /** Sets up worker {@code id} for the job (a serialized {@link TrainJob}); returns its node and host. */
+  /**
+   * Sets up worker {@code id} for the job (a serialized {@link TrainJob}); returns its node and
+   * host.
+   */
   public String init(String id, byte[] serializedJob, int rank) {
     reset(id);
     State s = new State(deserialize(serializedJob), rank);
@@ -92,8 +95,10 @@ public class RayTrainingActor {
    */
   public String trainEpoch(String id, int epoch) {
     State s = state(id);
-    TrainingWorker.StepListener listener = s.channel == null ? null : new StepReporter(s.channel, s.job.workers());
-    EpochRecord record = EpochRunner.run(s.worker, s.job, s.plan, s.trainData, s.valData, epoch, listener);
+    TrainingWorker.StepListener listener =
+        s.channel == null ? null : new StepReporter(s.channel, s.job.workers());
+    EpochRecord record =
+        EpochRunner.run(s.worker, s.job, s.plan, s.trainData, s.valData, epoch, listener);
     return new TrainingMessage.EpochDone(record).detail();
   }
 
@@ -168,9 +173,11 @@ public class RayTrainingActor {
     State(TrainJob job, int rank) {
       this.job = job;
       this.rank = rank;
-      this.memory = ArrowMemory.root().newChildAllocator("ray training worker " + rank, 0, Long.MAX_VALUE);
+      this.memory =
+          ArrowMemory.root().newChildAllocator("ray training worker " + rank, 0, Long.MAX_VALUE);
       this.worker = TrainingWorker.create(job.model().file(), job.model().threadsPerWorker());
-      this.channel = rank == 0 && job.channelAddress() != null ? WorkerChannel.connect(job, rank) : null;
+      this.channel =
+          rank == 0 && job.channelAddress() != null ? WorkerChannel.connect(job, rank) : null;
     }
 
     @Override

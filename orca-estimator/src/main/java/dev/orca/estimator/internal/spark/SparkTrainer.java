@@ -1,9 +1,14 @@
 package dev.orca.estimator.internal.spark;
 
+import dev.orca.TrainingException;
 import dev.orca.arrow.Shard;
 import dev.orca.data.XShards;
 import dev.orca.estimator.EpochRecord;
-import dev.orca.TrainingException;
+import dev.orca.estimator.internal.DataSummary;
+import dev.orca.estimator.internal.FitResult;
+import dev.orca.estimator.internal.ProgressPrinter;
+import dev.orca.estimator.internal.worker.TrainJob;
+import dev.orca.estimator.internal.worker.TrainingMessage;
 import dev.orca.launcher.barrier.BarrierStage;
 import dev.orca.launcher.barrier.TaskChannel;
 import dev.orca.launcher.barrier.TaskSlots;
@@ -19,11 +24,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import dev.orca.estimator.internal.worker.TrainJob;
-import dev.orca.estimator.internal.worker.TrainingMessage;
-import dev.orca.estimator.internal.FitResult;
-import dev.orca.estimator.internal.DataSummary;
-import dev.orca.estimator.internal.ProgressPrinter;
 
 /**
  * The driver's side of the {@code spark} backend: one barrier stage whose tasks are the workers,
@@ -34,48 +34,61 @@ public final class SparkTrainer {
   private SparkTrainer() {}
 
   /** Trains; {@code job} without its channel address, which is filled in here. */
-  public static FitResult fit(JavaSparkContext jsc, TrainJob jobWithoutChannel, XShards train, DataSummary summary,
-      XShards validation, ProgressPrinter progress) {
+  public static FitResult fit(
+      JavaSparkContext jsc,
+      TrainJob jobWithoutChannel,
+      XShards train,
+      DataSummary summary,
+      XShards validation,
+      ProgressPrinter progress) {
     int workers = jobWithoutChannel.workers();
-    TaskSlots.require(jsc.sc(), workers, workers + " training workers (spark backend)",
+    TaskSlots.require(
+        jsc.sc(),
+        workers,
+        workers + " training workers (spark backend)",
         BarrierStage.DEFAULT_EXECUTOR_WAIT);
     Map<Integer, EpochRecord> epochs = new TreeMap<>();
     AtomicReference<String> stopped = new AtomicReference<>();
     AtomicInteger restarts = new AtomicInteger();
-    List<String> failures = Collections.synchronizedList(new ArrayList<>()); // added on the channel's threads
-    TaskChannel.Listener listener = new TaskChannel.Listener() {
-      @Override
-      public void message(int rank, String kind, String detail) {
-        TrainingMessage m = TrainingMessage.decode(kind, detail);
-        if (m instanceof TrainingMessage.Step step) {
-          progress.stepReported(step);
-        } else if (m instanceof TrainingMessage.EpochDone done) {
-          EpochRecord r = done.record();
-          synchronized (epochs) {
-            epochs.put(r.epoch(), r);
+    List<String> failures =
+        Collections.synchronizedList(new ArrayList<>()); // added on the channel's threads
+    TaskChannel.Listener listener =
+        new TaskChannel.Listener() {
+          @Override
+          public void message(int rank, String kind, String detail) {
+            TrainingMessage m = TrainingMessage.decode(kind, detail);
+            if (m instanceof TrainingMessage.Step step) {
+              progress.stepReported(step);
+            } else if (m instanceof TrainingMessage.EpochDone done) {
+              EpochRecord r = done.record();
+              synchronized (epochs) {
+                epochs.put(r.epoch(), r);
+              }
+              progress.epochDone(r);
+              progress.epochStarted(r.epoch() + 1);
+            } else if (m instanceof TrainingMessage.Stopped s) {
+              stopped.set(s.reason());
+            } else if (m instanceof TrainingMessage.Resumed r) {
+              restarts.incrementAndGet();
+              progress.message(
+                  "Training resumed after a failure, from the checkpoint of epoch "
+                      + (r.checkpointEpoch() + 1));
+            } else if (m instanceof TrainingMessage.Failed f) {
+              failures.add("worker " + rank + ": " + f.reason());
+            }
           }
-          progress.epochDone(r);
-          progress.epochStarted(r.epoch() + 1);
-        } else if (m instanceof TrainingMessage.Stopped s) {
-          stopped.set(s.reason());
-        } else if (m instanceof TrainingMessage.Resumed r) {
-          restarts.incrementAndGet();
-          progress.message("Training resumed after a failure, from the checkpoint of epoch "
-              + (r.checkpointEpoch() + 1));
-        } else if (m instanceof TrainingMessage.Failed f) {
-          failures.add("worker " + rank + ": " + f.reason());
-        }
-      }
 
-      @Override
-      public void lost(int rank, String why) {
-        failures.add("worker " + rank + ": " + why);
-      }
-    };
+          @Override
+          public void lost(int rank, String why) {
+            failures.add("worker " + rank + ": " + why);
+          }
+        };
     String host = jsc.getConf().get("spark.driver.host", "127.0.0.1");
-    try (TaskChannel channel = TaskChannel.open(host, jobWithoutChannel.ring().secret(), listener)) {
+    try (TaskChannel channel =
+        TaskChannel.open(host, jobWithoutChannel.ring().secret(), listener)) {
       TrainJob job = jobWithoutChannel.withChannel(channel.address());
-      JavaRDD<Tagged> data = spread(train.rdd().mapPartitionsWithIndex(tagTraining(summary), true), workers);
+      JavaRDD<Tagged> data =
+          spread(train.rdd().mapPartitionsWithIndex(tagTraining(summary), true), workers);
       if (validation != null) {
         JavaRDD<Tagged> val = spread(validation.rdd().map(s -> new Tagged(true, 0, s)), workers);
         data = data.zipPartitions(val, SparkTrainer::concat);
@@ -85,8 +98,8 @@ public final class SparkTrainer {
       // The workers' stage must not be the last one: Spark reruns a failed barrier stage only when
       // a shuffle follows it (a failed barrier result stage aborts the job), so the one model file
       // goes through a shuffle to the stage that returns it.
-      JavaFutureAction<List<byte[]>> stage = BarrierStage.mapPartitions(data, new SparkWorkerTask(job))
-          .repartition(1).collectAsync();
+      JavaFutureAction<List<byte[]>> stage =
+          BarrierStage.mapPartitions(data, new SparkWorkerTask(job)).repartition(1).collectAsync();
       jsc.setJobDescription(null);
       List<byte[]> results;
       try {
@@ -99,7 +112,8 @@ public final class SparkTrainer {
         throw new TrainingException("interrupted while training; the workers were stopped", e);
       }
       if (results.size() != 1) {
-        throw new TrainingException("the training stage returned " + results.size() + " models, expected 1");
+        throw new TrainingException(
+            "the training stage returned " + results.size() + " models, expected 1");
       }
       List<EpochRecord> records;
       synchronized (epochs) {
@@ -110,22 +124,24 @@ public final class SparkTrainer {
     }
   }
 
-  private static org.apache.spark.api.java.function.Function2<Integer, Iterator<Shard>, Iterator<Tagged>>
+  private static org.apache.spark.api.java.function.Function2<
+          Integer, Iterator<Shard>, Iterator<Tagged>>
       tagTraining(DataSummary summary) {
-    return (partition, shards) -> new Iterator<>() {
-      private int index;
+    return (partition, shards) ->
+        new Iterator<>() {
+          private int index;
 
-      @Override
-      public boolean hasNext() {
-        return shards.hasNext();
-      }
+          @Override
+          public boolean hasNext() {
+            return shards.hasNext();
+          }
 
-      @Override
-      public Tagged next() {
-        Shard s = shards.next();
-        return new Tagged(false, summary.firstRow(partition, index++), s);
-      }
-    };
+          @Override
+          public Tagged next() {
+            Shard s = shards.next();
+            return new Tagged(false, summary.firstRow(partition, index++), s);
+          }
+        };
   }
 
   /**
@@ -157,8 +173,10 @@ public final class SparkTrainer {
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
-    String what = reported.isEmpty() ? root.getMessage()
-        : String.join("; ", reported) + " (Spark: " + root.getMessage() + ")";
+    String what =
+        reported.isEmpty()
+            ? root.getMessage()
+            : String.join("; ", reported) + " (Spark: " + root.getMessage() + ")";
     return new TrainingException("Training failed: " + what, cause);
   }
 }

@@ -24,9 +24,9 @@ import java.util.Optional;
  * A training worker as a task of the {@code spark} backend's barrier stage. It takes its
  * partition's shards once and keeps them for all epochs (the data never moves again), exchanges
  * ring addresses with the other tasks through one {@code allGather}, and runs the epochs; rank 0
- * reports progress and epoch figures to the driver, writes the checkpoints, and returns the
- * trained model file. When Spark reruns the stage after a failure, every worker resumes from the
- * last checkpoint.
+ * reports progress and epoch figures to the driver, writes the checkpoints, and returns the trained
+ * model file. When Spark reruns the stage after a failure, every worker resumes from the last
+ * checkpoint.
  */
 public final class SparkWorkerTask implements BarrierFunction<Tagged, byte[]> {
   private static final long serialVersionUID = 1L;
@@ -44,8 +44,13 @@ public final class SparkWorkerTask implements BarrierFunction<Tagged, byte[]> {
     try (WorkerChannel channel = WorkerChannel.connect(job, rank)) {
       int retries = job.checkpoints().maxRetries();
       if (task.stageAttempt() > retries) {
-        String why = "training failed " + task.stageAttempt() + " times and was retried as often as allowed"
-            + " (maxRetries=" + retries + "); see the earlier failures in the log";
+        String why =
+            "training failed "
+                + task.stageAttempt()
+                + " times and was retried as often as allowed"
+                + " (maxRetries="
+                + retries
+                + "); see the earlier failures in the log";
         channel.send(new TrainingMessage.Failed(why));
         throw new TrainingException(why);
       }
@@ -61,7 +66,8 @@ public final class SparkWorkerTask implements BarrierFunction<Tagged, byte[]> {
       TrainJob.DataShape shape = job.data();
       LocalData trainData = new LocalData(shape.featureWidth(), shape.labelWidth(), train);
       LocalData valData = new LocalData(shape.featureWidth(), shape.labelWidth(), validation);
-      try (TrainingWorker worker = TrainingWorker.create(job.model().file(), job.model().threadsPerWorker())) {
+      try (TrainingWorker worker =
+          TrainingWorker.create(job.model().file(), job.model().threadsPerWorker())) {
         int start = join(task, rank, worker);
         if (rank == 0 && task.stageAttempt() > 0) {
           channel.send(new TrainingMessage.Resumed(start - 1));
@@ -97,27 +103,45 @@ public final class SparkWorkerTask implements BarrierFunction<Tagged, byte[]> {
     int epoch = Integer.parseInt(gathered.get(0).split(" ")[1]);
     if (epoch >= 0) {
       Optional<byte[]> file = store.read(epoch);
-      worker.load(file.orElseThrow(() -> new TrainingException("the checkpoint of epoch " + (epoch + 1)
-          + " in " + store.dir() + " disappeared while the workers resumed")));
+      worker.load(
+          file.orElseThrow(
+              () ->
+                  new TrainingException(
+                      "the checkpoint of epoch "
+                          + (epoch + 1)
+                          + " in "
+                          + store.dir()
+                          + " disappeared while the workers resumed")));
     }
     worker.connectRing(addresses, rank);
     return epoch + 1;
   }
 
-  private void run(BarrierTask task, int rank, TrainingWorker worker, WorkerChannel channel,
-      LocalData train, LocalData validation, int start) {
+  private void run(
+      BarrierTask task,
+      int rank,
+      TrainingWorker worker,
+      WorkerChannel channel,
+      LocalData train,
+      LocalData validation,
+      int start) {
     BatchPlan plan = job.newPlan();
     EpochControl control = new EpochControl(job);
-    TrainingWorker.StepListener report = rank == 0 ? new StepReporter(channel, job.workers()) : null;
-    TrainingWorker.StepListener listener = (epoch, step, steps, samples, loss) -> {
-      if (task.isInterrupted()) {
-        throw new TrainingException("training worker " + rank + " was stopped by Spark (the stage was cancelled"
-            + " or another worker failed)");
-      }
-      if (report != null) {
-        report.step(epoch, step, steps, samples, loss);
-      }
-    };
+    TrainingWorker.StepListener report =
+        rank == 0 ? new StepReporter(channel, job.workers()) : null;
+    TrainingWorker.StepListener listener =
+        (epoch, step, steps, samples, loss) -> {
+          if (task.isInterrupted()) {
+            throw new TrainingException(
+                "training worker "
+                    + rank
+                    + " was stopped by Spark (the stage was cancelled"
+                    + " or another worker failed)");
+          }
+          if (report != null) {
+            report.step(epoch, step, steps, samples, loss);
+          }
+        };
     for (int epoch = start; epoch < job.epochs(); epoch++) {
       EpochRecord record = EpochRunner.run(worker, job, plan, train, validation, epoch, listener);
       if (rank == 0) {

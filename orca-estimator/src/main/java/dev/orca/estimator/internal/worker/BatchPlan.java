@@ -2,9 +2,9 @@ package dev.orca.estimator.internal.worker;
 
 /**
  * Which global mini-batch each row of the training data belongs to in an epoch, decided from the
- * row's global index alone, so that it does not depend on how the rows are spread over workers:
- * 1, 2 or 4 workers (on either backend) take the same steps on the same batches, and only the
- * order of float summation differs.
+ * row's global index alone, so that it does not depend on how the rows are spread over workers: 1,
+ * 2 or 4 workers (on either backend) take the same steps on the same batches, and only the order of
+ * float summation differs.
  *
  * <p>Shuffled, a row goes to batch {@code hash(seed, epoch, row) mod numBatches}: batches are
  * random every epoch, of about the global batch size each (binomially spread around it). Without

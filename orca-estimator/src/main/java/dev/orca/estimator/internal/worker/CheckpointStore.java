@@ -16,9 +16,9 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Checkpoints in any Hadoop FileSystem (a local folder, {@code hdfs://}, {@code s3a://}): one
- * model file per checkpoint, {@code epoch-00012.orca}, written under a temporary name and renamed,
- * so a reader never sees half a file. The newest few are kept.
+ * Checkpoints in any Hadoop FileSystem (a local folder, {@code hdfs://}, {@code s3a://}): one model
+ * file per checkpoint, {@code epoch-00012.orca}, written under a temporary name and renamed, so a
+ * reader never sees half a file. The newest few are kept.
  */
 public final class CheckpointStore implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -47,9 +47,14 @@ public final class CheckpointStore implements Serializable {
       }
       fs.delete(probe, false);
     } catch (IOException | RuntimeException e) {
-      throw new OrcaConfigurationException("The checkpoint directory " + dir + " cannot be written: "
-          + e.getMessage() + ". Choose a folder this application may create and write, or drop"
-          + " checkpoints.", e);
+      throw new OrcaConfigurationException(
+          "The checkpoint directory "
+              + dir
+              + " cannot be written: "
+              + e.getMessage()
+              + ". Choose a folder this application may create and write, or drop"
+              + " checkpoints.",
+          e);
     }
   }
 
@@ -71,8 +76,14 @@ public final class CheckpointStore implements Serializable {
         fs.delete(all[i].getPath(), false);
       }
     } catch (IOException e) {
-      throw new OrcaException("cannot write the checkpoint of epoch " + (epoch + 1) + " to " + target + ": "
-          + e.getMessage(), e);
+      throw new OrcaException(
+          "cannot write the checkpoint of epoch "
+              + (epoch + 1)
+              + " to "
+              + target
+              + ": "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -116,8 +127,9 @@ public final class CheckpointStore implements Serializable {
   public record Checkpoint(int epoch, byte[] modelFile) {}
 
   private FileStatus[] list(FileSystem fs) throws IOException {
-    FileStatus[] all = fs.listStatus(new Path(dir),
-        p -> p.getName().startsWith(PREFIX) && p.getName().endsWith(SUFFIX));
+    FileStatus[] all =
+        fs.listStatus(
+            new Path(dir), p -> p.getName().startsWith(PREFIX) && p.getName().endsWith(SUFFIX));
     Arrays.sort(all, Comparator.comparingInt(s -> epochOf(s.getPath().getName())));
     return all;
   }

@@ -6,9 +6,9 @@ import dev.orca.estimator.EpochRecord;
 
 /**
  * What happens after each epoch, decided in one place for both backends: whether training stops
- * (the last epoch, early stopping, or a stop asked for) and whether a checkpoint is written.
- * On the spark backend every worker runs one with the same figures, so all decide alike; on the
- * ray backend the driver runs it.
+ * (the last epoch, early stopping, or a stop asked for) and whether a checkpoint is written. On the
+ * spark backend every worker runs one with the same figures, so all decide alike; on the ray
+ * backend the driver runs it.
  */
 public final class EpochControl {
   private final int epochs;
@@ -41,8 +41,9 @@ public final class EpochControl {
       stop = "stopped by the driver";
     }
     boolean last = epoch.epoch() == epochs - 1;
-    boolean checkpoint = checkpoints.enabled()
-        && (last || stop != null || (epoch.epoch() + 1) % checkpoints.every() == 0);
+    boolean checkpoint =
+        checkpoints.enabled()
+            && (last || stop != null || (epoch.epoch() + 1) % checkpoints.every() == 0);
     return new Decision(stop, checkpoint);
   }
 
@@ -52,12 +53,18 @@ public final class EpochControl {
     }
     double v = rule.valueIn(epoch);
     if (Double.isNaN(v)) {
-      throw new OrcaConfigurationException("early stopping monitors '" + rule.monitor() + "', which this"
-          + " training does not report; it reports " + epoch.train().keySet() + " and, with validation"
-          + " data, the same names with val_ in front");
+      throw new OrcaConfigurationException(
+          "early stopping monitors '"
+              + rule.monitor()
+              + "', which this"
+              + " training does not report; it reports "
+              + epoch.train().keySet()
+              + " and, with validation"
+              + " data, the same names with val_ in front");
     }
-    boolean better = Double.isNaN(best)
-        || (rule.lowerIsBetter() ? v < best - rule.minDelta() : v > best + rule.minDelta());
+    boolean better =
+        Double.isNaN(best)
+            || (rule.lowerIsBetter() ? v < best - rule.minDelta() : v > best + rule.minDelta());
     if (better) {
       best = v;
       sinceBest = 0;
@@ -65,7 +72,13 @@ public final class EpochControl {
     }
     sinceBest++;
     return sinceBest >= rule.patience()
-        ? "early stopping: " + rule.monitor() + " did not improve on " + best + " for " + sinceBest + " epochs"
+        ? "early stopping: "
+            + rule.monitor()
+            + " did not improve on "
+            + best
+            + " for "
+            + sinceBest
+            + " epochs"
         : null;
   }
 }

@@ -9,22 +9,30 @@ import java.util.List;
 /**
  * The rows one worker holds: blocks of features and labels, each a {@code (rows, width)} tensor
  * viewing the Arrow memory of a shard (no copy), with the global index of the block's first row.
- * The memory belongs to whoever built this (the backend keeps the shards open while training);
- * this class only indexes it.
+ * The memory belongs to whoever built this (the backend keeps the shards open while training); this
+ * class only indexes it.
  */
 public final class LocalData {
-  /** One block: {@code features.dim(0)} rows, the first of which has global index {@code firstGlobalRow}. */
+  /**
+   * One block: {@code features.dim(0)} rows, the first of which has global index {@code
+   * firstGlobalRow}.
+   */
   public record Block(Tensor features, Tensor labels, long firstGlobalRow) {
     public Block {
       if (features.dim(0) != labels.dim(0)) {
-        throw new OrcaDataException("a block has " + features.dim(0) + " rows of features but " + labels.dim(0)
-            + " rows of labels");
+        throw new OrcaDataException(
+            "a block has "
+                + features.dim(0)
+                + " rows of features but "
+                + labels.dim(0)
+                + " rows of labels");
       }
     }
 
     /** The features and labels of an open shard (with rows), as views of its Arrow memory. */
     public static Block of(Shard shard, long firstGlobalRow) {
-      return new Block(TensorView.of(shard.features()), TensorView.of(shard.labels()), firstGlobalRow);
+      return new Block(
+          TensorView.of(shard.features()), TensorView.of(shard.labels()), firstGlobalRow);
     }
 
     public int rows() {
@@ -48,8 +56,12 @@ public final class LocalData {
       total += b.rows();
     }
     if (total > Integer.MAX_VALUE) {
-      throw new OrcaDataException("one worker holds " + total + " rows; use more workers (at most "
-          + Integer.MAX_VALUE + " rows each)");
+      throw new OrcaDataException(
+          "one worker holds "
+              + total
+              + " rows; use more workers (at most "
+              + Integer.MAX_VALUE
+              + " rows each)");
     }
     int n = (int) total;
     this.blockOf = new int[n];

@@ -1,8 +1,8 @@
 package dev.orca.estimator.internal.worker;
 
 /**
- * Rank 0's progress within an epoch, sent to the driver on the task channel at most twice a
- * second; its samples are scaled to all workers (they hold about as many rows each).
+ * Rank 0's progress within an epoch, sent to the driver on the task channel at most twice a second;
+ * its samples are scaled to all workers (they hold about as many rows each).
  */
 public final class StepReporter implements TrainingWorker.StepListener {
   private static final long INTERVAL_NANOS = 500_000_000L;

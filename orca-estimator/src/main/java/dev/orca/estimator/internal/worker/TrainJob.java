@@ -23,7 +23,8 @@ public final class TrainJob implements Serializable {
       implements Serializable {}
 
   /** Epochs, the global batch, shuffling and its seed, and early stopping (or null). */
-  public record Schedule(int epochs, int batchSize, boolean shuffle, long seed, EarlyStopping earlyStopping)
+  public record Schedule(
+      int epochs, int batchSize, boolean shuffle, long seed, EarlyStopping earlyStopping)
       implements Serializable {}
 
   /** The workers' ring: how many, the wire compression, the step timeout and the job's secret. */
@@ -34,7 +35,8 @@ public final class TrainJob implements Serializable {
    * Where checkpoints go ({@code store} null: none) and every how many epochs, and how often a
    * failed run resumes from them before it gives up.
    */
-  public record Checkpoints(CheckpointStore store, int every, int maxRetries) implements Serializable {
+  public record Checkpoints(CheckpointStore store, int every, int maxRetries)
+      implements Serializable {
     public boolean enabled() {
       return store != null;
     }
@@ -47,7 +49,12 @@ public final class TrainJob implements Serializable {
   private final Checkpoints checkpoints;
   private final String channelAddress;
 
-  private TrainJob(ModelSpec model, DataShape data, Schedule schedule, RingSpec ring, Checkpoints checkpoints,
+  private TrainJob(
+      ModelSpec model,
+      DataShape data,
+      Schedule schedule,
+      RingSpec ring,
+      Checkpoints checkpoints,
       String channelAddress) {
     this.model = Objects.requireNonNull(model, "model");
     this.data = Objects.requireNonNull(data, "data");
@@ -101,13 +108,23 @@ public final class TrainJob implements Serializable {
 
   /** The batch plan every worker follows. */
   public BatchPlan newPlan() {
-    return new BatchPlan(data.totalRows(), schedule.batchSize(), schedule.shuffle(), schedule.seed());
+    return new BatchPlan(
+        data.totalRows(), schedule.batchSize(), schedule.shuffle(), schedule.seed());
   }
 
-  /** The ring endpoint of a worker on {@code host} (every worker of a job uses the same name and secret). */
+  /**
+   * The ring endpoint of a worker on {@code host} (every worker of a job uses the same name and
+   * secret).
+   */
   public RingOptions ringOptions(String host) {
-    return RingOptions.builder().setSecret(ring.secret()).optHost(host).optCompression(ring.compression())
-        .optTimeout(ring.stepTimeout()).optConnectTimeout(ring.stepTimeout()).optName("orca-training").build();
+    return RingOptions.builder()
+        .setSecret(ring.secret())
+        .optHost(host)
+        .optCompression(ring.compression())
+        .optTimeout(ring.stepTimeout())
+        .optConnectTimeout(ring.stepTimeout())
+        .optName("orca-training")
+        .build();
   }
 
   /** Rows per evaluation batch: the per-worker share of the training batch, at least 256. */

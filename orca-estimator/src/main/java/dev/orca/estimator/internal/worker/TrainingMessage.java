@@ -7,13 +7,13 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * What the driver and the training workers say to each other on the task channel while a fit
- * runs: a closed set of messages, each sent as a kind and a one-line detail, with one codec
- * ({@link #kind()}/{@link #detail()} out, {@link #decode} in).
+ * What the driver and the training workers say to each other on the task channel while a fit runs:
+ * a closed set of messages, each sent as a kind and a one-line detail, with one codec ({@link
+ * #kind()}/{@link #detail()} out, {@link #decode} in).
  *
  * <p>From rank 0 to the driver: {@link Step} (progress, at most twice a second), {@link EpochDone},
- * {@link Stopped} (early), {@link Resumed} (after a failure); from any worker: {@link Failed}.
- * From the driver to every worker: {@link Stop}.
+ * {@link Stopped} (early), {@link Resumed} (after a failure); from any worker: {@link Failed}. From
+ * the driver to every worker: {@link Stop}.
  */
 public sealed interface TrainingMessage {
   /** The message's kind on the wire. */
@@ -22,8 +22,12 @@ public sealed interface TrainingMessage {
   /** The message's detail on the wire: one line. */
   String detail();
 
-  /** Rank 0 finished {@code step} of {@code steps} of {@code epoch}; samples so far (all workers) and its running loss. */
-  record Step(int epoch, int step, int steps, long samples, double loss) implements TrainingMessage {
+  /**
+   * Rank 0 finished {@code step} of {@code steps} of {@code epoch}; samples so far (all workers)
+   * and its running loss.
+   */
+  record Step(int epoch, int step, int steps, long samples, double loss)
+      implements TrainingMessage {
     @Override
     public String kind() {
       return "STEP";
@@ -31,7 +35,8 @@ public sealed interface TrainingMessage {
 
     @Override
     public String detail() {
-      return String.format(Locale.ROOT, "%d %d %d %d %s", epoch, step, steps, samples, Double.toString(loss));
+      return String.format(
+          Locale.ROOT, "%d %d %d %d %s", epoch, step, steps, samples, Double.toString(loss));
     }
   }
 
@@ -45,8 +50,14 @@ public sealed interface TrainingMessage {
     @Override
     public String detail() {
       StringBuilder b = new StringBuilder();
-      b.append("epoch=").append(record.epoch()).append(" seconds=").append(record.seconds())
-          .append(" compute=").append(record.computeSeconds()).append(" samples=").append(record.samples());
+      b.append("epoch=")
+          .append(record.epoch())
+          .append(" seconds=")
+          .append(record.seconds())
+          .append(" compute=")
+          .append(record.computeSeconds())
+          .append(" samples=")
+          .append(record.samples());
       record.train().forEach((k, v) -> b.append(" t.").append(k).append('=').append(v));
       record.validation().forEach((k, v) -> b.append(" v.").append(k).append('=').append(v));
       return b.toString();
@@ -111,8 +122,12 @@ public sealed interface TrainingMessage {
       return switch (kind) {
         case "STEP" -> {
           String[] p = detail.split(" ");
-          yield new Step(Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2]),
-              Long.parseLong(p[3]), Double.parseDouble(p[4]));
+          yield new Step(
+              Integer.parseInt(p[0]),
+              Integer.parseInt(p[1]),
+              Integer.parseInt(p[2]),
+              Long.parseLong(p[3]),
+              Double.parseDouble(p[4]));
         }
         case "EPOCH" -> new EpochDone(decodeEpoch(detail));
         case "STOPPED" -> new Stopped(detail);
@@ -122,8 +137,15 @@ public sealed interface TrainingMessage {
         default -> throw new IllegalArgumentException("unknown kind");
       };
     } catch (RuntimeException e) {
-      throw new OrcaException("a training worker sent a message this driver cannot read: " + kind + " " + detail
-          + " (" + e.getMessage() + "); are the driver and the executors running the same Orca version?", e);
+      throw new OrcaException(
+          "a training worker sent a message this driver cannot read: "
+              + kind
+              + " "
+              + detail
+              + " ("
+              + e.getMessage()
+              + "); are the driver and the executors running the same Orca version?",
+          e);
     }
   }
 
@@ -143,7 +165,8 @@ public sealed interface TrainingMessage {
         case "seconds" -> seconds = Double.parseDouble(value);
         case "compute" -> compute = Double.parseDouble(value);
         case "samples" -> samples = Long.parseLong(value);
-        default -> (key.startsWith("t.") ? train : val).put(key.substring(2), Double.parseDouble(value));
+        default ->
+            (key.startsWith("t.") ? train : val).put(key.substring(2), Double.parseDouble(value));
       }
     }
     return new EpochRecord(epoch, train, val, seconds, compute, samples);

@@ -20,13 +20,12 @@ import java.util.List;
  * metrics), its ring endpoint, and the epochs it trains and evaluates on the rows it holds. Both
  * backends run this same class; they differ only in how workers are hosted and driven.
  *
- * <p>A training step: the rows of this worker that belong to the step's global batch (see
- * {@link BatchPlan}) are gathered into reusable batch tensors, and the model's
- * {@link TrainingStep} runs on them with the loss gradient scaled by {@code localRows /
- * globalRows}, summing the gradient buffer across workers while backward still runs (each
- * layer's range goes to the ring as soon as it is final). The sum is the gradient of the global
- * batch's mean loss, so every worker takes the same optimizer step and the replicas stay
- * identical.
+ * <p>A training step: the rows of this worker that belong to the step's global batch (see {@link
+ * BatchPlan}) are gathered into reusable batch tensors, and the model's {@link TrainingStep} runs
+ * on them with the loss gradient scaled by {@code localRows / globalRows}, summing the gradient
+ * buffer across workers while backward still runs (each layer's range goes to the ring as soon as
+ * it is final). The sum is the gradient of the global batch's mean loss, so every worker takes the
+ * same optimizer step and the replicas stay identical.
  */
 public final class TrainingWorker implements AutoCloseable {
   private final Engine engine;
@@ -43,7 +42,10 @@ public final class TrainingWorker implements AutoCloseable {
     load(modelFile);
   }
 
-  /** A worker whose replica is read from a compiled model's file, computing on {@code threads} threads. */
+  /**
+   * A worker whose replica is read from a compiled model's file, computing on {@code threads}
+   * threads.
+   */
   public static TrainingWorker create(byte[] modelFile, int threads) {
     return new TrainingWorker(Engine.create(threads), modelFile);
   }
@@ -84,8 +86,8 @@ public final class TrainingWorker implements AutoCloseable {
   }
 
   /**
-   * One epoch over the global data, of which this worker holds {@code data}. Every worker must
-   * call it with the same plan and epoch. Returns the epoch's figures over all workers.
+   * One epoch over the global data, of which this worker holds {@code data}. Every worker must call
+   * it with the same plan and epoch. Returns the epoch's figures over all workers.
    */
   public EpochFigures trainEpoch(LocalData data, BatchPlan plan, int epoch, StepListener listener) {
     checkWidths(data);
@@ -125,7 +127,9 @@ public final class TrainingWorker implements AutoCloseable {
     return EpochFigures.reduce(ring, sums, compute, (end - t0) / 1e9);
   }
 
-  /** The loss and metrics of the model on {@code data}, in inference mode, summed over all workers. */
+  /**
+   * The loss and metrics of the model on {@code data}, in inference mode, summed over all workers.
+   */
   public EpochFigures evaluate(LocalData data, int batchSize) {
     checkWidths(data);
     long t0 = System.nanoTime();
@@ -154,8 +158,12 @@ public final class TrainingWorker implements AutoCloseable {
 
   private void checkWidths(LocalData data) {
     if (data.featureWidth() != split.width()) {
-      throw new OrcaDataException("the data has " + data.featureWidth() + " feature values per row but"
-          + " the model's inputs take " + split.width());
+      throw new OrcaDataException(
+          "the data has "
+              + data.featureWidth()
+              + " feature values per row but"
+              + " the model's inputs take "
+              + split.width());
     }
   }
 
@@ -251,7 +259,9 @@ public final class TrainingWorker implements AutoCloseable {
   /** Told after each step (on rank 0 the trainer reports progress from it). */
   @FunctionalInterface
   public interface StepListener {
-    /** {@code samples} and {@code loss}: this worker's rows so far in the epoch and their mean loss. */
+    /**
+     * {@code samples} and {@code loss}: this worker's rows so far in the epoch and their mean loss.
+     */
     void step(int epoch, int step, int steps, long samples, double loss);
   }
 }

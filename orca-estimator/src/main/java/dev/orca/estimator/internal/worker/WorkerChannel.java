@@ -16,8 +16,9 @@ public final class WorkerChannel implements AutoCloseable {
 
   /** Connects worker {@code rank} to the job's driver. */
   public static WorkerChannel connect(TrainJob job, int rank) {
-    return new WorkerChannel(TaskChannel.Client.connect(job.channelAddress(), job.ring().secret(), rank,
-        CONNECT_TIMEOUT));
+    return new WorkerChannel(
+        TaskChannel.Client.connect(
+            job.channelAddress(), job.ring().secret(), rank, CONNECT_TIMEOUT));
   }
 
   public void send(TrainingMessage message) {

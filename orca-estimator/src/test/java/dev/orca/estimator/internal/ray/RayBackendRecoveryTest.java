@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.orca.TrainingException;
 import dev.orca.context.OrcaContext;
 import dev.orca.data.XShards;
 import dev.orca.estimator.Backend;
 import dev.orca.estimator.Estimator;
 import dev.orca.estimator.FitConfig;
-import dev.orca.TrainingException;
 import dev.orca.estimator.TrainingHistory;
 import dev.orca.nn.Sequential;
 import dev.orca.nn.layers.Dense;
@@ -28,7 +28,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The ray backend replaces lost workers and resumes from the last checkpoint, up to the retry limit. */
+/**
+ * The ray backend replaces lost workers and resumes from the last checkpoint, up to the retry
+ * limit.
+ */
 class RayBackendRecoveryTest {
   private static OrcaContext orca;
   private static XShards data;
@@ -57,19 +60,37 @@ class RayBackendRecoveryTest {
   }
 
   private static Estimator estimator() {
-    return Estimator.builder().setModel(new Sequential(10).add(new Dense(16)).add(new ReLU()).add(new Dense(2))
-            .optSeed(3).build())
-        .setLoss(Loss.sparseCategoricalCrossEntropy()).setOptimizer(new Adam(1e-2)).optMetrics(Metric.accuracy())
-        .optBackend(Backend.RAY).optWorkers(2).optCoresPerWorker(1).build();
+    return Estimator.builder()
+        .setModel(
+            new Sequential(10)
+                .add(new Dense(16))
+                .add(new ReLU())
+                .add(new Dense(2))
+                .optSeed(3)
+                .build())
+        .setLoss(Loss.sparseCategoricalCrossEntropy())
+        .setOptimizer(new Adam(1e-2))
+        .optMetrics(Metric.accuracy())
+        .optBackend(Backend.RAY)
+        .optWorkers(2)
+        .optCoresPerWorker(1)
+        .build();
   }
 
   @Test
-  void aLostWorkerIsReplacedAndTrainingResumesFromTheLastCheckpoint(@TempDir Path checkpoints) throws Exception {
+  void aLostWorkerIsReplacedAndTrainingResumesFromTheLastCheckpoint(@TempDir Path checkpoints)
+      throws Exception {
     int epochs = 300;
     try (Estimator est = estimator()) {
-      FitConfig config = FitConfig.builder().setEpochs(epochs).setBatchSize(32).optProgress(false)
-          .optCheckpoints(checkpoints.toString(), 1).build();
-      CompletableFuture<TrainingHistory> fit = CompletableFuture.supplyAsync(() -> est.fit(data, config));
+      FitConfig config =
+          FitConfig.builder()
+              .setEpochs(epochs)
+              .setBatchSize(32)
+              .optProgress(false)
+              .optCheckpoints(checkpoints.toString(), 1)
+              .build();
+      CompletableFuture<TrainingHistory> fit =
+          CompletableFuture.supplyAsync(() -> est.fit(data, config));
       awaitCheckpoint(checkpoints, 3);
       assertEquals(1, RayTrainingActor.cutOff(1), "one worker of rank 1 to cut off");
       TrainingHistory h = fit.get(5, TimeUnit.MINUTES);
@@ -82,9 +103,15 @@ class RayBackendRecoveryTest {
   @Test
   void failuresBeyondTheRetryLimitEndInAClearError() throws Exception {
     try (Estimator est = estimator()) {
-      FitConfig config = FitConfig.builder().setEpochs(3000).setBatchSize(32).optProgress(false)
-          .optMaxRetries(0).build();
-      CompletableFuture<TrainingHistory> fit = CompletableFuture.supplyAsync(() -> est.fit(data, config));
+      FitConfig config =
+          FitConfig.builder()
+              .setEpochs(3000)
+              .setBatchSize(32)
+              .optProgress(false)
+              .optMaxRetries(0)
+              .build();
+      CompletableFuture<TrainingHistory> fit =
+          CompletableFuture.supplyAsync(() -> est.fit(data, config));
       long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
       while (RayTrainingActor.cutOff(0) == 0 && System.nanoTime() < deadline) {
         Thread.sleep(50);
@@ -100,7 +127,10 @@ class RayBackendRecoveryTest {
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
     while (System.nanoTime() < deadline) {
       try (Stream<Path> files = Files.list(dir)) {
-        if (files.anyMatch(p -> p.getFileName().toString().compareTo(name) >= 0 && p.toString().endsWith(".orca"))) {
+        if (files.anyMatch(
+            p ->
+                p.getFileName().toString().compareTo(name) >= 0
+                    && p.toString().endsWith(".orca"))) {
           return;
         }
       }

@@ -57,7 +57,13 @@ class TrainingWorkerTest {
   }
 
   private static byte[] modelFile() throws Exception {
-    try (Model m = new Sequential(WIDTH).add(new Dense(16)).add(new ReLU()).add(new Dense(3)).optSeed(7).build()) {
+    try (Model m =
+        new Sequential(WIDTH)
+            .add(new Dense(16))
+            .add(new ReLU())
+            .add(new Dense(3))
+            .optSeed(7)
+            .build()) {
       m.compile(new Sgd(0.1), Loss.sparseCategoricalCrossEntropy(), Metric.accuracy());
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       m.save(out);
@@ -69,8 +75,10 @@ class TrainingWorkerTest {
   private LocalData part(int worker, int workers) {
     int from = ROWS * worker / workers;
     int to = ROWS * (worker + 1) / workers;
-    return new LocalData(WIDTH, 1, List.of(new LocalData.Block(features.rows(from, to), labels.rows(from, to),
-        from)));
+    return new LocalData(
+        WIDTH,
+        1,
+        List.of(new LocalData.Block(features.rows(from, to), labels.rows(from, to), from)));
   }
 
   private float[][] train(int workers, int epochs) throws Exception {
@@ -88,18 +96,20 @@ class TrainingWorkerTest {
       List<Future<float[]>> results = new ArrayList<>();
       for (int w = 0; w < workers; w++) {
         int rank = w;
-        results.add(pool.submit(() -> {
-          TrainingWorker worker = ws.get(rank);
-          worker.connectRing(addresses, rank);
-          BatchPlan plan = new BatchPlan(ROWS, 64, true, 11);
-          LocalData data = part(rank, workers);
-          for (int e = 0; e < epochs; e++) {
-            worker.trainEpoch(data, plan, e, null);
-          }
-          float[] weights = new float[worker.model().parameterCount()];
-          worker.model().parameters().get(0, weights);
-          return weights;
-        }));
+        results.add(
+            pool.submit(
+                () -> {
+                  TrainingWorker worker = ws.get(rank);
+                  worker.connectRing(addresses, rank);
+                  BatchPlan plan = new BatchPlan(ROWS, 64, true, 11);
+                  LocalData data = part(rank, workers);
+                  for (int e = 0; e < epochs; e++) {
+                    worker.trainEpoch(data, plan, e, null);
+                  }
+                  float[] weights = new float[worker.model().parameterCount()];
+                  worker.model().parameters().get(0, weights);
+                  return weights;
+                }));
       }
       float[][] out = new float[workers][];
       for (int w = 0; w < workers; w++) {
@@ -118,7 +128,10 @@ class TrainingWorkerTest {
     for (int workers : new int[] {2, 4}) {
       float[][] many = train(workers, 1);
       for (int w = 0; w < workers; w++) {
-        assertEquals(0, maxRelativeDifference(one, many[w]), 1e-4,
+        assertEquals(
+            0,
+            maxRelativeDifference(one, many[w]),
+            1e-4,
             workers + " workers, worker " + w + " differs from 1 worker");
       }
     }
@@ -127,7 +140,8 @@ class TrainingWorkerTest {
   @Test
   void workersLearnAndAgreeOnEpochFigures() throws Exception {
     float[][] weights = train(2, 5);
-    assertEquals(0, maxRelativeDifference(weights[0], weights[1]), 0, "replicas must stay identical");
+    assertEquals(
+        0, maxRelativeDifference(weights[0], weights[1]), 0, "replicas must stay identical");
   }
 
   static double maxRelativeDifference(float[] a, float[] b) {

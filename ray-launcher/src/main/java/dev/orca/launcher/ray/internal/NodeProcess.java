@@ -13,21 +13,22 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A long-running program (a Ray node) started in a process group of its own, with a watchdog
- * process beside it that kills the whole group when the JVM that started it dies (an executor
- * lost to an OOM or a {@code kill -9} never runs its shutdown hooks). {@link #stop} ends the group:
+ * process beside it that kills the whole group when the JVM that started it dies (an executor lost
+ * to an OOM or a {@code kill -9} never runs its shutdown hooks). {@link #stop} ends the group:
  * SIGTERM, a grace period, then SIGKILL.
  */
 public final class NodeProcess implements AutoCloseable {
   // Polls once a second while the JVM and the node live. The node counts as alive while its
   // leader or any member of its group runs: just after start, setsid may not have made the group
   // yet. POSIX sh (dash): a negative pid is a process group, and its kill builtin takes no "--".
-  private static final String WATCHDOG = "jvm=$1; pg=$2; grace=$3\n"
-      + "alive() { kill -0 \"-$pg\" 2>/dev/null || kill -0 \"$pg\" 2>/dev/null; }\n"
-      + "while kill -0 \"$jvm\" 2>/dev/null && alive; do sleep 1; done\n"
-      + "if alive; then\n"
-      + "  kill -TERM \"-$pg\" 2>/dev/null; kill -TERM \"$pg\" 2>/dev/null; sleep \"$grace\"\n"
-      + "  kill -KILL \"-$pg\" 2>/dev/null; kill -KILL \"$pg\" 2>/dev/null\n"
-      + "fi\n";
+  private static final String WATCHDOG =
+      "jvm=$1; pg=$2; grace=$3\n"
+          + "alive() { kill -0 \"-$pg\" 2>/dev/null || kill -0 \"$pg\" 2>/dev/null; }\n"
+          + "while kill -0 \"$jvm\" 2>/dev/null && alive; do sleep 1; done\n"
+          + "if alive; then\n"
+          + "  kill -TERM \"-$pg\" 2>/dev/null; kill -TERM \"$pg\" 2>/dev/null; sleep \"$grace\"\n"
+          + "  kill -KILL \"-$pg\" 2>/dev/null; kill -KILL \"$pg\" 2>/dev/null\n"
+          + "fi\n";
 
   private final Process process;
   private final Process watchdog;
@@ -51,22 +52,36 @@ public final class NodeProcess implements AutoCloseable {
     Process process;
     try {
       Files.createDirectories(log.toAbsolutePath().getParent());
-      process = new ProcessBuilder(grouped).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+      process =
+          new ProcessBuilder(grouped)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+              .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+              .start();
     } catch (IOException e) {
-      throw new LauncherException("cannot start " + String.join(" ", command) + ": " + e.getMessage(), e);
+      throw new LauncherException(
+          "cannot start " + String.join(" ", command) + ": " + e.getMessage(), e);
     }
     Process watchdog;
     try {
-      watchdog = new ProcessBuilder(setsid, "sh", "-c", WATCHDOG, "orca-ray-watchdog",
-          Long.toString(ProcessHandle.current().pid()), Long.toString(process.pid()),
-          Long.toString(Math.max(1, grace.toSeconds())))
-          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+      watchdog =
+          new ProcessBuilder(
+                  setsid,
+                  "sh",
+                  "-c",
+                  WATCHDOG,
+                  "orca-ray-watchdog",
+                  Long.toString(ProcessHandle.current().pid()),
+                  Long.toString(process.pid()),
+                  Long.toString(Math.max(1, grace.toSeconds())))
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+              .start();
     } catch (IOException e) {
       killGroup(process.pid(), "KILL");
-      throw new LauncherException("cannot start the watchdog of " + command.get(0) + ": " + e.getMessage(), e);
+      throw new LauncherException(
+          "cannot start the watchdog of " + command.get(0) + ": " + e.getMessage(), e);
     }
     return new NodeProcess(process, watchdog, log);
   }
@@ -136,8 +151,10 @@ public final class NodeProcess implements AutoCloseable {
   private static void killGroup(long pgid, String signal) {
     try {
       new ProcessBuilder("kill", "-" + signal, "--", "-" + pgid)
-          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-          .start().waitFor(5, TimeUnit.SECONDS);
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .start()
+          .waitFor(5, TimeUnit.SECONDS);
     } catch (IOException e) {
       // no kill program: destroyForcibly below still ends the leader
     } catch (InterruptedException e) {
@@ -151,8 +168,9 @@ public final class NodeProcess implements AutoCloseable {
         return dir + "/setsid";
       }
     }
-    throw new LauncherException("The program 'setsid' (util-linux) is missing on this node: Orca"
-        + " starts each Ray node in a process group of its own so that it can stop all of it."
-        + " Install util-linux on the cluster nodes.");
+    throw new LauncherException(
+        "The program 'setsid' (util-linux) is missing on this node: Orca"
+            + " starts each Ray node in a process group of its own so that it can stop all of it."
+            + " Install util-linux on the cluster nodes.");
   }
 }

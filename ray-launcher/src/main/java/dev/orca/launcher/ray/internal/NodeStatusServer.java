@@ -11,8 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The driver's view of the Ray node tasks, from what they report on a {@link TaskChannel}:
- * {@code STARTED}, {@code FAILED}, {@code STOPPED}; {@link #stopAll} tells them to stop.
+ * The driver's view of the Ray node tasks, from what they report on a {@link TaskChannel}: {@code
+ * STARTED}, {@code FAILED}, {@code STOPPED}; {@link #stopAll} tells them to stop.
  */
 public final class NodeStatusServer implements TaskChannel.Listener, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(NodeStatusServer.class);
@@ -41,8 +41,13 @@ public final class NodeStatusServer implements TaskChannel.Listener, AutoCloseab
     while (started.size() < nodes && failures.isEmpty()) {
       String ended = jobEnded.endedWith();
       if (ended != null && awaitQuiet(Duration.ofSeconds(2)) && failures.isEmpty()) {
-        throw new LauncherException("The Spark stage that starts the Ray nodes ended before all "
-            + nodes + " nodes started (" + started.size() + " did): " + ended);
+        throw new LauncherException(
+            "The Spark stage that starts the Ray nodes ended before all "
+                + nodes
+                + " nodes started ("
+                + started.size()
+                + " did): "
+                + ended);
       }
       long left = deadline - System.nanoTime();
       if (left <= 0) {
@@ -52,16 +57,25 @@ public final class NodeStatusServer implements TaskChannel.Listener, AutoCloseab
             missing.add(r);
           }
         }
-        throw new LauncherException("Ray nodes " + missing + " did not report within "
-            + timeout.toSeconds() + " s (started: " + started.keySet() + "). Check that the executors"
-            + " can reach the driver at " + address() + ", and their logs; raise orca.ray.start-timeout"
-            + " if the nodes are merely slow.");
+        throw new LauncherException(
+            "Ray nodes "
+                + missing
+                + " did not report within "
+                + timeout.toSeconds()
+                + " s (started: "
+                + started.keySet()
+                + "). Check that the executors"
+                + " can reach the driver at "
+                + address()
+                + ", and their logs; raise orca.ray.start-timeout"
+                + " if the nodes are merely slow.");
       }
       wait(Math.min(200, Math.max(1, left / 1_000_000)));
     }
     if (!failures.isEmpty()) {
       Map.Entry<Integer, String> first = failures.entrySet().iterator().next();
-      throw new LauncherException("Ray node " + first.getKey() + " failed to start: " + first.getValue());
+      throw new LauncherException(
+          "Ray node " + first.getKey() + " failed to start: " + first.getValue());
     }
     return new ArrayList<>(started.values());
   }

@@ -33,12 +33,19 @@ public final class RayExecutable {
         return candidate;
       }
     }
-    throw missing(host, "there is no 'ray' on PATH (" + pathVar + ") and " + SETTING + " is not set");
+    throw missing(
+        host, "there is no 'ray' on PATH (" + pathVar + ") and " + SETTING + " is not set");
   }
 
   private static LauncherException missing(String host, String why) {
-    return new LauncherException("Cannot start a Ray node on " + host + ": " + why + ". Install Ray"
-        + " 2.39 on every node (pip install 'ray==2.39.0') so that 'ray' is on PATH, or set " + SETTING
-        + " to the full path of the 'ray' program.");
+    return new LauncherException(
+        "Cannot start a Ray node on "
+            + host
+            + ": "
+            + why
+            + ". Install Ray"
+            + " 2.39 on every node (pip install 'ray==2.39.0') so that 'ray' is on PATH, or set "
+            + SETTING
+            + " to the full path of the 'ray' program.");
   }
 }

@@ -1,10 +1,10 @@
 package dev.orca.launcher.ray.internal;
 
+import dev.orca.launcher.LauncherException;
 import dev.orca.launcher.barrier.BarrierFunction;
 import dev.orca.launcher.barrier.BarrierTask;
-import dev.orca.launcher.LauncherException;
-import dev.orca.launcher.ray.RayOptions;
 import dev.orca.launcher.barrier.TaskChannel;
+import dev.orca.launcher.ray.RayOptions;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -39,11 +39,15 @@ public final class RayNodeTask implements BarrierFunction<Integer, String> {
   public Iterator<String> apply(BarrierTask task, Iterator<Integer> ids) throws Exception {
     int rank = task.partitionId();
     String host = hostOf(task.executorAddresses().get(rank));
-    try (TaskChannel.Client status = TaskChannel.Client.connect(statusAddress, secret, rank, CONNECT_TIMEOUT)) {
+    try (TaskChannel.Client status =
+        TaskChannel.Client.connect(statusAddress, secret, rank, CONNECT_TIMEOUT)) {
       if (task.stageAttempt() > 0) {
-        status.send("FAILED", "Spark re-ran the stage that holds the Ray nodes (attempt " + task.stageAttempt()
-            + "): a node was lost earlier, and Orca does not restart a Ray cluster behind the"
-            + " application's back. Stop the OrcaContext and start a new one.");
+        status.send(
+            "FAILED",
+            "Spark re-ran the stage that holds the Ray nodes (attempt "
+                + task.stageAttempt()
+                + "): a node was lost earlier, and Orca does not restart a Ray cluster behind the"
+                + " application's back. Stop the OrcaContext and start a new one.");
         return List.of("refused").iterator();
       }
       Path ray;
@@ -65,7 +69,11 @@ public final class RayNodeTask implements BarrierFunction<Integer, String> {
       if (rank == 0) {
         try {
           int port = options.headPort() > 0 ? options.headPort() : freePort();
-          node = NodeProcess.start(RayStartCommand.head(ray, host, port, cores, options), log, options.stopTimeout());
+          node =
+              NodeProcess.start(
+                  RayStartCommand.head(ray, host, port, cores, options),
+                  log,
+                  options.stopTimeout());
           awaitListening(node, host, port);
           headReport = "OK " + host + ":" + port;
         } catch (LauncherException e) {
@@ -85,17 +93,35 @@ public final class RayNodeTask implements BarrierFunction<Integer, String> {
       String headAddress = head.substring("OK ".length());
       try {
         if (node == null) {
-          node = NodeProcess.start(RayStartCommand.worker(ray, host, headAddress, cores, options), log,
-              options.stopTimeout());
+          node =
+              NodeProcess.start(
+                  RayStartCommand.worker(ray, host, headAddress, cores, options),
+                  log,
+                  options.stopTimeout());
         }
-        status.send("STARTED", "host=" + host + " pid=" + node.pid() + " watchdog=" + node.watchdogPid()
-            + " executorPid=" + ProcessHandle.current().pid() + " head=" + headAddress);
+        status.send(
+            "STARTED",
+            "host="
+                + host
+                + " pid="
+                + node.pid()
+                + " watchdog="
+                + node.watchdogPid()
+                + " executorPid="
+                + ProcessHandle.current().pid()
+                + " head="
+                + headAddress);
         while (!status.received("STOP") && node.isAlive() && !task.isInterrupted()) {
           Thread.sleep(200);
         }
         if (!node.isAlive() && !status.received("STOP")) {
-          String why = "the Ray node process on " + host + " exited with code " + node.exitValue()
-              + "; its last output:\n" + node.tail(20);
+          String why =
+              "the Ray node process on "
+                  + host
+                  + " exited with code "
+                  + node.exitValue()
+                  + "; its last output:\n"
+                  + node.tail(20);
           status.send("FAILED", why);
           throw new LauncherException(why);
         }
@@ -108,7 +134,8 @@ public final class RayNodeTask implements BarrierFunction<Integer, String> {
   }
 
   /** Every task shares its problem (or ""); true if any task has one, after reporting its own. */
-  private static boolean agreeOnFailure(BarrierTask task, TaskChannel.Client status, String problem) {
+  private static boolean agreeOnFailure(
+      BarrierTask task, TaskChannel.Client status, String problem) {
     List<String> problems = task.allGather(problem);
     if (!problem.isEmpty()) {
       status.send("FAILED", problem);
@@ -120,8 +147,15 @@ public final class RayNodeTask implements BarrierFunction<Integer, String> {
     long deadline = System.nanoTime() + options.startTimeout().toNanos();
     while (System.nanoTime() < deadline) {
       if (!node.isAlive()) {
-        throw new LauncherException("the Ray head on " + host + " exited with code " + node.exitValue()
-            + " before it listened on port " + port + "; its last output:\n" + node.tail(20));
+        throw new LauncherException(
+            "the Ray head on "
+                + host
+                + " exited with code "
+                + node.exitValue()
+                + " before it listened on port "
+                + port
+                + "; its last output:\n"
+                + node.tail(20));
       }
       try (Socket probe = new Socket()) {
         probe.connect(new InetSocketAddress(host, port), 500);
@@ -130,8 +164,15 @@ public final class RayNodeTask implements BarrierFunction<Integer, String> {
         sleep(200);
       }
     }
-    throw new LauncherException("the Ray head on " + host + " did not listen on port " + port + " within "
-        + options.startTimeout().toSeconds() + " s; its last output:\n" + node.tail(20));
+    throw new LauncherException(
+        "the Ray head on "
+            + host
+            + " did not listen on port "
+            + port
+            + " within "
+            + options.startTimeout().toSeconds()
+            + " s; its last output:\n"
+            + node.tail(20));
   }
 
   private static int freePort() {

@@ -18,7 +18,8 @@ public final class RayStartCommand {
   }
 
   /** {@code ray start --address=HEAD --block --node-ip-address=H ...} */
-  public static List<String> worker(Path ray, String host, String headAddress, int cores, RayOptions options) {
+  public static List<String> worker(
+      Path ray, String host, String headAddress, int cores, RayOptions options) {
     List<String> cmd = base(ray);
     cmd.add("--address=" + headAddress);
     return finish(cmd, host, cores, options);
