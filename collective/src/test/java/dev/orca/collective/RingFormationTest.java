@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.orca.OrcaConfigurationException;
+import dev.orca.testing.CapturedLog;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -41,7 +42,7 @@ class RingFormationTest {
     List<RingAllReduce> rings = new ArrayList<>();
     List<RingAllReduce> impostors = new ArrayList<>();
     List<Socket> strays = new ArrayList<>();
-    try (CapturedLog log = new CapturedLog()) {
+    try (CapturedLog log = new CapturedLog("dev.orca.collective")) {
       for (int i = 0; i < 3; i++) {
         rings.add(RingAllReduce.open(options().build()));
       }

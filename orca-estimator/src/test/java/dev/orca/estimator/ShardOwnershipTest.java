@@ -11,6 +11,7 @@ import dev.orca.nn.layers.Dense;
 import dev.orca.nn.layers.ReLU;
 import dev.orca.nn.losses.Loss;
 import dev.orca.nn.optim.Adam;
+import dev.orca.testing.CapturedLog;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
