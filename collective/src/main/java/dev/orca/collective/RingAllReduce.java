@@ -304,6 +304,21 @@ public final class RingAllReduce implements AutoCloseable {
     }
   }
 
+  /**
+   * This worker gives up on the ring because of {@code reason} (e.g. its own computation failed):
+   * the next worker is told why, so every peer's pending or next operation fails at once with a
+   * {@link RingException} naming this worker and the reason, instead of waiting out the ring's
+   * timeout; then the ring is closed. Before the ring is formed it only closes. Callable from any
+   * thread; idempotent with {@link #close()}.
+   */
+  public synchronized void abort(String reason) {
+    Objects.requireNonNull(reason, "reason");
+    if (!closed && session != null) {
+      session.abort(reason);
+    }
+    close();
+  }
+
   /** Stops the ring's threads and closes its sockets; idempotent, callable from any thread. */
   @Override
   public synchronized void close() {

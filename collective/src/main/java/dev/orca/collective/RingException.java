@@ -9,12 +9,31 @@ import dev.orca.OrcaException;
  */
 public class RingException extends OrcaException {
   private static final long serialVersionUID = 1L;
+  private final boolean workerGaveUp;
 
   public RingException(String message) {
-    super(message);
+    this(message, null, false);
   }
 
   public RingException(String message, Throwable cause) {
+    this(message, cause, false);
+  }
+
+  /**
+   * A ring failure; {@code workerGaveUp} when a worker ended the ring on purpose because of an
+   * error of its own ({@link RingAllReduce#abort}), rather than being lost.
+   */
+  public RingException(String message, Throwable cause, boolean workerGaveUp) {
     super(message, cause);
+    this.workerGaveUp = workerGaveUp;
+  }
+
+  /**
+   * True if the ring broke because some worker gave up on an error of its own (it reports that
+   * error itself), false if a worker was lost, timed out or misbehaved. A trainer resumes from a
+   * checkpoint after the latter; after the former a retry would only fail again.
+   */
+  public boolean workerGaveUp() {
+    return workerGaveUp;
   }
 }

@@ -6,6 +6,7 @@ import static dev.orca.collective.RingHarness.form;
 import static dev.orca.collective.RingHarness.onEach;
 import static dev.orca.collective.RingHarness.ringThreads;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,6 +25,42 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
 class RingFailureTest {
+
+  @Test
+  void aWorkerThatGivesUpTellsEveryPeerWhyAtOnce() throws Exception {
+    // a timeout far beyond the harness's two minutes: the peers must learn it from the worker
+    // that gave up, not from the timeout
+    List<RingAllReduce> rings =
+        form(3, b -> b.optChunkBytes(4096).optTimeout(Duration.ofMinutes(10)));
+    String quitter = rings.get(2).localAddress();
+    try {
+      List<String> messages =
+          onEach(
+              rings,
+              (rank, ring) -> {
+                FloatBuffer buf = filled(rank, 100_000);
+                ring.allReduce(buf); // a healthy step first
+                if (rank == 2) {
+                  // its own computation failed before the next step's reduction
+                  ring.abort("worker 2: the data holds a non-finite value in column 'x'");
+                  return "";
+                }
+                RingException e = assertThrows(RingException.class, () -> ring.allReduce(buf));
+                // told apart from a lost worker: a trainer does not retry after this
+                assertTrue(e.workerGaveUp(), e.getMessage());
+                return e.getMessage();
+              });
+      for (int r : new int[] {0, 1}) {
+        String m = messages.get(r);
+        assertTrue(m.contains("the data holds a non-finite value in column 'x'"), m);
+      }
+      // the next worker was told by rank 2 itself, naming it
+      assertTrue(messages.get(0).contains(quitter), messages.get(0));
+      assertFalse(rings.get(2).isConnected(), "abort closes the ring");
+    } finally {
+      closeAll(rings);
+    }
+  }
 
   @Test
   void aPeerClosedMidReductionFailsTheOthersNamingIt() throws Exception {
@@ -57,11 +94,14 @@ class RingFailureTest {
                   return e.getMessage();
                 }
                 closed.await();
-                return assertThrows(RingException.class, () -> ring.allReduce(buf)).getMessage();
+                RingException e = assertThrows(RingException.class, () -> ring.allReduce(buf));
+                assertFalse(e.workerGaveUp(), "a lost worker is not one that gave up: " + e);
+                return e.getMessage();
               });
       assertTrue(messages.get(1).contains("closed while this operation ran"), messages.get(1));
       for (int r : new int[] {0, 2}) {
         String m = messages.get(r);
+        assertFalse(m.isEmpty());
         assertTrue(m.startsWith("all-reduce #0 of floats [0, 1000000)"), m);
         assertTrue(m.contains("lost connection to worker rank 1 at " + lost), m);
       }

@@ -43,6 +43,7 @@ final class ConfResolver {
       default -> throw new IllegalStateException(mode.label());
     }
     addExtraSpark(spark, mode);
+    security(spark, mode);
     if (mode != ClusterMode.LOCAL) {
       spark.put(
           "spark.executor.extraJavaOptions",
@@ -177,6 +178,37 @@ final class ConfResolver {
       spark.put(
           "spark.driver.memory",
           MemorySize.toSparkString(MemorySize.parseBytes(driverMemory, DRIVER_MEMORY)));
+    }
+  }
+
+  /**
+   * Spark's own RPC (driver, executors, block transfers) is unauthenticated unless {@code
+   * spark.authenticate} is on. On YARN and Kubernetes Spark generates and distributes a secret per
+   * application, so Orca turns it on unless the user decided otherwise. On a standalone cluster the
+   * secret must be configured on the master and workers as well, which Orca cannot do: it refuses
+   * to start without the user's decision. In one machine (local, local-cluster) and under
+   * spark-submit (the submitter decided) nothing is changed.
+   */
+  private void security(Map<String, String> spark, ClusterMode mode) {
+    boolean decided = spark.containsKey("spark.authenticate");
+    switch (mode) {
+      case YARN_CLIENT, YARN_CLUSTER, K8S_CLIENT, K8S_CLUSTER -> {
+        if (!decided) {
+          spark.put("spark.authenticate", "true");
+        }
+      }
+      case STANDALONE -> {
+        if (!decided && !Boolean.parseBoolean(settings.get(ALLOW_UNAUTHENTICATED))) {
+          throw new OrcaConfigurationException(
+              "A standalone cluster's Spark RPC is unauthenticated unless spark.authenticate=true,"
+                  + " with the same spark.authenticate.secret on the master, every worker and this"
+                  + " application: anyone who reaches the executors' ports can run code in them."
+                  + " Configure the cluster so and set both as extra Spark settings, or set "
+                  + ALLOW_UNAUTHENTICATED
+                  + "=true to run without (on a network only trusted machines reach).");
+        }
+      }
+      default -> {}
     }
   }
 

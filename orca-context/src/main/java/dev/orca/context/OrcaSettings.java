@@ -53,6 +53,12 @@ public final class OrcaSettings {
   /** Seconds that starting the Ray nodes may take. */
   public static final String RAY_START_TIMEOUT = "orca.ray.start-timeout";
 
+  /**
+   * {@code true} to run on a standalone cluster whose Spark RPC is not authenticated (Orca refuses
+   * by default: set {@code spark.authenticate} and its secret instead).
+   */
+  public static final String ALLOW_UNAUTHENTICATED = "orca.security.allow-unauthenticated";
+
   /** Every setting name. */
   public static final List<String> ALL =
       List.of(
@@ -69,7 +75,8 @@ public final class OrcaSettings {
           RAY_OBJECT_STORE_MEMORY,
           RAY_EXECUTABLE,
           RAY_START_OPTIONS,
-          RAY_START_TIMEOUT);
+          RAY_START_TIMEOUT,
+          ALLOW_UNAUTHENTICATED);
 
   private OrcaSettings() {}
 }

@@ -176,7 +176,9 @@ class ClusterModeResolutionTest {
                 .master("spark://head:7077")
                 .numNodes(3)
                 .cores(4)
-                .memory("6g"));
+                .memory("6g")
+                .sparkConf("spark.authenticate", "true")
+                .sparkConf("spark.authenticate.secret", "the cluster's secret"));
     assertEquals("spark://head:7077", conf.spark("spark.master"));
     assertEquals("12", conf.spark("spark.cores.max"));
     assertEquals("4", conf.spark("spark.executor.cores"));
@@ -188,6 +190,56 @@ class ClusterModeResolutionTest {
         e.getMessage().contains("standalone needs orca.master")
             && e.getMessage().contains("spark://"),
         e.getMessage());
+  }
+
+  @Test
+  void clusterModesAuthenticateSparksRpcOrSayWhyNot() {
+    for (String mode : List.of("yarn-client", "yarn-cluster")) {
+      assertEquals(
+          "true",
+          resolve(OrcaContext.builder().clusterMode(mode)).spark("spark.authenticate"),
+          mode + ": YARN makes and hands out the secret");
+    }
+    assertEquals(
+        "true",
+        resolve(
+                OrcaContext.builder()
+                    .clusterMode("k8s-client")
+                    .master("k8s://https://h:6443")
+                    .containerImage("i"))
+            .spark("spark.authenticate"),
+        "Kubernetes makes and hands out the secret");
+    assertEquals(
+        "false",
+        resolve(
+                OrcaContext.builder()
+                    .clusterMode("yarn-client")
+                    .sparkConf("spark.authenticate", "false"))
+            .spark("spark.authenticate"),
+        "the user's explicit choice stands");
+    assertNull(resolve(OrcaContext.builder()).spark("spark.authenticate"), "one machine");
+    assertNull(
+        resolve(OrcaContext.builder().clusterMode("local-cluster")).spark("spark.authenticate"));
+
+    // standalone: the secret must be configured on the cluster too, so the user decides
+    OrcaConfigurationException e =
+        assertThrows(
+            OrcaConfigurationException.class,
+            () ->
+                resolve(
+                    OrcaContext.builder().clusterMode("standalone").master("spark://head:7077")));
+    assertTrue(
+        e.getMessage().contains("spark.authenticate=true")
+            && e.getMessage().contains("spark.authenticate.secret")
+            && e.getMessage().contains(OrcaSettings.ALLOW_UNAUTHENTICATED + "=true"),
+        e.getMessage());
+    OrcaConf open =
+        resolve(
+            OrcaContext.builder()
+                .clusterMode("standalone")
+                .master("spark://head:7077")
+                .set(OrcaSettings.ALLOW_UNAUTHENTICATED, "true"));
+    assertNull(open.spark("spark.authenticate"), "allowed explicitly");
   }
 
   @Test

@@ -9,10 +9,21 @@ import java.io.IOException;
 final class LinkFailure extends IOException {
   private static final long serialVersionUID = 1L;
   private final boolean stopped;
+  private final boolean workerGaveUp;
 
   LinkFailure(String message, Throwable cause, boolean stopped) {
+    this(message, cause, stopped, false);
+  }
+
+  LinkFailure(String message, Throwable cause, boolean stopped, boolean workerGaveUp) {
     super(message, cause);
     this.stopped = stopped;
+    this.workerGaveUp = workerGaveUp;
+  }
+
+  /** True when the peer's ABORT said a worker gave up on an error of its own. */
+  boolean workerGaveUp() {
+    return workerGaveUp;
   }
 
   static LinkFailure stopped(String peer) {

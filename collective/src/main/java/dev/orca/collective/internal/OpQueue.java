@@ -219,7 +219,8 @@ final class OpQueue {
               + ": the ring is broken: "
               + failure.getMessage()
               + " (close this RingAllReduce and form a new ring)",
-          failure);
+          failure,
+          failure.workerGaveUp());
     }
     if (stopping) {
       throw new RingException(doing + ": the ring was closed while this operation ran");

@@ -24,6 +24,10 @@ final class RingLink implements Closeable {
   static final int FRAME_OP = 0x4f50;
   static final int FRAME_DATA = 0x4441;
   static final int FRAME_ABORT = 0x4142;
+
+  /** An ABORT whose cause is a worker that gave up on an error of its own (not a lost worker). */
+  static final int FRAME_ABORT_GAVE_UP = 0x4147;
+
   private static final int OP_BYTES = 24;
   private static final int MAX_ABORT_BYTES = 64 << 10;
   private static final Consumer<SelectionKey> IGNORE = key -> {};
@@ -76,7 +80,7 @@ final class RingLink implements Closeable {
    * operation whose OP header the peer has not had yet: it goes first, so that the peer checks it
    * against its own operation before it reads the reason.
    */
-  void writeAbort(RingOp announce, String message, long waitNanos) {
+  void writeAbort(RingOp announce, String message, boolean workerGaveUp, long waitNanos) {
     if (midFrame || broken) {
       return;
     }
@@ -87,7 +91,9 @@ final class RingLink implements Closeable {
         writeFrame(FRAME_OP, opHeader(announce), wait);
       }
       writeFrame(
-          FRAME_ABORT, ByteBuffer.wrap(text, 0, Math.min(text.length, MAX_ABORT_BYTES)), wait);
+          workerGaveUp ? FRAME_ABORT_GAVE_UP : FRAME_ABORT,
+          ByteBuffer.wrap(text, 0, Math.min(text.length, MAX_ABORT_BYTES)),
+          wait);
     } catch (LinkFailure e) {
       // the peer is gone too; it will find out on its own
     }
@@ -149,12 +155,17 @@ final class RingLink implements Closeable {
     readFully(header);
     int type = header.getInt(0);
     int length = header.getInt(4);
-    if (type == FRAME_ABORT && length >= 0 && length <= MAX_ABORT_BYTES) {
+    if ((type == FRAME_ABORT || type == FRAME_ABORT_GAVE_UP)
+        && length >= 0
+        && length <= MAX_ABORT_BYTES) {
       ByteBuffer text = ByteBuffer.allocate(length);
       readFully(text);
       broken = true;
       throw new LinkFailure(
-          peer + " gave up: " + new String(text.array(), StandardCharsets.UTF_8), null, false);
+          peer + " gave up: " + new String(text.array(), StandardCharsets.UTF_8),
+          null,
+          false,
+          type == FRAME_ABORT_GAVE_UP);
     }
     if (type != expectedType || length != expectedLength) {
       broken = true;

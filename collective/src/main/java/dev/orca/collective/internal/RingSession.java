@@ -1,5 +1,6 @@
 package dev.orca.collective.internal;
 
+import dev.orca.collective.RingException;
 import dev.orca.collective.RingOptions;
 import java.io.IOException;
 import java.nio.FloatBuffer;
@@ -125,6 +126,20 @@ public final class RingSession implements AutoCloseable {
     queue.post(gather);
     queue.awaitDone(gather);
     gather.sumInto(values);
+  }
+
+  /**
+   * This worker gives up: the ring fails here with {@code reason}, the sender tells the next worker
+   * why (bounded by its abort wait), and the session closes. Every peer then fails at once, its
+   * error naming this worker and the reason, instead of waiting out its timeout.
+   */
+  public void abort(String reason) {
+    if (closed) {
+      return;
+    }
+    queue.fail(new RingException(reason, null, true));
+    join(sender);
+    close();
   }
 
   /** Stops the threads and closes both connections; idempotent. */

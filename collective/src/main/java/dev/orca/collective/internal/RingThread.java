@@ -42,7 +42,11 @@ abstract class RingThread implements Runnable {
       }
     } catch (LinkFailure e) {
       if (!e.stopped()) {
-        queue.fail(new RingException(op.describe() + ": " + e.getMessage(), e.getCause()));
+        queue.fail(
+            new RingException(
+                (op == null ? "" : op.describe() + ": ") + e.getMessage(),
+                e.getCause(),
+                e.workerGaveUp()));
       }
     } catch (InterruptedException e) {
       queue.fail(new RingException("the " + role + " thread of the ring was interrupted", e));

@@ -53,7 +53,7 @@ final class Sender extends RingThread {
       // between operations, the header of the next posted one goes first: the next worker then
       // checks it against its own and names a mismatch itself, whichever worker noticed first
       RingOp announce = unfinished == null ? queue.firstUnsent() : null;
-      link.writeAbort(announce, failure.getMessage(), ABORT_WAIT_NANOS);
+      link.writeAbort(announce, failure.getMessage(), failure.workerGaveUp(), ABORT_WAIT_NANOS);
     }
     link.close();
   }

@@ -14,6 +14,7 @@ import dev.orca.estimator.internal.worker.CheckpointStore;
 import dev.orca.estimator.internal.worker.EpochControl;
 import dev.orca.estimator.internal.worker.TrainJob;
 import dev.orca.estimator.internal.worker.TrainingMessage;
+import dev.orca.estimator.internal.worker.WorkerFailure;
 import dev.orca.launcher.barrier.TaskChannel;
 import dev.orca.launcher.ray.RayMode;
 import dev.orca.launcher.ray.RayRuntime;
@@ -107,7 +108,12 @@ public final class RayTrainer {
               new ArrayList<>(epochs.values()),
               stopped != null ? stopped : "completed " + job.epochs() + " epochs",
               attempt);
-        } catch (RuntimeException e) {
+        } catch (WorkerFailed e) {
+          if (!e.kind.isRetried()) {
+            // an error of a worker's own (data, settings, a diverging loss): a retry would repeat
+            // it
+            throw e.kind.toException("Training failed: " + e.getMessage(), e.getCause());
+          }
           attempt++;
           int maxRetries = job.checkpoints().maxRetries();
           if (attempt > maxRetries) {
@@ -216,19 +222,47 @@ public final class RayTrainer {
     long timeoutMs =
         job == null ? 600_000 : Math.max(60_000, job.ring().stepTimeout().toMillis() * 4);
     List<T> out = new ArrayList<>();
+    WorkerFailed reported = null;
     try {
+      // every worker's answer, so that the one that failed on its own is reported, whatever its
+      // rank
       for (int i = 0; i < refs.size(); i++) {
         try {
           out.add(Ray.get(refs.get(i), timeoutMs));
         } catch (RuntimeException e) {
-          throw new TrainingException(
-              "worker " + i + " failed while " + what + ": " + rootMessage(e), e);
+          WorkerFailed failed = new WorkerFailed(i, WorkerFailure.ofRemote(e), what, e);
+          if (reported == null || failed.outranks(reported)) {
+            reported = failed;
+          }
         }
+      }
+      if (reported != null) {
+        throw reported;
       }
       return out;
     } finally {
       Ray.internal()
           .free(new ArrayList<>(refs), false); // LOCAL mode keeps every result until freed
+    }
+  }
+
+  /** A worker's failure, with its kind: what decides between resuming and ending training. */
+  private static final class WorkerFailed extends TrainingException {
+    private static final long serialVersionUID = 1L;
+    final int rank;
+    final WorkerFailure kind;
+
+    WorkerFailed(int rank, WorkerFailure kind, String what, Throwable cause) {
+      super(
+          "worker " + rank + " failed while " + what + ": " + WorkerFailure.messageOf(cause),
+          cause);
+      this.rank = rank;
+      this.kind = kind;
+    }
+
+    /** A worker's own error outranks the ring failures it caused in the others. */
+    boolean outranks(WorkerFailed other) {
+      return kind.isOwn() && !other.kind.isOwn();
     }
   }
 

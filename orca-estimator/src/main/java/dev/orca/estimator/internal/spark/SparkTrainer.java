@@ -1,5 +1,6 @@
 package dev.orca.estimator.internal.spark;
 
+import dev.orca.OrcaException;
 import dev.orca.TrainingException;
 import dev.orca.arrow.Shard;
 import dev.orca.data.XShards;
@@ -21,6 +22,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -31,6 +33,8 @@ import org.apache.spark.api.java.JavaSparkContext;
  * stage runs, the driver prints what rank 0 reports on the task channel.
  */
 public final class SparkTrainer {
+  private static final long REPORT_WAIT_NANOS = 30_000_000_000L;
+
   private SparkTrainer() {}
 
   /** Trains; {@code job} without its channel address, which is filled in here. */
@@ -52,6 +56,8 @@ public final class SparkTrainer {
     AtomicInteger restarts = new AtomicInteger();
     List<String> failures =
         Collections.synchronizedList(new ArrayList<>()); // added on the channel's threads
+    // the first worker that failed on its own: what training ends with, not retried
+    AtomicReference<OwnFailure> fatal = new AtomicReference<>();
     TaskChannel.Listener listener =
         new TaskChannel.Listener() {
           @Override
@@ -75,6 +81,9 @@ public final class SparkTrainer {
                       + (r.checkpointEpoch() + 1));
             } else if (m instanceof TrainingMessage.Failed f) {
               failures.add("worker " + rank + ": " + f.reason());
+              if (f.failure().isOwn()) {
+                fatal.compareAndSet(null, new OwnFailure(rank, f));
+              }
             }
           }
 
@@ -105,15 +114,26 @@ public final class SparkTrainer {
       try {
         results = stage.get();
       } catch (ExecutionException e) {
-        throw failure(e.getCause(), new ArrayList<>(failures));
+        awaitReports(channel);
+        throw fatal.get() != null
+            ? fatal.get().exception()
+            : failure(e.getCause(), new ArrayList<>(failures));
       } catch (InterruptedException e) {
         stage.cancel(true);
         Thread.currentThread().interrupt();
         throw new TrainingException("interrupted while training; the workers were stopped", e);
       }
       if (results.size() != 1) {
+        // workers end without failing the stage on errors a rerun would repeat: they said why
+        awaitReports(channel);
+        if (fatal.get() != null) {
+          throw fatal.get().exception();
+        }
         throw new TrainingException(
-            "the training stage returned " + results.size() + " models, expected 1");
+            "the training stage returned "
+                + results.size()
+                + " models, expected 1"
+                + (failures.isEmpty() ? "" : ": " + String.join("; ", new ArrayList<>(failures))));
       }
       List<EpochRecord> records;
       synchronized (epochs) {
@@ -121,6 +141,27 @@ public final class SparkTrainer {
       }
       String why = stopped.get() != null ? stopped.get() : "completed " + job.epochs() + " epochs";
       return new FitResult(results.get(0), records, why, restarts.get());
+    }
+  }
+
+  /**
+   * Waits until every worker's connection to the task channel has ended, so that what they sent
+   * before ending (why they failed) has been read. Bounded: a worker whose executor died never says
+   * goodbye.
+   */
+  private static void awaitReports(TaskChannel channel) {
+    long deadline = System.nanoTime() + REPORT_WAIT_NANOS;
+    while (!channel.connected().isEmpty() && System.nanoTime() < deadline) {
+      LockSupport.parkNanos(10_000_000L);
+    }
+  }
+
+  /** A worker's own failure: raised as the Orca exception of its kind, naming the worker. */
+  private record OwnFailure(int rank, TrainingMessage.Failed failed) {
+    OrcaException exception() {
+      return failed
+          .failure()
+          .toException("Training failed: worker " + rank + ": " + failed.reason(), null);
     }
   }
 

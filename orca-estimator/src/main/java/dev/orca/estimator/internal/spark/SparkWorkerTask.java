@@ -13,9 +13,11 @@ import dev.orca.estimator.internal.worker.TrainJob;
 import dev.orca.estimator.internal.worker.TrainingMessage;
 import dev.orca.estimator.internal.worker.TrainingWorker;
 import dev.orca.estimator.internal.worker.WorkerChannel;
+import dev.orca.estimator.internal.worker.WorkerFailure;
 import dev.orca.launcher.barrier.BarrierFunction;
 import dev.orca.launcher.barrier.BarrierTask;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
@@ -47,12 +49,10 @@ public final class SparkWorkerTask implements BarrierFunction<Tagged, byte[]> {
         String why =
             "training failed "
                 + task.stageAttempt()
-                + " times and was retried as often as allowed"
-                + " (maxRetries="
+                + " times and was retried as often as allowed (maxRetries="
                 + retries
                 + "); see the earlier failures in the log";
-        channel.send(new TrainingMessage.Failed(why));
-        throw new TrainingException(why);
+        return endWithout(channel, new TrainingMessage.Failed(WorkerFailure.TRAINING, why));
       }
       List<LocalData.Block> train = new ArrayList<>();
       List<LocalData.Block> validation = new ArrayList<>();
@@ -75,12 +75,31 @@ public final class SparkWorkerTask implements BarrierFunction<Tagged, byte[]> {
         run(task, rank, worker, channel, trainData, valData, start);
         return rank == 0 ? List.of(worker.modelFile()).iterator() : List.<byte[]>of().iterator();
       } catch (RuntimeException e) {
-        channel.send(new TrainingMessage.Failed(String.valueOf(e.getMessage())));
-        throw e;
+        if (task.isInterrupted()) {
+          throw e; // Spark stopped the stage: the cause is elsewhere
+        }
+        WorkerFailure kind = WorkerFailure.of(e);
+        TrainingMessage.Failed failed =
+            new TrainingMessage.Failed(kind, WorkerFailure.messageOf(e));
+        if (kind.isRetried()) {
+          channel.send(failed);
+          throw e; // a lost peer or a broken ring: Spark reruns the stage, which resumes
+        }
+        return endWithout(channel, failed);
       }
     } finally {
       Shard.closeAll(shards);
     }
+  }
+
+  /**
+   * Ends this worker without failing its Spark task, after telling the driver why: an error that a
+   * rerun of the stage would only repeat (this worker's own, or another worker's that gave up) must
+   * not make Spark retry the stage; the driver raises it instead.
+   */
+  private static Iterator<byte[]> endWithout(WorkerChannel channel, TrainingMessage.Failed why) {
+    channel.send(why);
+    return Collections.emptyIterator();
   }
 
   /**

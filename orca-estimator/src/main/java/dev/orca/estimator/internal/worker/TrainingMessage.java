@@ -90,8 +90,11 @@ public sealed interface TrainingMessage {
     }
   }
 
-  /** A worker failed, and why (Spark's own report of a task failure hides the cause). */
-  record Failed(String reason) implements TrainingMessage {
+  /**
+   * A worker failed: what kind of failure and why (Spark's own report of a task failure hides the
+   * cause).
+   */
+  record Failed(WorkerFailure failure, String reason) implements TrainingMessage {
     @Override
     public String kind() {
       return "FAILED";
@@ -99,7 +102,7 @@ public sealed interface TrainingMessage {
 
     @Override
     public String detail() {
-      return reason;
+      return failure.name() + " " + reason;
     }
   }
 
@@ -132,7 +135,11 @@ public sealed interface TrainingMessage {
         case "EPOCH" -> new EpochDone(decodeEpoch(detail));
         case "STOPPED" -> new Stopped(detail);
         case "RESUMED" -> new Resumed(Integer.parseInt(detail.trim()));
-        case "FAILED" -> new Failed(detail);
+        case "FAILED" -> {
+          int space = detail.indexOf(' ');
+          yield new Failed(
+              WorkerFailure.valueOf(detail.substring(0, space)), detail.substring(space + 1));
+        }
         case "STOP" -> new Stop();
         default -> throw new IllegalArgumentException("unknown kind");
       };

@@ -90,6 +90,15 @@ public final class TrainingWorker implements AutoCloseable {
    * it with the same plan and epoch. Returns the epoch's figures over all workers.
    */
   public EpochFigures trainEpoch(LocalData data, BatchPlan plan, int epoch, StepListener listener) {
+    try {
+      return trainEpochOrFail(data, plan, epoch, listener);
+    } catch (RuntimeException e) {
+      throw giveUp(e);
+    }
+  }
+
+  private EpochFigures trainEpochOrFail(
+      LocalData data, BatchPlan plan, int epoch, StepListener listener) {
     checkWidths(data);
     long t0 = System.nanoTime();
     plan.plan(epoch, data.globalIndex());
@@ -131,6 +140,14 @@ public final class TrainingWorker implements AutoCloseable {
    * The loss and metrics of the model on {@code data}, in inference mode, summed over all workers.
    */
   public EpochFigures evaluate(LocalData data, int batchSize) {
+    try {
+      return evaluateOrFail(data, batchSize);
+    } catch (RuntimeException e) {
+      throw giveUp(e);
+    }
+  }
+
+  private EpochFigures evaluateOrFail(LocalData data, int batchSize) {
     checkWidths(data);
     long t0 = System.nanoTime();
     MetricSums sums = step.newSums();
@@ -154,6 +171,24 @@ public final class TrainingWorker implements AutoCloseable {
   /** Waits for every worker (used around checkpoints). */
   public void barrier() {
     ring.barrier();
+  }
+
+  /**
+   * On an error of this worker's own (not a failure of the ring under it), tells the other workers
+   * at once, so that they fail in milliseconds naming this worker and the reason instead of waiting
+   * for it until the step timeout.
+   */
+  private RuntimeException giveUp(RuntimeException e) {
+    RingAllReduce r = ring;
+    if (r != null && WorkerFailure.of(e).isOwn()) {
+      r.abort("training worker " + rankOrNone() + " failed: " + WorkerFailure.messageOf(e));
+    }
+    return e;
+  }
+
+  private String rankOrNone() {
+    RingAllReduce r = ring;
+    return r != null && r.isConnected() ? Integer.toString(r.rank()) : "(not in a ring)";
   }
 
   private void checkWidths(LocalData data) {
