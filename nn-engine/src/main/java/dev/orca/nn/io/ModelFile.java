@@ -398,7 +398,7 @@ public final class ModelFile {
                   + printable(tag)
                   + "' claims "
                   + length
-                  + " bytes");
+                  + " bytes; restore it from a copy or write it again");
         }
         where = "section " + printable(tag) + " (" + length + " bytes)";
         if (tag.equals("END ")) {
@@ -408,7 +408,8 @@ public final class ModelFile {
                 "the model file is corrupted: its checksum is "
                     + Long.toHexString(stored)
                     + " but its contents sum to "
-                    + Long.toHexString(before));
+                    + Long.toHexString(before)
+                    + "; restore it from a copy or write it again");
           }
           return s;
         }
