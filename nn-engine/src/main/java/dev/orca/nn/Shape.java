@@ -36,6 +36,22 @@ public final class Shape implements Serializable {
     this.size = (int) n;
   }
 
+  /**
+   * A shape read from a stream (a model file's architecture) is checked as a built one: its size
+   * must follow from its dimensions, since buffers are sized by one and indexed by the other.
+   */
+  private Object readResolve() {
+    if (dims == null) {
+      throw new OrcaDataException("a shape was read without its dimensions");
+    }
+    Shape checked = new Shape(dims.clone());
+    if (checked.size != size) {
+      throw new OrcaDataException(
+          "shape " + checked + " was read with size " + size + " instead of " + checked.size);
+    }
+    return checked;
+  }
+
   /** A shape with the given dimensions, outermost first. */
   public static Shape of(int... dims) {
     return new Shape(dims.clone());

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.orca.OrcaDataException;
+import dev.orca.nn.internal.Graph;
+import dev.orca.nn.io.ModelFile;
+import dev.orca.nn.layers.Add;
 import dev.orca.nn.layers.BatchNorm;
 import dev.orca.nn.layers.Dense;
 import dev.orca.nn.layers.ReLU;
@@ -16,7 +19,9 @@ import dev.orca.nn.optim.Adam;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ModelFileTest {
@@ -141,6 +146,55 @@ class ModelFileTest {
           e.getMessage().contains("corrupted") || e.getMessage().contains("truncated"),
           at + ": " + e.getMessage());
     }
+  }
+
+  @Test
+  void aSectionClaimingMoreThanTheFileHoldsFailsWithoutAllocatingIt() {
+    byte[] file = ModelFileFuzzMain.claimingTwoGiB();
+    assertEquals(24, file.length);
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadAllocatedBytes();
+    OrcaDataException e =
+        assertThrows(
+            OrcaDataException.class, () -> Model.load(new ByteArrayInputStream(file)).close());
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+    assertTrue(
+        e.getMessage().contains("section 'PARM' claims 2147483631 bytes")
+            && e.getMessage().contains("ends after 0 of them"),
+        e.getMessage());
+    assertTrue(allocated < 4 << 20, allocated + " bytes allocated for a 24-byte file");
+  }
+
+  @Test
+  void aForgedArchitectureWhoseNodesShareOneLongInputListIsRefusedBeforeAnythingIsBuilt()
+      throws IOException {
+    // 3000 Add nodes that all refer to one list of 3000 inputs: Java serialization writes the
+    // list once, but a pass would hold 2 x 3000 x 3000 input slots
+    int n = 3000;
+    int[] shared = new int[n];
+    Shape one = Shape.of(1);
+    Graph.Node[] nodes = new Graph.Node[n + 1];
+    nodes[0] = new Graph.Node("x", null, new int[0], one);
+    for (int i = 1; i <= n; i++) {
+      nodes[i] = new Graph.Node("add" + i, new Add(), shared, one);
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (Tensor none = Tensor.zeros(0)) {
+      ModelFile.write(
+          new ModelFile.Contents(
+              new Graph(nodes, new int[] {0}, new int[] {n}), 0, none, none, null, null, List.of()),
+          out);
+    }
+    assertTrue(out.size() < 200_000, out.size() + " bytes");
+    OrcaDataException e =
+        assertThrows(
+            OrcaDataException.class,
+            () -> Model.load(new ByteArrayInputStream(out.toByteArray())).close());
+    assertTrue(
+        e.getMessage().startsWith("the model file's architecture is inconsistent")
+            && e.getMessage().contains("more inputs than an architecture of"),
+        e.getMessage());
   }
 
   @Test

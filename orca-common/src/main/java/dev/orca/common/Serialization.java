@@ -2,6 +2,7 @@ package dev.orca.common;
 
 import dev.orca.OrcaConfigurationException;
 import dev.orca.OrcaDataException;
+import dev.orca.OrcaException;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -44,25 +45,56 @@ public final class Serialization {
 
   /** Reads an object of type {@code type}; anything else, or a class outside the filter, fails. */
   public static <T> T fromBytes(byte[] data, Class<T> type, String what) {
+    Object o;
     try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(data))) {
       in.setObjectInputFilter(filter(data.length));
-      Object o = in.readObject();
-      if (!type.isInstance(o)) {
-        throw new OrcaDataException(
-            "the " + what + " holds a " + o.getClass().getName() + ", expected " + type.getName());
-      }
-      return type.cast(o);
+      o = in.readObject();
     } catch (InvalidClassException e) {
+      if (String.valueOf(e.getMessage()).startsWith("filter status: REJECTED")) {
+        throw new OrcaDataException(
+            "the "
+                + what
+                + " holds a class or a size this reader does not accept (only Orca's classes and a"
+                + " few JDK value types, no larger than the bytes they are read from): it is"
+                + " corrupted or was not written by Orca",
+            e);
+      }
       throw new OrcaDataException(
           "the "
               + what
               + " was written by an incompatible version of a class ("
-              + e.getMessage()
+              + printable(e.getMessage())
               + "): read it with the Orca version that wrote it",
           e);
-    } catch (IOException | ClassNotFoundException | ClassCastException e) {
-      throw new OrcaDataException("the " + what + " cannot be read: " + e, e);
+    } catch (IOException | ClassNotFoundException e) {
+      throw new OrcaDataException("the " + what + " cannot be read: " + printable(e.toString()), e);
+    } catch (RuntimeException e) {
+      // a malformed stream can also fail inside readObject (a negative array size, a value of
+      // the wrong type, a class's own check of what it read)
+      throw new OrcaDataException(
+          "the "
+              + what
+              + " cannot be read: "
+              + printable(e instanceof OrcaException ? e.getMessage() : e.toString()),
+          e);
     }
+    if (o == null || !type.isInstance(o)) {
+      throw new OrcaDataException(
+          "the "
+              + what
+              + " holds "
+              + (o == null ? "null" : "a " + o.getClass().getName())
+              + ", expected "
+              + type.getName());
+    }
+    return type.cast(o);
+  }
+
+  /**
+   * Damaged bytes end up in exception texts (a class name with a flipped bit): keep them readable.
+   */
+  private static String printable(String s) {
+    return String.valueOf(s).replaceAll("[^\\x20-\\x7e]", "?");
   }
 
   /**

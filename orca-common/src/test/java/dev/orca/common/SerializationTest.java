@@ -80,6 +80,31 @@ class SerializationTest {
   }
 
   @Test
+  void aMalformedStreamThatFailsInsideTheReaderIsADataError() {
+    Settings s = new Settings("x", 0, new long[] {7}, Duration.ZERO, Kind.A);
+    byte[] negative = Serialization.toBytes(s);
+    int at = indexOf(negative, new byte[] {0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 7});
+    ByteBuffer.wrap(negative).putInt(at, -2147483647); // the JDK allocates before it checks
+    OrcaDataException e =
+        assertThrows(
+            OrcaDataException.class,
+            () ->
+                Serialization.fromBytes(negative, Settings.class, "model file's training section"));
+    assertTrue(
+        e.getMessage().startsWith("the model file's training section cannot be read")
+            && e.getMessage().contains("NegativeArraySizeException"),
+        e.getMessage());
+
+    byte[] rejected = Serialization.toBytes(new Holder(new ArrayList<>(List.of("x"))));
+    e =
+        assertThrows(
+            OrcaDataException.class, () -> Serialization.fromBytes(rejected, Holder.class, "job"));
+    assertTrue(
+        e.getMessage().contains("holds a class or a size this reader does not accept"),
+        "a refused class is not called a version mismatch: " + e.getMessage());
+  }
+
+  @Test
   void somethingThatCannotBeSerializedIsAConfigurationError() {
     OrcaConfigurationException e =
         assertThrows(

@@ -11,6 +11,7 @@ import dev.orca.estimator.internal.DataSummary;
 import dev.orca.estimator.internal.FitResult;
 import dev.orca.estimator.internal.HadoopPaths;
 import dev.orca.estimator.internal.ProgressPrinter;
+import dev.orca.estimator.internal.SavedSettings;
 import dev.orca.estimator.internal.Scoring;
 import dev.orca.estimator.internal.ray.RayTrainer;
 import dev.orca.estimator.internal.spark.SparkTrainer;
@@ -29,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import org.apache.hadoop.fs.ChecksumException;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -63,6 +65,9 @@ public final class Estimator implements AutoCloseable {
    * workspace.
    */
   private static final int SCORING_BATCH = 2048;
+
+  /** The model file in a saved estimator's folder, beside {@link SavedSettings#FILE}. */
+  private static final String MODEL_FILE = "model.orca";
 
   /** The column {@link #predict} adds. */
   private static final String PREDICTION = "prediction";
@@ -275,17 +280,14 @@ public final class Estimator implements AutoCloseable {
    */
   public synchronized void save(String path) {
     checkOpen();
-    Properties p = new Properties();
-    p.setProperty("backend", backend.name());
-    p.setProperty("workers", Integer.toString(workers));
-    p.setProperty("coresPerWorker", Integer.toString(coresPerWorker));
+    Properties p = new SavedSettings(backend, workers, coresPerWorker).toProperties();
     try {
       FileSystem fs = HadoopPaths.fileSystem(path);
       fs.mkdirs(new Path(path));
-      try (OutputStream out = fs.create(new Path(path, "model.orca"), true)) {
+      try (OutputStream out = fs.create(new Path(path, MODEL_FILE), true)) {
         model.save(out);
       }
-      try (OutputStream out = fs.create(new Path(path, "estimator.properties"), true)) {
+      try (OutputStream out = fs.create(new Path(path, SavedSettings.FILE), true)) {
         p.store(out, "Orca estimator settings");
       }
     } catch (IOException e) {
@@ -300,23 +302,17 @@ public final class Estimator implements AutoCloseable {
     }
   }
 
-  /** Reads an estimator written by {@link #save}. */
+  /**
+   * Reads an estimator written by {@link #save}. A damaged, edited or incomplete folder fails with
+   * an {@link OrcaDataException} naming the file (and, for the settings, the key and the value).
+   */
   public static Estimator load(String path) {
     try {
       FileSystem fs = HadoopPaths.fileSystem(path);
-      Properties p = new Properties();
-      try (InputStream in = fs.open(new Path(path, "estimator.properties"))) {
-        p.load(in);
-      }
-      Model model;
-      try (InputStream in = fs.open(new Path(path, "model.orca"))) {
-        model = Model.load(in);
-      }
+      SavedSettings settings = readSettings(fs, new Path(path, SavedSettings.FILE));
+      Model model = readModel(fs, new Path(path, MODEL_FILE));
       return new Estimator(
-          model,
-          Backend.parse(p.getProperty("backend")),
-          Integer.parseInt(p.getProperty("workers")),
-          Integer.parseInt(p.getProperty("coresPerWorker")));
+          model, settings.backend(), settings.workers(), settings.coresPerWorker());
     } catch (IOException e) {
       throw new OrcaException(
           "Cannot load an estimator from "
@@ -324,8 +320,32 @@ public final class Estimator implements AutoCloseable {
               + ": "
               + e.getMessage()
               + ". Give the folder"
-              + " that Estimator.save wrote (it holds model.orca and estimator.properties).",
+              + " that Estimator.save wrote (it holds "
+              + MODEL_FILE
+              + " and "
+              + SavedSettings.FILE
+              + ").",
           e);
+    }
+  }
+
+  private static SavedSettings readSettings(FileSystem fs, Path file) throws IOException {
+    Properties p = new Properties();
+    try (InputStream in = fs.open(file)) {
+      p.load(in);
+    } catch (ChecksumException e) {
+      throw HadoopPaths.corrupted("the estimator settings file", fs, file, e);
+    }
+    return SavedSettings.from(p, file.toString());
+  }
+
+  private static Model readModel(FileSystem fs, Path file) throws IOException {
+    try (InputStream in = fs.open(file)) {
+      return Model.load(in);
+    } catch (ChecksumException e) {
+      throw HadoopPaths.corrupted("the model file", fs, file, e);
+    } catch (OrcaDataException e) {
+      throw new OrcaDataException(file + ": " + e.getMessage(), e);
     }
   }
 

@@ -51,11 +51,12 @@ public final class Network {
           s += spec.shape().size();
         }
       }
-      if (p > Integer.MAX_VALUE) {
+      if (p > Integer.MAX_VALUE || s > Integer.MAX_VALUE) {
         throw new OrcaDataException(
             "the model has more than "
                 + Integer.MAX_VALUE
-                + " parameters, more than one flat buffer can hold");
+                + (p > Integer.MAX_VALUE ? " parameters" : " state values")
+                + ", more than one flat buffer can hold");
       }
       paramTo[i] = (int) p;
     }

@@ -20,6 +20,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +45,9 @@ public final class ModelFile {
   public static final int VERSION = 1;
 
   private static final int CHUNK = 1 << 14;
+
+  /** Payloads up to this size are allocated at once; larger ones grow with the bytes read. */
+  private static final int GROW_FROM = 1 << 20;
 
   private ModelFile() {}
 
@@ -131,19 +135,35 @@ public final class ModelFile {
    */
   public static Parsed read(InputStream in) throws IOException {
     Sections s = sections(in);
-    Graph graph = Serialization.fromBytes(s.require("ARCH"), Graph.class, "architecture section");
-    long seed = Long.parseLong(s.meta().getOrDefault("seed", "0"));
-    Network network = new Network(graph);
+    byte[] arch = s.require("ARCH");
+    Graph graph = Serialization.fromBytes(arch, Graph.class, "model file's architecture section");
+    Network network = ArchitectureCheck.network(graph, arch.length);
+    long seed = seed(s.meta());
     checkLength(s, "PARM", network.parameterCount());
     checkLength(s, "STAT", network.stateCount());
     TrainingConfig training = null;
     long iterations = 0;
     if (s.has("TRCF")) {
       training =
-          Serialization.fromBytes(s.require("TRCF"), TrainingConfig.class, "training section");
-      ByteBuffer head = ByteBuffer.wrap(s.require("OPTS"));
+          Serialization.fromBytes(
+              s.require("TRCF"), TrainingConfig.class, "model file's training section");
+      training.check();
+      byte[] opts = s.require("OPTS");
+      if (opts.length != 12) {
+        throw new OrcaDataException(
+            "the model file's OPTS section holds "
+                + opts.length
+                + " bytes instead of 12: the file is inconsistent");
+      }
+      ByteBuffer head = ByteBuffer.wrap(opts);
       iterations = head.getLong();
       int count = head.getInt();
+      if (iterations < 0) {
+        throw new OrcaDataException(
+            "the model file gives the optimizer "
+                + iterations
+                + " steps: the file is inconsistent");
+      }
       if (s.slots.size() != count) {
         throw new OrcaDataException(
             "the model file announces "
@@ -166,6 +186,29 @@ public final class ModelFile {
       }
     }
     return new Parsed(graph, network, seed, s, training, iterations);
+  }
+
+  /**
+   * Reads a model file from {@code in} (exactly up to its end section) and checks that it is
+   * complete and unaltered (magic, version, section lengths, checksum) without interpreting it: for
+   * a file that is kept as bytes and loaded elsewhere, so that damage is reported where the file's
+   * name is known.
+   */
+  public static void verify(InputStream in) throws IOException {
+    sections(in);
+  }
+
+  private static long seed(Map<String, String> meta) {
+    String seed = meta.getOrDefault("seed", "0");
+    try {
+      return Long.parseLong(seed);
+    } catch (NumberFormatException e) {
+      throw new OrcaDataException(
+          "the model file's META section gives the seed '"
+              + printable(seed)
+              + "', not a whole number: the file is inconsistent",
+          e);
+    }
   }
 
   /** A read and checked model file, to fill a model of its architecture from. */
@@ -325,10 +368,10 @@ public final class ModelFile {
     String where = "magic number";
     try {
       d.readFully(magic);
-      if (!java.util.Arrays.equals(magic, MAGIC)) {
+      if (!Arrays.equals(magic, MAGIC)) {
         throw new OrcaDataException(
             "not an Orca model file: it starts with "
-                + new String(magic, StandardCharsets.ISO_8859_1).replaceAll("[^\\x20-\\x7e]", "?")
+                + printable(new String(magic, StandardCharsets.ISO_8859_1))
                 + " instead of ORCA-NN");
       }
       where = "format version";
@@ -352,12 +395,12 @@ public final class ModelFile {
         if (length < 0 || length > Integer.MAX_VALUE - 16) {
           throw new OrcaDataException(
               "the model file is corrupted: section '"
-                  + tag.replaceAll("[^\\x20-\\x7e]", "?")
+                  + printable(tag)
                   + "' claims "
                   + length
-                  + " bytes");
+                  + " bytes; restore it from a copy or write it again");
         }
-        where = "section " + tag + " (" + length + " bytes)";
+        where = "section " + printable(tag) + " (" + length + " bytes)";
         if (tag.equals("END ")) {
           long stored = d.readLong();
           if (stored != before || length != 8) {
@@ -365,13 +408,12 @@ public final class ModelFile {
                 "the model file is corrupted: its checksum is "
                     + Long.toHexString(stored)
                     + " but its contents sum to "
-                    + Long.toHexString(before));
+                    + Long.toHexString(before)
+                    + "; restore it from a copy or write it again");
           }
           return s;
         }
-        byte[] payload = new byte[(int) length];
-        d.readFully(payload);
-        s.add(tag, payload);
+        s.add(tag, payload(d, (int) length, tag));
       }
     } catch (EOFException e) {
       throw new OrcaDataException(
@@ -380,6 +422,44 @@ public final class ModelFile {
               + "; write it again or fetch a complete copy",
           e);
     }
+  }
+
+  /**
+   * A section's payload. The length is not yet covered by the checksum, so the array grows only as
+   * bytes arrive (unless the stream already holds them): a corrupted length cannot make the reader
+   * allocate more than the file holds.
+   */
+  private static byte[] payload(DataInputStream d, int length, String tag) throws IOException {
+    if (length <= Math.max(GROW_FROM, d.available())) {
+      byte[] payload = new byte[length];
+      d.readFully(payload);
+      return payload;
+    }
+    byte[] payload = new byte[GROW_FROM];
+    int filled = 0;
+    while (filled < length) {
+      if (filled == payload.length) {
+        payload = Arrays.copyOf(payload, (int) Math.min(length, 2L * payload.length));
+      }
+      int n = d.read(payload, filled, payload.length - filled);
+      if (n < 0) {
+        throw new OrcaDataException(
+            "the model file is truncated or corrupted: its section '"
+                + printable(tag)
+                + "' claims "
+                + length
+                + " bytes but the file ends after "
+                + filled
+                + " of them; write it again or fetch a complete copy");
+      }
+      filled += n;
+    }
+    return payload;
+  }
+
+  /** {@code s} with anything but printable ASCII as '?', for messages about damaged bytes. */
+  static String printable(String s) {
+    return s.replaceAll("[^\\x20-\\x7e]", "?");
   }
 
   /** The sections of one file, by tag; optimizer slots in order. */
@@ -430,6 +510,19 @@ public final class ModelFile {
       this.optimizer = optimizer;
       this.loss = loss;
       this.metrics = metrics;
+    }
+
+    /** What a written configuration always has: a forged one may lack it. */
+    void check() {
+      boolean complete = optimizer != null && loss != null && metrics != null;
+      for (int i = 0; complete && i < metrics.length; i++) {
+        complete = metrics[i] != null;
+      }
+      if (!complete) {
+        throw new OrcaDataException(
+            "the model file's training section lacks its optimizer, loss or a metric: the file is"
+                + " inconsistent");
+      }
     }
   }
 }

@@ -1,8 +1,11 @@
 package dev.orca.estimator.internal.worker;
 
 import dev.orca.OrcaConfigurationException;
+import dev.orca.OrcaDataException;
 import dev.orca.OrcaException;
 import dev.orca.estimator.internal.HadoopPaths;
+import dev.orca.nn.io.ModelFile;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,6 +14,7 @@ import java.io.Serializable;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Optional;
+import org.apache.hadoop.fs.ChecksumException;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -105,7 +109,10 @@ public final class CheckpointStore implements Serializable {
     }
   }
 
-  /** The checkpoint of {@code epoch}, if it exists. */
+  /**
+   * The checkpoint of {@code epoch}, if it exists, checked up to its checksum here, where its name
+   * is known: a damaged file fails naming it, before the workers are handed its bytes.
+   */
   public Optional<byte[]> read(int epoch) {
     Path file = new Path(dir, name(epoch));
     try {
@@ -116,8 +123,17 @@ public final class CheckpointStore implements Serializable {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       try (InputStream in = fs.open(file)) {
         in.transferTo(bytes);
+      } catch (ChecksumException e) {
+        throw HadoopPaths.corrupted("the checkpoint", fs, file, e);
       }
-      return Optional.of(bytes.toByteArray());
+      byte[] modelFile = bytes.toByteArray();
+      try {
+        ModelFile.verify(new ByteArrayInputStream(modelFile));
+      } catch (OrcaDataException e) {
+        throw new OrcaDataException(
+            "the checkpoint " + file + " cannot be resumed from: " + e.getMessage(), e);
+      }
+      return Optional.of(modelFile);
     } catch (IOException e) {
       throw new OrcaException("cannot read the checkpoint " + file + ": " + e.getMessage(), e);
     }
