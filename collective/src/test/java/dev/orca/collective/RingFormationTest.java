@@ -2,6 +2,7 @@ package dev.orca.collective;
 
 import static dev.orca.collective.RingHarness.closeAll;
 import static dev.orca.collective.RingHarness.options;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,17 +19,23 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class RingFormationTest {
 
   private static Socket dial(String address) throws Exception {
+    return dial(address, 2000);
+  }
+
+  private static Socket dial(String address, int timeoutMillis) throws Exception {
     int colon = address.lastIndexOf(':');
     Socket s = new Socket();
     s.connect(
         new InetSocketAddress(
             address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))),
-        2000);
+        timeoutMillis);
     return s;
   }
 
@@ -123,6 +130,47 @@ class RingFormationTest {
       }
       closeAll(impostors);
       closeAll(rings);
+    }
+  }
+
+  @Test
+  void seventySilentConnectionsToAFormingRingGiveAFewWarningsAndACount() throws Exception {
+    List<Socket> silent = new ArrayList<>();
+    try (CapturedLog log = new CapturedLog("dev.orca.collective");
+        RingAllReduce a = RingAllReduce.open(options().build());
+        RingAllReduce b = RingAllReduce.open(options().build())) {
+      List<String> addresses = List.of(a.localAddress(), b.localAddress());
+      CompletableFuture<Void> rankB = connectAsync(b, addresses, 1);
+      for (int i = 0; i < 70; i++) {
+        silent.add(dial(b.localAddress(), 10_000));
+      }
+      // a connects after all 70 (the listening socket queues in order), so b accepts and refuses
+      // every one of them before the ring forms; while 64 of them hold all of b's handshake slots
+      // (until their deadline), b refuses a's attempts too
+      CompletableFuture<Void> rankA = connectAsync(a, addresses, 0);
+      CompletableFuture.allOf(rankA, rankB).get(60, TimeUnit.SECONDS);
+
+      List<String> refusals =
+          log.lines().stream()
+              .filter(l -> l.startsWith("WARN ring 'ring' rank 1 of 2: refused a connection"))
+              .toList();
+      List<String> summaries =
+          log.lines().stream().filter(l -> l.contains("more like it")).toList();
+      long summed = 0;
+      for (String line : summaries) {
+        Matcher m = Pattern.compile("\\.\\.\\. and (\\d+) more like it").matcher(line);
+        assertTrue(m.find(), line);
+        summed += Long.parseLong(m.group(1));
+      }
+      assertTrue(refusals.size() + summed >= 70, "every stray is counted: " + log.lines());
+      // two kinds (too many at once; silent until the ring formed or the deadline), five lines
+      // each and a count, where the unlimited log wrote a line per refusal
+      assertTrue(refusals.size() <= 10 && summaries.size() <= 2, log.lines().toString());
+      assertEquals(refusals.size() + summaries.size(), log.lines().size(), log.lines().toString());
+    } finally {
+      for (Socket s : silent) {
+        s.close();
+      }
     }
   }
 

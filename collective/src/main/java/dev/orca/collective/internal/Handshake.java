@@ -1,13 +1,8 @@
 package dev.orca.collective.internal;
 
 import dev.orca.collective.Compression;
+import dev.orca.common.ChallengeResponse;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
-import java.security.SecureRandom;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The messages that admit a worker into the ring: a mutual challenge-response over the job secret
@@ -22,13 +17,15 @@ import javax.crypto.spec.SecretKeySpec;
  * acceptor  -> connector VERDICT    OK or why not
  * </pre>
  *
- * The ring name is part of every mac, so two rings of one job cannot cross.
+ * The macs are {@link ChallengeResponse} proofs with the context {@code "ring:" + name}: two rings
+ * of one job cannot cross, and no proof of the driver's task channel (same job secret, another
+ * context) is valid here. Version 2 moved to that context.
  */
 final class Handshake {
   static final long MAGIC = 0x4f52_4341_5249_4e47L; // "ORCARING"
-  static final int VERSION = 1;
-  static final int NONCE_BYTES = 16;
-  static final int MAC_BYTES = 32;
+  static final int VERSION = 2;
+  static final int NONCE_BYTES = ChallengeResponse.NONCE_BYTES;
+  static final int MAC_BYTES = ChallengeResponse.PROOF_BYTES;
   static final int HELLO_BYTES = 8 + 4 + NONCE_BYTES;
   static final int CHALLENGE_BYTES = 8 + 4 + NONCE_BYTES + MAC_BYTES;
   static final int PROOF_BYTES = 5 * 4 + MAC_BYTES;
@@ -40,28 +37,18 @@ final class Handshake {
   static final int WRONG_SETTINGS = 3;
   static final int DUPLICATE = 4;
 
-  private final SecureRandom random = new SecureRandom();
-  private final Mac mac;
-  private final byte[] name;
+  private final ChallengeResponse proofs;
   final int chunkBytes;
   final int compression;
 
   Handshake(byte[] secret, String ringName, int chunkBytes, int compression) {
-    try {
-      mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 is missing from this JDK", e);
-    }
-    this.name = ringName.getBytes(StandardCharsets.UTF_8);
+    this.proofs = new ChallengeResponse(secret, "ring:" + ringName);
     this.chunkBytes = chunkBytes;
     this.compression = compression;
   }
 
   byte[] nonce() {
-    byte[] n = new byte[NONCE_BYTES];
-    random.nextBytes(n);
-    return n;
+    return ChallengeResponse.nonce();
   }
 
   static ByteBuffer hello(byte[] nonceC) {
@@ -89,26 +76,16 @@ final class Handshake {
 
   /** True if a received CHALLENGE proves the acceptor knows the secret. */
   boolean acceptorProven(byte[] nonceC, byte[] nonceA, byte[] receivedMac) {
-    return MessageDigest.isEqual(mac('A', nonceC, nonceA), receivedMac);
+    return proofs.verify(receivedMac, 'A', nonceC, nonceA);
   }
 
   /** True if a received PROOF (its five ints as sent) proves the connector knows the secret. */
   boolean connectorProven(byte[] nonceA, byte[] nonceC, int[] fields, byte[] receivedMac) {
-    return MessageDigest.isEqual(mac('C', nonceA, nonceC, fields), receivedMac);
+    return proofs.verify(receivedMac, 'C', nonceA, nonceC, fields);
   }
 
   private byte[] mac(char role, byte[] first, byte[] second, int... fields) {
-    mac.update(ByteBuffer.allocate(4).putInt(name.length).array());
-    mac.update(name);
-    mac.update((byte) role);
-    mac.update(first);
-    mac.update(second);
-    ByteBuffer ints = ByteBuffer.allocate(fields.length * 4);
-    for (int f : fields) {
-      ints.putInt(f);
-    }
-    mac.update(ints.array());
-    return mac.doFinal();
+    return proofs.proof(role, first, second, fields);
   }
 
   /** "NONE", "FP16", ... for a compression ordinal as sent in a PROOF. */

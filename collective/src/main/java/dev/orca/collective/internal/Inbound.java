@@ -38,6 +38,7 @@ final class Inbound {
       if (channel.read(in) < 0) {
         ring.refuse(
             this,
+            "closed",
             "it closed the connection during the handshake"
                 + (in.position() == 0 ? " without sending anything (a port scanner?)" : ""));
         return;
@@ -52,7 +53,7 @@ final class Inbound {
         onProof(key);
       }
     } catch (IOException e) {
-      ring.refuse(this, e.toString());
+      ring.refuse(this, "socket", e.toString());
     }
   }
 
@@ -62,12 +63,16 @@ final class Inbound {
     if (magic != Handshake.MAGIC) {
       in.position(in.limit());
       ring.refuse(
-          this, "not an Orca ring handshake (first bytes: " + Handshake.firstBytes(in) + ")");
+          this,
+          "garbage",
+          "not an Orca ring handshake (first bytes: " + Handshake.firstBytes(in) + ")");
       return;
     }
     if (version != Handshake.VERSION) {
       ring.refuse(
-          this, "ring protocol version " + version + ", this worker speaks " + Handshake.VERSION);
+          this,
+          "garbage",
+          "ring protocol version " + version + ", this worker speaks " + Handshake.VERSION);
       return;
     }
     nonceC = new byte[Handshake.NONCE_BYTES];
@@ -91,10 +96,11 @@ final class Inbound {
     int toRank = fields[1];
     int size = fields[2];
     if (!ring.handshake.connectorProven(nonceA, nonceC, fields, mac)) {
-      reject(Handshake.WRONG_SECRET, "wrong job secret or ring name");
+      reject(Handshake.WRONG_SECRET, "wrong secret", "wrong job secret or ring name");
     } else if (fields[3] != ring.handshake.chunkBytes || fields[4] != ring.handshake.compression) {
       reject(
           Handshake.WRONG_SETTINGS,
+          "mismatch",
           "its chunkBytes "
               + fields[3]
               + " / compression "
@@ -106,6 +112,7 @@ final class Inbound {
     } else if (fromRank != ring.prev.rank || toRank != ring.rank || size != ring.size) {
       reject(
           Handshake.WRONG_RANK,
+          "mismatch",
           "it is rank "
               + fromRank
               + " of "
@@ -119,7 +126,7 @@ final class Inbound {
               + " and waits for rank "
               + ring.prev.rank);
     } else if (ring.hasPrevious()) {
-      reject(Handshake.DUPLICATE, "a second connection as rank " + fromRank);
+      reject(Handshake.DUPLICATE, "mismatch", "a second connection as rank " + fromRank);
     } else if (writeAll(Handshake.verdict(Handshake.OK))) {
       key.cancel();
       RingFormation.noDelay(channel);
@@ -127,19 +134,19 @@ final class Inbound {
     }
   }
 
-  private void reject(int code, String reason) {
+  private void reject(int code, String kind, String reason) {
     try {
       channel.write(Handshake.verdict(code));
     } catch (IOException e) {
       // it is refused either way
     }
-    ring.refuse(this, reason);
+    ring.refuse(this, kind, reason);
   }
 
   private boolean writeAll(ByteBuffer b) throws IOException {
     channel.write(b);
     if (b.hasRemaining()) {
-      ring.refuse(this, "the socket did not take " + b.capacity() + " handshake bytes");
+      ring.refuse(this, "socket", "the socket did not take " + b.capacity() + " handshake bytes");
       return false;
     }
     return true;

@@ -2,6 +2,7 @@ package dev.orca.collective.internal;
 
 import dev.orca.collective.RingException;
 import dev.orca.collective.RingOptions;
+import dev.orca.common.RepeatedWarnings;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SelectionKey;
@@ -17,8 +18,9 @@ import org.slf4j.LoggerFactory;
  * Forms the ring from one worker's side: connects to the next worker and accepts the previous one,
  * both at once on one selector (doing them in turn would deadlock the ring). Every accepted
  * connection must pass the {@link Handshake}; a stray one (a port scanner, garbage bytes, a wrong
- * secret, a wrong rank) is refused, logged at WARN, and the wait goes on for the real neighbour.
- * Handshakes run side by side, so a stray that sends nothing cannot hold the door.
+ * secret, a wrong rank) is refused, logged at WARN (a few of each kind, then a count: a flood of
+ * strays cannot flood the log), and the wait goes on for the real neighbour. Handshakes run side by
+ * side, so a stray that sends nothing cannot hold the door.
  */
 public final class RingFormation {
   private static final Logger LOG = LoggerFactory.getLogger(RingFormation.class);
@@ -38,6 +40,7 @@ public final class RingFormation {
   private SocketChannel fromPrev;
   private int refused;
   private String lastRefusal;
+  private final RepeatedWarnings warnings = new RepeatedWarnings(LOG);
 
   private final RingOptions options;
   private volatile boolean aborted;
@@ -134,7 +137,10 @@ public final class RingFormation {
         for (int i = pending.size() - 1; i >= 0; i--) {
           Inbound in = pending.get(i);
           if (now >= in.deadline) {
-            refuse(in, "sent no complete handshake within " + Durations.text(HANDSHAKE_NANOS));
+            refuse(
+                in,
+                "silent",
+                "sent no complete handshake within " + Durations.text(HANDSHAKE_NANOS));
           } else {
             wake = Math.min(wake, in.deadline);
           }
@@ -145,8 +151,9 @@ public final class RingFormation {
       return outbound.connected();
     } finally {
       for (Inbound in : new ArrayList<>(pending)) {
-        refuse(in, "the ring was formed before its handshake finished");
+        refuse(in, "silent", "the ring was formed before its handshake finished");
       }
+      warnings.flush();
       if (!done) {
         outbound.close();
         closeQuietly(fromPrev);
@@ -172,7 +179,7 @@ public final class RingFormation {
         ch = server.accept();
       } catch (IOException e) {
         if (!aborted) { // else close() shut the socket: the loop ends at once, no need to warn
-          LOG.warn("{}: accepting a connection failed: {}", self, e.toString());
+          warnings.warn("accept", "{}: accepting a connection failed: {}", self, e.toString());
         }
         return;
       }
@@ -181,7 +188,7 @@ public final class RingFormation {
       }
       Inbound in = new Inbound(this, ch, System.nanoTime() + HANDSHAKE_NANOS);
       if (pending.size() >= MAX_PENDING) {
-        refuse(in, "too many unfinished handshakes at once");
+        refuse(in, "busy", "too many unfinished handshakes at once");
         continue;
       }
       pending.add(in);
@@ -189,7 +196,7 @@ public final class RingFormation {
         ch.configureBlocking(false);
         ch.register(selector, SelectionKey.OP_READ, in);
       } catch (IOException e) {
-        refuse(in, e.toString());
+        refuse(in, "socket", e.toString());
       }
     }
   }
@@ -204,12 +211,15 @@ public final class RingFormation {
     fromPrev = in.channel;
   }
 
-  /** Closes a stray or failed inbound connection and says so at WARN. */
-  void refuse(Inbound in, String reason) {
+  /**
+   * Closes a stray or failed inbound connection and says so at WARN, rate-limited per {@code kind}
+   * of refusal.
+   */
+  void refuse(Inbound in, String kind, String reason) {
     pending.remove(in);
     refused++;
     lastRefusal = "from " + in.remote + ": " + reason;
-    LOG.warn("{}: refused a connection {}", self, lastRefusal);
+    warnings.warn(kind, "{}: refused a connection {}", self, lastRefusal);
     closeQuietly(in.channel);
   }
 

@@ -29,6 +29,8 @@ public final class HadoopConf implements Serializable {
     conf.write(out);
   }
 
+  // Not an allow-list case: Spark's serializer owns this stream (and its filter), and
+  // Configuration.readFields reads only strings from it, never an object.
   @Serial
   private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
     in.defaultReadObject();

@@ -35,6 +35,9 @@ import org.apache.spark.api.java.JavaSparkContext;
 public final class SparkTrainer {
   private static final long REPORT_WAIT_NANOS = 30_000_000_000L;
 
+  /** The Spark local property of the training job that holds the task channel's address. */
+  public static final String TASK_CHANNEL_PROPERTY = "orca.task-channel.address";
+
   private SparkTrainer() {}
 
   /** Trains; {@code job} without its channel address, which is filled in here. */
@@ -103,6 +106,7 @@ public final class SparkTrainer {
         data = data.zipPartitions(val, SparkTrainer::concat);
       }
       jsc.setJobDescription("Orca: training " + workers + " workers (spark backend)");
+      jsc.setLocalProperty(TASK_CHANNEL_PROPERTY, channel.address()); // for listeners and tests
       progress.epochStarted(0);
       // The workers' stage must not be the last one: Spark reruns a failed barrier stage only when
       // a shuffle follows it (a failed barrier result stage aborts the job), so the one model file
@@ -110,6 +114,7 @@ public final class SparkTrainer {
       JavaFutureAction<List<byte[]>> stage =
           BarrierStage.mapPartitions(data, new SparkWorkerTask(job)).repartition(1).collectAsync();
       jsc.setJobDescription(null);
+      jsc.setLocalProperty(TASK_CHANNEL_PROPERTY, null);
       List<byte[]> results;
       try {
         results = stage.get();
