@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -17,13 +20,26 @@ import java.util.Properties;
 public final class JvmOptions {
   private static final String RESOURCE = "jvm-options.properties";
   private static final String KEY = "orca.jvm.options";
-  private static final List<String> REQUIRED = load();
+  private static final String ENVIRONMENT_KEY = "orca.jvm.environment";
+  private static final Properties FILE = load();
+  private static final List<String> REQUIRED = words(FILE.getProperty(KEY, ""));
+  private static final Map<String, String> ENVIRONMENT = environment(FILE);
 
   private JvmOptions() {}
 
   /** The flags, one list element each. */
   public static List<String> required() {
     return REQUIRED;
+  }
+
+  /**
+   * The environment variables Orca gives the JVMs it starts (executors, {@code bin/orca-run}), in
+   * the order of the file: e.g. {@code MALLOC_MMAP_THRESHOLD_}, so that glibc returns large native
+   * buffers (Arrow shards, tensors) to the system when they are freed instead of keeping them in
+   * its arenas, where a long-lived JVM's resident memory would grow over many fits.
+   */
+  public static Map<String, String> environment() {
+    return ENVIRONMENT;
   }
 
   /** The flags joined with spaces, as Spark's {@code extraJavaOptions} settings take them. */
@@ -49,7 +65,21 @@ public final class JvmOptions {
     return merged.toString();
   }
 
-  private static List<String> load() {
+  private static List<String> words(String value) {
+    String v = value.trim();
+    return v.isEmpty() ? List.of() : List.of(v.split("\\s+"));
+  }
+
+  private static Map<String, String> environment(Properties props) {
+    Map<String, String> env = new LinkedHashMap<>();
+    for (String pair : words(props.getProperty(ENVIRONMENT_KEY, ""))) {
+      int eq = pair.indexOf('=');
+      env.put(pair.substring(0, eq), pair.substring(eq + 1));
+    }
+    return Collections.unmodifiableMap(env);
+  }
+
+  private static Properties load() {
     Properties props = new Properties();
     try (InputStream in = JvmOptions.class.getResourceAsStream(RESOURCE)) {
       if (in == null) {
@@ -60,7 +90,6 @@ public final class JvmOptions {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + RESOURCE, e);
     }
-    String value = props.getProperty(KEY, "").trim();
-    return value.isEmpty() ? List.of() : List.of(value.split("\\s+"));
+    return props;
   }
 }

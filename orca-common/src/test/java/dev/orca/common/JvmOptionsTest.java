@@ -19,6 +19,11 @@ class JvmOptionsTest {
   }
 
   @Test
+  void theEnvironmentFixesGlibcsMmapThreshold() {
+    assertEquals(java.util.Map.of("MALLOC_MMAP_THRESHOLD_", "131072"), JvmOptions.environment());
+  }
+
+  @Test
   void mergingKeepsTheUsersFlagsAndAddsEachMissingFlagOnce() {
     String merged = JvmOptions.mergeInto("-Xss4m --add-opens=java.base/java.lang=ALL-UNNAMED");
     assertTrue(merged.startsWith("-Xss4m --add-opens=java.base/java.lang=ALL-UNNAMED"), merged);

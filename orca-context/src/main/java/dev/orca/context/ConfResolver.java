@@ -54,6 +54,7 @@ final class ConfResolver {
           "spark.driver.extraJavaOptions",
           JvmOptions.mergeInto(spark.get("spark.driver.extraJavaOptions")));
     }
+    environment(spark, mode);
     return new OrcaConf(mode, spark, rayOptions(rayMode, spark));
   }
 
@@ -178,6 +179,24 @@ final class ConfResolver {
       spark.put(
           "spark.driver.memory",
           MemorySize.toSparkString(MemorySize.parseBytes(driverMemory, DRIVER_MEMORY)));
+    }
+  }
+
+  /**
+   * The environment Orca gives its JVMs ({@link JvmOptions#environment()}) for the executors and,
+   * where the cluster starts the driver, for it too; a value the user set stays.
+   */
+  private static void environment(Map<String, String> spark, ClusterMode mode) {
+    if (mode == ClusterMode.LOCAL || mode == ClusterMode.SPARK_SUBMIT) {
+      return; // no executors of ours; under spark-submit, the submitter's environment
+    }
+    for (Map.Entry<String, String> e : JvmOptions.environment().entrySet()) {
+      spark.putIfAbsent("spark.executorEnv." + e.getKey(), e.getValue());
+      if (mode == ClusterMode.YARN_CLUSTER) {
+        spark.putIfAbsent("spark.yarn.appMasterEnv." + e.getKey(), e.getValue());
+      } else if (mode == ClusterMode.K8S_CLUSTER) {
+        spark.putIfAbsent("spark.kubernetes.driverEnv." + e.getKey(), e.getValue());
+      }
     }
   }
 

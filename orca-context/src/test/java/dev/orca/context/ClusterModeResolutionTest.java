@@ -193,6 +193,29 @@ class ClusterModeResolutionTest {
   }
 
   @Test
+  void executorsGetOrcasEnvironmentUnlessTheUserSetIt() {
+    assertEquals(
+        "131072",
+        resolve(OrcaContext.builder().clusterMode("local-cluster"))
+            .spark("spark.executorEnv.MALLOC_MMAP_THRESHOLD_"));
+    OrcaConf yarnCluster = resolve(OrcaContext.builder().clusterMode("yarn-cluster"));
+    assertEquals("131072", yarnCluster.spark("spark.executorEnv.MALLOC_MMAP_THRESHOLD_"));
+    assertEquals(
+        "131072",
+        yarnCluster.spark("spark.yarn.appMasterEnv.MALLOC_MMAP_THRESHOLD_"),
+        "the driver runs in the application master");
+    assertEquals(
+        "65536",
+        resolve(
+                OrcaContext.builder()
+                    .clusterMode("yarn-client")
+                    .sparkConf("spark.executorEnv.MALLOC_MMAP_THRESHOLD_", "65536"))
+            .spark("spark.executorEnv.MALLOC_MMAP_THRESHOLD_"),
+        "the user's own value stays");
+    assertNull(resolve(OrcaContext.builder()).spark("spark.executorEnv.MALLOC_MMAP_THRESHOLD_"));
+  }
+
+  @Test
   void clusterModesAuthenticateSparksRpcOrSayWhyNot() {
     for (String mode : List.of("yarn-client", "yarn-cluster")) {
       assertEquals(
