@@ -10,6 +10,7 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -127,6 +128,19 @@ public final class Shard implements AutoCloseable, Serializable {
   /** The feature block. */
   public FloatBlock features() {
     return block(roleField(BlockFields.FEATURES));
+  }
+
+  /**
+   * The feature values per row of shards of {@code schema} (the width of their feature block), read
+   * from the schema alone; empty if it has no feature block.
+   */
+  public static OptionalInt featureWidth(Schema schema) {
+    for (Field f : schema.getFields()) {
+      if (BlockFields.FEATURES.equals(BlockFields.role(f)) && BlockFields.isBlock(f)) {
+        return OptionalInt.of(BlockFields.width(f));
+      }
+    }
+    return OptionalInt.empty();
   }
 
   /** The source columns of the feature block and where each lies in a row. */

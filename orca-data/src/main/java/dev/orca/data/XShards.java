@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -411,6 +412,14 @@ public final class XShards {
       throw new OrcaDataException(name + " has no shards: the data set is empty");
     }
     return one.get(0);
+  }
+
+  /**
+   * The Arrow schema of the shards if it is known without computing any (every step since the
+   * source told it; {@link #transformShard} cannot), else empty. {@link #schema()} computes it.
+   */
+  public Optional<Schema> knownSchema() {
+    return Optional.ofNullable(schema);
   }
 
   /** The Arrow schema of the shards (computed from the first shard if no step told it). */

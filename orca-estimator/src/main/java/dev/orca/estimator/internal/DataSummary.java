@@ -4,6 +4,7 @@ import dev.orca.OrcaDataException;
 import dev.orca.arrow.FloatBlock;
 import dev.orca.arrow.Shard;
 import dev.orca.data.XShards;
+import dev.orca.nn.InputSplit;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -129,21 +130,7 @@ public final class DataSummary implements Serializable {
    */
   public void checkFits(int modelInputWidth, int modelOutputWidth, String lossName, String what) {
     for (ShardStats s : shards) {
-      if (s.featureWidth() != modelInputWidth) {
-        throw new OrcaDataException(
-            "The "
-                + what
-                + " has "
-                + s.featureWidth()
-                + " feature values per row, but the"
-                + " model's input takes "
-                + modelInputWidth
-                + ". Choose the feature columns that make "
-                + modelInputWidth
-                + " values, or build the model for "
-                + s.featureWidth()
-                + ".");
-      }
+      InputSplit.checkWidth(s.featureWidth(), modelInputWidth, what);
     }
     double min = shards.stream().mapToDouble(ShardStats::labelMin).min().orElse(0);
     double max = shards.stream().mapToDouble(ShardStats::labelMax).max().orElse(0);
