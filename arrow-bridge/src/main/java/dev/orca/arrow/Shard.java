@@ -55,7 +55,8 @@ public final class Shard implements AutoCloseable, Serializable {
   /**
    * A shard of {@code features} ({@code rows x width}, row-major) and, unless null, {@code labels}
    * ({@code rows x labelWidth}), copied into a new child of {@code parent}. The values are taken as
-   * they are: checking them for NaN is the caller's choice.
+   * they are: checking them for NaN or infinity is the caller's choice ({@code XShards.fromArrays}
+   * applies its null policy before it calls this).
    */
   public static Shard fromArrays(
       String name,

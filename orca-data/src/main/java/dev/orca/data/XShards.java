@@ -139,8 +139,8 @@ public final class XShards {
 
   /**
    * Shards of in-memory rows, split into {@code numShards} partitions of contiguous rows (each cut
-   * into shards of at most the options' batch size). {@code labels} may be null. NaN is handled by
-   * the options' null policy.
+   * into shards of at most the options' batch size). {@code labels} may be null. NaN and infinities
+   * are handled by the options' null policy.
    */
   public static XShards fromArrays(
       float[][] features, float[][] labels, int numShards, ConversionOptions options) {

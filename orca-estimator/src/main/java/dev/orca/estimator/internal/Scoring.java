@@ -1,6 +1,5 @@
 package dev.orca.estimator.internal;
 
-import dev.orca.OrcaException;
 import dev.orca.arrow.FloatBlock;
 import dev.orca.arrow.Shard;
 import dev.orca.arrow.TensorView;
@@ -66,17 +65,8 @@ public final class Scoring implements Serializable {
    * itself, not inside Spark's job failure.
    */
   public double[] evaluate(XShards data, String what) {
-    List<double[]> parts;
-    try {
-      parts = data.rdd().mapPartitions(it -> evaluate(it, what)).collect();
-    } catch (Exception e) { // Spark's SparkException is checked, though Scala throws it undeclared
-      for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
-        if (t instanceof OrcaException orca) {
-          throw orca;
-        }
-      }
-      throw e;
-    }
+    List<double[]> parts =
+        SparkActions.run(() -> data.rdd().mapPartitions(it -> evaluate(it, what)).collect());
     double[] total = null;
     for (double[] p : parts) {
       if (total == null) {
