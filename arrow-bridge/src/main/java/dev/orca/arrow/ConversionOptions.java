@@ -14,7 +14,8 @@ import java.util.Objects;
  *   <li>{@link #rowsPerBatch}: the most rows in one shard (default 16384); a shard is also kept
  *       under {@link #maxBatchBytes} (default 64 MiB) of fixed-width data, so wide rows (images)
  *       get fewer rows per shard.
- *   <li>{@link #nullPolicy}: nulls and NaN in feature and label columns ({@link NullPolicy#FAIL}).
+ *   <li>{@link #nullPolicy}: nulls, NaN and infinities in feature and label columns ({@link
+ *       NullPolicy#FAIL}).
  *   <li>{@link #keepColumns}: other columns carried along in their own types (for predictions
  *       appended to the original rows); {@link #keepAllColumns()} carries every column.
  *   <li>{@link #featuresName} and {@link #labelName}: the names of the two blocks (when every

@@ -4,17 +4,19 @@ import dev.orca.OrcaConfigurationException;
 import java.io.Serializable;
 
 /**
- * What to do with a null or NaN in a feature or label column when converting to shards: {@link
- * #FAIL} (the default) stops with an error naming the column and how many rows have one; {@link
- * #DROP} leaves such rows out; {@link #fill(float)} puts a value in their place.
+ * What to do with a null, NaN or infinite value in a feature or label column when converting to
+ * shards: {@link #FAIL} (the default) stops with an error naming the column, how many rows have
+ * one, and the first of them; {@link #DROP} leaves such rows out; {@link #fill(float)} puts a value
+ * in their place. Infinite includes a double beyond float range ({@code |x| > Float.MAX_VALUE}),
+ * which would become infinite as a float: the engine could train on none of these.
  */
 public final class NullPolicy implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  /** Stop with an error naming the column and how many rows hold a null or NaN. */
+  /** Stop with an error naming the column and how many rows hold a null, NaN or infinity. */
   public static final NullPolicy FAIL = new NullPolicy(Kind.FAIL, Float.NaN);
 
-  /** Leave out every row with a null or NaN in a feature or label column. */
+  /** Leave out every row with a null, NaN or infinity in a feature or label column. */
   public static final NullPolicy DROP = new NullPolicy(Kind.DROP, Float.NaN);
 
   /** The three policies. */
@@ -32,11 +34,14 @@ public final class NullPolicy implements Serializable {
     this.value = value;
   }
 
-  /** Replace each null or NaN value by {@code value}. */
+  /** Replace each null, NaN or infinite value by {@code value}. */
   public static NullPolicy fill(float value) {
-    if (Float.isNaN(value)) {
+    if (!Float.isFinite(value)) {
       throw new OrcaConfigurationException(
-          "NullPolicy.fill(NaN) would leave NaN in place; fill with a number");
+          "NullPolicy.fill("
+              + value
+              + ") would leave a value the engine cannot use in place; fill with a finite"
+              + " number");
     }
     return new NullPolicy(Kind.FILL, value);
   }
@@ -45,7 +50,7 @@ public final class NullPolicy implements Serializable {
     return kind;
   }
 
-  /** The value FILL puts in place of a null or NaN. */
+  /** The value FILL puts in place of a null, NaN or infinity. */
   public float value() {
     return value;
   }

@@ -10,6 +10,7 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -54,7 +55,8 @@ public final class Shard implements AutoCloseable, Serializable {
   /**
    * A shard of {@code features} ({@code rows x width}, row-major) and, unless null, {@code labels}
    * ({@code rows x labelWidth}), copied into a new child of {@code parent}. The values are taken as
-   * they are: checking them for NaN is the caller's choice.
+   * they are: checking them for NaN or infinity is the caller's choice ({@code XShards.fromArrays}
+   * applies its null policy before it calls this).
    */
   public static Shard fromArrays(
       String name,
@@ -127,6 +129,19 @@ public final class Shard implements AutoCloseable, Serializable {
   /** The feature block. */
   public FloatBlock features() {
     return block(roleField(BlockFields.FEATURES));
+  }
+
+  /**
+   * The feature values per row of shards of {@code schema} (the width of their feature block), read
+   * from the schema alone; empty if it has no feature block.
+   */
+  public static OptionalInt featureWidth(Schema schema) {
+    for (Field f : schema.getFields()) {
+      if (BlockFields.FEATURES.equals(BlockFields.role(f)) && BlockFields.isBlock(f)) {
+        return OptionalInt.of(BlockFields.width(f));
+      }
+    }
+    return OptionalInt.empty();
   }
 
   /** The source columns of the feature block and where each lies in a row. */

@@ -175,14 +175,75 @@ class ShardConverterTest extends AllocatorTest {
             () -> AllTypes.drain(converter.convert(rows.iterator(), allocator, "partition 4")));
     assertTrue(
         e.getMessage()
-            .contains("feature column 'a' has a null or NaN in 2 of 10 rows of partition 4"),
+            .contains(
+                "feature column 'a' has a null, NaN or infinite value in 2 of 10 rows of partition"
+                    + " 4 (the first is null, in row 3)"),
         e.getMessage());
     assertTrue(
-        e.getMessage().contains("feature column 'b' has a null or NaN in 2 of 10 rows"),
+        e.getMessage()
+            .contains(
+                "feature column 'b' has a null, NaN or infinite value in 2 of 10 rows of partition"
+                    + " 4 (the first is null, in row 6)"),
         e.getMessage());
     assertTrue(
         e.getMessage().contains("NullPolicy.DROP") && e.getMessage().contains("NullPolicy.fill"),
         e.getMessage());
+  }
+
+  /** A row of {@link #NUMBERS} with {@code v} = [1, {@code element}]. */
+  private static InternalRow arrayRow(int i, float element) {
+    return new GenericInternalRow(
+        new Object[] {
+          (float) i,
+          (double) i,
+          new GenericArrayData(new Object[] {1f, element}),
+          i,
+          UTF8String.fromString("r" + i)
+        });
+  }
+
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void infinityAndDoublesBeyondFloatRangeFailLikeNaN(boolean unsafeRows) {
+    List<InternalRow> rows = numbers(10);
+    rows.set(1, numberRow(1, Float.NEGATIVE_INFINITY, 1.0, 3));
+    rows.set(4, numberRow(4, 4f, -4e38, 3)); // a double beyond float range becomes -Infinity
+    rows.set(6, arrayRow(6, Float.POSITIVE_INFINITY));
+    rows.set(8, numberRow(8, Float.POSITIVE_INFINITY, 8.0, 3));
+    List<InternalRow> input = unsafeRows ? AllTypes.unsafe(NUMBERS, rows) : rows;
+    ShardConverter converter =
+        ShardConverter.of(
+            NUMBERS,
+            List.of("a", "b", "v"),
+            List.of("label"),
+            ConversionOptions.defaults().withArrayWidth("v", 2));
+    OrcaDataException e =
+        assertThrows(
+            OrcaDataException.class,
+            () -> AllTypes.drain(converter.convert(input.iterator(), allocator, "partition 2")));
+    for (String part :
+        List.of(
+            "feature column 'a' has a null, NaN or infinite value in 2 of 10 rows of partition 2"
+                + " (the first is -Infinity, in row 2)",
+            "feature column 'b' has a null, NaN or infinite value in 1 of 10 rows of partition 2"
+                + " (the first is -4.0E38, beyond float range, in row 5)",
+            "feature array column 'v' has a null, NaN or infinite value in 1 of 10 rows of"
+                + " partition 2 (the first is Infinity, in row 7 at index 1)")) {
+      assertTrue(e.getMessage().contains(part), e.getMessage());
+    }
+    ConversionOptions fill =
+        ConversionOptions.defaults().withArrayWidth("v", 2).withNullPolicy(NullPolicy.fill(-9));
+    try (Shard shard =
+        ShardConverter.of(NUMBERS, List.of("a", "b", "v"), List.of("label"), fill)
+            .convert(input.iterator(), allocator, "fill")
+            .next()) {
+      FloatBlock f = shard.features();
+      assertEquals(-9f, f.get(1, 0));
+      assertEquals(-9f, f.get(4, 1));
+      assertEquals(-9f, f.get(6, 3));
+      assertEquals(-9f, f.get(8, 0));
+      assertEquals(5f, f.get(5, 0), "the other values are as they were");
+    }
   }
 
   @Test

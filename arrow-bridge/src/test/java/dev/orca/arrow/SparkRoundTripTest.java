@@ -300,7 +300,8 @@ class SparkRoundTripTest {
     assertTrue(
         e.getMessage()
             .contains(
-                "feature column 'x' has a null or NaN in 1 of 10 rows of bad data partition 1"),
+                "feature column 'x' has a null, NaN or infinite value in 1 of 10 rows of bad data"
+                    + " partition 1 (the first is NaN, in row 3)"),
         e.getMessage());
     long kept =
         converter.options().nullPolicy() == NullPolicy.FAIL

@@ -97,14 +97,46 @@ public final class InputSplit implements AutoCloseable {
     return x;
   }
 
+  /**
+   * Fails with {@link #widthMismatch} unless rows of {@code dataWidth} feature values are what the
+   * model's inputs take together.
+   */
+  public void checkWidth(int dataWidth, String what) {
+    checkWidth(dataWidth, width, what);
+  }
+
+  /**
+   * Fails with {@link #widthMismatch} unless {@code dataWidth} equals {@code modelWidth}: the one
+   * check, before any work, of every entry point that feeds rows to a model.
+   */
+  public static void checkWidth(int dataWidth, int modelWidth, String what) {
+    if (dataWidth != modelWidth) {
+      throw widthMismatch(dataWidth, modelWidth, what);
+    }
+  }
+
+  /**
+   * The error for rows of {@code dataWidth} feature values given to a model whose input takes
+   * {@code modelWidth}; {@code what} names the data ("training data", "data to predict").
+   */
+  public static OrcaDataException widthMismatch(int dataWidth, int modelWidth, String what) {
+    return new OrcaDataException(
+        "The "
+            + what
+            + " has "
+            + dataWidth
+            + " feature values per row, but the model's input takes "
+            + modelWidth
+            + ". Choose the feature columns that make "
+            + modelWidth
+            + " values, or build the model for "
+            + dataWidth
+            + ".");
+  }
+
   private void checkWidth(Tensor features) {
-    if (features.size() != 0 && features.size() / features.dim(0) != width) {
-      throw new OrcaDataException(
-          "the data has "
-              + features.size() / features.dim(0)
-              + " feature values per row"
-              + " but the model's inputs take "
-              + width);
+    if (features.size() != 0) {
+      checkWidth(features.size() / features.dim(0), "data");
     }
   }
 

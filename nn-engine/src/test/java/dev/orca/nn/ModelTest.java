@@ -76,7 +76,7 @@ class ModelTest {
         Tensor wrong = Tensor.zeros(4, 63)) {
       e = assertThrows(OrcaDataException.class, () -> m.predict(wrong));
       assertTrue(
-          e.getMessage().contains("input 'input' takes (batch, 64), got a tensor of shape (4, 63)"),
+          e.getMessage().contains("The input tensor has 63 feature values per row, but the"),
           e.getMessage());
       m.compile(new Sgd(0.1), Loss.sparseCategoricalCrossEntropy());
       try (Tensor x = Tensor.zeros(2, 64);
@@ -91,6 +91,57 @@ class ModelTest {
       OrcaConfigurationException c =
           assertThrows(OrcaConfigurationException.class, () -> m.fit(x, x, 2, 1));
       assertTrue(c.getMessage().contains("compile"), c.getMessage());
+    }
+  }
+
+  /**
+   * The serving path (predict and predictInto on the engine) refuses rows of another width than the
+   * model's input with the message fit gives, before the model runs; the same number of values in
+   * another arrangement is a shape error.
+   */
+  @Test
+  void rowsOfTheWrongWidthAreRefusedWithTheMessageFitGives() {
+    try (Model m = new Sequential(4).add(new Dense(3)).optSeed(1).build();
+        Tensor out = Tensor.zeros(40, 3)) {
+      for (int width : new int[] {5, 3}) {
+        try (Tensor x = Tensor.zeros(40, width)) {
+          String expected =
+              "The input tensor has "
+                  + width
+                  + " feature values per row, but the model's input takes 4. Choose the feature"
+                  + " columns that make 4 values, or build the model for "
+                  + width
+                  + ".";
+          assertEquals(
+              expected, assertThrows(OrcaDataException.class, () -> m.predict(x)).getMessage());
+          out.fill(7f);
+          assertEquals(
+              expected,
+              assertThrows(OrcaDataException.class, () -> m.predictInto(x, out)).getMessage());
+          assertEquals(7f, out.get(0), "nothing is written before the check");
+        }
+      }
+      try (Tensor sameCount = Tensor.zeros(40, 2, 2)) {
+        OrcaDataException e = assertThrows(OrcaDataException.class, () -> m.predict(sameCount));
+        assertTrue(
+            e.getMessage().contains("input 'input' takes (batch, 4), got a tensor of shape"),
+            e.getMessage());
+      }
+    }
+    GraphModel g = new GraphModel();
+    GraphModel.Node user = g.input("user", 1);
+    GraphModel.Node item = g.input("item", 2);
+    try (Model m =
+            g.build(g.apply(new Dense(1), g.apply(new dev.orca.nn.layers.Concat(), user, item)));
+        Tensor users = Tensor.zeros(8, 1);
+        Tensor items = Tensor.zeros(8, 3)) {
+      OrcaDataException e = assertThrows(OrcaDataException.class, () -> m.predict(users, items));
+      assertTrue(
+          e.getMessage()
+              .startsWith(
+                  "The tensor for input 'item' has 3 feature values per row, but the model's"
+                      + " input takes 2."),
+          e.getMessage());
     }
   }
 

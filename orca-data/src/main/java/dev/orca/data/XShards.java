@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -138,8 +139,8 @@ public final class XShards {
 
   /**
    * Shards of in-memory rows, split into {@code numShards} partitions of contiguous rows (each cut
-   * into shards of at most the options' batch size). {@code labels} may be null. NaN is handled by
-   * the options' null policy.
+   * into shards of at most the options' batch size). {@code labels} may be null. NaN and infinities
+   * are handled by the options' null policy.
    */
   public static XShards fromArrays(
       float[][] features, float[][] labels, int numShards, ConversionOptions options) {
@@ -411,6 +412,14 @@ public final class XShards {
       throw new OrcaDataException(name + " has no shards: the data set is empty");
     }
     return one.get(0);
+  }
+
+  /**
+   * The Arrow schema of the shards if it is known without computing any (every step since the
+   * source told it; {@link #transformShard} cannot), else empty. {@link #schema()} computes it.
+   */
+  public Optional<Schema> knownSchema() {
+    return Optional.ofNullable(schema);
   }
 
   /** The Arrow schema of the shards (computed from the first shard if no step told it). */

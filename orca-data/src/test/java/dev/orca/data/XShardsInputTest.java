@@ -44,7 +44,7 @@ class XShardsInputTest extends LocalOrcaTest {
     float[][] x = {{1, 2}, {Float.NaN, 3}, {4, 5}, {6, Float.NaN}};
     assertMessage(
         () -> XShards.fromArrays(x, null, 1),
-        "the features have a NaN in 2 of 4 rows (the first in row 1)");
+        "the features have a NaN or infinite value in 2 of 4 rows (the first is NaN, in row 1)");
     try (ShardList dropped =
         XShards.fromArrays(x, null, 1, ConversionOptions.defaults().withNullPolicy(NullPolicy.DROP))
             .collect()) {
@@ -87,7 +87,8 @@ class XShardsInputTest extends LocalOrcaTest {
     XShards xs = XShards.fromDataFrame(df, TestData.FEATURES, TestData.LABELS);
     OrcaDataException e = assertThrows(OrcaDataException.class, xs::count);
     assertTrue(
-        e.getMessage().contains("feature column 'a' has a null or NaN in 10 of 100 rows"),
+        e.getMessage()
+            .contains("feature column 'a' has a null, NaN or infinite value in 10 of 100 rows"),
         e.getMessage());
     assertEquals(
         90,

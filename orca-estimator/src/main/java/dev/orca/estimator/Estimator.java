@@ -4,6 +4,7 @@ import dev.orca.OrcaConfigurationException;
 import dev.orca.OrcaDataException;
 import dev.orca.OrcaException;
 import dev.orca.arrow.ConversionOptions;
+import dev.orca.arrow.Shard;
 import dev.orca.collective.RingOptions;
 import dev.orca.context.OrcaContext;
 import dev.orca.data.XShards;
@@ -17,6 +18,7 @@ import dev.orca.estimator.internal.ray.RayTrainer;
 import dev.orca.estimator.internal.spark.SparkTrainer;
 import dev.orca.estimator.internal.worker.CheckpointStore;
 import dev.orca.estimator.internal.worker.TrainJob;
+import dev.orca.nn.InputSplit;
 import dev.orca.nn.Model;
 import dev.orca.nn.losses.Loss;
 import dev.orca.nn.metrics.Metric;
@@ -29,6 +31,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.Properties;
 import org.apache.hadoop.fs.ChecksumException;
 import org.apache.hadoop.fs.FileSystem;
@@ -71,6 +74,11 @@ public final class Estimator implements AutoCloseable {
 
   /** The column {@link #predict} adds. */
   private static final String PREDICTION = "prediction";
+
+  /** What errors call the data of predict and evaluate. */
+  private static final String PREDICTED = "data to predict";
+
+  private static final String EVALUATED = "evaluation data";
 
   private final Backend backend;
   private final int workers;
@@ -127,6 +135,10 @@ public final class Estimator implements AutoCloseable {
         config.checkpointDir() == null ? null : new CheckpointStore(config.checkpointDir());
     if (checkpoints != null) {
       checkpoints.checkWritable();
+    }
+    checkKnownWidth(data, "training data");
+    if (config.validation() != null) {
+      checkKnownWidth(config.validation(), "validation data");
     }
     DataSummary summary = DataSummary.of(data, "training data");
     summary.checkFits(inputWidth(), outputWidth(), model.loss().name(), "training data");
@@ -198,10 +210,11 @@ public final class Estimator implements AutoCloseable {
    */
   public synchronized XShards predict(XShards data) {
     checkOpen();
+    checkKnownWidth(data, PREDICTED);
     return data.withColumn(
         PREDICTION,
         outputWidth(),
-        new Scoring(model.toBytes(), coresPerWorker, SCORING_BATCH).predictions());
+        new Scoring(model.toBytes(), coresPerWorker, SCORING_BATCH).predictions(PREDICTED));
   }
 
   /**
@@ -252,16 +265,9 @@ public final class Estimator implements AutoCloseable {
   /** The loss and metrics of the model on {@code data} (with labels), computed where it lies. */
   public synchronized Map<String, Double> evaluate(XShards data) {
     checkOpen();
-    Scoring scoring = new Scoring(model.toBytes(), coresPerWorker, SCORING_BATCH);
-    List<double[]> parts = data.rdd().mapPartitions(scoring::evaluate).collect();
-    double[] total = null;
-    for (double[] p : parts) {
-      if (total == null) {
-        total = p.clone();
-      } else {
-        MetricSums.add(total, p);
-      }
-    }
+    checkKnownWidth(data, EVALUATED);
+    double[] total =
+        new Scoring(model.toBytes(), coresPerWorker, SCORING_BATCH).evaluate(data, EVALUATED);
     if (total == null || MetricSums.rows(total) == 0) {
       throw new OrcaDataException("nothing to evaluate: " + data.name() + " has no rows");
     }
@@ -364,6 +370,17 @@ public final class Estimator implements AutoCloseable {
       w += s.size();
     }
     return w;
+  }
+
+  /**
+   * Fails before any work if {@code data}'s feature width, known from its schema without running a
+   * job, is not the model's; shards of unknown schema are checked by the task, at its first shard.
+   */
+  private void checkKnownWidth(XShards data, String what) {
+    data.knownSchema()
+        .map(Shard::featureWidth)
+        .filter(OptionalInt::isPresent)
+        .ifPresent(w -> InputSplit.checkWidth(w.getAsInt(), inputWidth(), what));
   }
 
   private int outputWidth() {

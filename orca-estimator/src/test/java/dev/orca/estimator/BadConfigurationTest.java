@@ -12,7 +12,10 @@ import dev.orca.nn.losses.Loss;
 import dev.orca.nn.optim.Sgd;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -83,6 +86,76 @@ class BadConfigurationTest {
   void labelsOutsideTheModelsClasses() {
     try (Estimator est = estimator(5, 3, 2)) {
       assertFailsBeforeTraining(est, data(5, 7), config(), "class id per row in [0, 3)", "[0, 6]");
+    }
+  }
+
+  /** {@code data(5, 3)} with label row 3 of each shard replaced by {@code value}. */
+  private static XShards withLabel(float value) {
+    return data(5, 3)
+        .transformShard(
+            s -> {
+              s.labels().set(3, 0, value);
+              return s;
+            });
+  }
+
+  @Test
+  void labelsThatAreNotFiniteAreNamedAsSuchNotAsARange() {
+    for (float bad : new float[] {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN}) {
+      try (Estimator est = estimator(5, 3, 2)) {
+        assertFailsBeforeTraining(
+            est,
+            withLabel(bad),
+            config(),
+            "The training data's labels are not all finite: label column 'label' holds "
+                + bad
+                + " in row 3 of shard");
+      }
+    }
+    // a loss without a label range check (mse) is not left to end in "loss became NaN"
+    try (Estimator est =
+        Estimator.builder()
+            .setModel(new Sequential(5).add(new Dense(1)).optSeed(1).build())
+            .setLoss(Loss.meanSquaredError())
+            .setOptimizer(new Sgd(0.1))
+            .optWorkers(2)
+            .optCoresPerWorker(1)
+            .build()) {
+      assertFailsBeforeTraining(
+          est,
+          withLabel(Float.POSITIVE_INFINITY),
+          config(),
+          "label column 'label' holds Infinity in row 3 of shard");
+    }
+  }
+
+  @Test
+  void aDataFrameWithAnInfiniteValueFailsNamingTheColumn() {
+    Dataset<Row> df =
+        orca.spark()
+            .range(0, 200, 1, 2)
+            .selectExpr(
+                "if(id = 42, cast('1e39' as double), rand(1)) as a",
+                "rand(2) as b",
+                "if(id = 150, cast('Infinity' as double), cast(id % 3 as double)) as y",
+                "cast(id % 3 as double) as clean");
+    try (Estimator est = estimator(2, 3, 2)) {
+      OrcaException e =
+          assertThrows(
+              OrcaException.class,
+              () -> est.fit(df, List.of("a", "b"), List.of("clean"), config()));
+      assertTrue(
+          e.getMessage()
+              .contains("feature column 'a' has a null, NaN or infinite value in 1 of 100 rows"),
+          e.getMessage());
+      e =
+          assertThrows(
+              OrcaException.class,
+              () -> est.fit(df, List.of("b", "clean"), List.of("y"), config()));
+      assertTrue(
+          e.getMessage()
+              .contains("label column 'y' has a null, NaN or infinite value in 1 of 100 rows"),
+          e.getMessage());
     }
   }
 

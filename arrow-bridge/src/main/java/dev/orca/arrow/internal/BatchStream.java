@@ -38,7 +38,7 @@ abstract class BatchStream implements Iterator<Shard>, AutoCloseable {
   /** Rows kept in the batch being built. */
   int count;
 
-  /** A null or NaN was met under FAIL: from then on rows are only counted. */
+  /** A null, NaN or infinite value was met under FAIL: from then on rows are only counted. */
   boolean failed;
 
   private Shard next;
@@ -143,7 +143,7 @@ abstract class BatchStream implements Iterator<Shard>, AutoCloseable {
     rowsRead++;
     boolean ok;
     try {
-      ok = batch.writeBlocks(row, count);
+      ok = batch.writeBlocks(row, count, rowsRead);
     } catch (BlockWriter.UnequalArrays e) {
       throw new OrcaDataException(
           e.getMessage()

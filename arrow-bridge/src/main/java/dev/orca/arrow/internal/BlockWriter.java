@@ -17,9 +17,11 @@ import org.apache.spark.unsafe.Platform;
 /**
  * Assembles the source columns of one block into its row-major float memory, converting each number
  * to float as it goes. Two ways in: a row at a time ({@link #write}), which applies the null policy
- * (a null or NaN makes it return false under FAIL and DROP after counting it for its column, or is
- * replaced under FILL); and a range of a column batch at a time ({@link #copyColumns}), the fast
- * path for clean scalar columns. This is the hot path of a conversion: no objects per row, one
+ * (a null, NaN or infinite value makes it return false under FAIL and DROP after counting it for
+ * its column, or is replaced under FILL); and a range of a column batch at a time ({@link
+ * #copyColumns}), the fast path for clean scalar columns. A double beyond float range becomes
+ * infinite as a float, so one test of the float written ({@link Float#isFinite}) catches NaN,
+ * infinities and overflow alike. This is the hot path of a conversion: no objects per row, one
  * store per value, into one buffer per batch allocated at its exact size.
  */
 final class BlockWriter {
@@ -39,6 +41,10 @@ final class BlockWriter {
   private final boolean fill;
   private final float fillValue;
   private final long[] badRows;
+  // the first bad value of each column under FAIL and DROP, for the message: row, array index
+  private final long[] firstRows;
+  private final int[] firstIndices;
+  private final String[] firstValues;
   private final UnsafeArrayData[] views;
   private final ColumnVector[] columns;
   private final boolean anyArray;
@@ -72,6 +78,9 @@ final class BlockWriter {
     this.fill = policy.kind() == NullPolicy.Kind.FILL;
     this.fillValue = policy.value();
     this.badRows = new long[sources];
+    this.firstRows = new long[sources];
+    this.firstIndices = new int[sources];
+    this.firstValues = new String[sources];
   }
 
   /** Makes room for {@code rows} rows, keeping those written; the buffer is exactly that large. */
@@ -105,25 +114,31 @@ final class BlockWriter {
 
   /**
    * Writes the block's values of {@code row} as row {@code index}; false if the row must not be
-   * kept.
+   * kept. {@code rowNumber} (counted from 1 in the partition) is only for messages.
    */
-  boolean write(InternalRow row, int index) {
+  boolean write(InternalRow row, int index, long rowNumber) {
     long at = data + index * rowBytes;
     boolean ok = true;
     for (int s = 0; s < sources; s++) {
       int ordinal = ordinals[s];
       long to = at + offsets[s];
       if (nullables[s] && row.isNullAt(ordinal)) {
+        if (firstValues[s] == null && !fill) {
+          noteFirst(s, rowNumber, -1, "null");
+        }
         ok &= bad(s, to, widths[s]);
       } else if (!arrays[s]) {
         float v = read(kinds[s], row, ordinal);
-        if (v != v) {
-          ok &= bad(s, to, 1);
-        } else {
+        if (Float.isFinite(v)) {
           Platform.putFloat(null, to, v);
+        } else {
+          if (firstValues[s] == null && !fill) {
+            noteFirst(s, rowNumber, -1, describe(kinds[s], row, ordinal, v));
+          }
+          ok &= bad(s, to, 1);
         }
       } else {
-        ok &= writeArray(s, array(s, row, ordinal), to);
+        ok &= writeArray(s, array(s, row, ordinal), to, rowNumber);
       }
     }
     return ok;
@@ -132,8 +147,8 @@ final class BlockWriter {
   /**
    * Copies rows {@code from} to {@code from + n - 1} of {@code batch} into block rows {@code at}
    * on, column by column, a tile of rows at a time so the rows written stay in cache. Returns
-   * false, leaving the rows to the row-by-row path, if a block column is an array or holds a null
-   * or NaN in the range (the fast path neither counts nor fills).
+   * false, leaving the rows to the row-by-row path, if a block column is an array or holds a null,
+   * NaN or infinite value in the range (the fast path neither counts nor fills).
    */
   boolean copyColumns(ColumnarBatch batch, int from, int n, int at) {
     if (anyArray) {
@@ -146,32 +161,35 @@ final class BlockWriter {
       }
       columns[s] = column;
     }
-    boolean nan = false;
+    boolean bad = false;
     for (int t = 0; t < n; t += TILE) {
       int rows = Math.min(TILE, n - t);
       long base = data + (at + t) * rowBytes;
       for (int s = 0; s < sources; s++) {
-        nan |= copyColumn(kinds[s], columns[s], from + t, rows, base + offsets[s]);
+        bad |= copyColumn(kinds[s], columns[s], from + t, rows, base + offsets[s]);
       }
     }
-    return !nan;
+    return !bad;
   }
 
-  /** One column of a tile, strided into the rows; true if a NaN was among the values. */
+  /**
+   * One column of a tile, strided into the rows; true if a NaN or infinite float was among the
+   * values (whole numbers always fit).
+   */
   private boolean copyColumn(ValueKind kind, ColumnVector column, int from, int rows, long to) {
-    boolean nan = false;
+    boolean bad = false;
     switch (kind) {
       case FLOAT -> {
         for (int i = 0; i < rows; i++) {
           float v = column.getFloat(from + i);
-          nan |= v != v;
+          bad |= !Float.isFinite(v);
           Platform.putFloat(null, to + i * rowBytes, v);
         }
       }
       case DOUBLE -> {
         for (int i = 0; i < rows; i++) {
           float v = (float) column.getDouble(from + i);
-          nan |= v != v;
+          bad |= !Float.isFinite(v);
           Platform.putFloat(null, to + i * rowBytes, v);
         }
       }
@@ -181,10 +199,10 @@ final class BlockWriter {
         }
       }
     }
-    return nan;
+    return bad;
   }
 
-  private boolean writeArray(int s, ArrayData array, long to) {
+  private boolean writeArray(int s, ArrayData array, long to, long rowNumber) {
     int width = widths[s];
     if (array.numElements() != width) {
       throw new UnequalArrays(
@@ -200,9 +218,13 @@ final class BlockWriter {
     ValueKind kind = kinds[s];
     boolean clean = true;
     for (int j = 0; j < width; j++) {
-      float v = array.isNullAt(j) ? Float.NaN : read(kind, array, j);
-      if (v != v) {
+      boolean isNull = array.isNullAt(j);
+      float v = isNull ? Float.NaN : read(kind, array, j);
+      if (!Float.isFinite(v)) {
         if (!fill) {
+          if (firstValues[s] == null) {
+            noteFirst(s, rowNumber, j, isNull ? "null" : describe(kind, array, j, v));
+          }
           clean = false;
           continue;
         }
@@ -228,7 +250,7 @@ final class BlockWriter {
     return row.getArray(ordinal);
   }
 
-  /** A null or NaN at {@code to}: filled, or counted and refused. */
+  /** A null, NaN or infinite value at {@code to}: filled, or counted and refused. */
   private boolean bad(int s, long to, int width) {
     if (fill) {
       for (int j = 0; j < width; j++) {
@@ -238,6 +260,21 @@ final class BlockWriter {
     }
     badRows[s]++;
     return false;
+  }
+
+  private void noteFirst(int s, long rowNumber, int index, String value) {
+    firstRows[s] = rowNumber;
+    firstIndices[s] = index;
+    firstValues[s] = value;
+  }
+
+  /** A value that is not finite as a float, as the user's data has it. */
+  private static String describe(ValueKind kind, SpecializedGetters src, int i, float narrowed) {
+    if (kind == ValueKind.DOUBLE) {
+      double d = src.getDouble(i);
+      return Double.isFinite(d) ? d + ", beyond float range" : Double.toString(d);
+    }
+    return Float.toString(narrowed);
   }
 
   private static float read(ValueKind kind, ColumnVector src, int i) {
@@ -264,21 +301,31 @@ final class BlockWriter {
     };
   }
 
-  /** How many rows had a null or NaN, per source column ("" if none). */
+  /**
+   * How many rows had a null, NaN or infinite value, per source column, and the first of them (""
+   * if none).
+   */
   String badRowsReport(long rowsRead, String where) {
     StringBuilder b = new StringBuilder();
     for (int s = 0; s < sources; s++) {
       if (badRows[s] > 0) {
         b.append(b.length() == 0 ? "" : "; ")
             .append(what())
+            .append(arrays[s] ? " array" : "")
             .append(" column '")
             .append(block.sources().get(s).column())
-            .append("' has a null or NaN in ")
+            .append("' has a null, NaN or infinite value in ")
             .append(badRows[s])
             .append(" of ")
             .append(rowsRead)
             .append(" rows ")
-            .append(where);
+            .append(where)
+            .append(" (the first is ")
+            .append(firstValues[s])
+            .append(", in row ")
+            .append(firstRows[s])
+            .append(firstIndices[s] >= 0 ? " at index " + firstIndices[s] : "")
+            .append(")");
       }
     }
     return b.toString();

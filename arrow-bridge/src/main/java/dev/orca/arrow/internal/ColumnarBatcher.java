@@ -6,10 +6,10 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
 
 /**
  * Shards from a stream of Spark column batches (a cached DataFrame, Parquet files): ranges of rows
- * are copied column by column into the blocks, the fast path; a range with a null or NaN in a block
- * column, or with array columns, goes row by row through views of the batch's rows, where the null
- * policy applies. A Spark batch may be split between shards and is read only while it is current
- * (scans reuse their batch for the next one).
+ * are copied column by column into the blocks, the fast path; a range with a null, NaN or infinity
+ * in a block column, or with array columns, goes row by row through views of the batch's rows,
+ * where the null policy applies. A Spark batch may be split between shards and is read only while
+ * it is current (scans reuse their batch for the next one).
  */
 public final class ColumnarBatcher extends BatchStream {
   private final Iterator<ColumnarBatch> batches;

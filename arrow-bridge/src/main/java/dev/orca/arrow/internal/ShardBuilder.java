@@ -58,12 +58,13 @@ final class ShardBuilder {
   }
 
   /**
-   * Writes the blocks of a row; false if a null or NaN keeps it out (counted by the block writers).
+   * Writes the blocks of a row; false if a null, NaN or infinite value keeps it out (counted by the
+   * block writers). {@code rowNumber} counts the rows read from 1, for messages.
    */
-  boolean writeBlocks(InternalRow row, int index) {
+  boolean writeBlocks(InternalRow row, int index, long rowNumber) {
     boolean ok = true;
     for (int b = 0; b < blocks.size(); b++) {
-      ok &= blocks.get(b).write(row, index);
+      ok &= blocks.get(b).write(row, index, rowNumber);
     }
     return ok;
   }

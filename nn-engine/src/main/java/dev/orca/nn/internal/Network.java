@@ -3,6 +3,7 @@ package dev.orca.nn.internal;
 import dev.orca.OrcaDataException;
 import dev.orca.nn.Engine;
 import dev.orca.nn.GradientReadyListener;
+import dev.orca.nn.InputSplit;
 import dev.orca.nn.Shape;
 import dev.orca.nn.Tensor;
 import dev.orca.nn.layers.ParameterSpec;
@@ -275,6 +276,13 @@ public final class Network {
       boolean ok = t.rank() == node.shape.rank() + 1;
       for (int d = 0; ok && d < node.shape.rank(); d++) {
         ok = t.dim(d + 1) == node.shape.dim(d);
+      }
+      if (!ok && t.rank() > 1 && t.dim(0) > 0 && t.size() / t.dim(0) != node.shape.size()) {
+        // rows of the wrong number of values: the mistake fit names for data sets, named alike
+        throw InputSplit.widthMismatch(
+            t.size() / t.dim(0),
+            node.shape.size(),
+            inputs.length == 1 ? "input tensor" : "tensor for input '" + node.name + "'");
       }
       if (!ok) {
         throw new OrcaDataException(

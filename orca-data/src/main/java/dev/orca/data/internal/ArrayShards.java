@@ -10,9 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * In-memory arrays to shards on the driver: checked (shape, NaN per the null policy), split into
- * contiguous row ranges, one per partition, each cut into shards of at most the batch size, and
- * written as IPC bytes for Spark to distribute.
+ * In-memory arrays to shards on the driver: checked (shape, NaN and infinities per the null
+ * policy), split into contiguous row ranges, one per partition, each cut into shards of at most the
+ * batch size, and written as IPC bytes for Spark to distribute.
  */
 public final class ArrayShards {
   private ArrayShards() {}
@@ -43,7 +43,8 @@ public final class ArrayShards {
     }
     int[] kept = keptRows(features, labels, options.nullPolicy());
     if (kept.length == 0) {
-      throw new OrcaDataException("every row holds a NaN, so none is left after dropping them");
+      throw new OrcaDataException(
+          "every row holds a NaN or infinite value, so none is left after dropping them");
     }
     int perBatch = options.rowsPerBatch((long) (width + labelWidth) * Float.BYTES);
     List<List<byte[]>> out = new ArrayList<>();
@@ -98,7 +99,9 @@ public final class ArrayShards {
     return width;
   }
 
-  /** The rows to keep: all, unless some hold NaN and the policy drops them or fails. */
+  /**
+   * The rows to keep: all, unless some hold NaN or an infinity and the policy drops them or fails.
+   */
   private static int[] keptRows(float[][] features, float[][] labels, NullPolicy policy) {
     int[] kept = new int[features.length];
     int n = 0;
@@ -106,8 +109,8 @@ public final class ArrayShards {
     long badLabels = 0;
     int first = -1;
     for (int r = 0; r < features.length; r++) {
-      boolean f = hasNaN(features[r]);
-      boolean l = labels != null && hasNaN(labels[r]);
+      boolean f = !allFinite(features[r]);
+      boolean l = labels != null && !allFinite(labels[r]);
       badFeatures += f ? 1 : 0;
       badLabels += l ? 1 : 0;
       if ((f || l) && first < 0) {
@@ -119,13 +122,15 @@ public final class ArrayShards {
     }
     if ((badFeatures > 0 || badLabels > 0) && policy.kind() == NullPolicy.Kind.FAIL) {
       throw new OrcaDataException(
-          "the features have a NaN in "
+          "the features have a NaN or infinite value in "
               + badFeatures
               + " of "
               + features.length
               + " rows"
               + (labels == null ? "" : " and the labels in " + badLabels)
-              + " (the first in row "
+              + " (the first is "
+              + firstBad(features[first], labels == null ? null : labels[first])
+              + ", in row "
               + first
               + "). Clean"
               + " them first, or convert with ConversionOptions.withNullPolicy(NullPolicy.DROP) to leave such rows out"
@@ -134,13 +139,26 @@ public final class ArrayShards {
     return java.util.Arrays.copyOf(kept, n);
   }
 
-  private static boolean hasNaN(float[] row) {
+  private static boolean allFinite(float[] row) {
     for (float v : row) {
-      if (v != v) {
-        return true;
+      if (!Float.isFinite(v)) {
+        return false;
       }
     }
-    return false;
+    return true;
+  }
+
+  /** The first value of a bad row that is not finite, features first. */
+  private static float firstBad(float[] features, float[] labels) {
+    for (float[] row :
+        labels == null ? new float[][] {features} : new float[][] {features, labels}) {
+      for (float v : row) {
+        if (!Float.isFinite(v)) {
+          return v;
+        }
+      }
+    }
+    throw new IllegalStateException("no value of the row is bad");
   }
 
   private static float[] flatten(
@@ -151,7 +169,7 @@ public final class ArrayShards {
     }
     if (policy.kind() == NullPolicy.Kind.FILL) {
       for (int i = 0; i < out.length; i++) {
-        out[i] = out[i] != out[i] ? policy.value() : out[i];
+        out[i] = Float.isFinite(out[i]) ? out[i] : policy.value();
       }
     }
     return out;

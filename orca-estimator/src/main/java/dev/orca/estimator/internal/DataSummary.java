@@ -1,9 +1,11 @@
 package dev.orca.estimator.internal;
 
 import dev.orca.OrcaDataException;
+import dev.orca.arrow.BlockColumn;
 import dev.orca.arrow.FloatBlock;
 import dev.orca.arrow.Shard;
 import dev.orca.data.XShards;
+import dev.orca.nn.InputSplit;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -22,7 +24,10 @@ import org.apache.spark.api.java.JavaRDD;
 public final class DataSummary implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  /** One shard: where it is, its rows, widths and label range. */
+  /**
+   * One shard: where it is, its rows, widths and the range of its finite labels; {@code
+   * nonFiniteLabel} says where its first NaN or infinite label is, or is null.
+   */
   public record ShardStats(
       int partition,
       int index,
@@ -31,7 +36,8 @@ public final class DataSummary implements Serializable {
       int labelWidth,
       double labelMin,
       double labelMax,
-      boolean labelsIntegral)
+      boolean labelsIntegral,
+      String nonFiniteLabel)
       implements Serializable {}
 
   private final List<ShardStats> shards;
@@ -53,7 +59,7 @@ public final class DataSummary implements Serializable {
   /** Runs the pass over {@code data} (what it names is quoted in errors). */
   public static DataSummary of(XShards data, String what) {
     JavaRDD<ShardStats> stats = data.rdd().mapPartitionsWithIndex(DataSummary::statsOf, true);
-    DataSummary summary = new DataSummary(stats.collect());
+    DataSummary summary = new DataSummary(SparkActions.run(stats::collect));
     if (summary.totalRows == 0) {
       throw new OrcaDataException("The " + what + " is empty: " + data.name() + " has no rows.");
     }
@@ -84,15 +90,48 @@ public final class DataSummary implements Serializable {
     double min = Double.POSITIVE_INFINITY;
     double max = Double.NEGATIVE_INFINITY;
     boolean integral = true;
+    String nonFinite = null;
     java.nio.FloatBuffer v = labels.floatBuffer();
     for (int i = 0; i < labels.rows() * labels.width(); i++) {
       float x = v.get(i);
+      if (!Float.isFinite(x)) {
+        nonFinite = nonFinite == null ? where(s, labels, i, x) : nonFinite;
+        continue;
+      }
       min = Math.min(min, x);
       max = Math.max(max, x);
       integral &= x == Math.rint(x);
     }
     return new ShardStats(
-        partition, index, s.rows(), s.features().width(), labels.width(), min, max, integral);
+        partition,
+        index,
+        s.rows(),
+        s.features().width(),
+        labels.width(),
+        min,
+        max,
+        integral,
+        nonFinite);
+  }
+
+  /** Where value {@code i} of the label block is, in the words of the label columns. */
+  private static String where(Shard s, FloatBlock labels, int i, float x) {
+    int row = i / labels.width();
+    int col = i % labels.width();
+    for (BlockColumn c : labels.columns()) {
+      if (col >= c.offset() && col < c.end()) {
+        return "label column '"
+            + c.name()
+            + "' holds "
+            + x
+            + " in row "
+            + row
+            + (c.width() > 1 ? " at index " + (col - c.offset()) : "")
+            + " of shard "
+            + s.name();
+      }
+    }
+    return "the label block holds " + x + " in row " + row + " of shard " + s.name();
   }
 
   public long totalRows() {
@@ -129,20 +168,18 @@ public final class DataSummary implements Serializable {
    */
   public void checkFits(int modelInputWidth, int modelOutputWidth, String lossName, String what) {
     for (ShardStats s : shards) {
-      if (s.featureWidth() != modelInputWidth) {
+      InputSplit.checkWidth(s.featureWidth(), modelInputWidth, what);
+    }
+    for (ShardStats s : shards) {
+      if (s.nonFiniteLabel() != null) {
         throw new OrcaDataException(
             "The "
                 + what
-                + " has "
-                + s.featureWidth()
-                + " feature values per row, but the"
-                + " model's input takes "
-                + modelInputWidth
-                + ". Choose the feature columns that make "
-                + modelInputWidth
-                + " values, or build the model for "
-                + s.featureWidth()
-                + ".");
+                + "'s labels are not all finite: "
+                + s.nonFiniteLabel()
+                + ". No loss can learn from NaN or an infinite label: clean the labels, or leave"
+                + " such rows out (ConversionOptions.withNullPolicy(NullPolicy.DROP) when making"
+                + " the shards).");
       }
     }
     double min = shards.stream().mapToDouble(ShardStats::labelMin).min().orElse(0);

@@ -4,6 +4,7 @@ import dev.orca.arrow.FloatBlock;
 import dev.orca.arrow.Shard;
 import dev.orca.arrow.TensorView;
 import dev.orca.data.ColumnFunction;
+import dev.orca.data.XShards;
 import dev.orca.nn.Engine;
 import dev.orca.nn.InputSplit;
 import dev.orca.nn.Model;
@@ -39,16 +40,17 @@ public final class Scoring implements Serializable {
     this.batchSize = batchSize;
   }
 
-  /** The column function that writes predictions. */
-  public ColumnFunction predictions() {
-    return (shard, out) -> predictInto(shard, out);
+  /** The column function that writes predictions; {@code what} names the data in errors. */
+  public ColumnFunction predictions(String what) {
+    return (shard, out) -> predictInto(shard, out, what);
   }
 
-  private void predictInto(Shard shard, FloatBlock out) {
+  private void predictInto(Shard shard, FloatBlock out, String what) {
     if (shard.rows() == 0) {
       return;
     }
     Loaded m = loaded();
+    m.split.checkWidth(shard.features().width(), what);
     Tensor features = TensorView.of(shard.features());
     Tensor predictions = TensorView.of(out);
     for (int start = 0; start < shard.rows(); start += batchSize) {
@@ -58,15 +60,35 @@ public final class Scoring implements Serializable {
   }
 
   /**
+   * The loss and metric sums of the model over {@code data}, packed ({@link MetricSums#pack}), or
+   * null if it has no partitions. An Orca error of a task (a shard of the wrong width) is thrown as
+   * itself, not inside Spark's job failure.
+   */
+  public double[] evaluate(XShards data, String what) {
+    List<double[]> parts =
+        SparkActions.run(() -> data.rdd().mapPartitions(it -> evaluate(it, what)).collect());
+    double[] total = null;
+    for (double[] p : parts) {
+      if (total == null) {
+        total = p.clone();
+      } else {
+        MetricSums.add(total, p);
+      }
+    }
+    return total;
+  }
+
+  /**
    * Loss sum, row count and metric states of one partition, packed to be summed over partitions.
    */
-  public Iterator<double[]> evaluate(Iterator<Shard> shards) {
+  private Iterator<double[]> evaluate(Iterator<Shard> shards, String what) {
     Loaded m = loaded();
     TrainingStep step = m.model.trainingStep();
     MetricSums sums = step.newSums();
     while (shards.hasNext()) {
       try (Shard s = shards.next()) {
         if (s.rows() > 0) {
+          m.split.checkWidth(s.features().width(), what);
           step.evaluate(
               m.split.over(TensorView.of(s.features())),
               TensorView.of(s.labels()),

@@ -1,6 +1,5 @@
 package dev.orca.estimator.internal.worker;
 
-import dev.orca.OrcaDataException;
 import dev.orca.collective.PendingReduce;
 import dev.orca.collective.RingAllReduce;
 import dev.orca.collective.RingOptions;
@@ -192,14 +191,7 @@ public final class TrainingWorker implements AutoCloseable {
   }
 
   private void checkWidths(LocalData data) {
-    if (data.featureWidth() != split.width()) {
-      throw new OrcaDataException(
-          "the data has "
-              + data.featureWidth()
-              + " feature values per row but"
-              + " the model's inputs take "
-              + split.width());
-    }
+    split.checkWidth(data.featureWidth(), "training data");
   }
 
   private void ensureCapacity(int rows, int labelWidth) {
