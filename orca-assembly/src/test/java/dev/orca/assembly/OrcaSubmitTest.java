@@ -68,6 +68,59 @@ class OrcaSubmitTest {
     }
   }
 
+  @Test
+  void theFlagsGoBeforeTheUsersOwnOptionsAndAreNotRepeated(@TempDir Path dir) throws Exception {
+    List<String> flags = List.of(orcaRun("--print-jvm-options").trim().split(" "));
+    String first = flags.get(0);
+    // SPARK_PRINT_LAUNCH_COMMAND: Spark's launcher shows the driver's command line on stderr
+    Path err = dir.resolve("stderr");
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                AssemblyJar.root().resolve("bin/orca-submit").toString(),
+                "--conf",
+                "spark.driver.defaultJavaOptions=-Dmine=1 " + first,
+                "--driver-java-options",
+                "-Dextra=2",
+                "--version")
+            .directory(dir.toFile())
+            .redirectOutput(dir.resolve("stdout").toFile())
+            .redirectError(err.toFile());
+    pb.environment().put("ORCA_SKIP_BUILD", "1");
+    pb.environment().put("SPARK_PRINT_LAUNCH_COMMAND", "1");
+    Process p = pb.start();
+    assertTrue(p.waitFor(2, TimeUnit.MINUTES), "bin/orca-submit --version did not end");
+    String launched = Files.readString(err);
+    String command =
+        launched
+            .lines()
+            .filter(l -> l.startsWith("Spark Command:"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no launch command: " + launched));
+    // the driver's JVM options: the user's default options, then the flags, then the user's
+    // extra options; up to SparkSubmit's class, after which come its arguments
+    List<String> jvm =
+        List.of(
+            command
+                .substring(0, command.indexOf(" org.apache.spark.deploy.SparkSubmit "))
+                .split(" "));
+    int mine = jvm.indexOf("-Dmine=1");
+    int extra = jvm.indexOf("-Dextra=2");
+    assertTrue(mine >= 0 && extra > mine, command);
+    for (String flag : flags) {
+      int at = jvm.indexOf(flag);
+      assertTrue(
+          at > mine && at < extra || flag.equals(first) && at == mine + 1, flag + ": " + jvm);
+    }
+    // the executors' options are Orca's flags (Spark's own launcher adds its module options to
+    // the driver's line as well, so count the flag only within Orca's options)
+    assertTrue(
+        command.contains(" spark.executor.defaultJavaOptions=" + String.join(" ", flags) + " "),
+        command);
+    assertTrue(
+        command.contains(" spark.driver.defaultJavaOptions=-Dmine=1 " + String.join(" ", flags)),
+        "the flag given once is not repeated: " + command);
+  }
+
   /** Runs the example through bin/orca-submit and checks what every run must show. */
   private static Run submit(Path dir, String master) throws Exception {
     long processesBefore = ProcessHandle.current().descendants().count();
