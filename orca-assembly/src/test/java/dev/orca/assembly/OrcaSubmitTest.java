@@ -50,21 +50,37 @@ class OrcaSubmitTest {
     assertTrue(
         r.out.contains("Training on 1442 rows with 2 workers (spark backend, 1 cores each)"),
         r.toString());
-    // the executors keep their command line in the SPARK_HOME bin/orca-submit made
-    List<Path> executorLogs = executorLogsSince(startedMillis);
-    assertEquals(2, executorLogs.size(), "executor logs: " + executorLogs);
-    Set<String> flags = Set.of(orcaRun("--print-jvm-options").trim().split(" "));
-    for (Path log : executorLogs) {
-      String command =
-          Files.readAllLines(log, StandardCharsets.UTF_8).stream()
-              .filter(l -> l.startsWith("Spark Executor Command:"))
-              .findFirst()
-              .orElseThrow(() -> new AssertionError("no executor command in " + log));
-      for (String flag : flags) {
-        assertTrue(command.contains("\"" + flag + "\""), flag + " missing from " + command);
+    // the executors keep their command line in the SPARK_HOME bin/orca-submit made, with a copy
+    // of the 200 MB application jar each: removed once read
+    List<Path> applications = applicationsSince(startedMillis);
+    try {
+      List<Path> executorLogs = new ArrayList<>();
+      for (Path app : applications) {
+        try (Stream<Path> executors = Files.list(app)) {
+          executors
+              .map(e -> e.resolve("stderr"))
+              .filter(Files::isRegularFile)
+              .forEach(executorLogs::add);
+        }
       }
-      String text = Files.readString(log, StandardCharsets.UTF_8);
-      assertTrue(text.contains("INFO  Engine: nn-engine computes with Intel(R)"), text);
+      assertEquals(2, executorLogs.size(), "executor logs: " + executorLogs);
+      Set<String> flags = Set.of(orcaRun("--print-jvm-options").trim().split(" "));
+      for (Path log : executorLogs) {
+        String text = Files.readString(log, StandardCharsets.UTF_8);
+        String command =
+            text.lines()
+                .filter(l -> l.startsWith("Spark Executor Command:"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no executor command in " + log));
+        for (String flag : flags) {
+          assertTrue(command.contains("\"" + flag + "\""), flag + " missing from " + command);
+        }
+        assertTrue(text.contains("INFO  Engine: nn-engine computes with Intel(R)"), text);
+      }
+    } finally {
+      for (Path app : applications) {
+        deleteTree(app);
+      }
     }
   }
 
@@ -173,21 +189,22 @@ class OrcaSubmitTest {
     return r;
   }
 
-  /** The executor logs (stderr) of the applications started since then, in SPARK_HOME/work. */
-  private static List<Path> executorLogsSince(long millis) throws IOException {
+  /** The folders of the applications started since then, in SPARK_HOME/work. */
+  private static List<Path> applicationsSince(long millis) throws IOException {
     Path work = AssemblyJar.root().resolve("spark-home/target/spark-home/work");
-    List<Path> out = new ArrayList<>();
     try (Stream<Path> apps = Files.list(work)) {
-      for (Path app :
-          apps.filter(a -> a.toFile().lastModified() >= millis - 1000)
-              .sorted(Comparator.naturalOrder())
-              .toList()) {
-        try (Stream<Path> executors = Files.list(app)) {
-          executors.map(e -> e.resolve("stderr")).filter(Files::isRegularFile).forEach(out::add);
-        }
+      return apps.filter(a -> a.toFile().lastModified() >= millis - 1000)
+          .sorted(Comparator.naturalOrder())
+          .toList();
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(f);
       }
     }
-    return out;
   }
 
   private static Set<String> orcaClassNames() throws IOException {
