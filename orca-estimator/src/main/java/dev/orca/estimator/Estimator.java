@@ -11,6 +11,7 @@ import dev.orca.data.XShards;
 import dev.orca.estimator.internal.DataSummary;
 import dev.orca.estimator.internal.FitResult;
 import dev.orca.estimator.internal.HadoopPaths;
+import dev.orca.estimator.internal.PredictionColumns;
 import dev.orca.estimator.internal.ProgressPrinter;
 import dev.orca.estimator.internal.SavedSettings;
 import dev.orca.estimator.internal.Scoring;
@@ -260,6 +261,44 @@ public final class Estimator implements AutoCloseable {
     }
     out.add(scored.col(PREDICTION));
     return scored.select(out.toArray(Column[]::new));
+  }
+
+  /**
+   * {@link #predict(Dataset, List)} with the columns {@code what} asks for: for a classifier the
+   * class ({@code prediction}, an {@code int}; for several sigmoid outputs an {@code array<int>} of
+   * 0/1) and the probabilities ({@code probability}, an {@code array<double>}: the softmax of the
+   * outputs, or {@code [1 - p, p]} for one sigmoid output, or each output's sigmoid), optionally
+   * the raw outputs ({@code rawPrediction}); for a one-output regression a {@code double} ({@code
+   * prediction}). Every column of {@code df} comes first, unchanged. Fails before any work if the
+   * loss does not say how to read classes (see {@link Predictions#classes()}) or {@code df} already
+   * has a column it would add.
+   */
+  public synchronized Dataset<Row> predict(
+      Dataset<Row> df, List<String> featureCols, Predictions what) {
+    checkOpen();
+    PredictionColumns columns = PredictionColumns.of(what, model.loss(), outputWidth());
+    columns.checkFree(df.columns(), "the DataFrame");
+    return columns.fromRaw(predict(df, featureCols), df.columns());
+  }
+
+  /**
+   * {@link #predict(XShards)} with the columns {@code what} asks for, as float columns: for a
+   * classifier {@code rawPrediction} (the outputs; shards keep every column), {@code probability}
+   * and {@code prediction} (the class as a float, or a 0/1 per output for several sigmoid outputs);
+   * for a regression {@code prediction}, one float per row.
+   */
+  public synchronized XShards predict(XShards data, Predictions what) {
+    checkOpen();
+    checkKnownWidth(data, PREDICTED);
+    PredictionColumns columns = PredictionColumns.of(what, model.loss(), outputWidth());
+    data.knownSchema()
+        .ifPresent(
+            s ->
+                columns.checkFree(
+                    s.getFields().stream().map(f -> f.getName()).toArray(String[]::new),
+                    data.name()));
+    return columns.onShards(
+        data, new Scoring(model.toBytes(), coresPerWorker, SCORING_BATCH).predictions(PREDICTED));
   }
 
   /** The loss and metrics of the model on {@code data} (with labels), computed where it lies. */
