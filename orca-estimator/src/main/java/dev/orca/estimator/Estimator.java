@@ -9,7 +9,9 @@ import dev.orca.collective.RingOptions;
 import dev.orca.context.OrcaContext;
 import dev.orca.data.XShards;
 import dev.orca.estimator.internal.DataSummary;
+import dev.orca.estimator.internal.FitCallbacks;
 import dev.orca.estimator.internal.FitResult;
+import dev.orca.estimator.internal.FitSetup;
 import dev.orca.estimator.internal.HadoopPaths;
 import dev.orca.estimator.internal.PredictionColumns;
 import dev.orca.estimator.internal.ProgressPrinter;
@@ -87,6 +89,9 @@ public final class Estimator implements AutoCloseable {
   private Model model;
   private boolean closed;
 
+  /** Where the last fit stood after its last epoch ({@link TrainingState} text), or null. */
+  private String trainingState;
+
   private Estimator(Model model, Backend backend, int workers, int coresPerWorker) {
     this.model = model;
     this.backend = backend;
@@ -132,10 +137,20 @@ public final class Estimator implements AutoCloseable {
               + workers
               + " (usually much more), or fewer workers.");
     }
-    CheckpointStore checkpoints =
-        config.checkpointDir() == null ? null : new CheckpointStore(config.checkpointDir());
-    if (checkpoints != null) {
-      checkpoints.checkWritable();
+    List<Callback> callbacks = FitSetup.callbacks(config);
+    CheckpointStore checkpoints = FitSetup.recoveryStore(config, callbacks);
+    FitSetup.ResumePoint resume =
+        config.resumeFrom() == null ? null : FitSetup.resumePoint(config.resumeFrom(), config);
+    int firstEpoch = resume == null ? 0 : resume.state().lastEpoch() + 1;
+    if (firstEpoch >= config.epochs()) {
+      throw new OrcaConfigurationException(
+          "cannot resume from "
+              + config.resumeFrom()
+              + ": it was saved after epoch "
+              + firstEpoch
+              + " and this fit asks for "
+              + config.epochs()
+              + " epochs in all (setEpochs counts from the first fit's start); ask for more");
     }
     checkKnownWidth(data, "training data");
     if (config.validation() != null) {
@@ -148,9 +163,31 @@ public final class Estimator implements AutoCloseable {
       DataSummary.of(validation, "validation data")
           .checkFits(inputWidth(), outputWidth(), model.loss().name(), "validation data");
     }
+    if (resume != null) {
+      Model resumed = resume.model(model, model.engine());
+      model.close();
+      model = resumed;
+    }
+    // a resumed fit keeps the shuffling sequence it started with
+    long seed = resume == null ? config.seed() : resume.state().seed();
+    boolean shuffle = resume == null ? config.shuffle() : resume.state().shuffle();
+    byte[] startModel = model.toBytes();
+    FitCallbacks fitCallbacks =
+        new FitCallbacks(
+            callbacks,
+            new FitCallbacks.Plan(
+                config.epochs(),
+                firstEpoch,
+                (int) ((summary.totalRows() + config.batchSize() - 1) / config.batchSize()),
+                config.batchSize(),
+                seed,
+                shuffle,
+                backend,
+                workers),
+            startModel);
     TrainJob job =
         TrainJob.builder()
-            .model(new TrainJob.ModelSpec(model.toBytes(), coresPerWorker))
+            .model(new TrainJob.ModelSpec(startModel, coresPerWorker))
             .data(
                 new TrainJob.DataShape(
                     summary.totalRows(),
@@ -161,9 +198,10 @@ public final class Estimator implements AutoCloseable {
                 new TrainJob.Schedule(
                     config.epochs(),
                     config.batchSize(),
-                    config.shuffle(),
-                    config.seed(),
-                    config.earlyStopping()))
+                    shuffle,
+                    seed,
+                    firstEpoch,
+                    fitCallbacks.stepInterval()))
             .ring(
                 new TrainJob.RingSpec(
                     workers,
@@ -185,13 +223,35 @@ public final class Estimator implements AutoCloseable {
             + " backend, "
             + coresPerWorker
             + " cores each), global batch "
-            + config.batchSize());
-    FitResult result =
-        backend == Backend.SPARK
-            ? SparkTrainer.fit(jsc(), job, data, summary, validation, progress)
-            : RayTrainer.fit(job, data, summary, validation, progress);
+            + config.batchSize()
+            + (resume == null
+                ? ""
+                : ", resuming from " + resume.from() + " at epoch " + (firstEpoch + 1)));
+    FitResult result;
+    try {
+      fitCallbacks.trainBegin(resume == null ? null : resume.state());
+      if (fitCallbacks.failure() != null) {
+        throw fitCallbacks.failure();
+      }
+      result =
+          backend == Backend.SPARK
+              ? SparkTrainer.fit(jsc(), job, data, summary, validation, progress, fitCallbacks)
+              : RayTrainer.fit(job, data, summary, validation, progress, fitCallbacks);
+    } catch (RuntimeException e) {
+      fitCallbacks.trainFailed(e);
+      throw e;
+    }
     replaceModel(result.modelFile());
-    return new TrainingHistory(result.epochs(), result.stoppedBecause(), result.restarts());
+    fitCallbacks.finalModel(result.modelFile());
+    trainingState = fitCallbacks.trainingState();
+    TrainingHistory history =
+        new TrainingHistory(result.epochs(), result.stoppedBecause(), result.restarts());
+    fitCallbacks.trainEnd(history);
+    if (fitCallbacks.failure() != null) {
+      fitCallbacks.trainFailed(fitCallbacks.failure());
+      throw fitCallbacks.failure();
+    }
+    return history;
   }
 
   /**
@@ -321,7 +381,9 @@ public final class Estimator implements AutoCloseable {
 
   /**
    * Writes the estimator to the folder {@code path} (any Hadoop FileSystem path): the model file
-   * (architecture, weights, optimizer state) and the estimator's settings.
+   * (architecture, weights, optimizer state), the estimator's settings and, after a fit, where it
+   * stood ({@code training.state}), so that a later fit can resume from the folder ({@link
+   * FitConfig.Builder#optResumeFrom}).
    */
   public synchronized void save(String path) {
     checkOpen();
@@ -334,6 +396,15 @@ public final class Estimator implements AutoCloseable {
       }
       try (OutputStream out = fs.create(new Path(path, SavedSettings.FILE), true)) {
         p.store(out, "Orca estimator settings");
+      }
+      Path state = new Path(path, FitSetup.STATE_FILE);
+      if (trainingState != null) {
+        // where the last fit stood: a later fit can resume from this folder
+        try (OutputStream out = fs.create(state, true)) {
+          out.write(trainingState.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+      } else {
+        fs.delete(state, false);
       }
     } catch (IOException e) {
       throw new OrcaException(

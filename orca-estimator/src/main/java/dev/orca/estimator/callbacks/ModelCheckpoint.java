@@ -49,6 +49,11 @@ public final class ModelCheckpoint implements Callback {
     return store.dir();
   }
 
+  /** True if it keeps epoch checkpoints (a fit can recover from them after losing a worker). */
+  public boolean keepsEpochs() {
+    return keepLast > 0;
+  }
+
   /** Fails before training if the folder cannot be written. */
   public void checkWritable() {
     store.checkWritable();

@@ -8,6 +8,7 @@ import dev.orca.estimator.StepFigures;
 import dev.orca.estimator.TrainingContext;
 import dev.orca.estimator.TrainingHistory;
 import dev.orca.estimator.callbacks.ModelCheckpoint;
+import dev.orca.estimator.internal.worker.CheckpointStore;
 import dev.orca.nn.Engine;
 import dev.orca.nn.Model;
 import java.util.ArrayList;
@@ -48,8 +49,13 @@ public final class FitCallbacks implements TrainingContext {
   private final List<Callback> callbacks;
   private final List<String> keys;
   private final Plan plan;
-  private final ModelSource source;
+  private ModelSource source =
+      epoch -> {
+        throw new IllegalStateException("no model source: the backend sets one before training");
+      };
+  private Map<String, String> startStates = Map.of();
   private final List<EpochRecord> history = new ArrayList<>();
+  private final byte[] initialModel;
   private byte[] modelFile;
   private int modelEpoch;
   private Model model;
@@ -61,17 +67,16 @@ public final class FitCallbacks implements TrainingContext {
 
   /**
    * Callbacks for a fit of {@code plan}, starting from {@code initialModel} (the model file as
-   * training starts); {@code source} fetches the model after an epoch when a callback asks.
+   * training starts); the backend says where later models come from ({@link #modelSource}).
    */
-  public FitCallbacks(
-      List<Callback> callbacks, Plan plan, byte[] initialModel, ModelSource source) {
+  public FitCallbacks(List<Callback> callbacks, Plan plan, byte[] initialModel) {
     List<Callback> ordered = new ArrayList<>();
     callbacks.stream().filter(c -> !(c instanceof ModelCheckpoint)).forEach(ordered::add);
     callbacks.stream().filter(c -> c instanceof ModelCheckpoint).forEach(ordered::add);
     this.callbacks = Collections.unmodifiableList(ordered);
     this.keys = keysOf(this.callbacks);
     this.plan = plan;
-    this.source = Objects.requireNonNull(source, "source");
+    this.initialModel = initialModel;
     this.modelFile = initialModel;
     this.modelEpoch = plan.firstEpoch() - 1;
     this.lastEpoch = plan.firstEpoch() - 1;
@@ -82,6 +87,18 @@ public final class FitCallbacks implements TrainingContext {
               ? Double.NaN
               : m.optimizer().schedule().rate(Math.max(0, iterations - 1));
     }
+  }
+
+  /** The trained model, once the workers are gone: what {@link #model()} gives from now on. */
+  public synchronized void finalModel(byte[] file) {
+    closeModel();
+    modelFile = file;
+    modelEpoch = lastEpoch;
+  }
+
+  /** Where the model after an epoch comes from when a callback asks: the first worker. */
+  public synchronized void modelSource(ModelSource source) {
+    this.source = Objects.requireNonNull(source, "source");
   }
 
   /**
@@ -117,6 +134,38 @@ public final class FitCallbacks implements TrainingContext {
       Callback c = callbacks.get(i);
       call(c, "onTrainBegin", () -> c.onTrainBegin(this));
       String state = resumed == null ? null : resumed.callbacks().get(keys.get(i));
+      if (state != null) {
+        call(c, "restoreState", () -> c.restoreState(state));
+      }
+    }
+    startStates = states();
+  }
+
+  /**
+   * Training went back to the checkpoint of {@code lastEpoch} in {@code store} (after losing a
+   * worker), or to the start of this fit ({@code lastEpoch} before {@link #firstEpoch()}, or no
+   * store): the callbacks get their state of then back and will see the epochs after it again.
+   */
+  public synchronized void rewind(int lastEpoch, CheckpointStore store) {
+    Map<String, String> states = startStates;
+    if (lastEpoch >= plan.firstEpoch() && store != null) {
+      states =
+          store
+              .readState(lastEpoch)
+              .map(text -> TrainingState.parse(text, store.stateFile(lastEpoch)).callbacks())
+              .orElse(startStates);
+    }
+    history.removeIf(e -> e.epoch() > lastEpoch);
+    this.lastEpoch = Math.max(lastEpoch, plan.firstEpoch() - 1);
+    if (this.lastEpoch != modelEpoch) {
+      closeModel();
+      // the start's model is known here; a checkpoint's is fetched again when asked for
+      modelFile = this.lastEpoch < plan.firstEpoch() ? initialModel : null;
+      modelEpoch = this.lastEpoch < plan.firstEpoch() ? this.lastEpoch : Integer.MIN_VALUE;
+    }
+    for (int i = 0; i < callbacks.size() && failure == null; i++) {
+      Callback c = callbacks.get(i);
+      String state = states.get(keys.get(i));
       if (state != null) {
         call(c, "restoreState", () -> c.restoreState(state));
       }
@@ -287,6 +336,11 @@ public final class FitCallbacks implements TrainingContext {
 
   @Override
   public synchronized String trainingState() {
+    return new TrainingState(lastEpoch, plan.seed(), plan.shuffle(), plan.batchSize(), states())
+        .toText();
+  }
+
+  private Map<String, String> states() {
     Map<String, String> states = new LinkedHashMap<>();
     for (int i = 0; i < callbacks.size(); i++) {
       String s = callbacks.get(i).saveState();
@@ -294,8 +348,7 @@ public final class FitCallbacks implements TrainingContext {
         states.put(keys.get(i), s);
       }
     }
-    return new TrainingState(lastEpoch, plan.seed(), plan.shuffle(), plan.batchSize(), states)
-        .toText();
+    return states;
   }
 
   @Override

@@ -46,6 +46,11 @@ public final class ProgressPrinter {
     epochStart = clock.getAsLong();
   }
 
+  /** Seconds since the current epoch started. */
+  public synchronized double secondsIntoEpoch() {
+    return (clock.getAsLong() - epochStart) / 1e9;
+  }
+
   /**
    * A step finished: {@code samples} trained so far in this epoch by all workers (estimated), and
    * the mean loss so far of the reporting worker's rows.

@@ -58,14 +58,17 @@ class CallbacksTest {
   }
 
   private FitCallbacks fit(List<Callback> callbacks, int epochs, int first) {
-    return new FitCallbacks(
-        callbacks,
-        new FitCallbacks.Plan(epochs, first, 4, 32, 7, true, Backend.SPARK, 2),
-        modelOf(first - 1),
+    FitCallbacks f =
+        new FitCallbacks(
+            callbacks,
+            new FitCallbacks.Plan(epochs, first, 4, 32, 7, true, Backend.SPARK, 2),
+            modelOf(first - 1));
+    f.modelSource(
         e -> {
           fetched.add(e);
           return modelOf(e);
         });
+    return f;
   }
 
   private static EpochRecord epoch(int e) {
