@@ -27,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -72,13 +73,10 @@ class CallbacksTest {
   }
 
   private static EpochRecord epoch(int e) {
-    return new EpochRecord(
-        e,
-        Map.of("loss", 1.0 / (e + 1), "accuracy", 0.1 * e),
-        Map.of("loss", VAL_LOSS[e]),
-        2,
-        1,
-        100);
+    Map<String, Double> train = new LinkedHashMap<>(); // in this order, as the workers report
+    train.put("loss", 1.0 / (e + 1));
+    train.put("accuracy", 0.1 * e);
+    return new EpochRecord(e, train, Map.of("loss", VAL_LOSS[e]), 2, 1, 100);
   }
 
   /** Runs epochs [from, to) and returns the epoch after which a callback asked to stop, or -1. */
