@@ -62,6 +62,83 @@ final class RingHarness {
     return form(n, b -> b);
   }
 
+  /**
+   * Like {@link #form(int, UnaryOperator)} with {@code transport} forced; for {@link
+   * Transport#HIERARCHICAL} the first half of the ranks count as host group "a", the rest as "b",
+   * and shared-memory segments go to a directory of their own under /dev/shm.
+   */
+  static List<RingAllReduce> form(
+      int n, Transport transport, UnaryOperator<RingOptions.Builder> custom) throws Exception {
+    return form(
+        n,
+        transport,
+        rank -> transport == Transport.HIERARCHICAL ? (rank < (n + 1) / 2 ? "a" : "b") : null,
+        custom);
+  }
+
+  /** Like the above, with each rank's host group (or null for none) from {@code groupOf}. */
+  static List<RingAllReduce> form(
+      int n,
+      Transport transport,
+      java.util.function.IntFunction<String> groupOf,
+      UnaryOperator<RingOptions.Builder> custom)
+      throws Exception {
+    List<RingAllReduce> rings = new ArrayList<>();
+    try {
+      for (int i = 0; i < n; i++) {
+        RingOptions.Builder b =
+            custom.apply(options().optTransport(transport).optSharedMemoryDirectory(SHM));
+        if (groupOf.apply(i) != null) {
+          b.optHostGroup(groupOf.apply(i));
+        }
+        rings.add(RingAllReduce.open(b.build()));
+      }
+      List<String> addresses = new ArrayList<>();
+      for (RingAllReduce r : rings) {
+        addresses.add(r.localAddress());
+      }
+      onEach(
+          rings,
+          (rank, ring) -> {
+            ring.connect(addresses, rank);
+            return null;
+          });
+      return rings;
+    } catch (Exception | Error e) {
+      closeAll(rings);
+      throw e;
+    }
+  }
+
+  /** A directory of this test JVM under /dev/shm for the segments of the tests' rings. */
+  static final java.nio.file.Path SHM = shmDirectory();
+
+  private static java.nio.file.Path shmDirectory() {
+    try {
+      java.nio.file.Path dir =
+          java.nio.file.Files.createTempDirectory(
+              RingOptions.DEFAULT_SHARED_MEMORY_DIRECTORY, "orca-collective-test-");
+      dir.toFile().deleteOnExit();
+      return dir;
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot make a test directory under /dev/shm", e);
+    }
+  }
+
+  /** The files in {@link #SHM}: none, once every ring of a test has formed or closed. */
+  static List<String> shmFiles() throws java.io.IOException {
+    try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(SHM)) {
+      return files.map(f -> f.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  /** Lines of /proc/self/maps that map a file of {@link #SHM}. */
+  static List<String> shmMappings() throws java.io.IOException {
+    return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/maps")).stream()
+        .filter(l -> l.contains(SHM.toString()))
+        .toList();
+  }
+
   /** Runs {@code task} on every worker at once and returns the results in rank order. */
   static <T> List<T> onEach(List<RingAllReduce> rings, RankTask<T> task) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(rings.size());
