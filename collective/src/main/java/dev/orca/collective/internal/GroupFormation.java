@@ -75,7 +75,8 @@ final class GroupFormation {
         mem.control.setMember(me, Control.STATE, Control.JOINED);
         awaitAll(mem, layout, me, deadline, options, self);
       } else {
-        mem = joinSegment(options, layout, me, digest, hostWindows, deadline, self);
+        // a segment always has the host's windows: the result window is where members meet
+        mem = joinSegment(options, layout, me, digest, true, deadline, self);
       }
       HostGroup group =
           new HostGroup(

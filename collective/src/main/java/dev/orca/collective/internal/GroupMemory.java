@@ -26,7 +26,6 @@ abstract class GroupMemory {
   private final FloatBuffer[][] slots;
   private final FloatBuffer[][] areas;
   private final ByteBuffer areaBytes;
-  private final ByteBuffer slotBytes;
   private final Set<Thread> waiters = ConcurrentHashMap.newKeySet();
 
   /**
@@ -47,7 +46,6 @@ abstract class GroupMemory {
     this.slots = slotBytes == null ? null : blocks(slotBytes, members, window, chunk);
     this.areas = areaBytes == null ? null : blocks(areaBytes, 3, window, chunk);
     this.areaBytes = areaBytes;
-    this.slotBytes = slotBytes;
   }
 
   /** How many floats a group's window holds per member: blocks of one chunk. */
@@ -94,11 +92,6 @@ abstract class GroupMemory {
    */
   ByteBuffer[] areaBytes(int which) {
     return views(areaBytes, which);
-  }
-
-  /** Byte views of member {@code m}'s slots, one per block, for one thread (segments only). */
-  ByteBuffer[] slotBytes(int m) {
-    return views(slotBytes, m);
   }
 
   private ByteBuffer[] views(ByteBuffer all, int row) {

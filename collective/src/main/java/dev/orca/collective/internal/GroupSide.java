@@ -19,9 +19,8 @@ final class GroupSide extends ChainSide {
   private final ByteBuffer[] outgoingBytes;
   private final ByteBuffer[] resultInBytes;
   private final ByteBuffer[] resultOutBytes;
-  private final ByteBuffer[] ownSlotBytes;
 
-  GroupSide(HostGroup group, int me, boolean lastHost) {
+  GroupSide(HostGroup group, boolean lastHost) {
     this.group = group;
     this.mem = group.memory();
     this.lastHost = lastHost;
@@ -29,7 +28,6 @@ final class GroupSide extends ChainSide {
     this.outgoingBytes = mem.areaBytes(GroupMemory.OUTGOING);
     this.resultInBytes = mem.areaBytes(GroupMemory.RESULT);
     this.resultOutBytes = mem.areaBytes(GroupMemory.RESULT);
-    this.ownSlotBytes = mem.inJvm() ? null : mem.slotBytes(me);
   }
 
   private int block(long p) {
@@ -76,12 +74,10 @@ final class GroupSide extends ChainSide {
   void resultToSend(long p, FloatBuffer buffer, int pos, int n, Place place, String doing)
       throws LinkFailure {
     group.awaitChain(ChainWait.RESULT_READY, p, doing);
-    if (!lastHost) {
-      place.ofBlock(mem.area(GroupMemory.RESULT, block(p)), resultOutBytes[block(p)]);
-    } else if (mem.inJvm()) {
+    if (lastHost && mem.inJvm()) {
       place.of(buffer, pos); // the members wrote the result into every buffer, this one's too
     } else {
-      place.ofBlock(mem.slot(group.me(), block(p)), ownSlotBytes[block(p)]);
+      place.ofBlock(mem.area(GroupMemory.RESULT, block(p)), resultOutBytes[block(p)]);
     }
   }
 

@@ -40,8 +40,16 @@ import org.slf4j.LoggerFactory;
  */
 final class HostGroup implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HostGroup.class);
-  private static final int SPINS = 256;
-  private static final long FIRST_PARK_NANOS = 20_000;
+
+  /**
+   * A waiting thread spins while the group moved this recently, and parks otherwise: while pieces
+   * flow, a member a little behind catches up within the time of a piece, and a park would cost at
+   * least 50 us (Linux's timer slack); when a member is away computing, spinning would take its
+   * core.
+   */
+  static final long SPIN_NANOS = 50_000;
+
+  private static final long FIRST_PARK_NANOS = 10_000;
   private static final long MAX_POLL_NANOS = 200_000;
   private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
   private static final long LIVENESS_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -212,9 +220,9 @@ final class HostGroup implements AutoCloseable {
   // ---------------------------------------------------------------- the member's thread
 
   private void run() {
-    long idleSince = System.nanoTime();
+    long idleSince = System.nanoTime(); // when anything in the group last moved
     long signature = -1;
-    int rounds = 0;
+    int parks = 0;
     try {
       while (!stopping && failures.failure() == null) {
         boolean progress = false;
@@ -232,13 +240,13 @@ final class HostGroup implements AutoCloseable {
         }
         if (progress) {
           mem.signal();
-          rounds = 0;
+          parks = 0;
           idleSince = System.nanoTime();
           continue;
         }
         if (finishCursor == enqueued) {
           idle(); // between reductions: nothing to wait for, no timeout
-          rounds = 0;
+          parks = 0;
           idleSince = System.nanoTime();
           continue;
         }
@@ -249,7 +257,9 @@ final class HostGroup implements AutoCloseable {
           idleSince = now;
         }
         checkPeers(now, idleSince);
-        pause(rounds++);
+        if (pause(now - idleSince, parks)) {
+          parks++;
+        }
       }
     } catch (GroupFailure e) {
       failures.fail(e.failure);
@@ -276,11 +286,15 @@ final class HostGroup implements AutoCloseable {
     }
   }
 
-  /** Spins a little, then parks: woken by a member of this JVM, or after a poll interval. */
-  private void pause(int round) {
-    if (round < SPINS) {
+  /**
+   * Spins if the group moved less than {@link #SPIN_NANOS} ago, else parks: woken by a member of
+   * this JVM, or after a poll interval that grows with the number of parks. Returns true if it
+   * parked.
+   */
+  private boolean pause(long sinceMoved, int parks) {
+    if (sinceMoved < SPIN_NANOS) {
       Thread.onSpinWait();
-      return;
+      return false;
     }
     Thread t = Thread.currentThread();
     if (mem.inJvm()) {
@@ -288,9 +302,9 @@ final class HostGroup implements AutoCloseable {
       LockSupport.parkNanos(this, MAX_POLL_NANOS * 5);
       mem.removeWaiter(t);
     } else {
-      int shift = Math.min(4, (round - SPINS) / 8);
-      LockSupport.parkNanos(this, Math.min(MAX_POLL_NANOS, FIRST_PARK_NANOS << shift));
+      LockSupport.parkNanos(this, Math.min(MAX_POLL_NANOS, FIRST_PARK_NANOS << Math.min(5, parks)));
     }
+    return true;
   }
 
   private LocalOp opOf(long piece) {
@@ -325,7 +339,14 @@ final class HostGroup implements AutoCloseable {
     if (mem.inJvm()) {
       mem.putBuffer(me, s, op.buffer);
     } else {
-      mem.slot(me, s).put(0, op.buffer, pos, n);
+      // the others need only the slices they own: this member folds its own from its buffer
+      FloatBuffer slot = mem.slot(me, s);
+      for (int j = 0; j < size; j++) {
+        if (j != me) {
+          int from = sliceFrom(n, j);
+          slot.put(from, op.buffer, pos + from, sliceLength(n, j));
+        }
+      }
     }
     c.setMember(me, Control.POSTED, p + 1); // publishes the descriptor and the floats
   }
@@ -339,6 +360,12 @@ final class HostGroup implements AutoCloseable {
     if (hasIncoming && c.hostCounter(Control.INCOMING) <= p) {
       return false;
     }
+    if (lastHost && !mem.inJvm()) {
+      // the result window's block is free once every member took the result it held, and the
+      // host's first worker has sent it back
+      return allAtLeast(Control.FINISHED, p + 1 - window)
+          && (!hasIncoming || c.hostCounter(Control.RESULT_SENT) >= p + 1 - window);
+    }
     return !hasOutgoing || c.hostCounter(Control.PARTIAL_SENT) > p - window;
   }
 
@@ -349,17 +376,15 @@ final class HostGroup implements AutoCloseable {
     int k = (int) (p - op.firstPiece);
     int pos = op.offset + k * chunk;
     int n = Math.min(chunk, op.length - k * chunk);
-    int base = n / size;
-    int extra = n % size;
-    int from = me * base + Math.min(me, extra);
-    int len = base + (me < extra ? 1 : 0);
+    int from = sliceFrom(n, me);
+    int len = sliceLength(n, me);
     boolean inJvm = mem.inJvm();
     if (inJvm && !mem.enterBuffers(me)) {
       checkStates(op.describe(), Long.MAX_VALUE); // a member stopped: it says why
       throw new GroupFailure(op.describe() + ": a worker on this host stopped", false);
     }
     try {
-      foldSlice(s, pos, from, len, inJvm);
+      foldSlice(s, op.buffer, pos, from, len, inJvm);
     } finally {
       if (inJvm) {
         mem.exitBuffers(me);
@@ -368,7 +393,22 @@ final class HostGroup implements AutoCloseable {
     c.setMember(me, Control.REDUCED, p + 1);
   }
 
-  private void foldSlice(int s, int pos, int from, int len, boolean inJvm) {
+  /** Start, within a piece of {@code n} floats, of the slice member {@code j} folds. */
+  private int sliceFrom(int n, int j) {
+    return j * (n / size) + Math.min(j, n % size);
+  }
+
+  private int sliceLength(int n, int j) {
+    return n / size + (j < n % size ? 1 : 0);
+  }
+
+  /**
+   * Folds this member's slice {@code [from, from + len)} of the piece in slot {@code s}, which
+   * starts at {@code pos} in the members' buffers, tile by tile: the incoming partial sum (if any),
+   * then every member's floats in rank order. This member's own floats come from its own buffer;
+   * the others' from their buffers (one JVM) or slots (a segment).
+   */
+  private void foldSlice(int s, FloatBuffer own, int pos, int from, int len, boolean inJvm) {
     for (int t = 0; t < len; t += TILE) {
       int tile = Math.min(TILE, len - t);
       int at = from + t; // within the piece
@@ -377,35 +417,42 @@ final class HostGroup implements AutoCloseable {
         mem.area(GroupMemory.INCOMING, s).get(at, acc, 0, tile);
         first = 0;
       } else {
-        source(0, s, pos, inJvm).get(index(0, pos, at, inJvm), acc, 0, tile);
+        read(0, s, own, pos, at, inJvm, acc, tile);
         first = 1;
       }
       for (int m = first; m < size; m++) {
-        source(m, s, pos, inJvm).get(index(m, pos, at, inJvm), tmp, 0, tile);
+        read(m, s, own, pos, at, inJvm, tmp, tile);
         for (int i = 0; i < tile; i++) {
           acc[i] += tmp[i];
         }
       }
-      if (lastHost) {
-        if (roundResult) {
-          codec.round(acc, tile);
-        }
+      if (!lastHost) {
+        mem.area(GroupMemory.OUTGOING, s).put(at, acc, 0, tile);
+        continue;
+      }
+      if (roundResult) {
+        codec.round(acc, tile);
+      }
+      if (inJvm) {
         for (int m = 0; m < size; m++) {
-          source(m, s, pos, inJvm).put(index(m, pos, at, inJvm), acc, 0, tile);
+          mem.buffer(m, s).put(pos + at, acc, 0, tile);
         }
       } else {
-        mem.area(GroupMemory.OUTGOING, s).put(at, acc, 0, tile);
+        own.put(pos + at, acc, 0, tile);
+        mem.area(GroupMemory.RESULT, s).put(at, acc, 0, tile);
       }
     }
   }
 
-  /** Member {@code m}'s floats of the piece in slot {@code s}: its buffer, or its slot. */
-  private FloatBuffer source(int m, int s, int pos, boolean inJvm) {
-    return inJvm ? mem.buffer(m, s) : mem.slot(m, s);
-  }
-
-  private static int index(int m, int pos, int at, boolean inJvm) {
-    return inJvm ? pos + at : at;
+  private void read(
+      int m, int s, FloatBuffer own, int pos, int at, boolean inJvm, float[] into, int n) {
+    if (m == me) {
+      own.get(pos + at, into, 0, n);
+    } else if (inJvm) {
+      mem.buffer(m, s).get(pos + at, into, 0, n);
+    } else {
+      mem.slot(m, s).get(at, into, 0, n);
+    }
   }
 
   /** Fails if a member posted piece {@code p} of another operation ({@code posted}: if it has). */
@@ -455,10 +502,15 @@ final class HostGroup implements AutoCloseable {
     int k = (int) (p - op.firstPiece);
     int pos = op.offset + k * chunk;
     int n = Math.min(chunk, op.length - k * chunk);
+    FloatBuffer result = mem.inJvm() && lastHost ? null : mem.area(GroupMemory.RESULT, s);
     if (!lastHost) {
-      op.buffer.put(pos, mem.area(GroupMemory.RESULT, s), 0, n);
-    } else if (!mem.inJvm()) {
-      op.buffer.put(pos, mem.slot(me, s), 0, n);
+      op.buffer.put(pos, result, 0, n);
+    } else if (result != null) {
+      // this member's own slice is in its buffer already: it folded it there
+      int from = sliceFrom(n, me);
+      int to = from + sliceLength(n, me);
+      op.buffer.put(pos, result, 0, from);
+      op.buffer.put(pos + to, result, to, n - to);
     }
     if (mem.inJvm()) {
       mem.putBuffer(me, s, null);
@@ -652,7 +704,7 @@ final class HostGroup implements AutoCloseable {
   void awaitChain(ChainWait what, long p, String doing) throws LinkFailure {
     long since = System.nanoTime();
     long signature = -1;
-    int rounds = 0;
+    int parks = 0;
     while (!chainReady(what, p)) {
       if (stopping || failures.failure() != null) {
         throw LinkFailure.stopped("the workers of this host");
@@ -681,7 +733,9 @@ final class HostGroup implements AutoCloseable {
         failures.fail(e.failure);
         throw LinkFailure.stopped("the workers of this host");
       }
-      pause(rounds++);
+      if (pause(now - since, parks)) {
+        parks++;
+      }
     }
   }
 

@@ -75,7 +75,7 @@ public final class WorkerSession {
         reverse = ring.back();
         side =
             joined != null
-                ? new GroupSide(joined, rank - hostFirst, host == plan.hosts() - 1)
+                ? new GroupSide(joined, host == plan.hosts() - 1)
                 : new SoloSide(
                     host,
                     plan.hosts(),
