@@ -2,8 +2,8 @@ package dev.orca.collective;
 
 import dev.orca.OrcaConfigurationException;
 import dev.orca.collective.internal.RingFormation;
-import dev.orca.collective.internal.StaleFiles;
 import dev.orca.collective.internal.WorkerSession;
+import dev.orca.common.StaleSharedMemory;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -265,7 +265,7 @@ public final class RingAllReduce implements AutoCloseable {
    */
   public static List<java.nio.file.Path> removeStaleSharedMemory(java.nio.file.Path directory) {
     Objects.requireNonNull(directory, "directory");
-    return StaleFiles.removeAll(directory);
+    return StaleSharedMemory.removeAll(directory);
   }
 
   public RingOptions options() {

@@ -1,6 +1,7 @@
 package dev.orca.collective;
 
 import dev.orca.OrcaConfigurationException;
+import dev.orca.common.StaleSharedMemory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -25,7 +26,7 @@ public final class RingOptions {
   public static final int DEFAULT_CHUNK_BYTES = 256 << 10;
 
   /** Where shared-memory segments go unless {@link Builder#optSharedMemoryDirectory} says. */
-  public static final Path DEFAULT_SHARED_MEMORY_DIRECTORY = Path.of("/dev/shm");
+  public static final Path DEFAULT_SHARED_MEMORY_DIRECTORY = StaleSharedMemory.DEFAULT_DIRECTORY;
 
   private static final Pattern HOST_GROUP = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 

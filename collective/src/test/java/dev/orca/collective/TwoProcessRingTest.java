@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.orca.common.StaleSharedMemory;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
@@ -11,10 +12,13 @@ import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -50,7 +54,7 @@ class TwoProcessRingTest {
                   RingWorkerMain.class.getName(),
                   scenario,
                   String.valueOf(size),
-                  RingHarness.SHM.toString(),
+                  RingHarness.shm().toString(),
                   transport.name()));
       command.addAll(List.of(groups));
       ProcessBuilder pb = new ProcessBuilder(command);
@@ -118,7 +122,7 @@ class TwoProcessRingTest {
   }
 
   private static RingAllReduce open(Transport transport, String group) {
-    return RingAllReduce.open(RingWorkerMain.options(RingHarness.SHM, transport, group).build());
+    return RingAllReduce.open(RingWorkerMain.options(RingHarness.shm(), transport, group).build());
   }
 
   @ParameterizedTest
@@ -215,5 +219,65 @@ class TwoProcessRingTest {
       assertEquals(List.of(), RingHarness.shmFiles());
       assertEquals(List.of(), RingHarness.shmMappings(), "closed: the segments are unmapped");
     }
+  }
+
+  @Test
+  void aSegmentWhoseCreatorWasKilledBeforeAllJoinedIsRemoved() throws Exception {
+    // this JVM's worker looks for the segment in another directory, so the child (the host's
+    // first worker) creates its segment and waits for a member that never maps it; then it dies
+    Path elsewhere =
+        Files.createTempDirectory(RingOptions.DEFAULT_SHARED_MEMORY_DIRECTORY, "orca-elsewhere-");
+    try (Child child =
+            new Child("check", 1000, Transport.SHARED_MEMORY, "ring-child-kill.log", "-");
+        RingAllReduce ring =
+            RingAllReduce.open(
+                RingWorkerMain.options(elsewhere, Transport.SHARED_MEMORY, "-").build())) {
+      CompletableFuture<List<String>> forming =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return child.formRing(List.of(ring), new int[] {1}, new int[] {0});
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      long pid = child.process.pid();
+      Path segment = awaitFileOf(pid, forming);
+      child.process.destroyForcibly();
+      assertTrue(child.process.waitFor(30, TimeUnit.SECONDS), "the child did not die");
+      ExecutionException failed =
+          assertThrows(ExecutionException.class, () -> forming.get(60, TimeUnit.SECONDS));
+      String m = failed.getCause().getMessage();
+      assertTrue(m.contains("worker rank 0 at "), m);
+      assertTrue(m.contains("ended (pid " + pid + ")"), m);
+      assertTrue(Files.exists(segment), "the killed creator's segment is still named");
+      assertEquals(List.of(segment), RingAllReduce.removeStaleSharedMemory(RingHarness.shm()));
+      assertEquals(List.of(), RingHarness.shmFiles(), "nothing left of the killed process");
+    } finally {
+      Files.deleteIfExists(elsewhere);
+    }
+  }
+
+  /** Waits until a file of process {@code pid} appears in the test's shared-memory directory. */
+  private static Path awaitFileOf(long pid, CompletableFuture<?> forming) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      try (var files = Files.list(RingHarness.shm())) {
+        List<Path> of =
+            files
+                .filter(f -> StaleSharedMemory.ownerPid(f.getFileName().toString()) == pid)
+                .filter(f -> f.toString().endsWith(".shm"))
+                .toList();
+        if (!of.isEmpty()) {
+          return of.get(0);
+        }
+      }
+      if (forming.isDone()) {
+        forming.get(); // surfaces the failure
+        throw new AssertionError("the ring formed although a member looked elsewhere");
+      }
+      Thread.sleep(5);
+    }
+    throw new AssertionError("process " + pid + " made no segment within 60 s");
   }
 }

@@ -6,6 +6,7 @@ import dev.orca.OrcaException;
 import dev.orca.arrow.ConversionOptions;
 import dev.orca.arrow.Shard;
 import dev.orca.collective.RingOptions;
+import dev.orca.common.StaleSharedMemory;
 import dev.orca.context.OrcaContext;
 import dev.orca.data.XShards;
 import dev.orca.estimator.internal.DataSummary;
@@ -168,7 +169,8 @@ public final class Estimator implements AutoCloseable {
                     workers,
                     config.compression(),
                     config.stepTimeout(),
-                    RingOptions.randomSecret()))
+                    RingOptions.randomSecret(),
+                    config.transport()))
             .checkpoints(
                 new TrainJob.Checkpoints(
                     checkpoints, config.checkpointEvery(), config.maxRetries()))
@@ -185,12 +187,19 @@ public final class Estimator implements AutoCloseable {
             + coresPerWorker
             + " cores each), global batch "
             + config.batchSize());
-    FitResult result =
-        backend == Backend.SPARK
-            ? SparkTrainer.fit(jsc(), job, data, summary, validation, progress)
-            : RayTrainer.fit(job, data, summary, validation, progress);
+    FitResult result;
+    try {
+      result =
+          backend == Backend.SPARK
+              ? SparkTrainer.fit(jsc(), job, data, summary, validation, progress)
+              : RayTrainer.fit(job, data, summary, validation, progress);
+    } finally {
+      // workers killed during the fit (lost executors on this host) left files in /dev/shm
+      StaleSharedMemory.removeAll();
+    }
     replaceModel(result.modelFile());
-    return new TrainingHistory(result.epochs(), result.stoppedBecause(), result.restarts());
+    return new TrainingHistory(
+        result.epochs(), result.stoppedBecause(), result.restarts(), result.transport());
   }
 
   /**

@@ -23,6 +23,14 @@ final class FailureRecord {
     listeners.add(listener);
   }
 
+  /**
+   * Runs {@code posts} so that no failure is recorded while it runs: a failure comes wholly before
+   * or wholly after it. Posts only take their queues' locks, which no one holds while failing.
+   */
+  synchronized void withoutFailing(Runnable posts) {
+    posts.run();
+  }
+
   /** Records {@code e} unless a failure was recorded before; true if it was the first. */
   boolean fail(RingException e) {
     synchronized (this) {

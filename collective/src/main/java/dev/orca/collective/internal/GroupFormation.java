@@ -3,6 +3,7 @@ package dev.orca.collective.internal;
 import dev.orca.collective.RingException;
 import dev.orca.collective.RingOptions;
 import dev.orca.common.ChallengeResponse;
+import dev.orca.common.StaleSharedMemory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -114,7 +115,7 @@ final class GroupFormation {
   }
 
   /** Names this ring's group on {@code host}: only workers that know the secret can compute it. */
-  private static String digest(RingOptions options, List<String> addresses, int host) {
+  static String digest(RingOptions options, List<String> addresses, int host) {
     byte[] ring = String.join(",", addresses).getBytes(StandardCharsets.UTF_8);
     byte[] mac =
         new ChallengeResponse(options.secret(), "group:" + options.name())
@@ -133,14 +134,14 @@ final class GroupFormation {
       throws IOException {
     Path dir = options.sharedMemoryDirectory();
     String name = SegmentMemory.fileName(layout.pids()[0], digest);
+    // every member checks the creator's proof of the secret before it trusts the segment
     byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
     ChallengeResponse proofs = new ChallengeResponse(options.secret(), "shm:" + options.name());
     int size = layout.names().size();
     int[] shape = {size, layout.window(), layout.chunk(), layout.host(), layout.hosts()};
     SegmentMemory mem;
     if (me == 0) {
-      StaleFiles.removeAll(dir);
-      byte[] nonce = ChallengeResponse.nonce();
+      StaleSharedMemory.removeAll(dir);
       mem =
           SegmentMemory.create(
               dir,
@@ -149,19 +150,7 @@ final class GroupFormation {
               layout.window(),
               layout.chunk(),
               hostWindows,
-              c -> {
-                c.bytes.putLong(Control.MAGIC, MAGIC);
-                c.bytes.putInt(Control.VERSION, VERSION);
-                for (int i = 0; i < shape.length; i++) {
-                  c.bytes.putInt(Control.LAYOUT + 4 * i, shape[i]);
-                }
-                c.bytes.putLong(Control.CREATOR_PID, Site.PID);
-                c.putBytes(Control.NONCE, nonce);
-                c.putBytes(Control.CREATOR_PROOF, proofs.proof('S', nonce, nameBytes, shape));
-                for (int m = 0; m < size; m++) {
-                  c.bytes.putLong(Control.member(m) + Control.CALL_SEQ, -1);
-                }
-              });
+              c -> writeHeader(c, shape, proofs, nameBytes));
     } else {
       mem = awaitSegment(dir, name, layout, hostWindows, deadline, self);
     }
@@ -199,6 +188,22 @@ final class GroupFormation {
         }
         mem.leave(me);
       }
+    }
+  }
+
+  /** Lays out a new segment's header, signed by {@code proofs}: what members check. */
+  static void writeHeader(Control c, int[] shape, ChallengeResponse proofs, byte[] nameBytes) {
+    byte[] nonce = ChallengeResponse.nonce();
+    c.bytes.putLong(Control.MAGIC, MAGIC);
+    c.bytes.putInt(Control.VERSION, VERSION);
+    for (int i = 0; i < shape.length; i++) {
+      c.bytes.putInt(Control.LAYOUT + 4 * i, shape[i]);
+    }
+    c.bytes.putLong(Control.CREATOR_PID, Site.PID);
+    c.putBytes(Control.NONCE, nonce);
+    c.putBytes(Control.CREATOR_PROOF, proofs.proof('S', nonce, nameBytes, shape));
+    for (int m = 0; m < shape[0]; m++) {
+      c.bytes.putLong(Control.member(m) + Control.CALL_SEQ, -1);
     }
   }
 
@@ -253,7 +258,7 @@ final class GroupFormation {
       if (mem != null) {
         return mem;
       }
-      if (!StaleFiles.alive(layout.pids()[0])) {
+      if (!StaleSharedMemory.alive(layout.pids()[0])) {
         throw new RingException(
             self
                 + ": "
@@ -292,7 +297,7 @@ final class GroupFormation {
         long state = c.member(m, Control.STATE);
         if (state == 0) {
           missing.add(layout.name(m));
-          if (!mem.inJvm() && !StaleFiles.alive(layout.pids()[m])) {
+          if (!mem.inJvm() && !StaleSharedMemory.alive(layout.pids()[m])) {
             throw new RingException(
                 self
                     + ": "

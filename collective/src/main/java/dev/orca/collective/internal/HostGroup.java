@@ -1,6 +1,7 @@
 package dev.orca.collective.internal;
 
 import dev.orca.collective.RingException;
+import dev.orca.common.StaleSharedMemory;
 import java.nio.FloatBuffer;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -569,7 +570,7 @@ final class HostGroup implements AutoCloseable {
     if (!mem.inJvm() && now >= nextLivenessCheck) {
       nextLivenessCheck = now + LIVENESS_NANOS;
       for (int m = 0; m < size; m++) {
-        if (m != me && !StaleFiles.alive(layout.pids()[m])) {
+        if (m != me && !StaleSharedMemory.alive(layout.pids()[m])) {
           throw new GroupFailure(
               doing
                   + ": lost "

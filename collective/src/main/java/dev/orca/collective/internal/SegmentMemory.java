@@ -1,5 +1,6 @@
 package dev.orca.collective.internal;
 
+import dev.orca.common.StaleSharedMemory;
 import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
@@ -18,7 +19,7 @@ import java.nio.file.attribute.PosixFilePermissions;
  * afterwards. The mapping itself is released at {@link #leave}.
  */
 final class SegmentMemory extends GroupMemory {
-  static final String PREFIX = "orca-ring-";
+  static final String PREFIX = StaleSharedMemory.SEGMENT_PREFIX;
   static final String SUFFIX = ".shm";
 
   private final Path file;

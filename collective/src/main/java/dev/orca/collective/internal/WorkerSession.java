@@ -179,8 +179,13 @@ public final class WorkerSession {
       ops[0].reset(buffer, offset, length, firstPiece);
       ops[1].reset(buffer, offset, length, firstPiece);
       postedChains.add(ops);
-      ring.post(ops[0], seq);
-      back.post(ops[1], seq);
+      // both directions are posted before a failure can be recorded: a sender that then gives up
+      // announces its operation before the ABORT, so the peer names a mismatch in its own words
+      failures.withoutFailing(
+          () -> {
+            ring.post(ops[0], seq);
+            back.post(ops[1], seq);
+          });
     }
   }
 
