@@ -6,6 +6,7 @@ import dev.orca.OrcaException;
 import dev.orca.arrow.ConversionOptions;
 import dev.orca.arrow.Shard;
 import dev.orca.collective.RingOptions;
+import dev.orca.common.StaleSharedMemory;
 import dev.orca.context.OrcaContext;
 import dev.orca.data.XShards;
 import dev.orca.estimator.internal.DataSummary;
@@ -207,7 +208,8 @@ public final class Estimator implements AutoCloseable {
                     workers,
                     config.compression(),
                     config.stepTimeout(),
-                    RingOptions.randomSecret()))
+                    RingOptions.randomSecret(),
+                    config.transport()))
             .checkpoints(
                 new TrainJob.Checkpoints(
                     checkpoints, config.checkpointEvery(), config.maxRetries()))
@@ -240,12 +242,16 @@ public final class Estimator implements AutoCloseable {
     } catch (RuntimeException e) {
       fitCallbacks.trainFailed(e);
       throw e;
+    } finally {
+      // workers killed during the fit (lost executors on this host) left files in /dev/shm
+      StaleSharedMemory.removeAll();
     }
     replaceModel(result.modelFile());
     fitCallbacks.finalModel(result.modelFile());
     trainingState = fitCallbacks.trainingState();
     TrainingHistory history =
-        new TrainingHistory(result.epochs(), result.stoppedBecause(), result.restarts());
+        new TrainingHistory(
+            result.epochs(), result.stoppedBecause(), result.restarts(), result.transport());
     fitCallbacks.trainEnd(history);
     if (fitCallbacks.failure() != null) {
       fitCallbacks.trainFailed(fitCallbacks.failure());

@@ -2,6 +2,7 @@ package dev.orca.estimator;
 
 import dev.orca.OrcaConfigurationException;
 import dev.orca.collective.Compression;
+import dev.orca.collective.Transport;
 import dev.orca.data.XShards;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,6 +29,7 @@ public final class FitConfig {
   private final Duration stepTimeout;
   private final List<Callback> callbacks;
   private final String resumeFrom;
+  private final Transport transport;
 
   private FitConfig(Builder b) {
     this.epochs = b.epochs;
@@ -44,6 +46,7 @@ public final class FitConfig {
     this.stepTimeout = b.stepTimeout;
     this.callbacks = List.copyOf(b.callbacks);
     this.resumeFrom = b.resumeFrom;
+    this.transport = b.transport;
   }
 
   public static Builder builder() {
@@ -102,6 +105,14 @@ public final class FitConfig {
   }
 
   /**
+   * How the workers sum their gradients: {@link Transport#AUTO} (the default) picks memory for
+   * workers of one JVM or host and TCP between hosts, from where the workers run.
+   */
+  public Transport transport() {
+    return transport;
+  }
+
+  /**
    * How long a worker waits for the others within a step (and around checkpoints) before the step
    * fails naming the late worker.
    */
@@ -135,6 +146,7 @@ public final class FitConfig {
     private Duration stepTimeout = Duration.ofMinutes(5);
     private final List<Callback> callbacks = new ArrayList<>();
     private String resumeFrom;
+    private Transport transport = Transport.AUTO;
 
     private Builder() {}
 
@@ -213,6 +225,16 @@ public final class FitConfig {
      */
     public Builder optResumeFrom(String dir) {
       this.resumeFrom = Objects.requireNonNull(dir, "dir");
+      return this;
+    }
+
+    /**
+     * Forces how the workers sum their gradients (default {@link Transport#AUTO}); e.g. {@link
+     * Transport#TCP} to compare, or {@link Transport#SHARED_MEMORY} to fail rather than fall back
+     * when the workers are not on one host.
+     */
+    public Builder optTransport(Transport transport) {
+      this.transport = Objects.requireNonNull(transport, "transport");
       return this;
     }
 

@@ -119,6 +119,7 @@ public final class SparkTrainer {
     private OwnFailure fatal;
     private int restarts;
     private String stopped;
+    private String transport;
 
     Driver(
         TrainJob job,
@@ -174,7 +175,8 @@ public final class SparkTrainer {
         throw callbacks.failure();
       }
       String why = stopped != null ? stopped : "completed " + job.epochs() + " epochs";
-      return new FitResult(results.get(0), new ArrayList<>(epochs.values()), why, restarts);
+      return new FitResult(
+          results.get(0), new ArrayList<>(epochs.values()), why, restarts, transport);
     }
 
     private void drain() {
@@ -207,6 +209,11 @@ public final class SparkTrainer {
         }
       } else if (m instanceof TrainingMessage.ModelPart part) {
         parts.add(part);
+      } else if (m instanceof TrainingMessage.Placed p) {
+        if (transport == null) {
+          progress.message("Summing gradients through " + p.transport());
+        }
+        transport = p.transport();
       } else if (m instanceof TrainingMessage.Stopped s) {
         stopped = s.reason();
       } else if (m instanceof TrainingMessage.Resumed r) {

@@ -68,6 +68,9 @@ public final class SparkWorkerTask implements BarrierFunction<Tagged, byte[]> {
       try (TrainingWorker worker =
           TrainingWorker.create(job.model().file(), job.model().threadsPerWorker())) {
         int start = join(task, rank, worker);
+        if (rank == 0) {
+          channel.send(new TrainingMessage.Placed(worker.transport()));
+        }
         if (rank == 0 && task.stageAttempt() > 0) {
           channel.send(new TrainingMessage.Resumed(start - 1));
         }

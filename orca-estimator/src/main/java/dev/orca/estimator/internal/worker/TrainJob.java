@@ -2,6 +2,7 @@ package dev.orca.estimator.internal.worker;
 
 import dev.orca.collective.Compression;
 import dev.orca.collective.RingOptions;
+import dev.orca.collective.Transport;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Objects;
@@ -12,7 +13,7 @@ import java.util.Objects;
  * checkpoints; plus the address of the driver's task channel. Sent to every worker once.
  */
 public final class TrainJob implements Serializable {
-  private static final long serialVersionUID = 2L;
+  private static final long serialVersionUID = 3L;
 
   /** The compiled model file every replica starts from, and the threads of each worker's engine. */
   public record ModelSpec(byte[] file, int threadsPerWorker) implements Serializable {}
@@ -30,8 +31,16 @@ public final class TrainJob implements Serializable {
       int epochs, int batchSize, boolean shuffle, long seed, int firstEpoch, int stepInterval)
       implements Serializable {}
 
-  /** The workers' ring: how many, the wire compression, the step timeout and the job's secret. */
-  public record RingSpec(int workers, Compression compression, Duration stepTimeout, String secret)
+  /**
+   * The workers' ring: how many, the wire compression, the step timeout, the job's secret and the
+   * transport asked for.
+   */
+  public record RingSpec(
+      int workers,
+      Compression compression,
+      Duration stepTimeout,
+      String secret,
+      Transport transport)
       implements Serializable {}
 
   /**
@@ -126,6 +135,7 @@ public final class TrainJob implements Serializable {
         .optCompression(ring.compression())
         .optTimeout(ring.stepTimeout())
         .optConnectTimeout(ring.stepTimeout())
+        .optTransport(ring.transport())
         .optName("orca-training")
         .build();
   }
