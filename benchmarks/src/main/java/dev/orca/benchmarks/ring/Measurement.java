@@ -45,12 +45,19 @@ final class Measurement {
       AllReduceBenchmark.fill(buffers[c], 0);
     }
     double[] rawSeconds = new double[runs];
+    double[] copySeconds = new double[runs];
     double[][] ringSeconds = new double[setups.size()][runs];
+    // what bounds a reduction through memory: one core copying the buffer, warm
+    ByteBuffer from = ByteBuffer.allocateDirect((int) bytes);
+    ByteBuffer to = ByteBuffer.allocateDirect((int) bytes);
     for (int i = 0; i < warmups + runs; i++) {
       worker.send("RAW " + bytes);
       long t0 = System.nanoTime();
       RawStream.send(raw, block, bytes);
       record(rawSeconds, i - warmups, t0);
+      t0 = System.nanoTime();
+      to.clear().put(from.clear());
+      record(copySeconds, i - warmups, t0);
       for (int c = 0; c < buffers.length; c++) {
         worker.send("REDUCE " + setups.get(c).key() + " " + floats);
         rings.get(c).barrier();
@@ -61,6 +68,8 @@ final class Measurement {
     }
     double rawRate = bytes / median(rawSeconds) / 1e9;
     report.baseline(String.format("raw TCP, 1 stream, %d MB", sizeMb), rawRate, "GB/s");
+    double copyRate = bytes / median(copySeconds) / 1e9;
+    report.baseline(String.format("memory copy, 1 core, warm, %d MB", sizeMb), copyRate, "GB/s");
     double tcpRate = Double.NaN;
     for (int c = 0; c < buffers.length; c++) {
       AllReduceBenchmark.Setup setup = setups.get(c);
@@ -77,6 +86,10 @@ final class Measurement {
         report.ratio(
             String.format("all-reduce %d MB %s / TCP NONE", sizeMb, setup), rate / tcpRate, ">= 3");
         report.ratio(String.format("all-reduce %d MB %s / raw", sizeMb, setup), rate / rawRate, "");
+        report.ratio(
+            String.format("all-reduce %d MB %s / memory copy", sizeMb, setup),
+            rate / copyRate,
+            "(each worker copies about 2x the buffer)");
       }
     }
   }
