@@ -290,6 +290,104 @@ public final class Model implements AutoCloseable {
     return Summary.of(graph, network, engine());
   }
 
+  /**
+   * One node of the model as a reader sees it: an input (no layer) or a layer applied to the named
+   * nodes, with its per-sample output shape. For exporters and tools that walk the architecture.
+   */
+  public record Node(String name, Layer layer, List<String> inputs, Shape shape) {
+    public boolean isInput() {
+      return layer == null;
+    }
+  }
+
+  /** Every node in topological order: inputs, then layers each after the nodes they read. */
+  public List<Node> nodes() {
+    List<Node> out = new ArrayList<>();
+    for (Graph.Node n : graph.nodes) {
+      List<String> from = new ArrayList<>();
+      for (int i : n.inputs) {
+        from.add(graph.nodes[i].name);
+      }
+      out.add(new Node(n.name, n.layer, List.copyOf(from), n.shape));
+    }
+    return List.copyOf(out);
+  }
+
+  /** The names of the model's inputs, in the order {@link #forward} takes them. */
+  public List<String> inputNames() {
+    List<String> names = new ArrayList<>();
+    for (int k : graph.inputs) {
+      names.add(graph.nodes[k].name);
+    }
+    return names;
+  }
+
+  /** The names of the model's outputs, in order. */
+  public List<String> outputNames() {
+    List<String> names = new ArrayList<>();
+    for (int k : graph.outputs) {
+      names.add(graph.nodes[k].name);
+    }
+    return names;
+  }
+
+  /**
+   * Parameter {@code parameter} (e.g. "kernel") of layer {@code layer}: a view into the flat
+   * parameter buffer, so writing it changes the model. Fails naming the layer's parameters if there
+   * is no such one.
+   */
+  public Tensor parameter(String layer, String parameter) {
+    return find(layer, parameter, false);
+  }
+
+  /** Non-trainable state {@code name} (e.g. "moving_mean") of layer {@code layer}, as a view. */
+  public Tensor state(String layer, String name) {
+    return find(layer, name, true);
+  }
+
+  private Tensor find(String layer, String name, boolean state) {
+    checkOpen();
+    for (int i = 0; i < graph.nodes.length; i++) {
+      Graph.Node node = graph.nodes[i];
+      if (node.isInput() || !node.name.equals(layer)) {
+        continue;
+      }
+      Shape[] in = network.inputShapes(i);
+      List<dev.orca.nn.layers.ParameterSpec> specs =
+          state ? node.layer.states(in) : node.layer.parameters(in);
+      int at = state ? network.stateFrom(i) : network.paramFrom(i);
+      List<String> names = new ArrayList<>();
+      for (dev.orca.nn.layers.ParameterSpec spec : specs) {
+        if (spec.name().equals(name)) {
+          return (state ? buffers.state() : buffers.parameters()).view(at, spec.shape());
+        }
+        names.add(spec.name());
+        at += spec.shape().size();
+      }
+      throw new OrcaConfigurationException(
+          "layer '"
+              + layer
+              + "' has no "
+              + (state ? "state" : "parameter")
+              + " '"
+              + name
+              + "'; it has "
+              + (names.isEmpty() ? "none" : String.join(", ", names)));
+    }
+    throw new OrcaConfigurationException(
+        "the model has no layer '" + layer + "'; its layers are " + layerNames());
+  }
+
+  private List<String> layerNames() {
+    List<String> names = new ArrayList<>();
+    for (Graph.Node n : graph.nodes) {
+      if (!n.isInput()) {
+        names.add(n.name);
+      }
+    }
+    return names;
+  }
+
   /** The layers in model order (inputs excluded). */
   public List<Layer> layers() {
     List<Layer> layers = new ArrayList<>();

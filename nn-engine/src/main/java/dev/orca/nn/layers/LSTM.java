@@ -6,10 +6,11 @@ import java.nio.FloatBuffer;
 import java.util.List;
 
 /**
- * A long short-term memory layer over sequences {@code (steps, features)} per sample, gates in
- * Keras' order (input, forget, cell, output), zero initial state. The input projection of all steps
- * is one GEMM; each step adds its recurrent GEMM; backward through time mirrors that, so the weight
- * gradients are two GEMMs plus one small GEMM per step.
+ * A long short-term memory layer over sequences {@code (steps, features)} per sample (leading axes,
+ * if any, hold further independent sequences), gates in Keras' order (input, forget, cell, output),
+ * zero initial state. The input projection of all steps is one GEMM; each step adds its recurrent
+ * GEMM; backward through time mirrors that, so the weight gradients are two GEMMs plus one small
+ * GEMM per step.
  */
 public final class LSTM extends Layer {
   private static final long serialVersionUID = 1L;
@@ -30,13 +31,14 @@ public final class LSTM extends Layer {
 
   @Override
   public Shape outputShape(Shape... in) {
-    requireShape(in[0].rank() == 2, "takes sequences (steps, features) per sample, got " + in[0]);
-    return returnSequences ? Shape.of(in[0].dim(0), units) : Shape.of(units);
+    requireShape(
+        in[0].rank() >= 2, "takes sequences (..., steps, features) per sample, got " + in[0]);
+    return returnSequences ? in[0].with(-1, units) : in[0].dropLast().with(-1, units);
   }
 
   @Override
   public List<ParameterSpec> parameters(Shape... in) {
-    int f = in[0].dim(1);
+    int f = in[0].dim(-1);
     return List.of(
         new ParameterSpec(
             "kernel", Shape.of(f, 4 * units), Initializer.GLOROT_UNIFORM, f, 4 * units),
@@ -54,12 +56,20 @@ public final class LSTM extends Layer {
     return "units=" + units + (returnSequences ? ", all steps" : "");
   }
 
+  public int units() {
+    return units;
+  }
+
+  public boolean returnSequences() {
+    return returnSequences;
+  }
+
   @Override
   public void forward(Workspace ws, Tensor[] in, Tensor out) {
     Tensor x = in[0];
-    int batch = x.dim(0);
-    int steps = x.dim(1);
-    int f = x.dim(2);
+    int steps = x.dim(-2);
+    int f = x.dim(-1);
+    int batch = x.size() / (steps * f);
     int g4 = 4 * units;
     Tensor z = ws.scratch(0, batch * steps, g4);
     Tensor c = ws.scratch(1, batch * steps, units);
@@ -137,9 +147,9 @@ public final class LSTM extends Layer {
   @Override
   public void backward(Workspace ws, Tensor[] in, Tensor out, Tensor grad, Tensor[] gradIn) {
     Tensor x = in[0];
-    int batch = x.dim(0);
-    int steps = x.dim(1);
-    int f = x.dim(2);
+    int steps = x.dim(-2);
+    int f = x.dim(-1);
+    int batch = x.size() / (steps * f);
     int g4 = 4 * units;
     Tensor z = ws.scratch(0, batch * steps, g4);
     Tensor c = ws.scratch(1, batch * steps, units);

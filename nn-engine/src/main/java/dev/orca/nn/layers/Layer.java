@@ -69,7 +69,11 @@ public abstract class Layer implements Serializable {
     this.params = params;
     this.grads = grads;
     this.state = state;
+    bound(params, grads, state);
   }
+
+  /** Called after {@link #bind}: a layer that wraps another hands it the same views. */
+  void bound(Tensor[] params, Tensor[] grads, Tensor[] state) {}
 
   protected final Tensor param(int i) {
     return params[i];
