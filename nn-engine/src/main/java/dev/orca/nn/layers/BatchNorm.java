@@ -28,6 +28,14 @@ public final class BatchNorm extends Layer {
     this.epsilon = epsilon;
   }
 
+  public float momentum() {
+    return momentum;
+  }
+
+  public float epsilon() {
+    return epsilon;
+  }
+
   @Override
   public Shape outputShape(Shape... in) {
     requireShape(in[0].rank() >= 1, "needs at least one axis per sample, got " + in[0]);
