@@ -26,6 +26,7 @@ import dev.orca.nn.layers.MatMul;
 import dev.orca.nn.layers.MaxPool2D;
 import dev.orca.nn.layers.MultiHeadAttention;
 import dev.orca.nn.layers.Multiply;
+import dev.orca.nn.layers.NormStatistics;
 import dev.orca.nn.layers.ReLU;
 import dev.orca.nn.layers.Reshape;
 import dev.orca.nn.layers.Sigmoid;
@@ -294,7 +295,17 @@ final class LayerCases {
         new Case(
             "MatMul shared matrix", MatMul::new, Inputs.SMOOTH, Shape.of(2, 3, 4), Shape.of(4, 5)),
         new Case("Constant", () -> new Constant(Shape.of(2, 2)), Inputs.SMOOTH, Shape.of(3)),
-        new Case("Embedding 2-D ids", () -> new Embedding(10, 3), Inputs.IDS, Shape.of(2, 2)))
+        new Case("Embedding 2-D ids", () -> new Embedding(10, 3), Inputs.IDS, Shape.of(2, 2)),
+        new Case(
+            "NormStatistics mean",
+            () -> new NormStatistics(2, 1e-5f, NormStatistics.Statistic.MEAN),
+            Inputs.SMOOTH,
+            Shape.of(2, 3, 4)),
+        new Case(
+            "NormStatistics inverse std",
+            () -> new NormStatistics(1, 1e-3f, NormStatistics.Statistic.INVERSE_STD),
+            Inputs.SMOOTH,
+            Shape.of(3, 5)))
         .stream();
   }
 

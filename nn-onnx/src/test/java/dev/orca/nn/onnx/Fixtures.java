@@ -31,6 +31,15 @@ final class Fixtures {
     }
   }
 
+  /** A fixture parsed. */
+  static dev.orca.nn.onnx.proto.OnnxIr.ModelProto model(String file) {
+    try {
+      return dev.orca.nn.onnx.proto.OnnxIr.ModelProto.parseFrom(bytes(file));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Whether the model's input is integer ids (fed to ONNX Runtime as int64). */
   static boolean ids(String name) {
     return name.equals("embedding");

@@ -10,6 +10,7 @@ import dev.orca.nn.layers.Initializer;
 import dev.orca.nn.layers.Layer;
 import dev.orca.nn.layers.LayerNorm;
 import dev.orca.nn.layers.MaxPool2D;
+import dev.orca.nn.layers.NormStatistics;
 import dev.orca.nn.layers.Reshape;
 import dev.orca.nn.layers.Window;
 import java.util.Map;
@@ -292,9 +293,6 @@ final class ImageOps {
 
   static void layerNorm(Translation t) {
     Value x = t.required(0, "X");
-    if (t.used(1) || t.used(2)) {
-      throw t.unsupported("its Mean and InvStdDev outputs are used; only Y is supported");
-    }
     int r = x.rank();
     int a = t.axis(t.integer("axis", -1), r);
     if (x.batchAxis >= a) {
@@ -317,5 +315,23 @@ final class ImageOps {
       t.weight(n.name(), "beta", t.constant(2, "B").floats("B"));
     }
     t.out(0, Value.computed(n, x.dims, x.batchAxis, order));
+    // Mean and InvStdDev: the normalised axes kept with size 1
+    int[] dims = x.dims.clone();
+    for (int o = a; o < r; o++) {
+      dims[o] = 1;
+    }
+    NormStatistics.Statistic[] stats = {
+      NormStatistics.Statistic.MEAN, NormStatistics.Statistic.INVERSE_STD
+    };
+    for (int i = 0; i < 2; i++) {
+      if (t.used(i + 1)) {
+        GraphModel.Node s =
+            t.apply(
+                new NormStatistics(r - a, epsilon, stats[i]),
+                i == 0 ? "mean" : "inv_std_dev",
+                t.arrange(x, order));
+        t.out(i + 1, Value.computed(s, dims, x.batchAxis, order));
+      }
+    }
   }
 }

@@ -20,7 +20,7 @@ import java.util.Set;
 /** Translates an ONNX model into an engine model, node by node (see {@link Ops}). */
 public final class Importer {
   /** The opsets whose operators the importer reads as it knows them. */
-  public static final int OLDEST_OPSET = 7;
+  public static final int OLDEST_OPSET = 1;
 
   public static final int NEWEST_OPSET = 17;
 
@@ -67,6 +67,7 @@ public final class Importer {
       if (op == null) {
         throw unsupportedOp(t, n, opset, "");
       }
+      legacy(t, n);
       op.translate(t);
     }
     List<GraphModel.Node> outputs = new ArrayList<>();
@@ -102,6 +103,24 @@ public final class Importer {
     } catch (RuntimeException e) {
       m.close();
       throw e;
+    }
+  }
+
+  /**
+   * Opsets before 7 gave some operators attributes that change their meaning (explicit broadcasting
+   * along an axis, in-place hints, BatchNormalization per activation): refused.
+   */
+  private static void legacy(Translation t, NodeProto n) {
+    for (var a : n.getAttributeList()) {
+      boolean changesMeaning =
+          a.getName().equals("broadcast")
+              || a.getName().equals("consumed_inputs")
+              || (a.getName().equals("spatial") && a.getI() == 0)
+              || (a.getName().equals("is_test") && a.getI() == 0);
+      if (changesMeaning) {
+        throw t.unsupported(
+            "its legacy attribute '" + a.getName() + "' (before opset 7) is not supported");
+      }
     }
   }
 
@@ -179,7 +198,15 @@ public final class Importer {
         dims[i] = Const.BATCH;
         continue;
       }
-      if (!d.hasDimValue() || d.getDimValue() <= 0) {
+      if (d.hasDimValue() && d.getDimValue() == 0) {
+        throw new OrcaDataException(
+            "ONNX input '"
+                + in.getName()
+                + "' has an empty axis "
+                + i
+                + ": tensors without values are not supported");
+      }
+      if (!d.hasDimValue() || d.getDimValue() < 0) {
         throw new OrcaDataException(
             "ONNX input '"
                 + in.getName()

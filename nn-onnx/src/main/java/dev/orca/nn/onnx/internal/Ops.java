@@ -289,14 +289,21 @@ final class Ops {
   static void matMul(Translation t) {
     Value a = t.required(0, "A");
     Value b = t.required(1, "B");
-    if (a.isConstant()) {
-      throw t.unsupported(
-          "its A is a constant; the importer multiplies computed tensors by weights");
+    if (a.isConstant() && b.isConstant()) {
+      throw t.unsupported("both operands are constants");
     }
     if (a.rank() < 2 || b.rank() < 2) {
       throw t.unsupported("1-D operands are not supported");
     }
+    if (a.isConstant()) {
+      // a constant left operand joins as a Constant layer (only without a batch axis)
+      a = Value.computed(t.materialize(a.constant, a.natural()), a.dims, -1, a.natural());
+    }
     t.notBatch(a, a.rank() - 1, "the product");
+    if (b.isConstant() && b.rank() > 2) {
+      // a stack of matrices, one per leading index: a Constant layer (only without a batch axis)
+      b = Value.computed(t.materialize(b.constant, b.natural()), b.dims, -1, b.natural());
+    }
     if (b.isConstant()) {
       if (b.rank() != 2) {
         throw t.unsupported("a constant B must be a matrix");
