@@ -210,6 +210,36 @@ public final class LSTM extends Layer {
                 units);
       }
     }
+    if (!isFrozen()) {
+      weightGradients(ws, x, h, dz, batch, steps);
+    }
+    if (gradIn[0] != null) {
+      ws.blas()
+          .gemm(
+              false,
+              true,
+              batch * steps,
+              f,
+              g4,
+              1f,
+              dz,
+              0,
+              g4,
+              param(0),
+              0,
+              g4,
+              0f,
+              gradIn[0],
+              0,
+              f);
+    }
+  }
+
+  /** The kernel, recurrent kernel and bias gradients from the gate gradients {@code dz}. */
+  private void weightGradients(Workspace ws, Tensor x, Tensor h, Tensor dz, int batch, int steps) {
+    int f = x.dim(-1);
+    int g4 = 4 * units;
+    FloatBuffer d = dz.data();
     ws.blas().gemm(true, false, f, g4, batch * steps, 1f, x, 0, f, dz, 0, g4, 0f, grad(0), 0, g4);
     grad(1).fill(0f);
     for (int t = 1; t < steps; t++) {
@@ -239,26 +269,6 @@ public final class LSTM extends Layer {
         s += d.get(dz.offset() + r * g4 + j);
       }
       db.data().put(db.offset() + j, s);
-    }
-    if (gradIn[0] != null) {
-      ws.blas()
-          .gemm(
-              false,
-              true,
-              batch * steps,
-              f,
-              g4,
-              1f,
-              dz,
-              0,
-              g4,
-              param(0),
-              0,
-              g4,
-              0f,
-              gradIn[0],
-              0,
-              f);
     }
   }
 }
