@@ -8,7 +8,9 @@ import java.util.List;
  */
 public final class OrcaSettings {
   /**
-   * {@code local} (default), {@code local-cluster}, {@code standalone}, {@code yarn-client}, ...
+   * {@code local}, {@code local-cluster}, {@code standalone}, {@code yarn-client}, ... When not
+   * set: {@code spark-submit} if spark-submit launched the program (it set {@code spark.master}),
+   * else {@code local}.
    */
   public static final String CLUSTER_MODE = "orca.cluster-mode";
 
