@@ -346,6 +346,22 @@ final class ConfResolver {
     if (options != null && !options.isBlank()) {
       b.extraStartOptions(Arrays.asList(options.trim().split("\\s+")));
     }
+    String searchPath = settings.get(RAY_CODE_SEARCH_PATH);
+    if (searchPath != null && !searchPath.isBlank()) {
+      if (mode == RayMode.LOCAL) {
+        throw new OrcaConfigurationException(
+            RAY_CODE_SEARCH_PATH
+                + "="
+                + searchPath
+                + " tells the Java workers of a Ray cluster where the application's classes are,"
+                + " but "
+                + RAY_MODE
+                + " is local (the actors run in this JVM, with its classpath). Drop it, or set "
+                + RAY_MODE
+                + "=on-spark or existing.");
+      }
+      b.codeSearchPath(Arrays.asList(searchPath.trim().split(java.io.File.pathSeparator)));
+    }
     Integer timeout = integer(RAY_START_TIMEOUT);
     if (timeout != null) {
       b.startTimeout(Duration.ofSeconds(timeout));

@@ -316,6 +316,13 @@ public final class OrcaContext implements AutoCloseable {
       return set(OrcaSettings.RAY_START_OPTIONS, String.join(" ", options));
     }
 
+    /**
+     * Paths that exist on every Ray node, where its Java workers find the application's classes.
+     */
+    public Builder rayCodeSearchPath(List<String> paths) {
+      return set(OrcaSettings.RAY_CODE_SEARCH_PATH, String.join(java.io.File.pathSeparator, paths));
+    }
+
     /** A Spark setting passed on as it is (after Orca's own, so it wins). */
     public Builder sparkConf(String key, String value) {
       extraSpark.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, key));

@@ -93,6 +93,24 @@ class ClusterModeResolutionTest {
   }
 
   @Test
+  void theRayCodeSearchPathNamesWhereTheNodesFindTheApplicationsClasses() {
+    // default: this JVM's classpath (left to the runtime, which knows it)
+    assertEquals(
+        List.of(),
+        resolve(OrcaContext.builder().clusterMode("yarn-client")).ray().codeSearchPath());
+    OrcaConf conf =
+        resolve(
+            OrcaContext.builder()
+                .clusterMode("yarn-client")
+                .rayCodeSearchPath(List.of("/opt/orca/jars", "/opt/app/app.jar")));
+    assertEquals(List.of("/opt/orca/jars", "/opt/app/app.jar"), conf.ray().codeSearchPath());
+    assertMessage(
+        () ->
+            resolve(OrcaContext.builder().set(OrcaSettings.RAY_CODE_SEARCH_PATH, "/opt/orca/jars")),
+        "orca.ray.code-search-path=/opt/orca/jars tells the Java workers of a Ray cluster");
+  }
+
+  @Test
   void yarnClusterRunsTheDriverInTheClusterWithTheFlagsToo() {
     OrcaConf conf =
         resolve(OrcaContext.builder().clusterMode("yarn-cluster").memory("4g").driverMemory("2g"));
