@@ -6,6 +6,7 @@ import dev.orca.OrcaException;
 import dev.orca.arrow.ConversionOptions;
 import dev.orca.arrow.Shard;
 import dev.orca.collective.RingOptions;
+import dev.orca.common.Serialization;
 import dev.orca.common.StaleSharedMemory;
 import dev.orca.context.OrcaContext;
 import dev.orca.data.XShards;
@@ -188,7 +189,8 @@ public final class Estimator implements AutoCloseable {
             startModel);
     TrainJob job =
         TrainJob.builder()
-            .model(new TrainJob.ModelSpec(startModel, coresPerWorker))
+            .model(
+                new TrainJob.ModelSpec(startModel, coresPerWorker, Serialization.registeredNames()))
             .data(
                 new TrainJob.DataShape(
                     summary.totalRows(),
