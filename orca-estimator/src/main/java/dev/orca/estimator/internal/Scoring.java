@@ -31,7 +31,7 @@ public final class Scoring implements Serializable {
   private final int batchSize;
 
   /** What the driver registered for serialization (a user's layers), registered before reading. */
-  private final List<String> registeredClasses = Serialization.registeredNames();
+  private final String[] registeredClasses = Serialization.registeredNames().toArray(new String[0]);
 
   private transient Loaded loaded;
 
@@ -107,7 +107,7 @@ public final class Scoring implements Serializable {
 
   private synchronized Loaded loaded() {
     if (loaded == null) {
-      Serialization.registerNames(registeredClasses);
+      Serialization.registerNames(List.of(registeredClasses));
       Model model = Model.fromBytes(modelFile, Engine.create(threads));
       Loaded l = new Loaded(model, InputSplit.of(model));
       TaskContext task = TaskContext.get();

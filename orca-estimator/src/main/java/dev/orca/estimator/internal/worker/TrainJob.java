@@ -7,7 +7,6 @@ import dev.orca.common.Serialization;
 import dev.orca.nn.Model;
 import java.io.Serializable;
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -21,17 +20,17 @@ public final class TrainJob implements Serializable {
   /**
    * The compiled model file every replica starts from, the threads of each worker's engine, and the
    * classes the driver registered for serialization (a user's own layers), which the workers
-   * register before they read the file.
+   * register before they read the file. (An array: the job itself passes the allow-list, which
+   * takes arrays of strings but not the JDK's immutable lists.)
    */
-  public record ModelSpec(byte[] file, int threadsPerWorker, List<String> registeredClasses)
+  public record ModelSpec(byte[] file, int threadsPerWorker, String[] registeredClasses)
       implements Serializable {
-    public ModelSpec {
-      registeredClasses = List.copyOf(registeredClasses);
-    }
-
     /** The file of {@code model} and the classes registered in this JVM. */
     public static ModelSpec of(Model model, int threadsPerWorker) {
-      return new ModelSpec(model.toBytes(), threadsPerWorker, Serialization.registeredNames());
+      return new ModelSpec(
+          model.toBytes(),
+          threadsPerWorker,
+          Serialization.registeredNames().toArray(new String[0]));
     }
   }
 

@@ -55,7 +55,7 @@ public final class TrainingWorker implements AutoCloseable {
 
   /** The worker of a job: registers the driver's classes in this JVM, then reads the model. */
   public static TrainingWorker create(TrainJob.ModelSpec spec) {
-    Serialization.registerNames(spec.registeredClasses());
+    Serialization.registerNames(List.of(spec.registeredClasses()));
     return create(spec.file(), spec.threadsPerWorker());
   }
 
