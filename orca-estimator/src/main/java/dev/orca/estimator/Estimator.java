@@ -190,7 +190,10 @@ public final class Estimator implements AutoCloseable {
     TrainJob job =
         TrainJob.builder()
             .model(
-                new TrainJob.ModelSpec(startModel, coresPerWorker, Serialization.registeredNames()))
+                new TrainJob.ModelSpec(
+                    startModel,
+                    coresPerWorker,
+                    Serialization.registeredNames().toArray(new String[0])))
             .data(
                 new TrainJob.DataShape(
                     summary.totalRows(),
