@@ -105,6 +105,42 @@ class PredictDataFrameTest {
   }
 
   @Test
+  void columnsOfAnyTypePassThroughAndSparkMlVectorsAreFeaturesUnderAnyOutputName() {
+    // a Spark ML vector (what VectorAssembler makes), a decimal and a map: none of them is an
+    // Arrow type Orca carries, and predict only converts the feature column
+    Dataset<Row> df =
+        digits.select(
+            col("id"),
+            org.apache.spark.ml.functions.array_to_vector(col("features")).as("vec"),
+            col("label").cast("decimal(10,2)").as("amount"),
+            org.apache.spark.sql.functions.map(lit("k"), col("label")).as("tags"),
+            lit(1.0).as("prediction"));
+    try (Estimator est = estimator(10)) {
+      Dataset<Row> scored = est.predict(df, List.of("vec"), "scores");
+      assertEquals(
+          List.of("id", "vec", "amount", "tags", "prediction", "scores"),
+          Arrays.asList(scored.columns()));
+      assertEquals(df.schema(), scored.drop("scores").schema());
+      assertEquals(
+          df.orderBy("id").collectAsList(), scored.orderBy("id").drop("scores").collectAsList());
+      List<Row> rows =
+          scored
+              .orderBy("id")
+              .select(
+                  org.apache
+                      .spark
+                      .ml
+                      .functions
+                      .vector_to_array(col("vec"), "float32")
+                      .as("features"),
+                  col("scores").as("prediction"))
+              .collectAsList();
+      assertEquals(300, rows.size());
+      assertPredictionsMatchTheDriversModel(est.getModel(), rows, 10);
+    }
+  }
+
+  @Test
   void anExistingPredictionColumnFailsAtOnceSayingWhatToDo() {
     Dataset<Row> df = digits.withColumn("Prediction", col("label"));
     try (Estimator est = estimator(10)) {

@@ -1,5 +1,6 @@
 package dev.orca.estimator.internal;
 
+import dev.orca.arrow.BatchColumns;
 import dev.orca.arrow.FloatBlock;
 import dev.orca.arrow.Shard;
 import dev.orca.arrow.TensorView;
@@ -12,9 +13,14 @@ import dev.orca.nn.Tensor;
 import dev.orca.nn.TrainingStep;
 import dev.orca.nn.metrics.MetricSums;
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.TaskContext;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 
 /**
  * Predict and evaluate where each partition lies, without a ring: the model file travels with the
@@ -28,6 +34,10 @@ public final class Scoring implements Serializable {
   private final byte[] modelFile;
   private final int threads;
   private final int batchSize;
+
+  /** The name of the scored column inside {@link #predictionRows}, never seen outside. */
+  private static final String ADDED = "_scored";
+
   private transient Loaded loaded;
 
   /**
@@ -43,6 +53,28 @@ public final class Scoring implements Serializable {
   /** The column function that writes predictions; {@code what} names the data in errors. */
   public ColumnFunction predictions(String what) {
     return (shard, out) -> predictInto(shard, out, what);
+  }
+
+  /**
+   * The batch function that appends the model's output to each row: a {@code float} when the model
+   * gives {@code width} 1 value per row, else an {@code array<float>} of the {@code width} values.
+   */
+  public BatchColumns predictionRows(String what, int width) {
+    return shard -> {
+      List<InternalRow> rows = new ArrayList<>(shard.rows());
+      try (Shard scored = shard.withColumn(ADDED, width, out -> predictInto(shard, out, what))) {
+        float[] values = scored.block(ADDED).toArray();
+        for (int i = 0; i < shard.rows(); i++) {
+          Object v =
+              width == 1
+                  ? (Object) values[i]
+                  : UnsafeArrayData.fromPrimitiveArray(
+                      Arrays.copyOfRange(values, i * width, (i + 1) * width));
+          rows.add(new GenericInternalRow(new Object[] {v}));
+        }
+      }
+      return rows;
+    };
   }
 
   private void predictInto(Shard shard, FloatBlock out, String what) {
