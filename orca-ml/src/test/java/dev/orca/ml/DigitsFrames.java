@@ -24,8 +24,9 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * The digits (sample-data) as Spark ML sees data: {@code pixels}, an array of 64 floats in [0, 1],
- * the same values as an ML vector {@code features}, and {@code label}, a double 0..9; split 80/20
- * within each label with a seed, as orca-estimator's tests split them.
+ * the same values as an ML vector {@code features} (and, on request, as 64 float columns), and
+ * {@code label}, a double 0..9; split 80/20 within each label with a seed, as orca-estimator's
+ * tests split them.
  */
 final class DigitsFrames {
   /** A small MLP: 64 -> 32 -> ReLU -> classes. */
@@ -62,6 +63,19 @@ final class DigitsFrames {
             array(pixels.toArray(Column[]::new)).as("pixels"),
             col("label").cast(DataTypes.DoubleType).as("label"));
     return df.withColumn("features", org.apache.spark.ml.functions.array_to_vector(col("pixels")));
+  }
+
+  /**
+   * {@code df} with the pixels also as 64 float columns {@code p0..p63}. (Made from the array of a
+   * cached frame: written into the plan before the split, 64 more expressions made Spark's
+   * optimiser run for many minutes.)
+   */
+  static Dataset<Row> withPixelColumns(Dataset<Row> df) {
+    Dataset<Row> out = df;
+    for (int i = 0; i < 64; i++) {
+      out = out.withColumn("p" + i, col("pixels").getItem(i));
+    }
+    return out;
   }
 
   /** [train, test], each cached in {@code partitions} partitions. */
