@@ -41,8 +41,6 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 
 /**
  * Trains one model data-parallel over the cluster and scores data where it lies, in the style of
@@ -244,22 +242,33 @@ public final class Estimator implements AutoCloseable {
    * columns pass through as Spark holds them, whatever their types (vectors, decimals, structs,
    * maps); only the feature columns are converted, one pass over the data.
    */
-  public synchronized Dataset<Row> predict(
-      Dataset<Row> df, List<String> featureCols, String outputCol) {
-    checkOpen();
+  public Dataset<Row> predict(Dataset<Row> df, List<String> featureCols, String outputCol) {
     Objects.requireNonNull(outputCol, "outputCol");
-    for (String c : df.columns()) {
-      if (c.equalsIgnoreCase(outputCol)) {
-        throw new OrcaDataException(
-            "the DataFrame already has a column '"
-                + c
-                + "', and predict adds a column '"
-                + outputCol
-                + "'; rename or drop it first, e.g. df.withColumnRenamed(\""
-                + c
-                + "\", \"previous_"
-                + outputCol
-                + "\")");
+    return predict(df, featureCols, PredictionColumns.outputs(outputCol, outputWidth()));
+  }
+
+  /**
+   * {@link #predict(Dataset, List)} with the columns {@code columns} makes of each row's outputs,
+   * computed in the same pass (Spark ML's stages write their vectors and class this way).
+   */
+  public synchronized Dataset<Row> predict(
+      Dataset<Row> df, List<String> featureCols, PredictionColumns columns) {
+    checkOpen();
+    Objects.requireNonNull(columns, "columns");
+    for (String outputCol : columns.schema().fieldNames()) {
+      for (String c : df.columns()) {
+        if (c.equalsIgnoreCase(outputCol)) {
+          throw new OrcaDataException(
+              "the DataFrame already has a column '"
+                  + c
+                  + "', and predict adds a column '"
+                  + outputCol
+                  + "'; rename or drop it first, e.g. df.withColumnRenamed(\""
+                  + c
+                  + "\", \"previous_"
+                  + outputCol
+                  + "\")");
+        }
       }
     }
     ShardConverter converter =
@@ -272,20 +281,11 @@ public final class Estimator implements AutoCloseable {
                     ConversionOptions.defaults().withRowsPerBatch(SCORING_BATCH)));
     Shard.featureWidth(converter.schema())
         .ifPresent(w -> InputSplit.checkWidth(w, inputWidth(), PREDICTED));
-    int width = outputWidth();
-    StructType added =
-        new StructType()
-            .add(
-                outputCol,
-                width == 1
-                    ? DataTypes.FloatType
-                    : DataTypes.createArrayType(DataTypes.FloatType, false),
-                false);
     return converter.appendColumns(
         df,
-        added,
+        columns.schema(),
         new Scoring(model.toBytes(), coresPerWorker, SCORING_BATCH)
-            .predictionRows(PREDICTED, width),
+            .predictionRows(PREDICTED, outputWidth(), columns),
         PREDICTED);
   }
 

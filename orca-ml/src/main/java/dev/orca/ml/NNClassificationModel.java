@@ -1,9 +1,6 @@
 package dev.orca.ml;
 
-import static org.apache.spark.sql.functions.array;
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.udf;
-
+import dev.orca.estimator.PredictionColumns;
 import dev.orca.estimator.TrainingHistory;
 import dev.orca.ml.internal.Networks;
 import dev.orca.ml.internal.OutputColumns;
@@ -14,9 +11,7 @@ import dev.orca.ml.internal.TrainingParams;
 import java.util.List;
 import java.util.Optional;
 import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
-import org.apache.spark.ml.functions;
 import org.apache.spark.ml.linalg.DenseVector;
-import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.param.ParamMap;
@@ -24,11 +19,10 @@ import org.apache.spark.ml.param.StringArrayParam;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.api.java.UDF1;
-import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -37,7 +31,10 @@ import org.apache.spark.sql.types.StructType;
  *
  * <ul>
  *   <li>{@code rawPredictionCol}: the network's logits, a vector of one per class; for a one-logit
- *       binary network ({@code z}) the vector {@code [-z, z]}, as Spark's logistic regression;
+ *       binary network ({@code z}) the vector {@code [-z, z]}, as Spark's logistic regression; for
+ *       two logits, the two less their mean ({@code [-d, d]}, {@code d = (z1 - z0) / 2}): the same
+ *       softmax, and {@code rawPrediction[1]}, which {@code BinaryClassificationEvaluator} ranks
+ *       rows by, then orders them as the probability of class 1 does ({@code z1} alone need not);
  *   <li>{@code probabilityCol}: their softmax (for one logit, {@code [1 - sigmoid(z),
  *       sigmoid(z)]});
  *   <li>{@code predictionCol}: the class, a double: the most probable, or per {@code thresholds}.
@@ -121,14 +118,16 @@ public final class NNClassificationModel
   @Override
   public Vector predictRaw(Vector features) {
     float[] out = Networks.predictRow(network, features.toArray());
-    if (oneLogit()) {
-      return Vectors.dense(-out[0], out[0]);
+    return Vectors.dense(rawPrediction(out, 0, out.length));
+  }
+
+  /** The rawPrediction of a row whose network outputs are {@code out[offset, offset + width)}. */
+  private static double[] rawPrediction(float[] out, int offset, int width) {
+    if (width <= 2) {
+      double d = width == 1 ? out[offset] : ((double) out[offset + 1] - out[offset]) / 2;
+      return new double[] {-d, d};
     }
-    double[] raw = new double[out.length];
-    for (int i = 0; i < raw.length; i++) {
-      raw[i] = out[i];
-    }
-    return Vectors.dense(raw);
+    return OutputColumns.doubles(out, offset, width);
   }
 
   @Override
@@ -170,46 +169,52 @@ public final class NNClassificationModel
 
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
-    StructType schema = transformSchema(dataset.schema());
-    Dataset<Row> df = dataset.toDF();
-    String outputs = StageColumns.freeName(schema, "_network_outputs");
-    Dataset<Row> scored = Networks.predict(network, df, features(), outputs);
-    String rawCol =
-        getRawPredictionCol().isEmpty()
-            ? StageColumns.freeName(schema, "_raw_prediction")
-            : getRawPredictionCol();
-    Column raw =
-        oneLogit()
-            ? functions.array_to_vector(array(col(outputs).unary_$minus(), col(outputs)))
-            : functions.array_to_vector(col(outputs));
-    scored = scored.withColumn(rawCol, raw.as(rawCol, metadata(schema, rawCol))).drop(outputs);
-    UDF1<Vector, Vector> probability = this::raw2probability;
-    if (!getProbabilityCol().isEmpty()) {
-      String p = getProbabilityCol();
-      scored =
-          scored.withColumn(
-              p,
-              udf(probability, SQLDataTypes.VectorType())
-                  .apply(col(rawCol))
-                  .as(p, metadata(schema, p)));
+    StructType added = OutputColumns.added(dataset.schema(), transformSchema(dataset.schema()));
+    if (added.isEmpty()) {
+      return dataset.toDF();
     }
-    if (!getPredictionCol().isEmpty()) {
-      String p = getPredictionCol();
-      Column prediction =
-          getProbabilityCol().isEmpty()
-              ? udf((UDF1<Vector, Double>) this::raw2prediction, DataTypes.DoubleType)
-                  .apply(col(rawCol))
-              : udf((UDF1<Vector, Double>) this::probability2prediction, DataTypes.DoubleType)
-                  .apply(col(getProbabilityCol()));
-      scored = scored.withColumn(p, prediction.as(p, metadata(schema, p)));
-    }
-    return getRawPredictionCol().isEmpty() ? scored.drop(rawCol) : scored;
+    return Networks.predict(
+        network,
+        dataset.toDF(),
+        features(),
+        new Scored(
+            this,
+            added,
+            !getRawPredictionCol().isEmpty(),
+            !getProbabilityCol().isEmpty(),
+            !getPredictionCol().isEmpty()));
   }
 
-  private static org.apache.spark.sql.types.Metadata metadata(StructType schema, String column) {
-    return List.of(schema.fieldNames()).contains(column)
-        ? schema.apply(column).metadata()
-        : org.apache.spark.sql.types.Metadata.empty();
+  /**
+   * The columns of each row, made from its network outputs in the task that scored it, as Spark's
+   * own transform makes them (prediction from the probability if there is one, else from the raw
+   * prediction; both honour thresholds), without a UDF per column.
+   */
+  private record Scored(
+      NNClassificationModel model,
+      StructType schema,
+      boolean raw,
+      boolean probability,
+      boolean prediction)
+      implements PredictionColumns {
+    @Override
+    public InternalRow row(float[] outputs, int offset, int width) {
+      Vector rawPrediction = Vectors.dense(rawPrediction(outputs, offset, width));
+      Object[] values = new Object[schema.size()];
+      int i = 0;
+      if (raw) {
+        values[i++] = OutputColumns.vector(rawPrediction.toArray());
+      }
+      Vector p = probability ? model.raw2probability(rawPrediction) : null;
+      if (probability) {
+        values[i++] = OutputColumns.vector(p.toArray());
+      }
+      if (prediction) {
+        values[i] =
+            p != null ? model.probability2prediction(p) : model.raw2prediction(rawPrediction);
+      }
+      return new GenericInternalRow(values);
+    }
   }
 
   /**

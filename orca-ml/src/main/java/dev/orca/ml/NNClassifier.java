@@ -1,7 +1,10 @@
 package dev.orca.ml;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.floor;
 import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.when;
 
 import dev.orca.OrcaDataException;
 import dev.orca.ml.internal.OutputColumns;
@@ -28,6 +31,7 @@ import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.StringArrayParam;
 import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
@@ -106,7 +110,11 @@ public final class NNClassifier
     return StageColumns.features(this, featuresCol(), training.featuresCols);
   }
 
-  /** From the label column's metadata (StringIndexer's), else the largest label plus one. */
+  /**
+   * From the label column's metadata (StringIndexer's), else the largest label plus one, after
+   * checking in the same job that the labels are class indices (a fractional or negative label
+   * would otherwise train a one-logit network on it as a probability).
+   */
   private static int numClasses(Dataset<Row> df, String label) {
     Attribute a = Attribute.fromStructField(df.schema().apply(label));
     if (a instanceof BinaryAttribute) {
@@ -115,12 +123,33 @@ public final class NNClassifier
     if (a instanceof NominalAttribute n && n.getNumValues().isDefined()) {
       return (Integer) n.getNumValues().get();
     }
-    Row top = df.agg(max(col("`" + label.replace("`", "``") + "`"))).first();
-    if (top.isNullAt(0)) {
+    Column c = col("`" + label.replace("`", "``") + "`");
+    Row r = df.agg(min(c), max(c), max(when(c.notEqual(floor(c)), c))).first();
+    if (r.isNullAt(1)) {
       throw new OrcaDataException(
           "label column '" + label + "' has no values: the data set is empty or all null");
     }
-    return Math.max(2, (int) Math.floor(top.getDouble(0)) + 1);
+    double lowest = r.getDouble(0);
+    double highest = r.getDouble(1);
+    Double wrong = null;
+    if (!Double.isFinite(highest)) {
+      wrong = highest;
+    } else if (!Double.isFinite(lowest) || lowest < 0) {
+      wrong = lowest;
+    } else if (!r.isNullAt(2)) {
+      wrong = r.getDouble(2);
+    }
+    if (wrong != null) {
+      throw new OrcaDataException(
+          "label column '"
+              + label
+              + "' holds "
+              + wrong
+              + "; a classifier needs class indices 0, 1, ..., k-1 (whole numbers, as"
+              + " StringIndexer makes them): index the labels with StringIndexer, or use"
+              + " NNRegressor or NNEstimator for target values");
+    }
+    return Math.max(2, (int) highest + 1);
   }
 
   /** k classes: k outputs with softmax cross-entropy, or one logit for two. */

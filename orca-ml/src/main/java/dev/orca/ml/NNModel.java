@@ -1,8 +1,6 @@
 package dev.orca.ml;
 
-import static org.apache.spark.sql.functions.array;
-import static org.apache.spark.sql.functions.col;
-
+import dev.orca.estimator.PredictionColumns;
 import dev.orca.estimator.TrainingHistory;
 import dev.orca.ml.internal.Networks;
 import dev.orca.ml.internal.OutputColumns;
@@ -13,16 +11,16 @@ import dev.orca.ml.internal.TrainingParams;
 import java.util.List;
 import java.util.Optional;
 import org.apache.spark.ml.Model;
-import org.apache.spark.ml.functions;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.StringArrayParam;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -130,16 +128,20 @@ public final class NNModel extends Model<NNModel> implements MLWritable {
 
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
-    StructType schema = transformSchema(dataset.schema());
-    String p = getOrDefault(predictionCol);
-    if (p.isEmpty()) {
+    StructType added = OutputColumns.added(dataset.schema(), transformSchema(dataset.schema()));
+    if (added.isEmpty()) {
       return dataset.toDF();
     }
-    String outputs = StageColumns.freeName(schema, "_network_outputs");
-    Column values = outputWidth == 1 ? array(col(outputs)) : col(outputs);
-    return Networks.predict(network, dataset.toDF(), features(), outputs)
-        .withColumn(p, functions.array_to_vector(values).as(p, schema.apply(p).metadata()))
-        .drop(outputs);
+    return Networks.predict(network, dataset.toDF(), features(), new Outputs(added));
+  }
+
+  /** Each row's outputs as one dense vector, made in the task that scored the row. */
+  private record Outputs(StructType schema) implements PredictionColumns {
+    @Override
+    public InternalRow row(float[] outputs, int offset, int width) {
+      return new GenericInternalRow(
+          new Object[] {OutputColumns.vector(OutputColumns.doubles(outputs, offset, width))});
+    }
   }
 
   @Override

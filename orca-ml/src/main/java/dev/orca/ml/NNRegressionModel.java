@@ -1,7 +1,6 @@
 package dev.orca.ml;
 
-import static org.apache.spark.sql.functions.col;
-
+import dev.orca.estimator.PredictionColumns;
 import dev.orca.estimator.TrainingHistory;
 import dev.orca.ml.internal.Networks;
 import dev.orca.ml.internal.OutputColumns;
@@ -20,7 +19,8 @@ import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -104,14 +104,19 @@ public final class NNRegressionModel extends RegressionModel<Vector, NNRegressio
 
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
-    StructType schema = transformSchema(dataset.schema());
-    if (getPredictionCol().isEmpty()) {
+    StructType added = OutputColumns.added(dataset.schema(), transformSchema(dataset.schema()));
+    if (added.isEmpty()) {
       return dataset.toDF();
     }
-    String outputs = StageColumns.freeName(schema, "_network_outputs");
-    return Networks.predict(network, dataset.toDF(), features(), outputs)
-        .withColumn(getPredictionCol(), col(outputs).cast(DataTypes.DoubleType))
-        .drop(outputs);
+    return Networks.predict(network, dataset.toDF(), features(), new Prediction(added));
+  }
+
+  /** Each row's one output as a double, made in the task that scored the row. */
+  private record Prediction(StructType schema) implements PredictionColumns {
+    @Override
+    public InternalRow row(float[] outputs, int offset, int width) {
+      return new GenericInternalRow(new Object[] {(double) outputs[offset]});
+    }
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.orca.ml;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -132,6 +133,46 @@ class StageErrorsTest {
                 "architecture 'three-outputs' makes a network of 3 outputs, but the labels have 10"
                     + " classes: a classifier needs one output per class"),
         misfit.getMessage());
+  }
+
+  @Test
+  void labelsThatAreNotClassIndicesAreRefusedNamingAValueBeforeTraining() {
+    // one logit would take 0.5 as a probability and train on it; the classifier wants classes
+    OrcaDataException half =
+        assertThrows(
+            OrcaDataException.class,
+            () ->
+                NNClassifierTest.classifier()
+                    .setArchitecture(BreastCancerFrames.LOGIT)
+                    .fit(digits.withColumn("label", col("label").divide(18))));
+    assertTrue(
+        half.getMessage()
+            .matches(
+                "label column 'label' holds 0\\.\\d+; a classifier needs class indices 0, 1, ...,"
+                    + " k-1 \\(whole numbers, as StringIndexer makes them\\).*"),
+        half.getMessage());
+    OrcaDataException negative =
+        assertThrows(
+            OrcaDataException.class,
+            () ->
+                NNClassifierTest.classifier()
+                    .fit(digits.withColumn("label", col("label").minus(1))));
+    assertTrue(
+        negative.getMessage().startsWith("label column 'label' holds -1.0; a classifier needs"),
+        negative.getMessage());
+    OrcaDataException infinite =
+        assertThrows(
+            OrcaDataException.class,
+            () ->
+                NNClassifierTest.classifier()
+                    .fit(
+                        digits.withColumn(
+                            "label",
+                            when(col("label").equalTo(3), lit(Double.POSITIVE_INFINITY))
+                                .otherwise(col("label")))));
+    assertTrue(
+        infinite.getMessage().startsWith("label column 'label' holds Infinity"),
+        infinite.getMessage());
   }
 
   /** Fails with an Orca error containing {@code message}, and no Spark job ran for it. */

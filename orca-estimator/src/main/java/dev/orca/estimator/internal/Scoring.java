@@ -6,6 +6,7 @@ import dev.orca.arrow.Shard;
 import dev.orca.arrow.TensorView;
 import dev.orca.data.ColumnFunction;
 import dev.orca.data.XShards;
+import dev.orca.estimator.PredictionColumns;
 import dev.orca.nn.Engine;
 import dev.orca.nn.InputSplit;
 import dev.orca.nn.Model;
@@ -14,13 +15,10 @@ import dev.orca.nn.TrainingStep;
 import dev.orca.nn.metrics.MetricSums;
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.TaskContext;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
-import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 
 /**
  * Predict and evaluate where each partition lies, without a ring: the model file travels with the
@@ -56,21 +54,15 @@ public final class Scoring implements Serializable {
   }
 
   /**
-   * The batch function that appends the model's output to each row: a {@code float} when the model
-   * gives {@code width} 1 value per row, else an {@code array<float>} of the {@code width} values.
+   * The batch function that appends {@code columns}, made from the model's outputs, to each row.
    */
-  public BatchColumns predictionRows(String what, int width) {
+  public BatchColumns predictionRows(String what, int width, PredictionColumns columns) {
     return shard -> {
       List<InternalRow> rows = new ArrayList<>(shard.rows());
       try (Shard scored = shard.withColumn(ADDED, width, out -> predictInto(shard, out, what))) {
         float[] values = scored.block(ADDED).toArray();
         for (int i = 0; i < shard.rows(); i++) {
-          Object v =
-              width == 1
-                  ? (Object) values[i]
-                  : UnsafeArrayData.fromPrimitiveArray(
-                      Arrays.copyOfRange(values, i * width, (i + 1) * width));
-          rows.add(new GenericInternalRow(new Object[] {v}));
+          rows.add(columns.row(values, i * width, width));
         }
       }
       return rows;

@@ -1,6 +1,7 @@
 package dev.orca.ml.internal;
 
 import dev.orca.estimator.Estimator;
+import dev.orca.estimator.PredictionColumns;
 import dev.orca.nn.Engine;
 import dev.orca.nn.InputSplit;
 import dev.orca.nn.Model;
@@ -17,11 +18,11 @@ public final class Networks {
   private Networks() {}
 
   /**
-   * {@code df} with the network's outputs for {@code features} in {@code outputCol} (a float, or an
-   * array of floats); lazy. Each Spark task scores with {@code spark.task.cpus} engine threads.
+   * {@code df} with {@code columns}, made from the network's outputs for {@code features} in the
+   * same pass; lazy. Each Spark task scores with {@code spark.task.cpus} engine threads.
    */
   public static Dataset<Row> predict(
-      byte[] network, Dataset<Row> df, List<String> features, String outputCol) {
+      byte[] network, Dataset<Row> df, List<String> features, PredictionColumns columns) {
     int threads = Integer.parseInt(df.sparkSession().conf().get("spark.task.cpus", "1"));
     try (Estimator est =
         Estimator.builder()
@@ -29,7 +30,7 @@ public final class Networks {
             .optWorkers(1)
             .optCoresPerWorker(threads)
             .build()) {
-      return est.predict(df, features, outputCol);
+      return est.predict(df, features, columns);
     }
   }
 

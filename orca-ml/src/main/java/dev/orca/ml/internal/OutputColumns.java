@@ -1,12 +1,16 @@
 package dev.orca.ml.internal;
 
+import java.util.Arrays;
 import org.apache.spark.ml.attribute.AttributeGroup;
 import org.apache.spark.ml.attribute.NominalAttribute;
 import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.types.UserDefinedType;
 
 /**
  * The columns the models add, typed and described as Spark ML's own models add them: vectors carry
@@ -14,7 +18,31 @@ import org.apache.spark.sql.types.StructType;
  * them as they read Spark's.
  */
 public final class OutputColumns {
+  @SuppressWarnings("unchecked")
+  private static final UserDefinedType<Vector> VECTOR =
+      (UserDefinedType<Vector>) SQLDataTypes.VectorType();
+
   private OutputColumns() {}
+
+  /** The columns of {@code out} that {@code in} does not have: those a stage adds. */
+  public static StructType added(StructType in, StructType out) {
+    return new StructType(
+        Arrays.copyOfRange(out.fields(), in.fields().length, out.fields().length));
+  }
+
+  /** A dense vector of {@code values} as Spark stores it in a row (its type's own serializer). */
+  public static Object vector(double[] values) {
+    return VECTOR.serialize(Vectors.dense(values));
+  }
+
+  /** {@code values[offset .. offset + width)} widened to doubles. */
+  public static double[] doubles(float[] values, int offset, int width) {
+    double[] d = new double[width];
+    for (int i = 0; i < width; i++) {
+      d[i] = values[offset + i];
+    }
+    return d;
+  }
 
   /**
    * {@code schema} with a vector column of {@code size} values (unknown if below 1), unless {@code

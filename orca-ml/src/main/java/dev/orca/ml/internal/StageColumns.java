@@ -99,13 +99,4 @@ public final class StageColumns {
       }
     }
   }
-
-  /** A name no column of {@code schema} has, for a column that lives only inside a transform. */
-  public static String freeName(StructType schema, String wanted) {
-    String name = wanted;
-    while (List.of(schema.fieldNames()).stream().anyMatch(name::equalsIgnoreCase)) {
-      name = "_" + name;
-    }
-    return name;
-  }
 }
