@@ -4,6 +4,7 @@ import dev.orca.arrow.BatchColumns;
 import dev.orca.arrow.FloatBlock;
 import dev.orca.arrow.Shard;
 import dev.orca.arrow.TensorView;
+import dev.orca.common.Serialization;
 import dev.orca.data.ColumnFunction;
 import dev.orca.data.XShards;
 import dev.orca.estimator.PredictionColumns;
@@ -35,6 +36,9 @@ public final class Scoring implements Serializable {
 
   /** The name of the scored column inside {@link #predictionRows}, never seen outside. */
   private static final String ADDED = "_scored";
+
+  /** What the driver registered for serialization (a user's layers), registered before reading. */
+  private final List<String> registeredClasses = Serialization.registeredNames();
 
   private transient Loaded loaded;
 
@@ -126,6 +130,7 @@ public final class Scoring implements Serializable {
 
   private synchronized Loaded loaded() {
     if (loaded == null) {
+      Serialization.registerNames(registeredClasses);
       Model model = Model.fromBytes(modelFile, Engine.create(threads));
       Loaded l = new Loaded(model, InputSplit.of(model));
       TaskContext task = TaskContext.get();
