@@ -1,6 +1,7 @@
 package dev.orca.examples;
 
 import dev.orca.OrcaConfigurationException;
+import dev.orca.context.OrcaContext;
 import dev.orca.estimator.Backend;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -35,14 +36,23 @@ public final class ExampleArgs {
         .option("out", "examples/out/" + example, "folder for histories, charts, models");
   }
 
-  /** Adds the options of the examples that train on Spark: backend, workers, seed. */
+  /**
+   * Adds the options of the examples that train on Spark: backend, workers, seed, and where Spark
+   * runs.
+   */
   public ExampleArgs withTraining() {
     return option(
             "backend",
             "spark",
             "where the training workers run: spark (barrier tasks) or ray (actors)")
         .option("workers", "2", "data-parallel training workers")
-        .option("seed", "0", "seed of the data split and the initial weights");
+        .option("seed", "0", "seed of the data split and the initial weights")
+        .option(
+            "cluster-mode",
+            "auto",
+            "where Spark runs (orca.cluster-mode): local, local-cluster, ...; auto is"
+                + " spark-submit's settings when launched by bin/orca-submit or spark-submit,"
+                + " else local");
   }
 
   /** Declares an option with its default and help. */
@@ -164,6 +174,17 @@ public final class ExampleArgs {
 
   public Backend backend() {
     return Backend.parse(string("backend"));
+  }
+
+  /**
+   * Starts the OrcaContext in the cluster mode of {@code --cluster-mode}; with {@code auto}, as
+   * {@link OrcaContext#init()} does (spark-submit's settings when it launched the program).
+   */
+  public OrcaContext startContext() {
+    String mode = string("cluster-mode");
+    return mode.equals("auto")
+        ? OrcaContext.init()
+        : OrcaContext.builder().clusterMode(mode).start();
   }
 
   public Path out() {

@@ -91,6 +91,14 @@ public final class Shape implements Serializable {
     return new Shape(Arrays.copyOfRange(dims, 1, dims.length));
   }
 
+  /** This shape without its last dimension. */
+  public Shape dropLast() {
+    if (dims.length == 0) {
+      throw new OrcaDataException("a scalar shape has no last dimension to drop");
+    }
+    return new Shape(Arrays.copyOf(dims, dims.length - 1));
+  }
+
   /** This shape with dimension {@code i} replaced by {@code value}. */
   public Shape with(int i, int value) {
     int[] d = dims.clone();

@@ -2,6 +2,7 @@ package dev.orca.context;
 
 import dev.orca.OrcaConfigurationException;
 import dev.orca.OrcaException;
+import dev.orca.common.JvmOptions;
 import dev.orca.common.StaleSharedMemory;
 import dev.orca.launcher.barrier.TaskSlots;
 import dev.orca.launcher.ray.RayMode;
@@ -35,9 +36,12 @@ import org.slf4j.LoggerFactory;
  * without starting anything. One context is active per JVM ({@link #get()}); {@link #stop()} ends
  * everything it started and is idempotent. A SparkSession that already existed is reused, and left
  * running on stop.
+ *
+ * <p>Starting a context first checks that this JVM was started with the flags Spark, Arrow and Ray
+ * need on JDK 17 ({@link JvmOptions}); without them it fails at once with an {@link
+ * OrcaConfigurationException} that names the missing ones.
  */
 public final class OrcaContext implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(OrcaContext.class);
   private static OrcaContext active;
 
   private final OrcaConf conf;
@@ -46,13 +50,25 @@ public final class OrcaContext implements AutoCloseable {
   private RayRuntime ray;
   private boolean stopped;
 
+  /**
+   * The logger, created on first use: starting the logging framework takes a second or two, and a
+   * JVM without the required flags is to hear so before that (see {@link #start(OrcaConf)}).
+   */
+  private static final class Log {
+    static final Logger LOG = LoggerFactory.getLogger(OrcaContext.class);
+  }
+
   private OrcaContext(OrcaConf conf, SparkSession spark, boolean ownsSpark) {
     this.conf = conf;
     this.spark = spark;
     this.ownsSpark = ownsSpark;
   }
 
-  /** Starts the embedded default: Spark {@code local[*]}, Ray LOCAL on first use. */
+  /**
+   * Starts the embedded default: Spark {@code local[*]}, Ray LOCAL on first use; or, when
+   * spark-submit launched this program, Spark as spark-submit configured it (cluster mode {@code
+   * spark-submit}).
+   */
   public static OrcaContext init() {
     return builder().start();
   }
@@ -147,7 +163,7 @@ public final class OrcaContext implements AutoCloseable {
           active = null;
         }
       }
-      LOG.info("OrcaContext stopped ({})", conf.mode());
+      Log.LOG.info("OrcaContext stopped ({})", conf.mode());
     }
   }
 
@@ -165,6 +181,8 @@ public final class OrcaContext implements AutoCloseable {
   }
 
   private static synchronized OrcaContext start(OrcaConf conf) {
+    // before Spark: without the flags, Spark starts and Arrow or Ray fails much later, deep inside
+    JvmOptions.requireInThisJvm();
     if (active != null) {
       throw new OrcaException(
           "An OrcaContext is already active in this JVM ("
@@ -185,13 +203,14 @@ public final class OrcaContext implements AutoCloseable {
               + conf.sparkSubmitArguments()
               + " --class <your main class> <your jar>");
     }
+    conf.notes().forEach(Log.LOG::warn);
     Optional<SparkSession> existing = existingSession();
     SparkSession spark;
     boolean owns;
     if (existing.isPresent()) {
       spark = existing.get();
       owns = false;
-      LOG.info(
+      Log.LOG.info(
           "OrcaContext reuses the running SparkSession (master {}); its settings stay as they are",
           spark.sparkContext().master());
     } else {
@@ -201,10 +220,11 @@ public final class OrcaContext implements AutoCloseable {
       owns = true;
     }
     active = new OrcaContext(conf, spark, owns);
-    LOG.info(
-        "OrcaContext started: {} (master {}); Ray {} starts on first use",
+    Log.LOG.info(
+        "OrcaContext started: {} (master {}, deploy mode {}); Ray {} starts on first use",
         conf.mode(),
         spark.sparkContext().master(),
+        spark.sparkContext().deployMode(),
         conf.ray().mode().name().toLowerCase().replace('_', '-'));
     return active;
   }
@@ -297,6 +317,13 @@ public final class OrcaContext implements AutoCloseable {
 
     public Builder rayStartOptions(List<String> options) {
       return set(OrcaSettings.RAY_START_OPTIONS, String.join(" ", options));
+    }
+
+    /**
+     * Paths that exist on every Ray node, where its Java workers find the application's classes.
+     */
+    public Builder rayCodeSearchPath(List<String> paths) {
+      return set(OrcaSettings.RAY_CODE_SEARCH_PATH, String.join(java.io.File.pathSeparator, paths));
     }
 
     /** A Spark setting passed on as it is (after Orca's own, so it wins). */

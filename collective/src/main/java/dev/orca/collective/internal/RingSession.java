@@ -179,6 +179,15 @@ public final class RingSession {
     join(receiver);
   }
 
+  /**
+   * After {@link #stop()}: reads and discards what the previous worker still sends until it hangs
+   * up, at most {@code nanos}. Closing with its data unread would reset its connection, and it
+   * would report a lost worker instead of the reason this worker sent.
+   */
+  void drainFromPrevious(long nanos) {
+    fromPrev.drainUntilPeerCloses(nanos);
+  }
+
   /** True once both threads have ended. */
   boolean threadsEnded() {
     return !sender.isAlive() && !receiver.isAlive();

@@ -41,8 +41,14 @@ public final class ModelFile {
   /** "ORCA-NN" and a newline. */
   static final byte[] MAGIC = "ORCA-NN\n".getBytes(StandardCharsets.US_ASCII);
 
-  /** The format version this code writes and reads. */
-  public static final int VERSION = 1;
+  /**
+   * The format version this code writes. Version 2 added layers and the windows of Conv2D and
+   * MaxPool2D (strides per axis, dilations, explicit padding); it also reads version 1.
+   */
+  public static final int VERSION = 2;
+
+  /** The oldest version this code reads: version 1 layers load with their old meaning. */
+  public static final int OLDEST_READ = 1;
 
   private static final int CHUNK = 1 << 14;
 
@@ -376,11 +382,13 @@ public final class ModelFile {
       }
       where = "format version";
       int version = d.readInt();
-      if (version != VERSION) {
+      if (version < OLDEST_READ || version > VERSION) {
         throw new OrcaDataException(
             "the model file has format version "
                 + version
-                + "; this Orca reads version "
+                + "; this Orca reads versions "
+                + OLDEST_READ
+                + " to "
                 + VERSION
                 + ": read it with the Orca version that wrote it");
       }

@@ -28,6 +28,14 @@ public final class BatchNorm extends Layer {
     this.epsilon = epsilon;
   }
 
+  public float momentum() {
+    return momentum;
+  }
+
+  public float epsilon() {
+    return epsilon;
+  }
+
   @Override
   public Shape outputShape(Shape... in) {
     requireShape(in[0].rank() >= 1, "needs at least one axis per sample, got " + in[0]);
@@ -124,7 +132,8 @@ public final class BatchNorm extends Layer {
     FloatBuffer gs = g.data();
     Tensor dGamma = grad(0);
     Tensor dBeta = grad(1);
-    for (int j = 0; j < f; j++) {
+    // frozen, the layer ran as in inference: its input gradient needs none of the batch sums
+    for (int j = 0; !isFrozen() && j < f; j++) {
       double sg = 0;
       double sgx = 0;
       for (int r = 0; r < rows; r++) {
@@ -143,8 +152,8 @@ public final class BatchNorm extends Layer {
     for (int j = 0; j < f; j++) {
       float scale =
           param(0).data().get(param(0).offset() + j) * stats.data().get(stats.offset() + f + j);
-      float sg = dBeta.data().get(dBeta.offset() + j);
-      float sgx = dGamma.data().get(dGamma.offset() + j);
+      float sg = ws.training() ? dBeta.data().get(dBeta.offset() + j) : 0f;
+      float sgx = ws.training() ? dGamma.data().get(dGamma.offset() + j) : 0f;
       for (int r = 0; r < rows; r++) {
         int i = r * f + j;
         float gv = gs.get(g.offset() + i);

@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * Maps integer ids (stored as floats, as Arrow and Spark hand over numeric columns) to learned
- * vectors: a per-sample input of shape {@code (length,)} becomes {@code (length, outputDim)}. An id
+ * vectors: a per-sample input of shape {@code (length,)} becomes {@code (length, outputDim)} (any
+ * shape of ids gains a last axis of {@code outputDim}; a single id per sample is {@code ()}). An id
  * that is not a whole number in {@code [0, inputDim)} fails with the id and its position.
  */
 public final class Embedding extends Layer {
@@ -26,8 +27,17 @@ public final class Embedding extends Layer {
 
   @Override
   public Shape outputShape(Shape... in) {
-    requireShape(in[0].rank() == 1, "takes a sequence of ids (length,) per sample, got " + in[0]);
-    return Shape.of(in[0].dim(0), outputDim);
+    int[] d = java.util.Arrays.copyOf(in[0].dims(), in[0].rank() + 1);
+    d[d.length - 1] = outputDim;
+    return Shape.of(d);
+  }
+
+  public int inputDim() {
+    return inputDim;
+  }
+
+  public int outputDim() {
+    return outputDim;
   }
 
   @Override
@@ -80,15 +90,17 @@ public final class Embedding extends Layer {
   @Override
   public void backward(Workspace ws, Tensor[] in, Tensor out, Tensor g, Tensor[] gradIn) {
     Tensor ids = in[0];
-    Tensor dTable = grad(0);
-    dTable.fill(0f);
-    FloatBuffer d = dTable.data();
-    FloatBuffer gs = g.data();
-    for (int i = 0, n = ids.size(); i < n; i++) {
-      int row = dTable.offset() + id(ids, i) * outputDim;
-      int src = g.offset() + i * outputDim;
-      for (int j = 0; j < outputDim; j++) {
-        d.put(row + j, d.get(row + j) + gs.get(src + j));
+    if (!isFrozen()) {
+      Tensor dTable = grad(0);
+      dTable.fill(0f);
+      FloatBuffer d = dTable.data();
+      FloatBuffer gs = g.data();
+      for (int i = 0, n = ids.size(); i < n; i++) {
+        int row = dTable.offset() + id(ids, i) * outputDim;
+        int src = g.offset() + i * outputDim;
+        for (int j = 0; j < outputDim; j++) {
+          d.put(row + j, d.get(row + j) + gs.get(src + j));
+        }
       }
     }
     if (gradIn[0] != null) {

@@ -6,10 +6,11 @@ import java.nio.FloatBuffer;
 import java.util.List;
 
 /**
- * A long short-term memory layer over sequences {@code (steps, features)} per sample, gates in
- * Keras' order (input, forget, cell, output), zero initial state. The input projection of all steps
- * is one GEMM; each step adds its recurrent GEMM; backward through time mirrors that, so the weight
- * gradients are two GEMMs plus one small GEMM per step.
+ * A long short-term memory layer over sequences {@code (steps, features)} per sample (leading axes,
+ * if any, hold further independent sequences), gates in Keras' order (input, forget, cell, output),
+ * zero initial state. The input projection of all steps is one GEMM; each step adds its recurrent
+ * GEMM; backward through time mirrors that, so the weight gradients are two GEMMs plus one small
+ * GEMM per step.
  */
 public final class LSTM extends Layer {
   private static final long serialVersionUID = 1L;
@@ -30,13 +31,14 @@ public final class LSTM extends Layer {
 
   @Override
   public Shape outputShape(Shape... in) {
-    requireShape(in[0].rank() == 2, "takes sequences (steps, features) per sample, got " + in[0]);
-    return returnSequences ? Shape.of(in[0].dim(0), units) : Shape.of(units);
+    requireShape(
+        in[0].rank() >= 2, "takes sequences (..., steps, features) per sample, got " + in[0]);
+    return returnSequences ? in[0].with(-1, units) : in[0].dropLast().with(-1, units);
   }
 
   @Override
   public List<ParameterSpec> parameters(Shape... in) {
-    int f = in[0].dim(1);
+    int f = in[0].dim(-1);
     return List.of(
         new ParameterSpec(
             "kernel", Shape.of(f, 4 * units), Initializer.GLOROT_UNIFORM, f, 4 * units),
@@ -54,12 +56,20 @@ public final class LSTM extends Layer {
     return "units=" + units + (returnSequences ? ", all steps" : "");
   }
 
+  public int units() {
+    return units;
+  }
+
+  public boolean returnSequences() {
+    return returnSequences;
+  }
+
   @Override
   public void forward(Workspace ws, Tensor[] in, Tensor out) {
     Tensor x = in[0];
-    int batch = x.dim(0);
-    int steps = x.dim(1);
-    int f = x.dim(2);
+    int steps = x.dim(-2);
+    int f = x.dim(-1);
+    int batch = x.size() / (steps * f);
     int g4 = 4 * units;
     Tensor z = ws.scratch(0, batch * steps, g4);
     Tensor c = ws.scratch(1, batch * steps, units);
@@ -137,9 +147,9 @@ public final class LSTM extends Layer {
   @Override
   public void backward(Workspace ws, Tensor[] in, Tensor out, Tensor grad, Tensor[] gradIn) {
     Tensor x = in[0];
-    int batch = x.dim(0);
-    int steps = x.dim(1);
-    int f = x.dim(2);
+    int steps = x.dim(-2);
+    int f = x.dim(-1);
+    int batch = x.size() / (steps * f);
     int g4 = 4 * units;
     Tensor z = ws.scratch(0, batch * steps, g4);
     Tensor c = ws.scratch(1, batch * steps, units);
@@ -200,6 +210,36 @@ public final class LSTM extends Layer {
                 units);
       }
     }
+    if (!isFrozen()) {
+      weightGradients(ws, x, h, dz, batch, steps);
+    }
+    if (gradIn[0] != null) {
+      ws.blas()
+          .gemm(
+              false,
+              true,
+              batch * steps,
+              f,
+              g4,
+              1f,
+              dz,
+              0,
+              g4,
+              param(0),
+              0,
+              g4,
+              0f,
+              gradIn[0],
+              0,
+              f);
+    }
+  }
+
+  /** The kernel, recurrent kernel and bias gradients from the gate gradients {@code dz}. */
+  private void weightGradients(Workspace ws, Tensor x, Tensor h, Tensor dz, int batch, int steps) {
+    int f = x.dim(-1);
+    int g4 = 4 * units;
+    FloatBuffer d = dz.data();
     ws.blas().gemm(true, false, f, g4, batch * steps, 1f, x, 0, f, dz, 0, g4, 0f, grad(0), 0, g4);
     grad(1).fill(0f);
     for (int t = 1; t < steps; t++) {
@@ -229,26 +269,6 @@ public final class LSTM extends Layer {
         s += d.get(dz.offset() + r * g4 + j);
       }
       db.data().put(db.offset() + j, s);
-    }
-    if (gradIn[0] != null) {
-      ws.blas()
-          .gemm(
-              false,
-              true,
-              batch * steps,
-              f,
-              g4,
-              1f,
-              dz,
-              0,
-              g4,
-              param(0),
-              0,
-              g4,
-              0f,
-              gradIn[0],
-              0,
-              f);
     }
   }
 }

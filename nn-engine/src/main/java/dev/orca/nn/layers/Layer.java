@@ -2,6 +2,7 @@ package dev.orca.nn.layers;
 
 import dev.orca.OrcaConfigurationException;
 import dev.orca.OrcaDataException;
+import dev.orca.common.Serialization;
 import dev.orca.nn.Shape;
 import dev.orca.nn.Tensor;
 import java.io.Serializable;
@@ -16,15 +17,41 @@ import java.util.List;
  * <p>A layer keeps no per-call state: everything a backward pass needs from its forward pass lives
  * in the {@link Workspace}, which is why one model can serve many inference threads at once. A
  * layer instance belongs to one model.
+ *
+ * <p><b>Frozen layers</b> ({@code Model.freeze}) keep their weights: the optimizer skips them,
+ * their backward computes no weight gradient (only the input gradient, when a layer before them
+ * trains), and they compute as in inference (BatchNorm uses and keeps its running statistics,
+ * Dropout passes everything), as Keras runs a frozen base with {@code training=False}. A layer that
+ * holds parameters checks {@link #isFrozen()} in its backward.
+ *
+ * <p><b>Your own layers.</b> Subclass {@code Layer} (a serializable configuration: every field
+ * serializable or transient, and a {@code serialVersionUID}), then {@link #register} the class
+ * before building a model with it: model files, copies of models and the jobs sent to workers only
+ * read the classes they were told to accept, Orca's own and the registered ones.
  */
 public abstract class Layer implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final Tensor[] NONE = new Tensor[0];
 
   private String name;
+  private boolean frozen;
   private transient Tensor[] params = NONE;
   private transient Tensor[] grads = NONE;
   private transient Tensor[] state = NONE;
+
+  /**
+   * Accepts {@code type}, a layer class of the program's own, in the model files, model copies and
+   * jobs sent to workers that this JVM reads ({@link Serialization#register}): exactly this class,
+   * not its subclasses or package. Register it before building a model with it, in every JVM that
+   * reads such a model (the estimator registers the driver's classes on its workers). Orca's own
+   * layers need no registration.
+   */
+  public static void register(Class<? extends Layer> type) {
+    if (type == null) {
+      throw new NullPointerException("type");
+    }
+    Serialization.register(type);
+  }
 
   /** The name shown in summaries and errors; the model assigns one if none was given. */
   public String name() {
@@ -36,6 +63,24 @@ public abstract class Layer implements Serializable {
     this.name = name;
     return this;
   }
+
+  /** Whether the layer is frozen (see the class comment). */
+  public final boolean isFrozen() {
+    return frozen;
+  }
+
+  /**
+   * Freezes or unfreezes this layer; returns it. Usually called through {@code Model.freeze}, which
+   * also keeps the model's optimizer off the layer's weights.
+   */
+  public final Layer frozen(boolean frozen) {
+    this.frozen = frozen;
+    frozenChanged(frozen);
+    return this;
+  }
+
+  /** Called by {@link #frozen(boolean)}: a layer that wraps another freezes it alike. */
+  void frozenChanged(boolean frozen) {}
 
   /** The least and most inputs this layer takes. */
   public int minInputs() {
@@ -69,7 +114,11 @@ public abstract class Layer implements Serializable {
     this.params = params;
     this.grads = grads;
     this.state = state;
+    bound(params, grads, state);
   }
+
+  /** Called after {@link #bind}: a layer that wraps another hands it the same views. */
+  void bound(Tensor[] params, Tensor[] grads, Tensor[] state) {}
 
   protected final Tensor param(int i) {
     return params[i];

@@ -18,6 +18,10 @@ public final class LeakyReLU extends SameShape {
     this.alpha = alpha;
   }
 
+  public float alpha() {
+    return alpha;
+  }
+
   @Override
   public String describe() {
     return "alpha=" + alpha;

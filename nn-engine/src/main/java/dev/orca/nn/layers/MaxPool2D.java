@@ -4,11 +4,17 @@ import dev.orca.nn.Shape;
 import dev.orca.nn.Tensor;
 import java.nio.FloatBuffer;
 
-/** Max pooling over {@code pool x pool} windows of channels-last images, no padding. */
+/**
+ * Max pooling over windows of channels-last images {@code (h, w, c)}: square ones ({@code pool x
+ * pool}, stride {@code pool} by default, no padding) or any {@link Window}. Padding never wins a
+ * window.
+ */
 public final class MaxPool2D extends Layer {
   private static final long serialVersionUID = 1L;
+  // the configuration of format version 1 files; a Window since version 2
   private final int pool;
   private final int stride;
+  private Window window;
 
   /** Windows of {@code pool x pool} with stride {@code pool}. */
   public MaxPool2D(int pool) {
@@ -20,6 +26,29 @@ public final class MaxPool2D extends Layer {
         pool > 0 && stride > 0, "pool and stride must be positive, got " + pool + ", " + stride);
     this.pool = pool;
     this.stride = stride;
+    this.window = Window.of(pool, pool).strides(stride, stride);
+  }
+
+  /** Any window: sizes, strides, dilations, padding, ceil mode. */
+  public MaxPool2D(Window window) {
+    require(
+        window != null && window.check() == null,
+        window == null ? "needs a window" : window.check());
+    this.pool = window.kh;
+    this.stride = window.sh;
+    this.window = window;
+  }
+
+  /** Files of format version 1 hold only the pool size and stride. */
+  private Object readResolve() {
+    if (window == null) {
+      window = Window.of(pool, pool).strides(stride, stride);
+    }
+    return this;
+  }
+
+  public Window window() {
+    return window;
   }
 
   @Override
@@ -27,21 +56,23 @@ public final class MaxPool2D extends Layer {
     requireShape(
         in[0].rank() == 3,
         "takes channels-last images (height, width, channels) per sample, got " + in[0]);
+    String bad = window.check();
+    requireShape(bad == null, bad);
+    Shape out = window.outputShape(in[0], in[0].dim(2));
     requireShape(
-        in[0].dim(0) >= pool && in[0].dim(1) >= pool,
-        "a " + pool + "x" + pool + " window does not fit in " + in[0]);
-    return Shape.of(
-        (in[0].dim(0) - pool) / stride + 1, (in[0].dim(1) - pool) / stride + 1, in[0].dim(2));
+        out.dim(0) > 0 && out.dim(1) > 0, "a " + window + " window does not fit in " + in[0]);
+    return out;
   }
 
   @Override
   public String describe() {
-    return pool + "x" + pool + ", stride " + stride;
+    return window.toString();
   }
 
   @Override
   public void forward(Workspace ws, Tensor[] in, Tensor out) {
     Tensor x = in[0];
+    Window k = window;
     int h = x.dim(1);
     int w = x.dim(2);
     int c = x.dim(3);
@@ -56,13 +87,21 @@ public final class MaxPool2D extends Layer {
       for (int oy = 0; oy < oh; oy++) {
         for (int ox = 0; ox < ow; ox++) {
           for (int ch = 0; ch < c; ch++, o++) {
-            int best = image + ((oy * stride) * w + ox * stride) * c + ch;
-            float max = xs.get(x.offset() + best);
-            for (int dy = 0; dy < pool; dy++) {
-              for (int dx = 0; dx < pool; dx++) {
-                int i = image + ((oy * stride + dy) * w + ox * stride + dx) * c + ch;
+            int best = -1;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int ky = 0; ky < k.kh; ky++) {
+              int iy = oy * k.sh - k.pads[0] + ky * k.dh;
+              if (iy < 0 || iy >= h) {
+                continue;
+              }
+              for (int kx = 0; kx < k.kw; kx++) {
+                int ix = ox * k.sw - k.pads[1] + kx * k.dw;
+                if (ix < 0 || ix >= w) {
+                  continue;
+                }
+                int i = image + (iy * w + ix) * c + ch;
                 float v = xs.get(x.offset() + i);
-                if (v > max) {
+                if (best < 0 || v > max) {
                   max = v;
                   best = i;
                 }
@@ -87,8 +126,10 @@ public final class MaxPool2D extends Layer {
     FloatBuffer d = dx.data();
     FloatBuffer gs = g.data();
     for (int o = 0, n = out.size(); o < n; o++) {
-      int at = dx.offset() + argmax[o];
-      d.put(at, d.get(at) + gs.get(g.offset() + o));
+      if (argmax[o] >= 0) {
+        int at = dx.offset() + argmax[o];
+        d.put(at, d.get(at) + gs.get(g.offset() + o));
+      }
     }
   }
 }

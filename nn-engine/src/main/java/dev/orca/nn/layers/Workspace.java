@@ -23,6 +23,9 @@ public final class Workspace implements AutoCloseable {
   private final Slot[][] model;
 
   private final Slot[][] slots;
+  private final Tensor[][] views;
+  private final Tensor[][][] arrays;
+  private final Shape[][] shapes;
   private final List<List<int[]>> ints;
   private boolean training;
   private long seed;
@@ -33,10 +36,16 @@ public final class Workspace implements AutoCloseable {
     this.blas = engine.blas();
     this.model = new Slot[nodes][];
     this.slots = new Slot[nodes][];
+    this.views = new Tensor[nodes][];
+    this.arrays = new Tensor[nodes][][];
+    this.shapes = new Shape[nodes][];
     this.ints = new ArrayList<>();
     for (int i = 0; i < nodes; i++) {
       model[i] = new Slot[0];
       slots[i] = new Slot[0];
+      views[i] = new Tensor[0];
+      arrays[i] = new Tensor[0][];
+      shapes[i] = new Shape[0];
       ints.add(new ArrayList<>());
     }
   }
@@ -89,6 +98,69 @@ public final class Workspace implements AutoCloseable {
   public Tensor buffer(int node, int slot, int batch, Shape sample) {
     Slot s = slot(model, node, slot);
     return s.matches(batch, sample) ? s.view : s.reshape(sample.withBatch(batch));
+  }
+
+  /**
+   * View {@code slot} of the current layer: {@code t}'s elements as {@code (rows, sample...)}. The
+   * view object is kept and reused while {@code t} lies at the same place with the same size, so a
+   * layer that reinterprets its input (TimeDistributed, Conv1D) allocates nothing per step.
+   */
+  public Tensor view(int slot, Tensor t, int rows, Shape sample) {
+    Tensor[] v = views[node];
+    if (slot >= v.length) {
+      views[node] = v = java.util.Arrays.copyOf(v, slot + 1);
+    }
+    Tensor cached = v[slot];
+    if (cached == null
+        || cached.data() != t.data()
+        || cached.offset() != t.offset()
+        || !sameShape(cached, rows, sample)) {
+      cached = t.view(0, sample.withBatch(rows));
+      v[slot] = cached;
+    }
+    return cached;
+  }
+
+  /** A reusable array of {@code n} tensor references of the current layer (argument lists). */
+  public Tensor[] tensors(int slot, int n) {
+    Tensor[][] a = arrays[node];
+    if (slot >= a.length) {
+      arrays[node] = a = java.util.Arrays.copyOf(a, slot + 1);
+    }
+    if (a[slot] == null || a[slot].length != n) {
+      a[slot] = new Tensor[n];
+    }
+    return a[slot];
+  }
+
+  /** The dimensions of {@code t} from axis {@code from} on, as a shape kept and reused per slot. */
+  public Shape shape(int slot, Tensor t, int from) {
+    Shape[] s = shapes[node];
+    if (slot >= s.length) {
+      shapes[node] = s = java.util.Arrays.copyOf(s, slot + 1);
+    }
+    Shape cached = s[slot];
+    boolean same = cached != null && cached.rank() == t.rank() - from;
+    for (int i = 0; same && i < cached.rank(); i++) {
+      same = cached.dim(i) == t.dim(i + from);
+    }
+    if (!same) {
+      cached = Shape.of(java.util.Arrays.copyOfRange(t.shape().dims(), from, t.rank()));
+      s[slot] = cached;
+    }
+    return cached;
+  }
+
+  private static boolean sameShape(Tensor t, int rows, Shape sample) {
+    if (t.rank() != sample.rank() + 1 || t.dim(0) != rows) {
+      return false;
+    }
+    for (int i = 0; i < sample.rank(); i++) {
+      if (t.dim(i + 1) != sample.dim(i)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static Slot slot(Slot[][] slots, int node, int slot) {
