@@ -1,7 +1,7 @@
 package dev.orca.collective;
 
 import dev.orca.collective.internal.RangeSet;
-import dev.orca.collective.internal.RingSession;
+import dev.orca.collective.internal.WorkerSession;
 import java.nio.FloatBuffer;
 
 /**
@@ -33,7 +33,7 @@ public final class PendingReduce {
   private final RangeSet marked = new RangeSet();
   private final int flushElements;
   private int[] gaps = new int[16];
-  private RingSession session;
+  private WorkerSession session;
   private FloatBuffer buffer;
   private int start;
   private int end;
@@ -45,7 +45,7 @@ public final class PendingReduce {
     this.flushElements = flushElements;
   }
 
-  void begin(RingSession session, FloatBuffer buffer, int offset, int length) {
+  void begin(WorkerSession session, FloatBuffer buffer, int offset, int length) {
     this.session = session;
     this.buffer = buffer;
     this.start = offset;

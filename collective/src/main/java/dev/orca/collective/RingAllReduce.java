@@ -2,7 +2,8 @@ package dev.orca.collective;
 
 import dev.orca.OrcaConfigurationException;
 import dev.orca.collective.internal.RingFormation;
-import dev.orca.collective.internal.RingSession;
+import dev.orca.collective.internal.WorkerSession;
+import dev.orca.common.StaleSharedMemory;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -56,7 +57,7 @@ public final class RingAllReduce implements AutoCloseable {
   private final ServerSocketChannel server;
   private final String localAddress;
   private final PendingReduce pending;
-  private RingSession session;
+  private WorkerSession session;
   private volatile RingFormation forming;
   private int rank = -1;
   private int size;
@@ -147,7 +148,8 @@ public final class RingAllReduce implements AutoCloseable {
         if (closed) {
           forming.abort(); // close() came first and did not see the formation
         }
-        RingSession formed = forming.connect();
+        WorkerSession formed =
+            WorkerSession.connect(forming, options, List.copyOf(addresses), rank);
         synchronized (this) {
           if (closed) { // closed from another thread just as the ring formed
             formed.close();
@@ -206,15 +208,64 @@ public final class RingAllReduce implements AutoCloseable {
     return rank;
   }
 
-  /** The number of workers in the ring, once connected. */
   /** True once {@link #connect} has formed the ring, until it is closed. */
   public boolean isConnected() {
     return rank >= 0 && !closed;
   }
 
+  /** The number of workers in the ring, once connected. */
   public int size() {
     checkConnected();
     return size;
+  }
+
+  /**
+   * How the floats of this ring's all-reduces move, decided at {@link #connect} (never {@link
+   * Transport#AUTO}; a ring of one worker moves nothing and says {@link Transport#IN_JVM}).
+   */
+  public Transport transport() {
+    checkConnected();
+    return session == null ? Transport.IN_JVM : session.transport();
+  }
+
+  /**
+   * Where the workers run, as the transport sees it, e.g. "2 workers in one JVM" or "2 hosts: ranks
+   * 0..1 in shared memory, ranks 2..3 in one JVM; TCP between hosts".
+   */
+  public String placement() {
+    checkConnected();
+    return session == null ? "1 worker: nothing to reduce" : session.describe();
+  }
+
+  /**
+   * {@code addresses} (every worker's {@link #localAddress()}) reordered so that the workers of
+   * each host are next to each other, hosts in the order of their first worker, workers of a host
+   * in their order: ranks in this order let {@link Transport#HIERARCHICAL} sum within hosts (it
+   * folds the sum in rank order). The host is the address's host part, as each worker published it.
+   */
+  public static List<String> orderByHost(List<String> addresses) {
+    Objects.requireNonNull(addresses, "addresses");
+    java.util.LinkedHashMap<String, List<String>> byHost = new java.util.LinkedHashMap<>();
+    for (String a : addresses) {
+      int colon = a.lastIndexOf(':');
+      String host = colon < 0 ? a : a.substring(0, colon);
+      byHost.computeIfAbsent(host, h -> new java.util.ArrayList<>()).add(a);
+    }
+    List<String> ordered = new java.util.ArrayList<>();
+    byHost.values().forEach(ordered::addAll);
+    return ordered;
+  }
+
+  /**
+   * Removes from {@code directory} (e.g. {@link RingOptions#DEFAULT_SHARED_MEMORY_DIRECTORY}) what
+   * processes that ended without cleaning up left there: segments of rings whose creator died
+   * before every worker had mapped them, and the registration files Intel's OpenMP runtime (loaded
+   * with MKL) leaves when a process is killed. Only files of processes that are gone are touched.
+   * Returns the files removed.
+   */
+  public static List<java.nio.file.Path> removeStaleSharedMemory(java.nio.file.Path directory) {
+    Objects.requireNonNull(directory, "directory");
+    return StaleSharedMemory.removeAll(directory);
   }
 
   public RingOptions options() {

@@ -1,10 +1,13 @@
 package dev.orca.collective;
 
 import dev.orca.OrcaConfigurationException;
+import dev.orca.common.StaleSharedMemory;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.regex.Pattern;
 
 /**
  * The settings of one {@link RingAllReduce} endpoint. Every worker of a ring must use the same
@@ -22,6 +25,11 @@ public final class RingOptions {
   /** Default chunk: large enough that a frame costs little, small enough to pipeline 4 MB. */
   public static final int DEFAULT_CHUNK_BYTES = 256 << 10;
 
+  /** Where shared-memory segments go unless {@link Builder#optSharedMemoryDirectory} says. */
+  public static final Path DEFAULT_SHARED_MEMORY_DIRECTORY = StaleSharedMemory.DEFAULT_DIRECTORY;
+
+  private static final Pattern HOST_GROUP = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
   static final int MIN_CHUNK_BYTES = 1 << 10;
   static final int MAX_CHUNK_BYTES = 64 << 20;
 
@@ -33,6 +41,9 @@ public final class RingOptions {
   private final int chunkBytes;
   private final Compression compression;
   private final String name;
+  private final Transport transport;
+  private final String hostGroup;
+  private final Path sharedMemoryDirectory;
 
   private RingOptions(Builder b) {
     this.secret = b.secret.clone();
@@ -43,6 +54,9 @@ public final class RingOptions {
     this.chunkBytes = b.chunkBytes;
     this.compression = b.compression;
     this.name = b.name;
+    this.transport = b.transport;
+    this.hostGroup = b.hostGroup;
+    this.sharedMemoryDirectory = b.sharedMemoryDirectory;
   }
 
   public static Builder builder() {
@@ -93,6 +107,24 @@ public final class RingOptions {
     return name;
   }
 
+  /** How the floats of an all-reduce move; {@link Transport#AUTO} unless forced. */
+  public Transport transport() {
+    return transport;
+  }
+
+  /**
+   * The host this worker counts as being on, if set ({@link Builder#optHostGroup}); null: the
+   * machine it runs on.
+   */
+  public String hostGroup() {
+    return hostGroup;
+  }
+
+  /** Where shared-memory segments are created (default {@code /dev/shm}). */
+  public Path sharedMemoryDirectory() {
+    return sharedMemoryDirectory;
+  }
+
   /** Collects the settings; {@link #build()} checks them. */
   public static final class Builder {
     private byte[] secret;
@@ -103,6 +135,9 @@ public final class RingOptions {
     private int chunkBytes = DEFAULT_CHUNK_BYTES;
     private Compression compression = Compression.NONE;
     private String name = "ring";
+    private Transport transport = Transport.AUTO;
+    private String hostGroup;
+    private Path sharedMemoryDirectory = DEFAULT_SHARED_MEMORY_DIRECTORY;
 
     private Builder() {}
 
@@ -158,6 +193,35 @@ public final class RingOptions {
       return this;
     }
 
+    /**
+     * Forces how the floats of an all-reduce move (default {@link Transport#AUTO}: chosen from
+     * where the workers run). Every worker of a ring must ask for the same.
+     */
+    public Builder optTransport(Transport transport) {
+      this.transport = transport;
+      return this;
+    }
+
+    /**
+     * Makes this worker count as being on the host named {@code group} (letters, digits, '.', '_',
+     * '-') instead of the machine it runs on: workers of one group share memory, workers of
+     * different groups talk over TCP, as if on different machines. For tests and for machines whose
+     * memory should not be shared (e.g. one group per NUMA node).
+     */
+    public Builder optHostGroup(String group) {
+      this.hostGroup = group;
+      return this;
+    }
+
+    /**
+     * A tmpfs directory for the shared-memory segments of {@link Transport#SHARED_MEMORY} (default
+     * {@code /dev/shm}), e.g. where {@code /dev/shm} is too small in a container.
+     */
+    public Builder optSharedMemoryDirectory(Path directory) {
+      this.sharedMemoryDirectory = directory;
+      return this;
+    }
+
     public RingOptions build() {
       if (secret == null || secret.length == 0) {
         throw new OrcaConfigurationException(
@@ -191,6 +255,20 @@ public final class RingOptions {
       }
       if (name == null || name.isBlank()) {
         throw new OrcaConfigurationException("RingOptions: name is empty");
+      }
+      if (transport == null) {
+        throw new OrcaConfigurationException(
+            "RingOptions: transport is null: use Transport.AUTO (the default) or force one");
+      }
+      if (hostGroup != null && !HOST_GROUP.matcher(hostGroup).matches()) {
+        throw new OrcaConfigurationException(
+            "RingOptions: host group '"
+                + hostGroup
+                + "' must be 1 to 64 letters, digits, '.', '_' or '-'");
+      }
+      if (sharedMemoryDirectory == null) {
+        throw new OrcaConfigurationException(
+            "RingOptions: sharedMemoryDirectory is null: use a tmpfs directory such as /dev/shm");
       }
       return new RingOptions(this);
     }

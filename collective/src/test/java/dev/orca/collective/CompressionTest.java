@@ -14,6 +14,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+/** Compression narrows what crosses the network: these rings are forced onto TCP. */
 class CompressionTest {
 
   private static float randomValue(int rank, int i) {
@@ -24,7 +25,8 @@ class CompressionTest {
   @CsvSource({"2, FP16", "3, FP16", "5, FP16", "2, BF16", "3, BF16", "5, BF16"})
   void smallIntegersStayExact(int n, Compression compression) throws Exception {
     int size = 3001;
-    List<RingAllReduce> rings = form(n, b -> b.optChunkBytes(1024).optCompression(compression));
+    List<RingAllReduce> rings =
+        form(n, Transport.TCP, b -> b.optChunkBytes(1024).optCompression(compression));
     try {
       List<float[]> results =
           onEach(
@@ -61,7 +63,8 @@ class CompressionTest {
     // each of the n - 1 hops and the final copy round once, by at most half a unit in the last
     // place
     double unit = compression == Compression.FP16 ? 0x1p-11 : 0x1p-8;
-    List<RingAllReduce> rings = form(n, b -> b.optChunkBytes(2048).optCompression(compression));
+    List<RingAllReduce> rings =
+        form(n, Transport.TCP, b -> b.optChunkBytes(2048).optCompression(compression));
     try {
       List<float[]> results =
           onEach(
@@ -101,7 +104,7 @@ class CompressionTest {
   @ParameterizedTest(name = "{0}")
   @CsvSource({"FP16, Infinity", "BF16, 79872"})
   void fp16OverflowsWhereBf16DoesNot(Compression compression, float expected) throws Exception {
-    List<RingAllReduce> rings = form(2, b -> b.optCompression(compression));
+    List<RingAllReduce> rings = form(2, Transport.TCP, b -> b.optCompression(compression));
     try {
       List<float[]> results =
           onEach(
@@ -121,6 +124,55 @@ class CompressionTest {
       }
     } finally {
       closeAll(rings);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"FP16", "BF16"})
+  void onOneHostTheSumIsExactAndBetweenHostsOnlyTheWireRounds(Compression compression)
+      throws Exception {
+    int size = 5003;
+    for (Transport t : new Transport[] {Transport.IN_JVM, Transport.HIERARCHICAL}) {
+      List<RingAllReduce> rings =
+          form(4, t, b -> b.optChunkBytes(1024).optCompression(compression));
+      try {
+        List<float[]> results =
+            onEach(
+                rings,
+                (rank, ring) -> {
+                  FloatBuffer buf = RingHarness.direct(size);
+                  for (int i = 0; i < size; i++) {
+                    buf.put(i, randomValue(rank, i));
+                  }
+                  ring.allReduce(buf);
+                  return toArray(buf);
+                });
+        double unit = compression == Compression.FP16 ? 0x1p-11 : 0x1p-8;
+        boolean rounded = false;
+        for (int i = 0; i < size; i++) {
+          float folded = 0;
+          double magnitude = 0;
+          for (int r = 0; r < 4; r++) {
+            folded = r == 0 ? randomValue(r, i) : folded + randomValue(r, i);
+            magnitude += Math.abs(randomValue(r, i));
+          }
+          if (t == Transport.IN_JVM) {
+            assertEquals(folded, results.get(0)[i], "in one JVM nothing is narrowed: " + i);
+          } else {
+            // one hop between the two hosts and the result's way back: two roundings at most
+            assertTrue(Math.abs(results.get(0)[i] - folded) <= 2 * unit * magnitude, "" + i);
+            rounded |= results.get(0)[i] != folded;
+          }
+        }
+        if (t == Transport.HIERARCHICAL) {
+          assertTrue(rounded, "the sums crossed the network narrowed");
+        }
+        for (int r = 1; r < 4; r++) {
+          assertArrayEquals(results.get(0), results.get(r), t + ": worker " + r + " differs");
+        }
+      } finally {
+        closeAll(rings);
+      }
     }
   }
 }

@@ -23,15 +23,22 @@ import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
+/**
+ * How a ring fails, the same with every transport: who is named, which call throws, whether a
+ * worker gave up or was lost. Hierarchical rings here are two host groups, ranks [0, 1] and [2].
+ */
 class RingFailureTest {
 
-  @Test
-  void aWorkerThatGivesUpTellsEveryPeerWhyAtOnce() throws Exception {
+  @ParameterizedTest
+  @EnumSource(names = {"TCP", "IN_JVM", "SHARED_MEMORY", "HIERARCHICAL"})
+  void aWorkerThatGivesUpTellsEveryPeerWhyAtOnce(Transport transport) throws Exception {
     // a timeout far beyond the harness's two minutes: the peers must learn it from the worker
     // that gave up, not from the timeout
     List<RingAllReduce> rings =
-        form(3, b -> b.optChunkBytes(4096).optTimeout(Duration.ofMinutes(10)));
+        form(3, transport, b -> b.optChunkBytes(4096).optTimeout(Duration.ofMinutes(10)));
     String quitter = rings.get(2).localAddress();
     try {
       List<String> messages =
@@ -62,12 +69,13 @@ class RingFailureTest {
     }
   }
 
-  @Test
-  void aPeerClosedMidReductionFailsTheOthersNamingIt() throws Exception {
+  @ParameterizedTest
+  @EnumSource(names = {"TCP", "IN_JVM", "SHARED_MEMORY", "HIERARCHICAL"})
+  void aPeerClosedMidReductionFailsTheOthersNamingIt(Transport transport) throws Exception {
     // a timeout far beyond the harness's two minutes: the others must notice the closed
     // connections themselves, not wait for the timeout
     List<RingAllReduce> rings =
-        form(3, b -> b.optChunkBytes(4096).optTimeout(Duration.ofMinutes(10)));
+        form(3, transport, b -> b.optChunkBytes(4096).optTimeout(Duration.ofMinutes(10)));
     String lost = rings.get(1).localAddress();
     CountDownLatch closed = new CountDownLatch(1);
     try {
@@ -103,7 +111,9 @@ class RingFailureTest {
         String m = messages.get(r);
         assertFalse(m.isEmpty());
         assertTrue(m.startsWith("all-reduce #0 of floats [0, 1000000)"), m);
-        assertTrue(m.contains("lost connection to worker rank 1 at " + lost), m);
+        // over TCP "lost connection to worker rank 1 at ...", in memory "lost worker rank 1 ..."
+        assertTrue(m.contains("lost"), m);
+        assertTrue(m.contains("worker rank 1 at " + lost), m);
       }
       // the ring stays broken, and says why
       RingException again =
@@ -115,21 +125,20 @@ class RingFailureTest {
     }
   }
 
-  @Test
-  void aSilentPeerTimesOutNamingIt() throws Exception {
-    List<RingAllReduce> rings = form(2, b -> b.optTimeout(Duration.ofSeconds(1)));
+  @ParameterizedTest
+  @EnumSource(names = {"TCP", "IN_JVM", "SHARED_MEMORY", "HIERARCHICAL"})
+  void aSilentPeerTimesOutNamingIt(Transport transport) throws Exception {
+    List<RingAllReduce> rings = form(2, transport, b -> b.optTimeout(Duration.ofSeconds(1)));
     try {
       long start = System.nanoTime();
       RingException e =
           assertThrows(RingException.class, () -> rings.get(0).allReduce(filled(0, 1000)));
       double seconds = (System.nanoTime() - start) / 1e9;
+      // over TCP "... (next in the ring): it sent nothing for 1 s", in memory "made no progress"
       assertTrue(
-          e.getMessage()
-              .contains(
-                  "worker rank 1 at "
-                      + rings.get(1).localAddress()
-                      + " (previous in the ring): it sent nothing for 1 s"),
+          e.getMessage().contains("worker rank 1 at " + rings.get(1).localAddress()),
           e.getMessage());
+      assertTrue(e.getMessage().contains(" for 1 s"), e.getMessage());
       // a lower bound only: a loaded machine can make it later, never earlier
       assertTrue(seconds >= 0.9, "gave up after " + seconds + " s, before the 1 s timeout");
     } finally {
@@ -137,9 +146,10 @@ class RingFailureTest {
     }
   }
 
-  @Test
-  void workersCallingDifferentLengthsFailWithAMessage() throws Exception {
-    List<RingAllReduce> rings = form(2);
+  @ParameterizedTest
+  @EnumSource(names = {"TCP", "IN_JVM", "SHARED_MEMORY", "HIERARCHICAL"})
+  void workersCallingDifferentLengthsFailWithAMessage(Transport transport) throws Exception {
+    List<RingAllReduce> rings = form(2, transport, b -> b);
     try {
       List<String> messages =
           onEach(
@@ -167,9 +177,10 @@ class RingFailureTest {
     }
   }
 
-  @Test
-  void aBrokenRingFailsEveryLaterCallWithTheFirstFailure() throws Exception {
-    List<RingAllReduce> rings = form(2);
+  @ParameterizedTest
+  @EnumSource(names = {"TCP", "IN_JVM", "SHARED_MEMORY", "HIERARCHICAL"})
+  void aBrokenRingFailsEveryLaterCallWithTheFirstFailure(Transport transport) throws Exception {
+    List<RingAllReduce> rings = form(2, transport, b -> b);
     try {
       onEach(
           rings,
@@ -197,17 +208,23 @@ class RingFailureTest {
     }
   }
 
-  @Test
-  void closeReleasesThreadsAndSocketsAndIsIdempotent() throws Exception {
+  @ParameterizedTest
+  @EnumSource(names = {"TCP", "IN_JVM", "SHARED_MEMORY", "HIERARCHICAL"})
+  void closeReleasesThreadsSocketsAndMemoryAndIsIdempotent(Transport transport) throws Exception {
     long socketsBefore = openSockets();
     assertEquals(List.of(), ringThreads());
+    // per worker: a sender and a receiver; over TCP between hosts the same again for the results
+    // coming back; on a host of several workers one thread that sums through memory
+    int threads = transport == Transport.TCP ? 12 : transport == Transport.HIERARCHICAL ? 14 : 9;
     for (int round = 0; round < 3; round++) {
-      List<RingAllReduce> rings = form(3);
-      assertEquals(6, ringThreads().size(), "a sender and a receiver per worker: " + ringThreads());
+      List<RingAllReduce> rings = form(3, transport, b -> b);
+      assertEquals(threads, ringThreads().size(), transport + ": " + ringThreads());
+      assertEquals(List.of(), RingHarness.shmFiles(), "segments are unlinked once joined");
       RingHarness.assertSumsEverywhere(rings, 777);
       closeAll(rings);
       closeAll(rings); // twice: nothing happens
       assertEquals(List.of(), ringThreads());
+      assertEquals(List.of(), RingHarness.shmMappings(), "no segment stays mapped");
       for (RingAllReduce r : rings) {
         assertTrue(refused(r.localAddress()), "still listening at " + r.localAddress());
         assertThrows(IllegalStateException.class, () -> r.allReduce(filled(0, 1)));

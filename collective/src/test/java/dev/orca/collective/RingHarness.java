@@ -1,8 +1,11 @@
 package dev.orca.collective;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +14,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Assertions;
 
 /** Rings of several workers as threads of the test JVM, over real loopback sockets. */
@@ -60,6 +65,104 @@ final class RingHarness {
 
   static List<RingAllReduce> form(int n) throws Exception {
     return form(n, b -> b);
+  }
+
+  /**
+   * Like {@link #form(int, UnaryOperator)} with {@code transport} forced; for {@link
+   * Transport#HIERARCHICAL} the first half of the ranks count as host group "a", the rest as "b",
+   * and shared-memory segments go to a directory of their own under /dev/shm.
+   */
+  static List<RingAllReduce> form(
+      int n, Transport transport, UnaryOperator<RingOptions.Builder> custom) throws Exception {
+    return form(
+        n,
+        transport,
+        rank -> transport == Transport.HIERARCHICAL ? (rank < (n + 1) / 2 ? "a" : "b") : null,
+        custom);
+  }
+
+  /** Like the above, with each rank's host group (or null for none) from {@code groupOf}. */
+  static List<RingAllReduce> form(
+      int n,
+      Transport transport,
+      IntFunction<String> groupOf,
+      UnaryOperator<RingOptions.Builder> custom)
+      throws Exception {
+    List<RingAllReduce> rings = new ArrayList<>();
+    try {
+      for (int i = 0; i < n; i++) {
+        RingOptions.Builder b =
+            custom.apply(options().optTransport(transport).optSharedMemoryDirectory(shm()));
+        if (groupOf.apply(i) != null) {
+          b.optHostGroup(groupOf.apply(i));
+        }
+        rings.add(RingAllReduce.open(b.build()));
+      }
+      List<String> addresses = new ArrayList<>();
+      for (RingAllReduce r : rings) {
+        addresses.add(r.localAddress());
+      }
+      onEach(
+          rings,
+          (rank, ring) -> {
+            ring.connect(addresses, rank);
+            return null;
+          });
+      return rings;
+    } catch (Exception | Error e) {
+      closeAll(rings);
+      throw e;
+    }
+  }
+
+  /**
+   * A directory of this test JVM under /dev/shm for the segments of the tests' rings, made on first
+   * use (a child JVM gets it as an argument) and removed when the JVM exits.
+   */
+  static Path shm() {
+    return ShmDirectory.PATH;
+  }
+
+  private static final class ShmDirectory {
+    static final Path PATH = make();
+
+    private static Path make() {
+      try {
+        Path dir =
+            Files.createTempDirectory(
+                RingOptions.DEFAULT_SHARED_MEMORY_DIRECTORY, "orca-collective-test-");
+        Runtime.getRuntime()
+            .addShutdownHook(
+                new Thread(
+                    () -> {
+                      try (Stream<Path> files = Files.list(dir)) {
+                        for (Path f : files.toList()) {
+                          Files.deleteIfExists(f);
+                        }
+                        Files.deleteIfExists(dir);
+                      } catch (IOException e) {
+                        // best effort at exit
+                      }
+                    }));
+        return dir;
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot make a test directory under /dev/shm", e);
+      }
+    }
+  }
+
+  /** The files in {@link #shm()}: none, once every ring of a test has formed or closed. */
+  static List<String> shmFiles() throws IOException {
+    try (Stream<Path> files = Files.list(shm())) {
+      return files.map(f -> f.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  /** Lines of /proc/self/maps that map a file of {@link #shm()}. */
+  static List<String> shmMappings() throws IOException {
+    return Files.readAllLines(Path.of("/proc/self/maps")).stream()
+        .filter(l -> l.contains(shm().toString()))
+        .toList();
   }
 
   /** Runs {@code task} on every worker at once and returns the results in rank order. */

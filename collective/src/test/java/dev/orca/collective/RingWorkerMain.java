@@ -5,46 +5,95 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
- * A ring worker in a JVM of its own, driven over stdin/stdout by {@link TwoProcessRingTest}: prints
- * {@code ADDRESS host:port}, reads the address list, forms the ring as the given rank and runs a
- * scenario, printing what it saw.
+ * Ring workers in a JVM of their own, driven over stdin/stdout by {@link TwoProcessRingTest}: opens
+ * one endpoint per host group given, prints {@code ADDRESS a,b,...}, reads the ring's address list
+ * and this JVM's ranks in it ({@code r,s addresses}), forms the ring and runs a scenario on each
+ * endpoint, printing what it saw.
  *
- * <p>Arguments: rank, scenario ({@code check}: reduce, broadcast, sum doubles and verify; {@code
- * loop}: reduce a large buffer until killed), number of floats.
+ * <p>Arguments: scenario ({@code check}: reduce, broadcast, sum doubles and verify; {@code loop}:
+ * reduce a large buffer until killed; {@code fold}: the two steps of {@link TransportEqualityTest},
+ * compared with the rank-order fold), number of floats, the shared-memory directory, the transport,
+ * and one host group per endpoint ({@code -} for none).
  */
 public final class RingWorkerMain {
   private RingWorkerMain() {}
 
+  static RingOptions.Builder options(Path shm, Transport transport, String group) {
+    RingOptions.Builder b =
+        RingHarness.options()
+            .optTimeout(Duration.ofSeconds(10))
+            .optChunkBytes(64 << 10)
+            .optSharedMemoryDirectory(shm)
+            .optTransport(transport);
+    return group.equals("-") ? b : b.optHostGroup(group);
+  }
+
   public static void main(String[] args) throws Exception {
-    int rank = Integer.parseInt(args[0]);
-    String scenario = args[1];
-    int size = Integer.parseInt(args[2]);
+    String scenario = args[0];
+    int size = Integer.parseInt(args[1]);
+    Path shm = Path.of(args[2]);
+    Transport transport = Transport.valueOf(args[3]);
+    List<String> groups = Arrays.asList(args).subList(4, args.length);
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     BufferedReader in =
         new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-    try (RingAllReduce ring =
-        RingAllReduce.open(
-            RingHarness.options()
-                .optTimeout(Duration.ofSeconds(10))
-                .optChunkBytes(64 << 10)
-                .build())) {
-      out.println("ADDRESS " + ring.localAddress());
-      List<String> addresses = Arrays.asList(in.readLine().trim().split(","));
-      ring.connect(addresses, rank);
-      if (scenario.equals("check")) {
-        out.println(check(ring, rank, addresses.size(), size));
-      } else {
+    List<RingAllReduce> rings = new ArrayList<>();
+    ExecutorService pool = Executors.newCachedThreadPool();
+    try {
+      List<String> mine = new ArrayList<>();
+      for (String g : groups) {
+        RingAllReduce r = RingAllReduce.open(options(shm, transport, g).build());
+        rings.add(r);
+        mine.add(r.localAddress());
+      }
+      out.println("ADDRESS " + String.join(",", mine));
+      String[] line = in.readLine().trim().split(" ");
+      int[] ranks = Arrays.stream(line[0].split(",")).mapToInt(Integer::parseInt).toArray();
+      List<String> addresses = Arrays.asList(line[1].split(","));
+      List<Future<String>> results = new ArrayList<>();
+      for (int i = 0; i < rings.size(); i++) {
+        RingAllReduce ring = rings.get(i);
+        int rank = ranks[i];
+        results.add(
+            pool.submit(
+                () -> {
+                  ring.connect(addresses, rank);
+                  return run(scenario, ring, rank, addresses.size(), size, out);
+                }));
+      }
+      for (Future<String> f : results) {
+        out.println(f.get(120, TimeUnit.SECONDS));
+      }
+    } finally {
+      rings.forEach(RingAllReduce::close);
+      pool.shutdownNow();
+    }
+  }
+
+  private static String run(
+      String scenario, RingAllReduce ring, int rank, int workers, int size, PrintStream out) {
+    switch (scenario) {
+      case "check":
+        return ring.transport() + " " + check(ring, rank, workers, size);
+      case "fold":
+        return ring.transport() + " " + fold(ring, rank, workers);
+      default:
         FloatBuffer buf = RingHarness.filled(rank, size);
         for (int step = 0; ; step++) {
           ring.allReduce(buf);
           out.println("STEP " + step);
         }
-      }
     }
   }
 
@@ -77,6 +126,20 @@ public final class RingWorkerMain {
     double expectedMetric = workers * (workers - 1) / 2.0 + workers * 0.5;
     if (metric[0] != expectedMetric || metric[1] != workers) {
       return "MISMATCH doubles " + Arrays.toString(metric);
+    }
+    return "OK";
+  }
+
+  /** The two steps of {@link TransportEqualityTest}, each compared bit for bit with the fold. */
+  static String fold(RingAllReduce ring, int rank, int workers) {
+    float[][] got = TransportEqualityTest.twoSteps(rank, ring);
+    for (int step = 0; step < 2; step++) {
+      float[] fold = TransportEqualityTest.rankOrderFold(workers, step);
+      for (int i = 0; i < fold.length; i++) {
+        if (Float.floatToRawIntBits(fold[i]) != Float.floatToRawIntBits(got[step][i])) {
+          return "MISMATCH step " + step + " element " + i + ": " + got[step][i] + " != " + fold[i];
+        }
+      }
     }
     return "OK";
   }

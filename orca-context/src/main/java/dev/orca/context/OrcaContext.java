@@ -3,6 +3,7 @@ package dev.orca.context;
 import dev.orca.OrcaConfigurationException;
 import dev.orca.OrcaException;
 import dev.orca.common.JvmOptions;
+import dev.orca.common.StaleSharedMemory;
 import dev.orca.launcher.barrier.TaskSlots;
 import dev.orca.launcher.ray.RayMode;
 import dev.orca.launcher.ray.RayRuntime;
@@ -155,6 +156,8 @@ public final class OrcaContext implements AutoCloseable {
       if (ownsSpark) {
         spark.stop();
       }
+      // executors on this host that were killed (not stopped) left MKL's OpenMP files in /dev/shm
+      StaleSharedMemory.removeAll();
       synchronized (OrcaContext.class) {
         if (active == this) {
           active = null;

@@ -7,6 +7,7 @@ import dev.orca.arrow.ConversionOptions;
 import dev.orca.arrow.Shard;
 import dev.orca.arrow.ShardConverter;
 import dev.orca.collective.RingOptions;
+import dev.orca.common.StaleSharedMemory;
 import dev.orca.context.OrcaContext;
 import dev.orca.data.XShards;
 import dev.orca.estimator.internal.DataSummary;
@@ -169,7 +170,8 @@ public final class Estimator implements AutoCloseable {
                     workers,
                     config.compression(),
                     config.stepTimeout(),
-                    RingOptions.randomSecret()))
+                    RingOptions.randomSecret(),
+                    config.transport()))
             .checkpoints(
                 new TrainJob.Checkpoints(
                     checkpoints, config.checkpointEvery(), config.maxRetries()))
@@ -186,12 +188,19 @@ public final class Estimator implements AutoCloseable {
             + coresPerWorker
             + " cores each), global batch "
             + config.batchSize());
-    FitResult result =
-        backend == Backend.SPARK
-            ? SparkTrainer.fit(jsc(), job, data, summary, validation, progress)
-            : RayTrainer.fit(job, data, summary, validation, progress);
+    FitResult result;
+    try {
+      result =
+          backend == Backend.SPARK
+              ? SparkTrainer.fit(jsc(), job, data, summary, validation, progress)
+              : RayTrainer.fit(job, data, summary, validation, progress);
+    } finally {
+      // workers killed during the fit (lost executors on this host) left files in /dev/shm
+      StaleSharedMemory.removeAll();
+    }
     replaceModel(result.modelFile());
-    return new TrainingHistory(result.epochs(), result.stoppedBecause(), result.restarts());
+    return new TrainingHistory(
+        result.epochs(), result.stoppedBecause(), result.restarts(), result.transport());
   }
 
   /**

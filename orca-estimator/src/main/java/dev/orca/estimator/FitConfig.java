@@ -2,6 +2,7 @@ package dev.orca.estimator;
 
 import dev.orca.OrcaConfigurationException;
 import dev.orca.collective.Compression;
+import dev.orca.collective.Transport;
 import dev.orca.data.XShards;
 import java.time.Duration;
 import java.util.Objects;
@@ -24,6 +25,7 @@ public final class FitConfig {
   private final int maxRetries;
   private final Compression compression;
   private final Duration stepTimeout;
+  private final Transport transport;
 
   private FitConfig(Builder b) {
     this.epochs = b.epochs;
@@ -38,6 +40,7 @@ public final class FitConfig {
     this.maxRetries = b.maxRetries;
     this.compression = b.compression;
     this.stepTimeout = b.stepTimeout;
+    this.transport = b.transport;
   }
 
   public static Builder builder() {
@@ -96,6 +99,14 @@ public final class FitConfig {
   }
 
   /**
+   * How the workers sum their gradients: {@link Transport#AUTO} (the default) picks memory for
+   * workers of one JVM or host and TCP between hosts, from where the workers run.
+   */
+  public Transport transport() {
+    return transport;
+  }
+
+  /**
    * How long a worker waits for the others within a step (and around checkpoints) before the step
    * fails naming the late worker.
    */
@@ -117,6 +128,7 @@ public final class FitConfig {
     private int maxRetries = 3;
     private Compression compression = Compression.NONE;
     private Duration stepTimeout = Duration.ofMinutes(5);
+    private Transport transport = Transport.AUTO;
 
     private Builder() {}
 
@@ -173,6 +185,16 @@ public final class FitConfig {
 
     public Builder optStepTimeout(Duration timeout) {
       this.stepTimeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /**
+     * Forces how the workers sum their gradients (default {@link Transport#AUTO}); e.g. {@link
+     * Transport#TCP} to compare, or {@link Transport#SHARED_MEMORY} to fail rather than fall back
+     * when the workers are not on one host.
+     */
+    public Builder optTransport(Transport transport) {
+      this.transport = Objects.requireNonNull(transport, "transport");
       return this;
     }
 

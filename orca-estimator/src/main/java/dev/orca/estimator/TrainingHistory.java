@@ -21,11 +21,28 @@ public final class TrainingHistory {
   private final List<EpochRecord> epochs;
   private final String stoppedBecause;
   private final int restarts;
+  private final String transport;
 
   public TrainingHistory(List<EpochRecord> epochs, String stoppedBecause, int restarts) {
+    this(epochs, stoppedBecause, restarts, null);
+  }
+
+  /** With {@code transport}: how the workers summed their gradients, or null if not known. */
+  public TrainingHistory(
+      List<EpochRecord> epochs, String stoppedBecause, int restarts, String transport) {
     this.epochs = Collections.unmodifiableList(new ArrayList<>(epochs));
     this.stoppedBecause = stoppedBecause;
     this.restarts = restarts;
+    this.transport = transport;
+  }
+
+  /**
+   * How the workers summed their gradients in the last ring of this fit, e.g. {@code "IN_JVM: 2
+   * workers in one JVM"} or {@code "SHARED_MEMORY: 2 workers on one host, through a shared-memory
+   * segment"}; null when not known.
+   */
+  public String transport() {
+    return transport;
   }
 
   /** How many times training resumed from a checkpoint after losing a worker. */

@@ -1,8 +1,10 @@
 package dev.orca.estimator;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.orca.collective.Transport;
 import dev.orca.context.OrcaContext;
 import dev.orca.nn.Model;
 import dev.orca.nn.Sequential;
@@ -19,7 +21,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The same seed, data and global batch with plain SGD give the same weights after an epoch on 1, 2
  * and 4 workers and on both backends (up to float summation order); and the ray backend learns
- * digits as well as the spark backend.
+ * digits as well as the spark backend. Whichever transport sums the gradients (memory of the JVM, a
+ * shared-memory segment, TCP), the weights have the same bits.
  */
 class BackendAgreementTest {
   private static DigitsData.Session digits;
@@ -41,6 +44,17 @@ class BackendAgreementTest {
         .add(new ReLU())
         .add(new Dense(10))
         .optSeed(5)
+        .build();
+  }
+
+  private static Estimator sgdEstimator(Backend backend, int workers) {
+    return Estimator.builder()
+        .setModel(mlp())
+        .setLoss(Loss.sparseCategoricalCrossEntropy())
+        .setOptimizer(new Sgd(0.05))
+        .optBackend(backend)
+        .optWorkers(workers)
+        .optCoresPerWorker(1)
         .build();
   }
 
@@ -79,6 +93,39 @@ class BackendAgreementTest {
       float[] w = weightsAfterOneEpoch((Backend) run[0], (Integer) run[1]);
       assertEquals(
           0, maxRelativeDifference(reference, w), 1e-4, run[0] + " with " + run[1] + " workers");
+    }
+  }
+
+  @Test
+  void theWeightsHaveTheSameBitsWhicheverTransportSumsTheGradients() {
+    // embedded workers are threads of one JVM: AUTO picks memory; TCP and a segment are forced
+    for (Object[] run : new Object[][] {{Backend.SPARK, 4}, {Backend.RAY, 2}}) {
+      Backend backend = (Backend) run[0];
+      int workers = (Integer) run[1];
+      float[] reference = null;
+      for (Transport t : new Transport[] {Transport.AUTO, Transport.TCP, Transport.SHARED_MEMORY}) {
+        try (Estimator est = sgdEstimator(backend, workers)) {
+          TrainingHistory h =
+              est.fit(
+                  digits.train(),
+                  FitConfig.builder()
+                      .setEpochs(1)
+                      .setBatchSize(32)
+                      .optSeed(9)
+                      .optProgress(false)
+                      .optTransport(t)
+                      .build());
+          Transport ran = t == Transport.AUTO ? Transport.IN_JVM : t;
+          assertTrue(h.transport().startsWith(ran + ": " + workers + " workers"), h.transport());
+          float[] w = new float[est.getModel().parameterCount()];
+          est.getModel().parameters().get(0, w);
+          if (reference == null) {
+            reference = w;
+          } else {
+            assertArrayEquals(reference, w, backend + ", " + workers + " workers, " + t);
+          }
+        }
+      }
     }
   }
 

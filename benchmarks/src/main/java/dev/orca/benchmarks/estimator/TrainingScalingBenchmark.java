@@ -3,6 +3,8 @@ package dev.orca.benchmarks.estimator;
 import dev.orca.benchmarks.BenchmarkReport;
 import dev.orca.benchmarks.nn.MlpTraining;
 import dev.orca.benchmarks.nn.MlpTrainingBenchmark;
+import dev.orca.collective.Transport;
+import dev.orca.context.ClusterMode;
 import dev.orca.context.OrcaContext;
 import dev.orca.data.XShards;
 import dev.orca.estimator.Backend;
@@ -31,19 +33,21 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Data-parallel training of the nn-engine benchmark's MLP (784-512-256-10, SGD with momentum, 256
- * rows per worker per step) through the Estimator, embedded (Spark local mode, Ray LOCAL):
+ * rows per worker per step) through the Estimator, embedded (Spark local mode, Ray LOCAL) and on
+ * {@code local-cluster} (2 executor JVMs of 1 core; Ray LOCAL in this JVM):
  *
  * <ol>
  *   <li>throughput of 2 workers of 1 core each against 1 worker of 1 core (the baseline), on both
- *       backends: samples per second over whole epochs, after a warm-up epoch;
+ *       backends: samples per second over whole epochs, after a warm-up epoch; with the transport
+ *       the workers' placement chooses (printed) and with the 2 workers forced onto TCP;
  *   <li>what an epoch costs beyond its computation: the marginal time of an epoch as the driver
  *       sees it (the time of a fit of 2E epochs minus a fit of E, over E) against the workers'
- *       computation in it (forward, backward, update).
+ *       computation in it (forward, backward, update), embedded only.
  * </ol>
  *
  * The ceiling the hardware allows is measured too: two copies of the same MLP training side by side
  * on threads of their own with no data, Spark or all-reduce, against one alone. Arguments: {@code
- * [rows=65536] [epochs=3]}.
+ * [rows=65536] [epochs=3] [modes=embedded,local-cluster]}.
  */
 public final class TrainingScalingBenchmark {
   private TrainingScalingBenchmark() {}
@@ -51,54 +55,102 @@ public final class TrainingScalingBenchmark {
   public static void main(String[] args) {
     int rows = args.length > 0 ? Integer.parseInt(args[0]) : 65536;
     int epochs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+    List<String> modes =
+        Arrays.asList((args.length > 2 ? args[2] : "embedded,local-cluster").split(","));
     BenchmarkReport report =
         BenchmarkReport.start(
             "training-scaling",
-            "MLP 784-512-256-10, 256 rows per worker per step, " + rows + " rows, embedded");
-    try (OrcaContext orca = OrcaContext.builder().cores(2).start()) {
-      XShards data = synthetic(rows).cache();
-      data.count();
-      // the machine's own ceiling, measured now: replicas that train side by side and never talk
-      double alone = independentReplicas(1, 64 * epochs);
-      double pair = independentReplicas(2, 64 * epochs);
-      report.figure(
-          "ceiling: 2 independent replicas x 1 core, no communication", pair, "samples/s");
-      report.baseline("ceiling: 1 replica x 1 core", alone, "samples/s");
-      report.ratio("ceiling: 2 replicas / 1 replica (what the hardware allows)", pair / alone, "");
-      for (Backend backend : Backend.values()) {
-        double[] one = epochFigures(data, backend, 1, epochs);
-        double[] two = epochFigures(data, backend, 2, epochs);
-        String b = backend.name().toLowerCase();
-        report.figure(b + ": 2 workers x 1 core", two[0], "samples/s");
-        report.baseline(b + ": 1 worker x 1 core", one[0], "samples/s");
-        report.ratio(b + ": 2 workers / 1 worker", two[0] / one[0], ">= 1.7");
-        double steps1 = (double) rows / 256;
-        double steps2 = (double) rows / 512;
-        report.note(
-            String.format(
-                Locale.ROOT,
-                "%s: per step, 1 worker %.1f ms (compute %.1f ms); 2 workers %.1f ms"
-                    + " (compute %.1f ms, the rest waiting for the all-reduce and the other worker)",
-                b,
-                1e3 * one[1] / steps1,
-                1e3 * one[2] / steps1,
-                1e3 * two[1] / steps2,
-                1e3 * two[2] / steps2));
+            "MLP 784-512-256-10, 256 rows per worker per step, "
+                + rows
+                + " rows, "
+                + String.join(" and ", modes));
+    // the machine's own ceiling, measured now: replicas that train side by side and never talk
+    double alone = independentReplicas(1, 64 * epochs);
+    double pair = independentReplicas(2, 64 * epochs);
+    report.figure("ceiling: 2 independent replicas x 1 core, no communication", pair, "samples/s");
+    report.baseline("ceiling: 1 replica x 1 core", alone, "samples/s");
+    double ceiling = pair / alone;
+    report.ratio("ceiling: 2 replicas / 1 replica (what the hardware allows)", ceiling, "");
+    for (String mode : modes) {
+      OrcaContext.Builder context =
+          switch (mode) {
+            case "embedded" -> OrcaContext.builder().cores(2);
+            case "local-cluster" ->
+                OrcaContext.builder()
+                    .clusterMode(ClusterMode.LOCAL_CLUSTER)
+                    .numNodes(2)
+                    .cores(1)
+                    .memory("2g");
+            default ->
+                throw new IllegalArgumentException(
+                    "unknown mode " + mode + ": use embedded and/or local-cluster");
+          };
+      try (OrcaContext orca = context.start()) {
+        XShards data = synthetic(rows).cache();
+        data.count();
+        for (Backend backend : Backend.values()) {
+          scaling(report, mode, data, backend, rows, epochs, ceiling);
+        }
+        if (mode.equals("embedded")) {
+          for (Backend backend : Backend.values()) {
+            String b = backend.name().toLowerCase();
+            double[] perEpoch = epochOverhead(data, backend, epochs);
+            report.figure(b + ": driver-observed time of one more epoch", perEpoch[0], "s");
+            report.baseline(b + ": the workers' computation in it", perEpoch[1], "s");
+            report.ratio(b + ": epoch time / computation", perEpoch[0] / perEpoch[1], "close to 1");
+            report.note(
+                b
+                    + ": overhead beyond computation per epoch "
+                    + String.format("%.3f s", perEpoch[0] - perEpoch[1]));
+          }
+        }
+        data.uncache();
       }
-      for (Backend backend : Backend.values()) {
-        String b = backend.name().toLowerCase();
-        double[] perEpoch = epochOverhead(data, backend, epochs);
-        report.figure(b + ": driver-observed time of one more epoch", perEpoch[0], "s");
-        report.baseline(b + ": the workers' computation in it", perEpoch[1], "s");
-        report.ratio(b + ": epoch time / computation", perEpoch[0] / perEpoch[1], "close to 1");
-        report.note(
-            b
-                + ": overhead beyond computation per epoch "
-                + String.format("%.3f s", perEpoch[0] - perEpoch[1]));
-      }
-      data.uncache();
     }
     report.finish();
+  }
+
+  /**
+   * 2 workers against 1 on {@code backend}, with the transport chosen from where the workers run,
+   * and the same 2 workers forced onto TCP, all in this context.
+   */
+  private static void scaling(
+      BenchmarkReport report,
+      String mode,
+      XShards data,
+      Backend backend,
+      int rows,
+      int epochs,
+      double ceiling) {
+    String b = mode + ", " + backend.name().toLowerCase();
+    Fit one = epochFigures(data, backend, 1, epochs, Transport.AUTO);
+    Fit two = epochFigures(data, backend, 2, epochs, Transport.AUTO);
+    Fit tcp = epochFigures(data, backend, 2, epochs, Transport.TCP);
+    report.figure(b + ": 2 workers x 1 core, " + two.transport, two.samplesPerSecond, "samples/s");
+    report.baseline(b + ": 1 worker x 1 core", one.samplesPerSecond, "samples/s");
+    double ratio = two.samplesPerSecond / one.samplesPerSecond;
+    report.ratio(b + ": 2 workers / 1 worker", ratio, ">= 1.7");
+    report.ratio(b + ": that / the ceiling", ratio / ceiling, ">= 0.9");
+    report.ratio(
+        b + ": 2 workers forced over TCP / 1 worker",
+        tcp.samplesPerSecond / one.samplesPerSecond,
+        "(the transport's share)");
+    double steps1 = (double) rows / 256;
+    double steps2 = (double) rows / 512;
+    report.note(
+        String.format(
+            Locale.ROOT,
+            "%s: per step, 1 worker %.1f ms (compute %.1f ms); 2 workers %.1f ms (compute %.1f"
+                + " ms, the rest waiting for the all-reduce and the other worker); over TCP %.1f ms"
+                + " (compute %.1f ms)",
+            b,
+            1e3 * one.seconds / steps1,
+            1e3 * one.computeSeconds / steps1,
+            1e3 * two.seconds / steps2,
+            1e3 * two.computeSeconds / steps2,
+            1e3 * tcp.seconds / steps2,
+            1e3 * tcp.computeSeconds / steps2));
+    report.note(b + ": transport " + two.transport + "; forced: " + tcp.transport);
   }
 
   private static XShards synthetic(int rows) {
@@ -134,7 +186,8 @@ public final class TrainingScalingBenchmark {
         .build();
   }
 
-  private static TrainingHistory fit(XShards data, Backend backend, int workers, int epochs) {
+  private static TrainingHistory fit(
+      XShards data, Backend backend, int workers, int epochs, Transport transport) {
     try (Estimator est = estimator(backend, workers)) {
       return est.fit(
           data,
@@ -143,21 +196,31 @@ public final class TrainingScalingBenchmark {
               .setBatchSize(256 * workers)
               .optSeed(3)
               .optProgress(false)
+              .optTransport(transport)
               .build());
     }
   }
 
+  private static TrainingHistory fit(XShards data, Backend backend, int workers, int epochs) {
+    return fit(data, backend, workers, epochs, Transport.AUTO);
+  }
+
   /**
    * Medians over the epochs after the first: samples per second, seconds per epoch, and the
-   * workers' computation (forward, backward, update) in seconds per epoch.
+   * workers' computation (forward, backward, update) in seconds per epoch; and the transport.
    */
-  private static double[] epochFigures(XShards data, Backend backend, int workers, int epochs) {
-    List<EpochRecord> e = fit(data, backend, workers, epochs + 1).epochs().subList(1, epochs + 1);
-    return new double[] {
-      median(e.stream().mapToDouble(EpochRecord::samplesPerSecond).toArray()),
-      median(e.stream().mapToDouble(EpochRecord::seconds).toArray()),
-      median(e.stream().mapToDouble(EpochRecord::computeSeconds).toArray())
-    };
+  private record Fit(
+      double samplesPerSecond, double seconds, double computeSeconds, String transport) {}
+
+  private static Fit epochFigures(
+      XShards data, Backend backend, int workers, int epochs, Transport transport) {
+    TrainingHistory h = fit(data, backend, workers, epochs + 1, transport);
+    List<EpochRecord> e = h.epochs().subList(1, epochs + 1);
+    return new Fit(
+        median(e.stream().mapToDouble(EpochRecord::samplesPerSecond).toArray()),
+        median(e.stream().mapToDouble(EpochRecord::seconds).toArray()),
+        median(e.stream().mapToDouble(EpochRecord::computeSeconds).toArray()),
+        h.transport() == null ? "one worker" : h.transport().replaceFirst(":.*", ""));
   }
 
   /**

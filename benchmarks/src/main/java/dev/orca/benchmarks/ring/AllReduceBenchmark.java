@@ -4,6 +4,7 @@ import dev.orca.benchmarks.BenchmarkReport;
 import dev.orca.collective.Compression;
 import dev.orca.collective.RingAllReduce;
 import dev.orca.collective.RingOptions;
+import dev.orca.collective.Transport;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -15,18 +16,21 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Ring all-reduce between two worker processes on loopback, in GB/s of the buffer (buffer bytes
- * divided by the time of one all-reduce), against the rate of one raw TCP stream between the same
- * two processes. Raw and ring runs alternate, so that both see the same load on a shared machine.
- * Goal: at least 60 % of the raw rate.
+ * All-reduce between two worker processes on this host, in GB/s of the buffer (buffer bytes divided
+ * by the time of one all-reduce), for each transport: over TCP on loopback (goal: at least 60 % of
+ * the rate of one raw TCP stream between the same two processes) and through a shared-memory
+ * segment (goal: at least 3 times the TCP ring's rate). Raw, TCP and shared-memory runs alternate,
+ * so that all see the same load on a shared machine.
  *
  * <pre>
  * JAVA_OPTS="-Xmx1g -XX:MaxDirectMemorySize=3g" bin/orca-run benchmarks \
  *     dev.orca.benchmarks.ring.AllReduceBenchmark [--sizes-mb 4,64,256] \
- *     [--compressions NONE,FP16,BF16] [--chunk-bytes 262144] [--runs 7]
+ *     [--transports TCP,SHARED_MEMORY] [--compressions NONE,FP16,BF16] \
+ *     [--chunk-bytes 262144] [--runs 7]
  * </pre>
  *
- * This process is rank 0 and starts rank 1 itself, with the same JVM flags and class path.
+ * Compression applies to TCP only (through shared memory nothing is narrowed). This process is rank
+ * 0 and starts rank 1 itself, with the same JVM flags and class path.
  */
 public final class AllReduceBenchmark {
   private static final String HOST = "127.0.0.1";
@@ -36,6 +40,7 @@ public final class AllReduceBenchmark {
   public static void main(String[] args) throws Exception {
     int[] sizesMb = {4, 64, 256};
     List<Compression> compressions = List.of(Compression.NONE, Compression.FP16, Compression.BF16);
+    List<Transport> transports = List.of(Transport.TCP, Transport.SHARED_MEMORY);
     int chunkBytes = RingOptions.DEFAULT_CHUNK_BYTES;
     int runs = 7;
     for (int i = 0; i < args.length; i += 2) {
@@ -47,6 +52,9 @@ public final class AllReduceBenchmark {
         case "--compressions":
           compressions = Arrays.stream(value.split(",")).map(Compression::valueOf).toList();
           break;
+        case "--transports":
+          transports = Arrays.stream(value.split(",")).map(Transport::valueOf).toList();
+          break;
         case "--chunk-bytes":
           chunkBytes = Integer.parseInt(value);
           break;
@@ -57,13 +65,22 @@ public final class AllReduceBenchmark {
           throw new IllegalArgumentException(
               "unknown option "
                   + args[i]
-                  + "; use --sizes-mb, --compressions, --chunk-bytes, --runs");
+                  + "; use --sizes-mb, --transports, --compressions, --chunk-bytes, --runs");
       }
     }
     BenchmarkReport report =
         BenchmarkReport.start(
             "ring-allreduce",
-            "ring all-reduce between 2 worker processes on loopback vs one raw TCP stream");
+            "all-reduce between 2 worker processes on one host, per transport, vs one raw TCP"
+                + " stream");
+    List<Setup> setups = new ArrayList<>();
+    for (Transport t : transports) {
+      for (Compression c : compressions) {
+        if (t == Transport.TCP || c == Compression.NONE) {
+          setups.add(new Setup(t, c));
+        }
+      }
+    }
     List<RingAllReduce> rings = new ArrayList<>();
     try (WorkerProcess worker = new WorkerProcess(RingBenchmarkWorker.class);
         ServerSocketChannel server =
@@ -72,10 +89,12 @@ public final class AllReduceBenchmark {
           "RAWCONNECT " + HOST + ":" + ((InetSocketAddress) server.getLocalAddress()).getPort());
       try (SocketChannel raw = server.accept()) {
         RawStream.tune(raw);
-        for (Compression c : compressions) {
-          rings.add(connect(worker, c, chunkBytes));
+        for (Setup setup : setups) {
+          RingAllReduce ring = connect(worker, setup, chunkBytes);
+          rings.add(ring);
+          report.note(setup + " runs " + ring.transport() + ": " + ring.placement());
         }
-        Measurement m = new Measurement(worker, raw, compressions, rings, runs);
+        Measurement m = new Measurement(worker, raw, setups, rings, runs);
         for (int size : sizesMb) {
           m.measure(size, report);
         }
@@ -90,28 +109,48 @@ public final class AllReduceBenchmark {
             + (chunkBytes >> 10)
             + " KiB; GB/s = buffer bytes (1e9) / time of one all-reduce");
     report.note(
-        "each of the 2 workers sends and receives the whole buffer once (half in "
-            + "reduce-scatter, half in all-gather), both directions at once; the raw stream goes one "
-            + "way. On loopback both are bound by the CPU copying bytes through the kernel.");
+        "TCP: rank 0 sends its buffer to rank 1, which adds its own and sends the sum back, chunk by"
+            + " chunk, both directions at once; the raw stream goes one way. On loopback both are"
+            + " bound by the CPU copying bytes through the kernel. Shared memory: each worker copies"
+            + " its floats into the segment, sums half of every chunk from both copies and takes"
+            + " the result back, no kernel involved.");
     report.finish();
   }
 
-  static RingOptions options(Compression compression, int chunkBytes) {
+  /** A transport with a compression: one ring of the benchmark. */
+  record Setup(Transport transport, Compression compression) {
+    @Override
+    public String toString() {
+      return transport == Transport.TCP ? "TCP " + compression : transport.toString();
+    }
+
+    String key() {
+      return transport + "/" + compression;
+    }
+
+    static Setup of(String key) {
+      String[] p = key.split("/");
+      return new Setup(Transport.valueOf(p[0]), Compression.valueOf(p[1]));
+    }
+  }
+
+  static RingOptions options(Setup setup, int chunkBytes) {
     // a fixed secret is fine here: both ends are this benchmark, on loopback
     return RingOptions.builder()
         .setSecret("allreduce-benchmark")
         .optHost(HOST)
-        .optCompression(compression)
+        .optTransport(setup.transport())
+        .optCompression(setup.compression())
         .optChunkBytes(chunkBytes)
-        .optName("bench-" + compression)
+        .optName("bench-" + setup.transport() + "-" + setup.compression())
         .build();
   }
 
-  private static RingAllReduce connect(WorkerProcess worker, Compression c, int chunkBytes)
+  private static RingAllReduce connect(WorkerProcess worker, Setup setup, int chunkBytes)
       throws Exception {
-    RingAllReduce ring = RingAllReduce.open(options(c, chunkBytes));
+    RingAllReduce ring = RingAllReduce.open(options(setup, chunkBytes));
     try {
-      worker.send("RING " + c + " " + chunkBytes);
+      worker.send("RING " + setup.key() + " " + chunkBytes);
       String peer = worker.expect("@ADDRESS");
       worker.send(ring.localAddress() + "," + peer);
       ring.connect(List.of(ring.localAddress(), peer), 0);

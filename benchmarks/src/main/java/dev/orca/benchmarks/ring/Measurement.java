@@ -3,6 +3,7 @@ package dev.orca.benchmarks.ring;
 import dev.orca.benchmarks.BenchmarkReport;
 import dev.orca.collective.Compression;
 import dev.orca.collective.RingAllReduce;
+import dev.orca.collective.Transport;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.nio.channels.SocketChannel;
@@ -11,12 +12,12 @@ import java.util.List;
 
 /**
  * One buffer size of {@link AllReduceBenchmark}: alternates a raw-stream run with one all-reduce
- * per compression, then checks that both workers hold the same, correct sums.
+ * per transport and compression, then checks that both workers hold the same, correct sums.
  */
 final class Measurement {
   private final WorkerProcess worker;
   private final SocketChannel raw;
-  private final List<Compression> compressions;
+  private final List<AllReduceBenchmark.Setup> setups;
   private final List<RingAllReduce> rings;
   private final int runs;
   private final ByteBuffer block = ByteBuffer.allocateDirect(RawStream.BLOCK);
@@ -24,12 +25,12 @@ final class Measurement {
   Measurement(
       WorkerProcess worker,
       SocketChannel raw,
-      List<Compression> compressions,
+      List<AllReduceBenchmark.Setup> setups,
       List<RingAllReduce> rings,
       int runs) {
     this.worker = worker;
     this.raw = raw;
-    this.compressions = compressions;
+    this.setups = setups;
     this.rings = rings;
     this.runs = runs;
   }
@@ -38,20 +39,27 @@ final class Measurement {
     long bytes = sizeMb * (1L << 20);
     int floats = (int) (bytes / Float.BYTES);
     int warmups = bytes <= (16L << 20) ? 5 : 2;
-    FloatBuffer[] buffers = new FloatBuffer[compressions.size()];
+    FloatBuffer[] buffers = new FloatBuffer[setups.size()];
     for (int c = 0; c < buffers.length; c++) {
       buffers[c] = AllReduceBenchmark.allocate(floats);
       AllReduceBenchmark.fill(buffers[c], 0);
     }
     double[] rawSeconds = new double[runs];
-    double[][] ringSeconds = new double[compressions.size()][runs];
+    double[] copySeconds = new double[runs];
+    double[][] ringSeconds = new double[setups.size()][runs];
+    // what bounds a reduction through memory: one core copying the buffer, warm
+    ByteBuffer from = ByteBuffer.allocateDirect((int) bytes);
+    ByteBuffer to = ByteBuffer.allocateDirect((int) bytes);
     for (int i = 0; i < warmups + runs; i++) {
       worker.send("RAW " + bytes);
       long t0 = System.nanoTime();
       RawStream.send(raw, block, bytes);
       record(rawSeconds, i - warmups, t0);
+      t0 = System.nanoTime();
+      to.clear().put(from.clear());
+      record(copySeconds, i - warmups, t0);
       for (int c = 0; c < buffers.length; c++) {
-        worker.send("REDUCE " + compressions.get(c) + " " + floats);
+        worker.send("REDUCE " + setups.get(c).key() + " " + floats);
         rings.get(c).barrier();
         t0 = System.nanoTime();
         rings.get(c).allReduce(buffers[c]);
@@ -60,15 +68,29 @@ final class Measurement {
     }
     double rawRate = bytes / median(rawSeconds) / 1e9;
     report.baseline(String.format("raw TCP, 1 stream, %d MB", sizeMb), rawRate, "GB/s");
+    double copyRate = bytes / median(copySeconds) / 1e9;
+    report.baseline(String.format("memory copy, 1 core, warm, %d MB", sizeMb), copyRate, "GB/s");
+    double tcpRate = Double.NaN;
     for (int c = 0; c < buffers.length; c++) {
-      check(buffers[c], compressions.get(c), warmups + runs);
+      AllReduceBenchmark.Setup setup = setups.get(c);
+      check(buffers[c], setup, warmups + runs);
       double rate = bytes / median(ringSeconds[c]) / 1e9;
-      report.figure(
-          String.format("all-reduce %d MB, %s", sizeMb, compressions.get(c)), rate, "GB/s");
-      report.ratio(
-          String.format("all-reduce %d MB %s / raw", sizeMb, compressions.get(c)),
-          rate / rawRate,
-          ">= 0.60");
+      report.figure(String.format("all-reduce %d MB, %s", sizeMb, setup), rate, "GB/s");
+      if (setup.transport() == Transport.TCP) {
+        report.ratio(
+            String.format("all-reduce %d MB %s / raw", sizeMb, setup), rate / rawRate, ">= 0.60");
+        if (setup.compression() == Compression.NONE) {
+          tcpRate = rate;
+        }
+      } else if (!Double.isNaN(tcpRate)) {
+        report.ratio(
+            String.format("all-reduce %d MB %s / TCP NONE", sizeMb, setup), rate / tcpRate, ">= 3");
+        report.ratio(String.format("all-reduce %d MB %s / raw", sizeMb, setup), rate / rawRate, "");
+        report.ratio(
+            String.format("all-reduce %d MB %s / memory copy", sizeMb, setup),
+            rate / copyRate,
+            "(each worker copies about 2x the buffer)");
+      }
     }
   }
 
@@ -79,8 +101,10 @@ final class Measurement {
   }
 
   /** Both workers agree, and after k all-reduces element i is 2^(k-1) (v0 + v1). */
-  private void check(FloatBuffer b, Compression compression, int reductions) throws Exception {
-    worker.send("SUM " + compression);
+  private void check(FloatBuffer b, AllReduceBenchmark.Setup setup, int reductions)
+      throws Exception {
+    Compression compression = setup.compression();
+    worker.send("SUM " + setup.key());
     String theirs = worker.expect("@SUM");
     String ours = AllReduceBenchmark.checksum(b);
     if (!ours.equals(theirs)) {

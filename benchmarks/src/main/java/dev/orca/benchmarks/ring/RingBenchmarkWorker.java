@@ -1,6 +1,5 @@
 package dev.orca.benchmarks.ring;
 
-import dev.orca.collective.Compression;
 import dev.orca.collective.RingAllReduce;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -11,7 +10,7 @@ import java.nio.FloatBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -20,15 +19,17 @@ import java.util.Map;
  * <pre>
  * RAWCONNECT host:port          open the raw stream to the driver
  * RAW bytes                     receive that many bytes on it, then acknowledge
- * RING compression chunkBytes   open an endpoint, answer @ADDRESS, read the address list, connect
- * REDUCE compression floats     barrier + all-reduce of this worker's buffer of that size
- * SUM compression               answer @SUM with the checksum of that buffer
+ * RING transport/compression chunkBytes
+ *                               open an endpoint, answer @ADDRESS, read the address list, connect
+ * REDUCE transport/compression floats
+ *                               barrier + all-reduce of this worker's buffer of that size
+ * SUM transport/compression     answer @SUM with the checksum of that buffer
  * EXIT
  * </pre>
  */
 public final class RingBenchmarkWorker {
-  private final Map<Compression, RingAllReduce> rings = new EnumMap<>(Compression.class);
-  private final Map<Compression, FloatBuffer> buffers = new EnumMap<>(Compression.class);
+  private final Map<String, RingAllReduce> rings = new HashMap<>();
+  private final Map<String, FloatBuffer> buffers = new HashMap<>();
   private final PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
   private final BufferedReader in =
       new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -66,19 +67,19 @@ public final class RingBenchmarkWorker {
           RawStream.receive(raw, block, Long.parseLong(w[1]));
           break;
         case "RING":
-          Compression c = Compression.valueOf(w[1]);
           RingAllReduce ring =
-              RingAllReduce.open(AllReduceBenchmark.options(c, Integer.parseInt(w[2])));
-          rings.put(c, ring);
+              RingAllReduce.open(
+                  AllReduceBenchmark.options(
+                      AllReduceBenchmark.Setup.of(w[1]), Integer.parseInt(w[2])));
+          rings.put(w[1], ring);
           out.println("@ADDRESS " + ring.localAddress());
           ring.connect(Arrays.asList(in.readLine().trim().split(",")), 1);
           break;
         case "REDUCE":
-          reduce(Compression.valueOf(w[1]), Integer.parseInt(w[2]));
+          reduce(w[1], Integer.parseInt(w[2]));
           break;
         case "SUM":
-          out.println(
-              "@SUM " + AllReduceBenchmark.checksum(buffers.get(Compression.valueOf(w[1]))));
+          out.println("@SUM " + AllReduceBenchmark.checksum(buffers.get(w[1])));
           break;
         case "EXIT":
           return;
@@ -88,7 +89,7 @@ public final class RingBenchmarkWorker {
     }
   }
 
-  private void reduce(Compression c, int floats) {
+  private void reduce(String c, int floats) {
     FloatBuffer b = buffers.get(c);
     if (b == null || b.capacity() != floats) {
       buffers.remove(c); // let the last one go before allocating the next

@@ -5,14 +5,27 @@ package dev.orca.collective.internal;
  * them and sums them in rank order: the same result, bit for bit, everywhere. With zero doubles it
  * is a barrier: a worker finishes only after it heard from every other worker.
  */
-final class GatherOp extends RingOp {
+class GatherOp extends RingOp {
   private final int chunk;
   private double[] blocks = new double[0];
   private int length;
 
+  private final int kind;
+
   GatherOp(int rank, int size, int chunkBytes) {
+    this(rank, size, chunkBytes, GATHER);
+  }
+
+  /** With {@code kind} {@link #PLACEMENT}: the exchange of sites as the ring forms. */
+  GatherOp(int rank, int size, int chunkBytes, int kind) {
     super(rank, size);
     this.chunk = Math.max(1, chunkBytes / Double.BYTES);
+    this.kind = kind;
+  }
+
+  /** Every worker's values, in rank order, one block of the values' length each. */
+  double[] gathered() {
+    return java.util.Arrays.copyOf(blocks, length * size);
   }
 
   GatherOp reset(double[] values) {
@@ -37,7 +50,7 @@ final class GatherOp extends RingOp {
 
   @Override
   int kind() {
-    return GATHER;
+    return kind;
   }
 
   @Override

@@ -10,6 +10,7 @@ final class LinkFailure extends IOException {
   private static final long serialVersionUID = 1L;
   private final boolean stopped;
   private final boolean workerGaveUp;
+  private boolean onWrite;
 
   LinkFailure(String message, Throwable cause, boolean stopped) {
     this(message, cause, stopped, false);
@@ -28,6 +29,20 @@ final class LinkFailure extends IOException {
 
   static LinkFailure stopped(String peer) {
     return new LinkFailure("stopped while talking to " + peer, null, true);
+  }
+
+  /** Marks a failure to write to a neighbour that is gone (see {@link #onWrite()}). */
+  LinkFailure writing() {
+    onWrite = true;
+    return this;
+  }
+
+  /**
+   * True when writing found the neighbour gone: it may have said why on the connection's other
+   * direction, which this thread does not read.
+   */
+  boolean onWrite() {
+    return onWrite;
   }
 
   /** True when the link was stopped on purpose (close, or a failure elsewhere). */

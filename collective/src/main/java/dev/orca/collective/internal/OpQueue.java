@@ -5,8 +5,6 @@ import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Where the caller's thread, the sender and the receiver meet: operations posted in order, how far
@@ -21,7 +19,6 @@ import org.slf4j.LoggerFactory;
  * all for the ring timeout plus a grace period fails the ring, so no bug can turn into a hang.
  */
 final class OpQueue {
-  private static final Logger LOG = LoggerFactory.getLogger(OpQueue.class);
   private static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
   private static final long IDLE_POLL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -32,19 +29,27 @@ final class OpQueue {
   private final ArrayDeque<RingOp> toSend = new ArrayDeque<>();
   private final ArrayDeque<RingOp> toReceive = new ArrayDeque<>();
   private final long stallNanos;
-  private final Runnable onFailure;
+  private final FailureRecord failures;
   private long posted;
   private long postedRecvUnits;
   private long sentOps;
   private long receivedOps;
   private long receivedUnits;
   private volatile long lastProgress = System.nanoTime();
-  private RingException failure;
   private boolean stopping;
 
-  OpQueue(long timeoutNanos, Runnable onFailure) {
+  /**
+   * {@code failures} is the worker's one record of its first failure; {@code onFailure} runs once
+   * it is recorded, by this queue or elsewhere.
+   */
+  OpQueue(long timeoutNanos, FailureRecord failures, Runnable onFailure) {
     this.stallNanos = timeoutNanos + GRACE_NANOS;
-    this.onFailure = onFailure;
+    this.failures = failures;
+    failures.onFailure(
+        () -> {
+          wakeAll();
+          onFailure.run();
+        });
   }
 
   /**
@@ -52,13 +57,14 @@ final class OpQueue {
    * operation is only numbered, and {@link #awaitDone} reports why at once. So a failure surfaces
    * where the caller waits, whenever the ring threads noticed it.
    */
-  void post(RingOp op) {
+  void post(RingOp op, long seq) {
     lock.lock();
     try {
-      op.seq = posted++;
+      op.seq = seq;
+      op.index = posted++;
       op.recvBase = postedRecvUnits;
       postedRecvUnits += op.prepare();
-      if (failure != null || stopping) {
+      if (failure() != null || stopping) {
         return; // the threads have stopped: awaitDone throws, and nothing holds the buffer
       }
       toSend.addLast(op);
@@ -96,10 +102,10 @@ final class OpQueue {
     try {
       // idle between training steps for as long as the caller computes: no timeout here, but a
       // periodic look at the stop flag
-      while (queue.isEmpty() && !stopping && failure == null) {
+      while (queue.isEmpty() && !stopping && failure() == null) {
         work.awaitNanos(IDLE_POLL_NANOS);
       }
-      return stopping || failure != null ? null : queue.pollFirst();
+      return stopping || failure() != null ? null : queue.pollFirst();
     } finally {
       lock.unlock();
     }
@@ -112,7 +118,7 @@ final class OpQueue {
   void sent(RingOp op) {
     lock.lock();
     try {
-      sentOps = op.seq + 1;
+      sentOps = op.index + 1;
       finished.signalAll();
     } finally {
       lock.unlock();
@@ -133,7 +139,7 @@ final class OpQueue {
   void received(RingOp op) {
     lock.lock();
     try {
-      receivedOps = op.seq + 1;
+      receivedOps = op.index + 1;
       finished.signalAll();
     } finally {
       lock.unlock();
@@ -145,7 +151,7 @@ final class OpQueue {
     lock.lock();
     try {
       while (receivedUnits < units) {
-        if (stopping || failure != null) {
+        if (stopping || failure() != null) {
           throw LinkFailure.stopped("the receiver thread");
         }
         checkStall(op, "its own receiver thread");
@@ -160,20 +166,19 @@ final class OpQueue {
   void awaitDone(RingOp op) {
     lock.lock();
     try {
-      while (sentOps <= op.seq || receivedOps <= op.seq) {
+      while (sentOps <= op.index || receivedOps <= op.index) {
         throwIfBroken(op);
         checkStall(op, "its sender and receiver threads");
         finished.awaitNanos(stallNanos);
       }
+      return;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      fail(
-          new RingException(
-              op.describe() + ": interrupted while waiting; the ring is now broken", e));
-      throw new RingException(op.describe() + ": interrupted while waiting", e);
     } finally {
       lock.unlock();
     }
+    fail(new RingException(op.describe() + ": interrupted while waiting; the ring is now broken"));
+    throw new RingException(op.describe() + ": interrupted while waiting");
   }
 
   /**
@@ -193,14 +198,21 @@ final class OpQueue {
   private void checkStall(RingOp op, String waitedFor) {
     long idle = System.nanoTime() - lastProgress;
     if (idle >= stallNanos) {
-      fail(
+      RingException stuck =
           new RingException(
               op.describe()
                   + ": no progress for "
                   + Durations.text(idle)
                   + " while waiting for "
                   + waitedFor
-                  + "; the ring is stuck"));
+                  + "; the ring is stuck");
+      // recording wakes the worker's other parts, which take their own locks: not under this one
+      lock.unlock();
+      try {
+        fail(stuck);
+      } finally {
+        lock.lock();
+      }
       throwIfBroken(op);
     }
   }
@@ -213,6 +225,7 @@ final class OpQueue {
    * The first failure, in the words of the thread that saw it, prefixed with what the caller did.
    */
   private void throwIfBroken(String doing) {
+    RingException failure = failure();
     if (failure != null) {
       throw new RingException(
           doing
@@ -227,28 +240,45 @@ final class OpQueue {
     }
   }
 
-  /** Records the first failure and wakes everyone; later failures are consequences of it. */
+  /**
+   * Records the first failure of the worker and wakes everyone; later failures are consequences of
+   * it. After {@link #stop()} there is nothing left to fail.
+   */
   void fail(RingException e) {
     lock.lock();
     try {
-      if (failure != null || stopping) {
+      if (stopping) {
         return;
       }
-      failure = e;
-      LOG.warn("ring failed: {}", e.getMessage());
-      work.signalAll();
-      received.signalAll();
-      finished.signalAll();
     } finally {
       lock.unlock();
     }
-    onFailure.run();
+    failures.fail(e);
+  }
+
+  /** Like {@link #fail}, giving a better-informed failure {@code graceNanos} to come first. */
+  void failSoon(RingException e, long graceNanos) {
+    lock.lock();
+    try {
+      if (stopping) {
+        return;
+      }
+    } finally {
+      lock.unlock();
+    }
+    failures.failSoon(e, graceNanos);
   }
 
   RingException failure() {
+    return failures.failure();
+  }
+
+  private void wakeAll() {
     lock.lock();
     try {
-      return failure;
+      work.signalAll();
+      received.signalAll();
+      finished.signalAll();
     } finally {
       lock.unlock();
     }

@@ -40,6 +40,7 @@ final class Receiver extends RingThread {
     for (int s = 0; s < steps; s++) {
       int chunks = op.recvChunks(s);
       for (int k = 0; k < chunks; k++) {
+        op.beforeReceive(s, k);
         ByteBuffer target = op.receiveDirect(s, k);
         if (target != null) {
           link.readData(target);
@@ -47,6 +48,7 @@ final class Receiver extends RingThread {
           link.readData(chunk.payload(op.payloadBytes(s, k)));
           op.decode(s, k, chunk);
         }
+        op.afterReceive(s, k);
         queue.receivedChunk();
       }
     }

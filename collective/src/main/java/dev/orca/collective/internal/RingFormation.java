@@ -83,10 +83,11 @@ public final class RingFormation {
   }
 
   /**
-   * Connects both neighbours and starts the ring's session. Throws {@link RingException} naming the
-   * neighbour that did not come within the connect timeout or refused this worker.
+   * Connects both neighbours and starts the ring's session, which records its failures in {@code
+   * failures}. Throws {@link RingException} naming the neighbour that did not come within the
+   * connect timeout or refused this worker.
    */
-  public RingSession connect() {
+  RingSession connect(FailureRecord failures) {
     try {
       try {
         long started = System.nanoTime();
@@ -99,7 +100,7 @@ public final class RingFormation {
             prev,
             (System.nanoTime() - started) / 1_000_000);
         return new RingSession(
-            options, rank, size, toNext, next.toString(), fromPrev, prev.toString());
+            options, rank, size, toNext, next.toString(), fromPrev, prev.toString(), failures);
       } finally {
         selector.close();
       }

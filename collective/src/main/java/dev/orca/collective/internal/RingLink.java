@@ -122,7 +122,7 @@ final class RingLink implements Closeable {
       try {
         n = channel.write(buffers);
       } catch (IOException e) {
-        throw lost(e);
+        throw lost(e).writing();
       }
       if (n > 0) {
         idleSince = System.nanoTime();

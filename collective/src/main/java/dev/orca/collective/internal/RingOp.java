@@ -12,12 +12,18 @@ public abstract class RingOp {
   static final int ALL_REDUCE = 1;
   static final int BROADCAST = 2;
   static final int GATHER = 3;
+  static final int PLACEMENT = 4;
 
   final int rank;
   final int size;
 
-  /** Set when posted: the operation's number on this ring, and the received chunks before it. */
+  /**
+   * Set when posted: the operation's number on this ring (the call's number, the same on every
+   * worker, in its OP header), its index in its queue, and the received chunks before it.
+   */
   long seq;
+
+  long index;
 
   long recvBase;
   private int[] recvPrefix = new int[8];
@@ -57,6 +63,18 @@ public abstract class RingOp {
   abstract int payloadBytes(int step, int k);
 
   abstract void decode(int step, int k, ChunkBuffer in);
+
+  /** Runs before chunk {@code k} of send step {@code step} goes, after its dependency; may wait. */
+  void beforeSend(int step, int k) throws LinkFailure {}
+
+  /** Runs once chunk {@code k} of send step {@code step} is written to the socket. */
+  void afterSend(int step, int k) {}
+
+  /** Runs before chunk {@code k} of receive step {@code step} is read; may wait. */
+  void beforeReceive(int step, int k) throws LinkFailure {}
+
+  /** Runs once chunk {@code k} of receive step {@code step} is read and decoded. */
+  void afterReceive(int step, int k) {}
 
   /**
    * The caller's bytes to send as chunk {@code k} of send step {@code step} as they are, or null to
@@ -112,6 +130,8 @@ public abstract class RingOp {
         return length == 0
             ? "barrier #" + seq
             : "all-reduce #" + seq + " of " + length + " doubles";
+      case PLACEMENT:
+        return "the exchange of where the workers run";
       default:
         return "unknown operation (kind " + kind + ") #" + seq;
     }

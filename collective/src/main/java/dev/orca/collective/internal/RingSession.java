@@ -1,47 +1,46 @@
 package dev.orca.collective.internal;
 
-import dev.orca.collective.RingException;
 import dev.orca.collective.RingOptions;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.channels.SocketChannel;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A formed ring of two or more workers: the links to both neighbours, the sender and receiver
- * threads, and the operations posted to them. Operations are reused, so a training step allocates
- * nothing here.
+ * One direction of a formed TCP ring of two or more workers: the links to both neighbours, the
+ * sender and receiver threads, and the operations posted to them. The ring's own direction carries
+ * broadcasts, sums of doubles, barriers and the chain's partial sums; {@link #back()} makes the
+ * other direction over the same connections, which carries the chain's results. Operations are
+ * reused, so a training step allocates nothing here.
  */
-public final class RingSession implements AutoCloseable {
+public final class RingSession {
   private static final Logger LOG = LoggerFactory.getLogger(RingSession.class);
   private static final long JOIN_MILLIS = 10_000;
 
-  /** How long a worker that gives up waits for its previous worker to learn why and hang up. */
-  private static final long ABORT_DRAIN_NANOS = 10_000_000_000L;
-
+  private final RingOptions options;
   private final int rank;
   private final int size;
-  private final int chunkElements;
-  private final WireCodec codec;
+  private final SocketChannel nextChannel;
+  private final String nextPeer;
+  private final SocketChannel prevChannel;
+  private final String prevPeer;
+  private final FailureRecord failures;
   private final RingLink toNext;
   private final RingLink fromPrev;
   private final OpQueue queue;
   private final Thread sender;
   private final Thread receiver;
-  private final ArrayDeque<ReduceOp> freeReduces = new ArrayDeque<>();
-  private final List<ReduceOp> postedReduces = new ArrayList<>();
   private final BroadcastOp broadcast;
   private final GatherOp gather;
+  private boolean stopped;
   private boolean closed;
 
   /**
-   * Takes over two connected channels and starts the threads. {@code nextPeer}/{@code prevPeer}
-   * name the neighbours in messages.
+   * Takes over two connected channels and starts the threads: writing to {@code next}, reading from
+   * {@code prev}, named in messages by {@code nextPeer} and {@code prevPeer}. {@code failures} is
+   * the worker's record of its first failure, shared with its other parts.
    */
   public RingSession(
       RingOptions options,
@@ -50,26 +49,62 @@ public final class RingSession implements AutoCloseable {
       SocketChannel next,
       String nextPeer,
       SocketChannel prev,
-      String prevPeer)
+      String prevPeer,
+      FailureRecord failures)
       throws IOException {
+    this(options, rank, size, next, nextPeer, prev, prevPeer, failures, "");
+  }
+
+  private RingSession(
+      RingOptions options,
+      int rank,
+      int size,
+      SocketChannel next,
+      String nextPeer,
+      SocketChannel prev,
+      String prevPeer,
+      FailureRecord failures,
+      String direction)
+      throws IOException {
+    this.options = options;
     this.rank = rank;
     this.size = size;
+    this.nextChannel = next;
+    this.nextPeer = nextPeer;
+    this.prevChannel = prev;
+    this.prevPeer = prevPeer;
+    this.failures = failures;
     int chunkBytes = options.chunkBytes();
-    this.chunkElements = chunkBytes / Float.BYTES;
-    this.codec = WireCodec.of(options.compression());
     long timeout = options.timeout().toNanos();
     this.toNext = new RingLink(next, nextPeer, timeout, true);
     this.fromPrev = new RingLink(prev, prevPeer, timeout, false);
-    this.queue = new OpQueue(timeout, fromPrev::stop);
-    this.broadcast = new BroadcastOp(rank, size, chunkElements);
+    this.queue = new OpQueue(timeout, failures, fromPrev::stop);
+    this.broadcast = new BroadcastOp(rank, size, chunkBytes / Float.BYTES);
     this.gather = new GatherOp(rank, size, chunkBytes);
-    String prefix = "orca-ring-" + options.name() + "-" + rank;
+    String prefix = "orca-ring-" + options.name() + "-" + rank + direction;
     this.sender = new Thread(new Sender(queue, toNext, chunkBytes), prefix + "-send");
     this.receiver = new Thread(new Receiver(queue, fromPrev, chunkBytes), prefix + "-recv");
     sender.setDaemon(true);
     receiver.setDaemon(true);
     sender.start();
     receiver.start();
+  }
+
+  /**
+   * The ring the other way over the same connections: this worker writes to its previous worker and
+   * reads from its next one. Shares the failure record; stop and close both.
+   */
+  RingSession back() throws IOException {
+    return new RingSession(
+        options, rank, size, prevChannel, prevPeer, nextChannel, nextPeer, failures, "-back");
+  }
+
+  int rank() {
+    return rank;
+  }
+
+  int size() {
+    return size;
   }
 
   /**
@@ -80,43 +115,21 @@ public final class RingSession implements AutoCloseable {
     queue.checkNotBroken(call);
   }
 
-  /**
-   * Starts the sum of {@code buffer[offset, offset+length)}; {@link #awaitReduces()} waits. Never
-   * throws a ring failure: that is for {@link #awaitReduces()}.
-   */
-  public void postReduce(FloatBuffer buffer, int offset, int length) {
-    ReduceOp op =
-        freeReduces.isEmpty()
-            ? new ReduceOp(rank, size, codec, chunkElements)
-            : freeReduces.pollFirst();
-    op.reset(buffer, offset, length);
-    postedReduces.add(op);
-    queue.post(op);
+  /** Hands {@code op}, numbered {@code seq}, to the threads; never throws a ring failure. */
+  void post(RingOp op, long seq) {
+    queue.post(op, seq);
   }
 
-  /**
-   * Waits for every posted reduction (they complete in order) and recycles them; throws the ring's
-   * failure if one of them, or the ring before them, failed.
-   */
-  public void awaitReduces() {
-    try {
-      if (!postedReduces.isEmpty()) {
-        queue.awaitDone(postedReduces.get(postedReduces.size() - 1));
-      }
-    } finally {
-      for (ReduceOp op : postedReduces) {
-        op.release();
-        freeReduces.addLast(op);
-      }
-      postedReduces.clear();
-    }
+  /** Waits until both threads are done with {@code op}; throws the ring's failure if any. */
+  void awaitDone(RingOp op) {
+    queue.awaitDone(op);
   }
 
   /** Copies rank 0's {@code buffer[offset, offset+length)} to every worker; blocks. */
-  public void broadcast(FloatBuffer buffer, int offset, int length) {
+  void broadcast(FloatBuffer buffer, int offset, int length, long seq) {
     broadcast.reset(buffer, offset, length);
     try {
-      queue.post(broadcast);
+      queue.post(broadcast, seq);
       queue.awaitDone(broadcast);
     } finally {
       broadcast.release();
@@ -124,46 +137,77 @@ public final class RingSession implements AutoCloseable {
   }
 
   /** Replaces {@code values} by their sum over all workers, summed in rank order; blocks. */
-  public void allReduce(double[] values) {
+  void allReduce(double[] values, long seq) {
     gather.reset(values);
-    queue.post(gather);
+    queue.post(gather, seq);
     queue.awaitDone(gather);
     gather.sumInto(values);
   }
 
+  /** Every worker's {@code values} (all of one length), in rank order; blocks. */
+  double[] gatherPlacements(double[] values) {
+    GatherOp op = new GatherOp(rank, size, options.chunkBytes(), RingOp.PLACEMENT);
+    op.reset(values);
+    queue.post(op, -1);
+    queue.awaitDone(op);
+    return op.gathered();
+  }
+
+  /** Waits (bounded) until the sender has told the next worker why the ring failed. */
+  void awaitSenderEnd() {
+    join(sender);
+  }
+
   /**
-   * This worker gives up: the ring fails here with {@code reason}, the sender tells the next worker
-   * why (bounded by its abort wait), and the session closes. Every peer then fails at once, its
-   * error naming this worker and the reason, instead of waiting out its timeout.
+   * Tells the threads to stop, without waiting: a worker halts both directions of its ring before
+   * it waits for either, so that neither sees the other close a shared connection as a failure.
    */
-  public void abort(String reason) {
-    if (closed) {
+  void halt() {
+    queue.stop();
+    toNext.stop();
+    fromPrev.stop();
+  }
+
+  /** Stops the threads and waits for them; the connections stay open. Idempotent. */
+  void stop() {
+    if (stopped) {
       return;
     }
-    queue.fail(new RingException(reason, null, true));
-    join(sender); // it has told the next worker why
+    stopped = true;
+    halt();
+    join(sender);
     join(receiver);
-    fromPrev.drainUntilPeerCloses(ABORT_DRAIN_NANOS);
-    close();
+  }
+
+  /**
+   * After {@link #stop()}: reads and discards what the previous worker still sends until it hangs
+   * up, at most {@code nanos}. Closing with its data unread would reset its connection, and it
+   * would report a lost worker instead of the reason this worker sent.
+   */
+  void drainFromPrevious(long nanos) {
+    fromPrev.drainUntilPeerCloses(nanos);
+  }
+
+  /** True once both threads have ended. */
+  boolean threadsEnded() {
+    return !sender.isAlive() && !receiver.isAlive();
   }
 
   /** Stops the threads and closes both connections; idempotent. */
-  @Override
-  public void close() {
+  void close() {
+    stop();
     if (closed) {
       return;
     }
     closed = true;
-    queue.stop();
-    toNext.stop();
-    fromPrev.stop();
-    join(sender);
-    join(receiver);
     toNext.close();
     fromPrev.close();
   }
 
   private static void join(Thread t) {
+    if (t == Thread.currentThread()) {
+      return;
+    }
     try {
       t.join(JOIN_MILLIS);
     } catch (InterruptedException e) {

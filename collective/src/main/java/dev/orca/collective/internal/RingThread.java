@@ -7,6 +7,9 @@ import dev.orca.collective.RingException;
  * link, and turn whatever stops them into the ring's failure, named after the operation.
  */
 abstract class RingThread implements Runnable {
+  /** How long a failed write waits for the neighbour's reason coming the other way. */
+  private static final long WRITE_GRACE_NANOS = 1_000_000_000L;
+
   final OpQueue queue;
   final RingLink link;
   final ChunkBuffer chunk;
@@ -42,11 +45,16 @@ abstract class RingThread implements Runnable {
       }
     } catch (LinkFailure e) {
       if (!e.stopped()) {
-        queue.fail(
+        RingException failure =
             new RingException(
                 (op == null ? "" : op.describe() + ": ") + e.getMessage(),
                 e.getCause(),
-                e.workerGaveUp()));
+                e.workerGaveUp());
+        if (e.onWrite()) {
+          queue.failSoon(failure, WRITE_GRACE_NANOS);
+        } else {
+          queue.fail(failure);
+        }
       }
     } catch (InterruptedException e) {
       queue.fail(new RingException("the " + role + " thread of the ring was interrupted", e));

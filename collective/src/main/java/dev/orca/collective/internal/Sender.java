@@ -34,8 +34,10 @@ final class Sender extends RingThread {
         if (dependency >= 0) {
           queue.awaitReceived(received + k + 1, op);
         }
+        op.beforeSend(s, k);
         ByteBuffer payload = op.sendDirect(s, k);
         link.writeData(payload != null ? payload : chunk.payload(op.encode(s, k, chunk)));
+        op.afterSend(s, k);
         queue.sentChunk();
       }
     }

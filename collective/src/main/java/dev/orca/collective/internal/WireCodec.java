@@ -52,6 +52,14 @@ public abstract class WireCodec {
   /** {@code dst[pos+i] = decoded[i]} for {@code i < n}. */
   public abstract void copyTo(ChunkBuffer in, FloatBuffer dst, int pos, int n);
 
+  /**
+   * Replaces {@code values[0, n)} by what they become on the wire and back, so that the worker that
+   * keeps a result and the workers it sends it to hold the same bits.
+   */
+  public void round(float[] values, int n) {
+    // exact on the wire: nothing to do
+  }
+
   /** Floats as they are: a bulk copy out, a tight add loop in. */
   static final class RawCodec extends WireCodec {
     RawCodec() {
@@ -117,6 +125,13 @@ public abstract class WireCodec {
       ShortBuffer s = in.shorts;
       for (int i = 0; i < n; i++) {
         dst.put(pos + i, widen(s.get(i)));
+      }
+    }
+
+    @Override
+    public final void round(float[] values, int n) {
+      for (int i = 0; i < n; i++) {
+        values[i] = widen(narrow(values[i]));
       }
     }
   }

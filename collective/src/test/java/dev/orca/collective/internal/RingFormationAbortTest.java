@@ -27,7 +27,8 @@ class RingFormationAbortTest {
           RingFormation.prepare(server, options, List.of("127.0.0.1:" + port, "127.0.0.1:1"), 0);
       forming.abort(); // what close() does, in its order: abort, then close the listening socket
       server.close();
-      RingException e = assertThrows(RingException.class, forming::connect);
+      RingException e =
+          assertThrows(RingException.class, () -> forming.connect(new FailureRecord()));
       assertTrue(
           e.getMessage().contains("rank 0 of 2: closed while forming the ring"), e.getMessage());
     }

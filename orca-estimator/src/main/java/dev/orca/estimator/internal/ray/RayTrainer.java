@@ -70,6 +70,7 @@ public final class RayTrainer {
       byte[] serializedJob = Serialization.toBytes(job);
       CheckpointStore.Checkpoint resumeFrom = null;
       String stopped = null;
+      String transport = null;
       int attempt = 0;
       while (true) {
         List<ActorHandle<RayTrainingActor>> actors = ActorPool.acquire(ray, job.workers());
@@ -79,8 +80,20 @@ public final class RayTrainer {
           ids.add(fitId + "-" + r);
         }
         try {
-          setUp(
-              actors, ids, serializedJob, ray.mode(), trainShards, valShards, summary, resumeFrom);
+          String placed =
+              setUp(
+                  actors,
+                  ids,
+                  serializedJob,
+                  ray.mode(),
+                  trainShards,
+                  valShards,
+                  summary,
+                  resumeFrom);
+          if (!placed.equals(transport)) {
+            progress.message("Summing gradients through " + placed);
+            transport = placed;
+          }
           int start = resumeFrom == null ? 0 : resumeFrom.epoch() + 1;
           EpochControl control = new EpochControl(job);
           for (int epoch = start; epoch < job.epochs() && stopped == null; epoch++) {
@@ -107,7 +120,8 @@ public final class RayTrainer {
               model,
               new ArrayList<>(epochs.values()),
               stopped != null ? stopped : "completed " + job.epochs() + " epochs",
-              attempt);
+              attempt,
+              transport);
         } catch (WorkerFailed e) {
           if (!e.kind.isRetried()) {
             // an error of a worker's own (data, settings, a diverging loss): a retry would repeat
@@ -147,9 +161,10 @@ public final class RayTrainer {
   }
 
   /**
-   * Gives every actor the job, its shards and (when resuming) the checkpoint, then forms the ring.
+   * Gives every actor the job, its shards and (when resuming) the checkpoint, then forms the ring;
+   * returns how rank 0 says the ring sums the gradients.
    */
-  private static void setUp(
+  private static String setUp(
       List<ActorHandle<RayTrainingActor>> actors,
       List<String> ids,
       byte[] job,
@@ -198,12 +213,13 @@ public final class RayTrainer {
                 (a, r) -> a.task(RayTrainingActor::openRing, ids.get(r), hosts.get(r)).remote()),
             null,
             "opening the ring");
-    getAll(
-        each(
-            actors,
-            (a, r) -> a.task(RayTrainingActor::connectRing, ids.get(r), addresses).remote()),
-        null,
-        "forming the ring");
+    return getAll(
+            each(
+                actors,
+                (a, r) -> a.task(RayTrainingActor::connectRing, ids.get(r), addresses).remote()),
+            null,
+            "forming the ring")
+        .get(0);
   }
 
   private static byte[] modelFile(ActorHandle<RayTrainingActor> rank0, String id, TrainJob job) {

@@ -82,11 +82,14 @@ public class RayTrainingActor {
     return s.worker.openRing(s.job.ringOptions(host));
   }
 
-  /** Forms the ring (blocks until every worker has joined). */
-  public boolean connectRing(String id, List<String> addresses) {
+  /**
+   * Forms the ring (blocks until every worker has joined); returns how it sums the gradients, in
+   * words.
+   */
+  public String connectRing(String id, List<String> addresses) {
     State s = state(id);
     s.worker.connectRing(addresses, s.rank);
-    return true;
+    return s.worker.transport();
   }
 
   /**

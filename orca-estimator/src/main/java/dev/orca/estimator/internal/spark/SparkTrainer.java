@@ -57,6 +57,7 @@ public final class SparkTrainer {
     Map<Integer, EpochRecord> epochs = new TreeMap<>();
     AtomicReference<String> stopped = new AtomicReference<>();
     AtomicInteger restarts = new AtomicInteger();
+    AtomicReference<String> transport = new AtomicReference<>();
     List<String> failures =
         Collections.synchronizedList(new ArrayList<>()); // added on the channel's threads
     // the first worker that failed on its own: what training ends with, not retried
@@ -75,6 +76,10 @@ public final class SparkTrainer {
               }
               progress.epochDone(r);
               progress.epochStarted(r.epoch() + 1);
+            } else if (m instanceof TrainingMessage.Placed p) {
+              if (transport.getAndSet(p.transport()) == null) {
+                progress.message("Summing gradients through " + p.transport());
+              }
             } else if (m instanceof TrainingMessage.Stopped s) {
               stopped.set(s.reason());
             } else if (m instanceof TrainingMessage.Resumed r) {
@@ -145,7 +150,7 @@ public final class SparkTrainer {
         records = new ArrayList<>(epochs.values());
       }
       String why = stopped.get() != null ? stopped.get() : "completed " + job.epochs() + " epochs";
-      return new FitResult(results.get(0), records, why, restarts.get());
+      return new FitResult(results.get(0), records, why, restarts.get(), transport.get());
     }
   }
 

@@ -68,6 +68,9 @@ public final class SparkWorkerTask implements BarrierFunction<Tagged, byte[]> {
       LocalData valData = new LocalData(shape.featureWidth(), shape.labelWidth(), validation);
       try (TrainingWorker worker = TrainingWorker.create(job.model())) {
         int start = join(task, rank, worker);
+        if (rank == 0) {
+          channel.send(new TrainingMessage.Placed(worker.transport()));
+        }
         if (rank == 0 && task.stageAttempt() > 0) {
           channel.send(new TrainingMessage.Resumed(start - 1));
         }

@@ -2,6 +2,7 @@ package dev.orca.estimator.internal.worker;
 
 import dev.orca.collective.Compression;
 import dev.orca.collective.RingOptions;
+import dev.orca.collective.Transport;
 import dev.orca.common.Serialization;
 import dev.orca.estimator.EarlyStopping;
 import dev.orca.nn.Model;
@@ -15,7 +16,7 @@ import java.util.Objects;
  * checkpoints; plus the address of the driver's task channel. Sent to every worker once.
  */
 public final class TrainJob implements Serializable {
-  private static final long serialVersionUID = 2L;
+  private static final long serialVersionUID = 3L;
 
   /**
    * The compiled model file every replica starts from, the threads of each worker's engine, and the
@@ -43,8 +44,16 @@ public final class TrainJob implements Serializable {
       int epochs, int batchSize, boolean shuffle, long seed, EarlyStopping earlyStopping)
       implements Serializable {}
 
-  /** The workers' ring: how many, the wire compression, the step timeout and the job's secret. */
-  public record RingSpec(int workers, Compression compression, Duration stepTimeout, String secret)
+  /**
+   * The workers' ring: how many, the wire compression, the step timeout, the job's secret and the
+   * transport asked for.
+   */
+  public record RingSpec(
+      int workers,
+      Compression compression,
+      Duration stepTimeout,
+      String secret,
+      Transport transport)
       implements Serializable {}
 
   /**
@@ -139,6 +148,7 @@ public final class TrainJob implements Serializable {
         .optCompression(ring.compression())
         .optTimeout(ring.stepTimeout())
         .optConnectTimeout(ring.stepTimeout())
+        .optTransport(ring.transport())
         .optName("orca-training")
         .build();
   }

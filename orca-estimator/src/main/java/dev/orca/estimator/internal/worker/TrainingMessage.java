@@ -106,6 +106,19 @@ public sealed interface TrainingMessage {
     }
   }
 
+  /** Rank 0 formed the ring: how the workers sum their gradients, in words. */
+  record Placed(String transport) implements TrainingMessage {
+    @Override
+    public String kind() {
+      return "PLACED";
+    }
+
+    @Override
+    public String detail() {
+      return transport;
+    }
+  }
+
   /** The driver asks every worker to stop after the current epoch. */
   record Stop() implements TrainingMessage {
     @Override
@@ -141,6 +154,7 @@ public sealed interface TrainingMessage {
               WorkerFailure.valueOf(detail.substring(0, space)), detail.substring(space + 1));
         }
         case "STOP" -> new Stop();
+        case "PLACED" -> new Placed(detail);
         default -> throw new IllegalArgumentException("unknown kind");
       };
     } catch (RuntimeException e) {

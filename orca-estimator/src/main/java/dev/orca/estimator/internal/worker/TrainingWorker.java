@@ -4,6 +4,7 @@ import dev.orca.collective.PendingReduce;
 import dev.orca.collective.RingAllReduce;
 import dev.orca.collective.RingOptions;
 import dev.orca.common.Serialization;
+import dev.orca.common.StaleSharedMemory;
 import dev.orca.nn.Engine;
 import dev.orca.nn.GradientReadyListener;
 import dev.orca.nn.GradientSync;
@@ -47,6 +48,8 @@ public final class TrainingWorker implements AutoCloseable {
    * threads.
    */
   public static TrainingWorker create(byte[] modelFile, int threads) {
+    // a worker killed on this host earlier (a lost executor) left its files in /dev/shm
+    StaleSharedMemory.removeAll();
     return new TrainingWorker(Engine.create(threads), modelFile);
   }
 
@@ -80,11 +83,24 @@ public final class TrainingWorker implements AutoCloseable {
     return ring.localAddress();
   }
 
-  /** Forms the ring with the other workers, then makes every replica equal to rank 0's. */
+  /**
+   * Forms the ring with the other workers ({@code addresses} of every worker, this one at {@code
+   * rank}), then makes every replica equal to ring rank 0's. The ring's ranks group the workers by
+   * host, so that the workers of a host can sum through memory before the hosts talk over TCP.
+   */
   public void connectRing(List<String> addresses, int rank) {
-    ring.connect(addresses, rank);
+    List<String> byHost = RingAllReduce.orderByHost(addresses);
+    ring.connect(byHost, byHost.indexOf(addresses.get(rank)));
     ring.broadcast(model.parameters());
     ring.broadcast(model.state());
+  }
+
+  /**
+   * How this worker's ring sums the gradients, e.g. {@code "IN_JVM: 2 workers in one JVM"}, once
+   * connected.
+   */
+  public String transport() {
+    return ring.transport() + ": " + ring.placement();
   }
 
   public int rank() {
