@@ -136,8 +136,20 @@ public final class Shard implements AutoCloseable, Serializable {
    * from the schema alone; empty if it has no feature block.
    */
   public static OptionalInt featureWidth(Schema schema) {
+    return blockWidth(schema, BlockFields.FEATURES);
+  }
+
+  /**
+   * The label values per row of shards of {@code schema}, read from the schema alone; empty if it
+   * has no label block.
+   */
+  public static OptionalInt labelWidth(Schema schema) {
+    return blockWidth(schema, BlockFields.LABEL);
+  }
+
+  private static OptionalInt blockWidth(Schema schema, String role) {
     for (Field f : schema.getFields()) {
-      if (BlockFields.FEATURES.equals(BlockFields.role(f)) && BlockFields.isBlock(f)) {
+      if (role.equals(BlockFields.role(f)) && BlockFields.isBlock(f)) {
         return OptionalInt.of(BlockFields.width(f));
       }
     }

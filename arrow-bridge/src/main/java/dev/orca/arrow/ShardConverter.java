@@ -1,9 +1,13 @@
 package dev.orca.arrow;
 
+import dev.orca.OrcaConfigurationException;
 import dev.orca.OrcaDataException;
+import dev.orca.arrow.internal.AppendedRows;
 import dev.orca.arrow.internal.ColumnarBatcher;
+import dev.orca.arrow.internal.MlVectors;
 import dev.orca.arrow.internal.RowBatcher;
 import dev.orca.arrow.internal.ShardLayout;
+import dev.orca.arrow.internal.SparkInternals;
 import dev.orca.arrow.internal.SparkPlans;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -20,15 +24,17 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
 
 /**
  * Converts Spark rows to shards: made on the driver, where it checks the column choice against the
  * schema, then shipped to the tasks, where it turns each partition's rows into shards in one pass,
- * batch by batch. Feature columns (numbers, and fixed-length arrays of numbers) are written
- * straight into one row-major float block, label columns into another; columns to keep ({@link
- * ConversionOptions#withKeepColumns}) go along in their own Arrow types.
+ * batch by batch. Feature columns (numbers, fixed-length arrays of numbers, Spark ML vectors, dense
+ * or sparse, which are densified) are written straight into one row-major float block, label
+ * columns into another; columns to keep ({@link ConversionOptions#withKeepColumns}) go along in
+ * their own Arrow types.
  *
  * <pre>{@code
  * ShardConverter converter = ShardConverter.of(df, List.of("x1", "x2", "embedding"), List.of("y"),
@@ -80,7 +86,7 @@ public final class ShardConverter implements Serializable {
     for (String a : ShardLayout.arrayColumns(schema, blockColumns)) {
       if (!options.arrayWidths().containsKey(a)) {
         throw new OrcaDataException(
-            "the length of the arrays in column '"
+            "the length of the arrays or vectors in column '"
                 + a
                 + "' is not known; give it with"
                 + " ConversionOptions.withArrayWidth(\""
@@ -128,6 +134,43 @@ public final class ShardConverter implements Serializable {
   }
 
   /**
+   * The rows of {@code df}, every column as it is (any type, same names and order), followed by the
+   * columns of {@code added}, whose values {@code columns} computes one batch at a time from the
+   * batch's shard (this converter's blocks of the batch's rows). One pass over the data, lazily,
+   * like Spark: the input rows are held, copied, while their batch is computed, so batches are kept
+   * small ({@link ConversionOptions#withRowsPerBatch}). No row is dropped, so the null policy must
+   * not be {@link NullPolicy#DROP}.
+   *
+   * @param df rows of the schema this converter was made for
+   */
+  public Dataset<Row> appendColumns(
+      Dataset<Row> df, StructType added, BatchColumns columns, String name) {
+    if (layout.options().nullPolicy().kind() == NullPolicy.Kind.DROP) {
+      throw new OrcaConfigurationException(
+          "appending columns to every row of "
+              + name
+              + " cannot drop rows: convert with NullPolicy.FAIL or NullPolicy.fill(value)");
+    }
+    StructType schema = df.schema();
+    for (StructField f : added.fields()) {
+      if (List.of(schema.fieldNames()).contains(f.name())) {
+        throw new OrcaDataException(
+            name + " already has a column '" + f.name() + "'; rename or drop it first");
+      }
+      schema = schema.add(f);
+    }
+    ShardLayout plan = layout;
+    JavaRDD<InternalRow> rows =
+        SparkPlans.rows(df)
+            .mapPartitionsWithIndex(
+                (p, it) ->
+                    new AppendedRows(
+                        it, plan, columns, ArrowMemory.current(), name + " partition " + p),
+                true);
+    return SparkInternals.createDataFrame(df.sparkSession(), rows.rdd(), schema);
+  }
+
+  /**
    * The shards of one partition, built batch by batch as they are asked for, in the task's memory.
    */
   public Iterator<Shard> convert(Iterator<InternalRow> rows, String name) {
@@ -140,20 +183,25 @@ public final class ShardConverter implements Serializable {
   }
 
   private static Map<String, Integer> probe(Dataset<Row> df, List<String> arrays) {
-    Column[] sizes =
+    // an array's length in SQL; a vector whole (SQL cannot look inside it), measured here
+    Column[] probes =
         arrays.isEmpty()
             ? new Column[] {functions.lit(1)}
             : arrays.stream()
-                .map(a -> functions.size(functions.col(quote(a))))
+                .map(
+                    a ->
+                        isVector(df, a)
+                            ? functions.col(quote(a))
+                            : functions.size(functions.col(quote(a))))
                 .toArray(Column[]::new);
     List<Row> first =
         arrays.isEmpty()
-            ? df.select(sizes).limit(1).collectAsList()
-            : df.where(allNotNull(df, arrays)).select(sizes).limit(1).collectAsList();
+            ? df.select(probes).limit(1).collectAsList()
+            : df.where(allNotNull(df, arrays)).select(probes).limit(1).collectAsList();
     if (first.isEmpty()) {
       if (!arrays.isEmpty() && !df.isEmpty()) {
         throw new OrcaDataException(
-            "array column(s) "
+            "array or vector column(s) "
                 + arrays
                 + " are null in every row, so their length is not"
                 + " known; fill them or leave them out");
@@ -164,17 +212,27 @@ public final class ShardConverter implements Serializable {
     }
     Map<String, Integer> widths = new HashMap<>();
     for (int i = 0; i < arrays.size(); i++) {
-      int w = first.get(0).getInt(i);
+      String a = arrays.get(i);
+      int w =
+          isVector(df, a)
+              ? MlVectors.size(df.schema().apply(a).dataType(), first.get(0).get(i))
+              : first.get(0).getInt(i);
       if (w < 1) {
         throw new OrcaDataException(
-            "array column '"
-                + arrays.get(i)
-                + "' holds empty arrays; a feature or label"
-                + " array needs at least one value");
+            (isVector(df, a) ? "vector" : "array")
+                + " column '"
+                + a
+                + "' holds empty "
+                + (isVector(df, a) ? "vectors" : "arrays")
+                + "; a feature or label array or vector needs at least one value");
       }
-      widths.put(arrays.get(i), w);
+      widths.put(a, w);
     }
     return widths;
+  }
+
+  private static boolean isVector(Dataset<Row> df, String column) {
+    return MlVectors.isVector(df.schema().apply(column).dataType());
   }
 
   private static Column allNotNull(Dataset<Row> df, List<String> columns) {

@@ -345,6 +345,62 @@ class SparkRoundTripTest {
         leakedOnPurpose >= 64 && leakedOnPurpose <= 1024, "the leaked buffer: " + leakedOnPurpose);
   }
 
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void mlVectorsGiveTheSameBlockAsTheSameValuesInArrays(boolean cached) {
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      org.apache.spark.ml.linalg.Vector v =
+          i % 3 == 0
+              ? org.apache.spark.ml.linalg.Vectors.sparse(
+                  3, new int[] {i % 2 == 0 ? 0 : 2}, new double[] {i})
+              : org.apache.spark.ml.linalg.Vectors.dense(i, -i, 0.25);
+      rows.add(org.apache.spark.sql.RowFactory.create(v, v.toArray(), (double) (i % 2)));
+    }
+    org.apache.spark.sql.types.StructType schema =
+        new org.apache.spark.sql.types.StructType()
+            .add("vec", org.apache.spark.ml.linalg.SQLDataTypes.VectorType())
+            .add(
+                "arr",
+                org.apache.spark.sql.types.DataTypes.createArrayType(
+                    org.apache.spark.sql.types.DataTypes.DoubleType))
+            .add("label", org.apache.spark.sql.types.DataTypes.DoubleType);
+    Dataset<Row> df = spark.createDataFrame(jsc.parallelize(rows, 3), schema);
+    if (cached) {
+      df = df.cache();
+    }
+    // the width is learnt from the first row (a sparse vector) by the probe
+    ShardConverter vectors =
+        ShardConverter.of(df, List.of("vec"), List.of("label"), ConversionOptions.defaults());
+    ShardConverter arrays =
+        ShardConverter.of(df, List.of("arr"), List.of("label"), ConversionOptions.defaults());
+    float[] fromVectors = features(vectors.convert(df, "vectors"));
+    assertEquals(150, fromVectors.length);
+    assertArrayEquals(features(arrays.convert(df, "arrays")), fromVectors);
+    assertArrayEquals(new float[] {0, 0, 0, 1, -1, 0.25f}, java.util.Arrays.copyOf(fromVectors, 6));
+    df.unpersist(true);
+  }
+
+  private static float[] features(JavaRDD<Shard> shards) {
+    List<float[]> parts =
+        shards
+            .map(
+                s -> {
+                  try (s) {
+                    return s.features().toArray();
+                  }
+                })
+            .collect();
+    int n = parts.stream().mapToInt(p -> p.length).sum();
+    float[] all = new float[n];
+    int at = 0;
+    for (float[] p : parts) {
+      System.arraycopy(p, 0, all, at, p.length);
+      at += p.length;
+    }
+    return all;
+  }
+
   @Test
   void anEmptyDataFrameOrArraysThatAreAlwaysNullFailAtOnce() {
     Dataset<Row> empty = spark.createDataFrame(List.of(), AllTypes.SCHEMA);

@@ -164,7 +164,7 @@ public final class BreastCancerExample {
         .option("batch", "32", "global batch size");
   }
 
-  private static Dataset<Row> load(SparkSession spark, Path csv) {
+  static Dataset<Row> load(SparkSession spark, Path csv) {
     StructType schema = new StructType();
     for (String f : FEATURES) {
       schema = schema.add(f, DataTypes.DoubleType);

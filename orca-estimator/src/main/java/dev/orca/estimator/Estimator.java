@@ -5,6 +5,7 @@ import dev.orca.OrcaDataException;
 import dev.orca.OrcaException;
 import dev.orca.arrow.ConversionOptions;
 import dev.orca.arrow.Shard;
+import dev.orca.arrow.ShardConverter;
 import dev.orca.collective.RingOptions;
 import dev.orca.common.Serialization;
 import dev.orca.common.StaleSharedMemory;
@@ -15,10 +16,11 @@ import dev.orca.estimator.internal.FitCallbacks;
 import dev.orca.estimator.internal.FitResult;
 import dev.orca.estimator.internal.FitSetup;
 import dev.orca.estimator.internal.HadoopPaths;
-import dev.orca.estimator.internal.PredictionColumns;
+import dev.orca.estimator.internal.PredictionExpressions;
 import dev.orca.estimator.internal.ProgressPrinter;
 import dev.orca.estimator.internal.SavedSettings;
 import dev.orca.estimator.internal.Scoring;
+import dev.orca.estimator.internal.SparkActions;
 import dev.orca.estimator.internal.ray.RayTrainer;
 import dev.orca.estimator.internal.spark.SparkTrainer;
 import dev.orca.estimator.internal.worker.CheckpointStore;
@@ -42,7 +44,6 @@ import org.apache.hadoop.fs.ChecksumException;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -304,34 +305,60 @@ public final class Estimator implements AutoCloseable {
    * before any work if {@code df} already has a column called {@code prediction} (in any case);
    * rename or drop it first. Lazy, like Spark: the scoring runs when the result is used.
    */
-  public synchronized Dataset<Row> predict(Dataset<Row> df, List<String> featureCols) {
+  public Dataset<Row> predict(Dataset<Row> df, List<String> featureCols) {
+    return predict(df, featureCols, PREDICTION);
+  }
+
+  /**
+   * {@link #predict(Dataset, List)} with the added column called {@code outputCol}. The input
+   * columns pass through as Spark holds them, whatever their types (vectors, decimals, structs,
+   * maps); only the feature columns are converted, one pass over the data.
+   */
+  public Dataset<Row> predict(Dataset<Row> df, List<String> featureCols, String outputCol) {
+    Objects.requireNonNull(outputCol, "outputCol");
+    return predict(df, featureCols, PredictionColumns.outputs(outputCol, outputWidth()));
+  }
+
+  /**
+   * {@link #predict(Dataset, List)} with the columns {@code columns} makes of each row's outputs,
+   * computed in the same pass (Spark ML's stages write their vectors and class this way).
+   */
+  public synchronized Dataset<Row> predict(
+      Dataset<Row> df, List<String> featureCols, PredictionColumns columns) {
     checkOpen();
-    List<String> columns = List.of(df.columns());
-    for (String c : columns) {
-      if (c.equalsIgnoreCase(PREDICTION)) {
-        throw new OrcaDataException(
-            "the DataFrame already has a column '"
-                + c
-                + "', and predict adds a column '"
-                + PREDICTION
-                + "'; rename or drop it first, e.g. df.withColumnRenamed(\""
-                + c
-                + "\", \"previous_"
-                + PREDICTION
-                + "\")");
+    Objects.requireNonNull(columns, "columns");
+    for (String outputCol : columns.schema().fieldNames()) {
+      for (String c : df.columns()) {
+        if (c.equalsIgnoreCase(outputCol)) {
+          throw new OrcaDataException(
+              "the DataFrame already has a column '"
+                  + c
+                  + "', and predict adds a column '"
+                  + outputCol
+                  + "'; rename or drop it first, e.g. df.withColumnRenamed(\""
+                  + c
+                  + "\", \"previous_"
+                  + outputCol
+                  + "\")");
+        }
       }
     }
-    XShards shards =
-        XShards.fromDataFrame(
-            df, featureCols, List.of(), ConversionOptions.defaults().keepAllColumns());
-    Dataset<Row> scored = predict(shards).toDataFrame();
-    // the shards also show the feature block (under a name no input column has): leave it out
-    List<Column> out = new ArrayList<>();
-    for (String c : columns) {
-      out.add(scored.col(quote(c)));
-    }
-    out.add(scored.col(PREDICTION));
-    return scored.select(out.toArray(Column[]::new));
+    ShardConverter converter =
+        SparkActions.run(
+            () ->
+                ShardConverter.of(
+                    df,
+                    featureCols,
+                    List.of(),
+                    ConversionOptions.defaults().withRowsPerBatch(SCORING_BATCH)));
+    Shard.featureWidth(converter.schema())
+        .ifPresent(w -> InputSplit.checkWidth(w, inputWidth(), PREDICTED));
+    return converter.appendColumns(
+        df,
+        columns.schema(),
+        new Scoring(model.toBytes(), coresPerWorker, SCORING_BATCH)
+            .predictionRows(PREDICTED, outputWidth(), columns),
+        PREDICTED);
   }
 
   /**
@@ -347,7 +374,7 @@ public final class Estimator implements AutoCloseable {
   public synchronized Dataset<Row> predict(
       Dataset<Row> df, List<String> featureCols, Predictions what) {
     checkOpen();
-    PredictionColumns columns = PredictionColumns.of(what, model.loss(), outputWidth());
+    PredictionExpressions columns = PredictionExpressions.of(what, model.loss(), outputWidth());
     columns.checkFree(df.columns(), "the DataFrame");
     return columns.fromRaw(predict(df, featureCols), df.columns());
   }
@@ -361,7 +388,7 @@ public final class Estimator implements AutoCloseable {
   public synchronized XShards predict(XShards data, Predictions what) {
     checkOpen();
     checkKnownWidth(data, PREDICTED);
-    PredictionColumns columns = PredictionColumns.of(what, model.loss(), outputWidth());
+    PredictionExpressions columns = PredictionExpressions.of(what, model.loss(), outputWidth());
     data.knownSchema()
         .ifPresent(
             s ->
@@ -518,11 +545,6 @@ public final class Estimator implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("this Estimator is closed; build or load a new one");
     }
-  }
-
-  /** A column name as Spark's resolver reads it literally (dots and backticks included). */
-  private static String quote(String column) {
-    return "`" + column.replace("`", "``") + "`";
   }
 
   private static JavaSparkContext jsc() {

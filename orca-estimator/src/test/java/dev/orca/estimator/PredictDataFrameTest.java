@@ -22,7 +22,10 @@ import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -105,6 +108,77 @@ class PredictDataFrameTest {
   }
 
   @Test
+  void columnsOfAnyTypePassThroughAndSparkMlVectorsAreFeaturesUnderAnyOutputName() {
+    // a Spark ML vector (what VectorAssembler makes), a decimal and a map: none of them is an
+    // Arrow type Orca carries, and predict only converts the feature column
+    Dataset<Row> df =
+        digits.select(
+            col("id"),
+            org.apache.spark.ml.functions.array_to_vector(col("features")).as("vec"),
+            col("label").cast("decimal(10,2)").as("amount"),
+            org.apache.spark.sql.functions.map(lit("k"), col("label")).as("tags"),
+            lit(1.0).as("prediction"));
+    try (Estimator est = estimator(10)) {
+      Dataset<Row> scored = est.predict(df, List.of("vec"), "scores");
+      assertEquals(
+          List.of("id", "vec", "amount", "tags", "prediction", "scores"),
+          Arrays.asList(scored.columns()));
+      assertEquals(df.schema(), scored.drop("scores").schema());
+      assertEquals(
+          df.orderBy("id").collectAsList(), scored.orderBy("id").drop("scores").collectAsList());
+      List<Row> rows =
+          scored
+              .orderBy("id")
+              .select(
+                  org.apache
+                      .spark
+                      .ml
+                      .functions
+                      .vector_to_array(col("vec"), "float32")
+                      .as("features"),
+                  col("scores").as("prediction"))
+              .collectAsList();
+      assertEquals(300, rows.size());
+      assertPredictionsMatchTheDriversModel(est.getModel(), rows, 10);
+    }
+  }
+
+  @Test
+  void columnsMadeOfEachRowsOutputsAreAppendedInTheSamePassAndCheckedForClashes() {
+    PredictionColumns classAndSum = new ClassAndSum();
+    try (Estimator est = estimator(10)) {
+      Dataset<Row> scored = est.predict(digits, List.of("features"), classAndSum);
+      assertEquals(
+          List.of("id", "features", "label", "source.file", "class", "total"),
+          Arrays.asList(scored.columns()));
+      List<Row> rows = scored.orderBy("id").collectAsList();
+      List<Row> outputs = est.predict(digits, List.of("features")).orderBy("id").collectAsList();
+      assertEquals(300, rows.size());
+      for (int i = 0; i < rows.size(); i++) {
+        List<Float> o = outputs.get(i).getList(outputs.get(i).fieldIndex("prediction"));
+        int best = 0;
+        double total = 0;
+        for (int k = 0; k < 10; k++) {
+          best = o.get(k) > o.get(best) ? k : best;
+          total += o.get(k);
+        }
+        assertEquals(best, rows.get(i).getInt(4), "row " + i);
+        assertEquals(total, rows.get(i).getDouble(5), 1e-9, "row " + i);
+      }
+      OrcaDataException e =
+          assertThrows(
+              OrcaDataException.class,
+              () ->
+                  est.predict(
+                      digits.withColumn("Total", lit(0)), List.of("features"), classAndSum));
+      assertTrue(
+          e.getMessage()
+              .contains("already has a column 'Total', and predict adds a column 'total'"),
+          e.getMessage());
+    }
+  }
+
+  @Test
   void anExistingPredictionColumnFailsAtOnceSayingWhatToDo() {
     Dataset<Row> df = digits.withColumn("Prediction", col("label"));
     try (Estimator est = estimator(10)) {
@@ -130,6 +204,27 @@ class PredictDataFrameTest {
                   "already has a column 'prediction' (its columns are [_features, id,"
                       + " features, label, source.file, prediction]); choose another name"),
           e.getMessage());
+    }
+  }
+
+  /** The class (argmax, an int) and the sum of the outputs of each row. */
+  private static final class ClassAndSum implements PredictionColumns {
+    @Override
+    public StructType schema() {
+      return new StructType()
+          .add("class", DataTypes.IntegerType, false)
+          .add("total", DataTypes.DoubleType, false);
+    }
+
+    @Override
+    public InternalRow row(float[] outputs, int offset, int width) {
+      int best = 0;
+      double total = 0;
+      for (int k = 0; k < width; k++) {
+        best = outputs[offset + k] > outputs[offset + best] ? k : best;
+        total += outputs[offset + k];
+      }
+      return new GenericInternalRow(new Object[] {best, total});
     }
   }
 

@@ -34,6 +34,7 @@ final class BlockWriter {
   private final int[] ordinals;
   private final ValueKind[] kinds;
   private final boolean[] arrays;
+  private final boolean[] vectors;
   private final boolean[] nullables;
   private final int[] widths;
   private final long[] offsets;
@@ -46,6 +47,9 @@ final class BlockWriter {
   private final int[] firstIndices;
   private final String[] firstValues;
   private final UnsafeArrayData[] views;
+  // a vector's stored struct and its indices, viewed in place in an UnsafeRow
+  private final UnsafeRow[] vectorViews;
+  private final UnsafeArrayData[] indexViews;
   private final ColumnVector[] columns;
   private final boolean anyArray;
   private ArrowBuf values;
@@ -58,19 +62,25 @@ final class BlockWriter {
     this.ordinals = new int[sources];
     this.kinds = new ValueKind[sources];
     this.arrays = new boolean[sources];
+    this.vectors = new boolean[sources];
     this.nullables = new boolean[sources];
     this.widths = new int[sources];
     this.offsets = new long[sources];
     this.views = new UnsafeArrayData[sources];
+    this.vectorViews = new UnsafeRow[sources];
+    this.indexViews = new UnsafeArrayData[sources];
     for (int s = 0; s < sources; s++) {
       ShardLayout.Source src = block.sources().get(s);
       ordinals[s] = src.ordinal();
       kinds[s] = src.kind();
       arrays[s] = src.array();
+      vectors[s] = src.vector();
       nullables[s] = src.nullable();
       widths[s] = src.width();
       offsets[s] = (long) src.offset() * Float.BYTES;
       views[s] = src.array() ? new UnsafeArrayData() : null;
+      vectorViews[s] = src.vector() ? new UnsafeRow(MlVectors.FIELDS) : null;
+      indexViews[s] = src.vector() ? new UnsafeArrayData() : null;
     }
     this.columns = new ColumnVector[sources];
     this.anyArray = block.sources().stream().anyMatch(ShardLayout.Source::array);
@@ -137,6 +147,8 @@ final class BlockWriter {
           }
           ok &= bad(s, to, 1);
         }
+      } else if (vectors[s]) {
+        ok &= writeVector(s, vector(s, row, ordinal), to, rowNumber);
       } else {
         ok &= writeArray(s, array(s, row, ordinal), to, rowNumber);
       }
@@ -205,37 +217,121 @@ final class BlockWriter {
   private boolean writeArray(int s, ArrayData array, long to, long rowNumber) {
     int width = widths[s];
     if (array.numElements() != width) {
-      throw new UnequalArrays(
-          what()
-              + " array column '"
-              + block.sources().get(s).column()
-              + "' holds an array of length "
-              + array.numElements()
-              + " where the arrays are "
-              + width
-              + " long");
+      throw unequal(s, array.numElements());
     }
     ValueKind kind = kinds[s];
     boolean clean = true;
     for (int j = 0; j < width; j++) {
-      boolean isNull = array.isNullAt(j);
-      float v = isNull ? Float.NaN : read(kind, array, j);
-      if (!Float.isFinite(v)) {
-        if (!fill) {
-          if (firstValues[s] == null) {
-            noteFirst(s, rowNumber, j, isNull ? "null" : describe(kind, array, j, v));
-          }
-          clean = false;
-          continue;
-        }
-        v = fillValue;
-      }
-      Platform.putFloat(null, to + (long) j * Float.BYTES, v);
+      clean &= put(s, kind, array, j, j, to, rowNumber);
     }
     if (!clean) {
       badRows[s]++;
     }
     return clean;
+  }
+
+  /**
+   * A Spark ML vector: a dense one like an array of doubles; a sparse one densified into the row
+   * (zeros, then its values at their indices), with the same checks.
+   */
+  private boolean writeVector(int s, InternalRow vector, long to, long rowNumber) {
+    if (vector.getByte(MlVectors.TYPE) != MlVectors.SPARSE) {
+      return writeArray(s, arrayOf(vector, MlVectors.VALUES, views[s]), to, rowNumber);
+    }
+    int width = widths[s];
+    int size = vector.getInt(MlVectors.SIZE);
+    if (size != width) {
+      throw unequal(s, size);
+    }
+    ArrayData indices = arrayOf(vector, MlVectors.INDICES, indexViews[s]);
+    ArrayData values = arrayOf(vector, MlVectors.VALUES, views[s]);
+    Platform.setMemory(to, (byte) 0, (long) width * Float.BYTES);
+    boolean clean = true;
+    for (int k = 0; k < values.numElements(); k++) {
+      int j = indices.getInt(k);
+      if (j < 0 || j >= width) {
+        throw new OrcaDataException(
+            what()
+                + " vector column '"
+                + block.sources().get(s).column()
+                + "' holds a sparse vector of size "
+                + size
+                + " with index "
+                + j
+                + " (row "
+                + rowNumber
+                + "): the vector is malformed; rebuild it with Vectors.sparse");
+      }
+      clean &= put(s, ValueKind.DOUBLE, values, k, j, to, rowNumber);
+    }
+    if (!clean) {
+      badRows[s]++;
+    }
+    return clean;
+  }
+
+  /**
+   * Element {@code k} of {@code src} into place {@code j} of the row at {@code to}: false if it is
+   * null, NaN or infinite and not filled (the first such is noted for the message).
+   */
+  private boolean put(int s, ValueKind kind, ArrayData src, int k, int j, long to, long rowNumber) {
+    boolean isNull = src.isNullAt(k);
+    float v = isNull ? Float.NaN : read(kind, src, k);
+    if (!Float.isFinite(v)) {
+      if (!fill) {
+        if (firstValues[s] == null) {
+          noteFirst(s, rowNumber, j, isNull ? "null" : describe(kind, src, k, v));
+        }
+        return false;
+      }
+      v = fillValue;
+    }
+    Platform.putFloat(null, to + (long) j * Float.BYTES, v);
+    return true;
+  }
+
+  private UnequalArrays unequal(int s, int length) {
+    String shape = vectors[s] ? "vector" : "array";
+    return new UnequalArrays(
+        what()
+            + " "
+            + shape
+            + " column '"
+            + block.sources().get(s).column()
+            + "' holds "
+            + (vectors[s] ? "a vector of size " : "an array of length ")
+            + length
+            + " where the "
+            + shape
+            + "s are "
+            + widths[s]
+            + " long");
+  }
+
+  /** The stored struct of the vector in {@code row}, a reused view for an UnsafeRow. */
+  private InternalRow vector(int s, InternalRow row, int ordinal) {
+    if (row instanceof UnsafeRow unsafe) {
+      long offsetAndSize = unsafe.getLong(ordinal);
+      vectorViews[s].pointTo(
+          unsafe.getBaseObject(),
+          unsafe.getBaseOffset() + (offsetAndSize >>> 32),
+          (int) offsetAndSize);
+      return vectorViews[s];
+    }
+    return row.getStruct(ordinal, MlVectors.FIELDS);
+  }
+
+  /** Array field {@code ordinal} of a vector's struct, through {@code view} if it is unsafe. */
+  private static ArrayData arrayOf(InternalRow vector, int ordinal, UnsafeArrayData view) {
+    if (vector instanceof UnsafeRow unsafe) {
+      long offsetAndSize = unsafe.getLong(ordinal);
+      view.pointTo(
+          unsafe.getBaseObject(),
+          unsafe.getBaseOffset() + (offsetAndSize >>> 32),
+          (int) offsetAndSize);
+      return view;
+    }
+    return vector.getArray(ordinal);
   }
 
   private ArrayData array(int s, InternalRow row, int ordinal) {
@@ -311,7 +407,7 @@ final class BlockWriter {
       if (badRows[s] > 0) {
         b.append(b.length() == 0 ? "" : "; ")
             .append(what())
-            .append(arrays[s] ? " array" : "")
+            .append(vectors[s] ? " vector" : arrays[s] ? " array" : "")
             .append(" column '")
             .append(block.sources().get(s).column())
             .append("' has a null, NaN or infinite value in ")

@@ -30,12 +30,17 @@ import org.apache.spark.sql.types.StructType;
 public final class ShardLayout implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  /** One source column of a block. */
+  /**
+   * One source column of a block: a number ({@code width} 1), an array of {@code width} numbers, or
+   * (with {@code vector}) a Spark ML vector of {@code width} values, read as doubles; {@code array}
+   * is true for both of the latter.
+   */
   public record Source(
       String column,
       int ordinal,
       ValueKind kind,
       boolean array,
+      boolean vector,
       int width,
       int offset,
       boolean nullable)
@@ -116,12 +121,16 @@ public final class ShardLayout implements Serializable {
     return new ShardLayout(blocks, kept, options);
   }
 
-  /** The array columns among {@code columns}, whose widths must be known before planning. */
+  /**
+   * The array and ML vector columns among {@code columns}, whose widths must be known before
+   * planning.
+   */
   public static List<String> arrayColumns(StructType schema, List<String> columns) {
     List<String> out = new ArrayList<>();
     for (String c : columns) {
       if (List.of(schema.fieldNames()).contains(c)
-          && schema.apply(c).dataType() instanceof ArrayType) {
+          && (schema.apply(c).dataType() instanceof ArrayType
+              || MlVectors.isVector(schema.apply(c).dataType()))) {
         out.add(c);
       }
     }
@@ -189,14 +198,11 @@ public final class ShardLayout implements Serializable {
     for (String column : columns) {
       StructField f = field(schema, column, what);
       DataType type = f.dataType();
-      boolean array = type instanceof ArrayType;
-      DataType valueType = array ? ((ArrayType) type).elementType() : type;
-      ValueKind kind = ValueKind.of(valueType);
+      boolean vector = MlVectors.isVector(type);
+      boolean array = vector || type instanceof ArrayType;
+      DataType valueType = array && !vector ? ((ArrayType) type).elementType() : type;
+      ValueKind kind = vector ? ValueKind.DOUBLE : ValueKind.of(valueType);
       if (kind == null || !kind.isNumeric()) {
-        String hint =
-            "vector".equals(type.simpleString())
-                ? "Turn the Spark ML vector into an array with org.apache.spark.ml.functions.vector_to_array first."
-                : "Encode it as numbers first (e.g. with a StringIndexer or a cast) or leave it out.";
         throw new OrcaDataException(
             what
                 + " column '"
@@ -206,8 +212,8 @@ public final class ShardLayout implements Serializable {
                 + "; feature and"
                 + " label columns must be numbers ("
                 + ValueKind.NUMERIC_TYPES
-                + ") or arrays of numbers. "
-                + hint);
+                + "), arrays of numbers or Spark ML vectors. Encode it as numbers first (e.g."
+                + " with a StringIndexer or a cast) or leave it out.");
       }
       int width = 1;
       boolean nullable = f.nullable();
@@ -218,10 +224,11 @@ public final class ShardLayout implements Serializable {
               "the width of array column '" + column + "' was not determined");
         }
         width = w;
-        nullable |= ((ArrayType) type).containsNull();
+        nullable |= !vector && ((ArrayType) type).containsNull();
       }
       sources.add(
-          new Source(column, schema.fieldIndex(column), kind, array, width, offset, nullable));
+          new Source(
+              column, schema.fieldIndex(column), kind, array, vector, width, offset, nullable));
       offset += width;
     }
     return new Block(name, role, sources, offset);

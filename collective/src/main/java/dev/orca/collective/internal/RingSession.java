@@ -19,9 +19,6 @@ public final class RingSession {
   private static final Logger LOG = LoggerFactory.getLogger(RingSession.class);
   private static final long JOIN_MILLIS = 10_000;
 
-  /** How long a worker that gives up waits for its previous worker to learn why and hang up. */
-  private static final long ABORT_DRAIN_NANOS = 10_000_000_000L;
-
   private final RingOptions options;
   private final int rank;
   private final int size;
@@ -162,16 +159,6 @@ public final class RingSession {
   }
 
   /**
-   * A worker that gave up keeps the connection from its previous worker open until that worker
-   * hangs up (at most 10 s), so it learns why from the ABORT going round the ring instead of a
-   * reset connection.
-   */
-  void awaitPreviousHangsUp() {
-    join(receiver);
-    fromPrev.drainUntilPeerCloses(ABORT_DRAIN_NANOS);
-  }
-
-  /**
    * Tells the threads to stop, without waiting: a worker halts both directions of its ring before
    * it waits for either, so that neither sees the other close a shared connection as a failure.
    */
@@ -190,6 +177,15 @@ public final class RingSession {
     halt();
     join(sender);
     join(receiver);
+  }
+
+  /**
+   * After {@link #stop()}: reads and discards what the previous worker still sends until it hangs
+   * up, at most {@code nanos}. Closing with its data unread would reset its connection, and it
+   * would report a lost worker instead of the reason this worker sent.
+   */
+  void drainFromPrevious(long nanos) {
+    fromPrev.drainUntilPeerCloses(nanos);
   }
 
   /** True once both threads have ended. */

@@ -22,6 +22,9 @@ import org.slf4j.LoggerFactory;
 public final class WorkerSession {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerSession.class);
 
+  /** How long a worker that gives up waits for its neighbours to learn why and hang up. */
+  private static final long ABORT_DRAIN_NANOS = 10_000_000_000L;
+
   private final RingOptions options;
   private final int rank;
   private final int size;
@@ -262,7 +265,20 @@ public final class WorkerSession {
     if (back != null) {
       back.awaitSenderEnd();
     }
-    ring.awaitPreviousHangsUp(); // main's ca53e59, moved here with abort
+    // both neighbours hang up once they read why; until then their data is read, not reset
+    ring.halt();
+    if (back != null) {
+      back.halt();
+    }
+    ring.stop();
+    if (back != null) {
+      back.stop();
+    }
+    long deadline = System.nanoTime() + ABORT_DRAIN_NANOS;
+    ring.drainFromPrevious(ABORT_DRAIN_NANOS);
+    if (back != null) {
+      back.drainFromPrevious(Math.max(0, deadline - System.nanoTime()));
+    }
     close();
   }
 

@@ -1,11 +1,13 @@
 package dev.orca.estimator.internal;
 
+import dev.orca.arrow.BatchColumns;
 import dev.orca.arrow.FloatBlock;
 import dev.orca.arrow.Shard;
 import dev.orca.arrow.TensorView;
 import dev.orca.common.Serialization;
 import dev.orca.data.ColumnFunction;
 import dev.orca.data.XShards;
+import dev.orca.estimator.PredictionColumns;
 import dev.orca.nn.Engine;
 import dev.orca.nn.InputSplit;
 import dev.orca.nn.Model;
@@ -13,9 +15,11 @@ import dev.orca.nn.Tensor;
 import dev.orca.nn.TrainingStep;
 import dev.orca.nn.metrics.MetricSums;
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.TaskContext;
+import org.apache.spark.sql.catalyst.InternalRow;
 
 /**
  * Predict and evaluate where each partition lies, without a ring: the model file travels with the
@@ -29,6 +33,9 @@ public final class Scoring implements Serializable {
   private final byte[] modelFile;
   private final int threads;
   private final int batchSize;
+
+  /** The name of the scored column inside {@link #predictionRows}, never seen outside. */
+  private static final String ADDED = "_scored";
 
   /** What the driver registered for serialization (a user's layers), registered before reading. */
   private final String[] registeredClasses = Serialization.registeredNames().toArray(new String[0]);
@@ -48,6 +55,22 @@ public final class Scoring implements Serializable {
   /** The column function that writes predictions; {@code what} names the data in errors. */
   public ColumnFunction predictions(String what) {
     return (shard, out) -> predictInto(shard, out, what);
+  }
+
+  /**
+   * The batch function that appends {@code columns}, made from the model's outputs, to each row.
+   */
+  public BatchColumns predictionRows(String what, int width, PredictionColumns columns) {
+    return shard -> {
+      List<InternalRow> rows = new ArrayList<>(shard.rows());
+      try (Shard scored = shard.withColumn(ADDED, width, out -> predictInto(shard, out, what))) {
+        float[] values = scored.block(ADDED).toArray();
+        for (int i = 0; i < shard.rows(); i++) {
+          rows.add(columns.row(values, i * width, width));
+        }
+      }
+      return rows;
+    };
   }
 
   private void predictInto(Shard shard, FloatBlock out, String what) {

@@ -25,7 +25,7 @@ import org.apache.spark.sql.Row;
  * computed from the raw block. Which function turns outputs into probabilities follows the loss the
  * model was trained with.
  */
-public final class PredictionColumns implements Serializable {
+public final class PredictionExpressions implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final String RAW = Predictions.PREDICTION; // where predict puts the outputs
   private static final String MAX = "__orca_max";
@@ -45,7 +45,7 @@ public final class PredictionColumns implements Serializable {
   private final Link link;
   private final int outputs;
 
-  private PredictionColumns(Predictions what, Link link, int outputs) {
+  private PredictionExpressions(Predictions what, Link link, int outputs) {
     this.what = what;
     this.link = link;
     this.outputs = outputs;
@@ -54,7 +54,7 @@ public final class PredictionColumns implements Serializable {
   /**
    * The columns of {@code what} for a model with {@code outputs} outputs trained with {@code loss}.
    */
-  public static PredictionColumns of(Predictions what, Loss loss, int outputs) {
+  public static PredictionExpressions of(Predictions what, Loss loss, int outputs) {
     Link link = null;
     switch (what.kind()) {
       case RAW -> {}
@@ -68,7 +68,7 @@ public final class PredictionColumns implements Serializable {
       }
       case CLASSES -> link = linkOf(loss, outputs);
     }
-    return new PredictionColumns(what, link, outputs);
+    return new PredictionExpressions(what, link, outputs);
   }
 
   private static Link linkOf(Loss loss, int outputs) {
