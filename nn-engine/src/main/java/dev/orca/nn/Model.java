@@ -14,6 +14,7 @@ import dev.orca.nn.internal.Pass;
 import dev.orca.nn.internal.Trainable;
 import dev.orca.nn.io.ModelFile;
 import dev.orca.nn.layers.Layer;
+import dev.orca.nn.layers.ParameterSpec;
 import dev.orca.nn.losses.Loss;
 import dev.orca.nn.metrics.Metric;
 import dev.orca.nn.metrics.MetricSums;
@@ -231,6 +232,31 @@ public final class Model implements AutoCloseable {
   public Tensor stateTensor() {
     return buffers.state();
   }
+
+  /**
+   * Where each parameter lies in {@link #parameters()}, in model order, named {@code
+   * layer/parameter} (e.g. {@code dense_1/kernel}): for weight histograms and inspection.
+   */
+  public List<ParameterRange> parameterRanges() {
+    List<ParameterRange> out = new ArrayList<>();
+    for (int i = 0; i < graph.nodes.length; i++) {
+      Graph.Node node = graph.nodes[i];
+      if (node.isInput()) {
+        continue;
+      }
+      int at = network.paramFrom(i);
+      for (ParameterSpec spec : node.layer.parameters(network.inputShapes(i))) {
+        out.add(new ParameterRange(node.name + "/" + spec.name(), at, spec.shape().size()));
+        at += spec.shape().size();
+      }
+    }
+    return out;
+  }
+
+  /**
+   * One parameter's place in the flat parameter buffer: {@code size} floats from {@code offset}.
+   */
+  public record ParameterRange(String name, int offset, int size) {}
 
   /**
    * Copies all parameters from {@code source} (from its position, {@link #parameterCount()}

@@ -7,12 +7,16 @@ import dev.orca.arrow.ConversionOptions;
 import dev.orca.arrow.Shard;
 import dev.orca.arrow.ShardConverter;
 import dev.orca.collective.RingOptions;
+import dev.orca.common.Serialization;
 import dev.orca.common.StaleSharedMemory;
 import dev.orca.context.OrcaContext;
 import dev.orca.data.XShards;
 import dev.orca.estimator.internal.DataSummary;
+import dev.orca.estimator.internal.FitCallbacks;
 import dev.orca.estimator.internal.FitResult;
+import dev.orca.estimator.internal.FitSetup;
 import dev.orca.estimator.internal.HadoopPaths;
+import dev.orca.estimator.internal.PredictionExpressions;
 import dev.orca.estimator.internal.ProgressPrinter;
 import dev.orca.estimator.internal.SavedSettings;
 import dev.orca.estimator.internal.Scoring;
@@ -88,6 +92,9 @@ public final class Estimator implements AutoCloseable {
   private Model model;
   private boolean closed;
 
+  /** Where the last fit stood after its last epoch ({@link TrainingState} text), or null. */
+  private String trainingState;
+
   private Estimator(Model model, Backend backend, int workers, int coresPerWorker) {
     this.model = model;
     this.backend = backend;
@@ -133,10 +140,20 @@ public final class Estimator implements AutoCloseable {
               + workers
               + " (usually much more), or fewer workers.");
     }
-    CheckpointStore checkpoints =
-        config.checkpointDir() == null ? null : new CheckpointStore(config.checkpointDir());
-    if (checkpoints != null) {
-      checkpoints.checkWritable();
+    List<Callback> callbacks = FitSetup.callbacks(config);
+    CheckpointStore checkpoints = FitSetup.recoveryStore(config, callbacks);
+    FitSetup.ResumePoint resume =
+        config.resumeFrom() == null ? null : FitSetup.resumePoint(config.resumeFrom(), config);
+    int firstEpoch = resume == null ? 0 : resume.state().lastEpoch() + 1;
+    if (firstEpoch >= config.epochs()) {
+      throw new OrcaConfigurationException(
+          "cannot resume from "
+              + config.resumeFrom()
+              + ": it was saved after epoch "
+              + firstEpoch
+              + " and this fit asks for "
+              + config.epochs()
+              + " epochs in all (setEpochs counts from the first fit's start); ask for more");
     }
     checkKnownWidth(data, "training data");
     if (config.validation() != null) {
@@ -149,9 +166,35 @@ public final class Estimator implements AutoCloseable {
       DataSummary.of(validation, "validation data")
           .checkFits(inputWidth(), outputWidth(), model.loss().name(), "validation data");
     }
+    if (resume != null) {
+      Model resumed = resume.model(model, model.engine());
+      model.close();
+      model = resumed;
+    }
+    // a resumed fit keeps the shuffling sequence it started with
+    long seed = resume == null ? config.seed() : resume.state().seed();
+    boolean shuffle = resume == null ? config.shuffle() : resume.state().shuffle();
+    byte[] startModel = model.toBytes();
+    FitCallbacks fitCallbacks =
+        new FitCallbacks(
+            callbacks,
+            new FitCallbacks.Plan(
+                config.epochs(),
+                firstEpoch,
+                (int) ((summary.totalRows() + config.batchSize() - 1) / config.batchSize()),
+                config.batchSize(),
+                seed,
+                shuffle,
+                backend,
+                workers),
+            startModel);
     TrainJob job =
         TrainJob.builder()
-            .model(TrainJob.ModelSpec.of(model, coresPerWorker))
+            .model(
+                new TrainJob.ModelSpec(
+                    startModel,
+                    coresPerWorker,
+                    Serialization.registeredNames().toArray(new String[0])))
             .data(
                 new TrainJob.DataShape(
                     summary.totalRows(),
@@ -162,9 +205,10 @@ public final class Estimator implements AutoCloseable {
                 new TrainJob.Schedule(
                     config.epochs(),
                     config.batchSize(),
-                    config.shuffle(),
-                    config.seed(),
-                    config.earlyStopping()))
+                    shuffle,
+                    seed,
+                    firstEpoch,
+                    fitCallbacks.stepInterval()))
             .ring(
                 new TrainJob.RingSpec(
                     workers,
@@ -187,20 +231,39 @@ public final class Estimator implements AutoCloseable {
             + " backend, "
             + coresPerWorker
             + " cores each), global batch "
-            + config.batchSize());
+            + config.batchSize()
+            + (resume == null
+                ? ""
+                : ", resuming from " + resume.from() + " at epoch " + (firstEpoch + 1)));
     FitResult result;
     try {
+      fitCallbacks.trainBegin(resume == null ? null : resume.state());
+      if (fitCallbacks.failure() != null) {
+        throw fitCallbacks.failure();
+      }
       result =
           backend == Backend.SPARK
-              ? SparkTrainer.fit(jsc(), job, data, summary, validation, progress)
-              : RayTrainer.fit(job, data, summary, validation, progress);
+              ? SparkTrainer.fit(jsc(), job, data, summary, validation, progress, fitCallbacks)
+              : RayTrainer.fit(job, data, summary, validation, progress, fitCallbacks);
+    } catch (RuntimeException e) {
+      fitCallbacks.trainFailed(e);
+      throw e;
     } finally {
       // workers killed during the fit (lost executors on this host) left files in /dev/shm
       StaleSharedMemory.removeAll();
     }
     replaceModel(result.modelFile());
-    return new TrainingHistory(
-        result.epochs(), result.stoppedBecause(), result.restarts(), result.transport());
+    fitCallbacks.finalModel(result.modelFile());
+    trainingState = fitCallbacks.trainingState();
+    TrainingHistory history =
+        new TrainingHistory(
+            result.epochs(), result.stoppedBecause(), result.restarts(), result.transport());
+    fitCallbacks.trainEnd(history);
+    if (fitCallbacks.failure() != null) {
+      fitCallbacks.trainFailed(fitCallbacks.failure());
+      throw fitCallbacks.failure();
+    }
+    return history;
   }
 
   /**
@@ -298,6 +361,44 @@ public final class Estimator implements AutoCloseable {
         PREDICTED);
   }
 
+  /**
+   * {@link #predict(Dataset, List)} with the columns {@code what} asks for: for a classifier the
+   * class ({@code prediction}, an {@code int}; for several sigmoid outputs an {@code array<int>} of
+   * 0/1) and the probabilities ({@code probability}, an {@code array<double>}: the softmax of the
+   * outputs, or {@code [1 - p, p]} for one sigmoid output, or each output's sigmoid), optionally
+   * the raw outputs ({@code rawPrediction}); for a one-output regression a {@code double} ({@code
+   * prediction}). Every column of {@code df} comes first, unchanged. Fails before any work if the
+   * loss does not say how to read classes (see {@link Predictions#classes()}) or {@code df} already
+   * has a column it would add.
+   */
+  public synchronized Dataset<Row> predict(
+      Dataset<Row> df, List<String> featureCols, Predictions what) {
+    checkOpen();
+    PredictionExpressions columns = PredictionExpressions.of(what, model.loss(), outputWidth());
+    columns.checkFree(df.columns(), "the DataFrame");
+    return columns.fromRaw(predict(df, featureCols), df.columns());
+  }
+
+  /**
+   * {@link #predict(XShards)} with the columns {@code what} asks for, as float columns: for a
+   * classifier {@code rawPrediction} (the outputs; shards keep every column), {@code probability}
+   * and {@code prediction} (the class as a float, or a 0/1 per output for several sigmoid outputs);
+   * for a regression {@code prediction}, one float per row.
+   */
+  public synchronized XShards predict(XShards data, Predictions what) {
+    checkOpen();
+    checkKnownWidth(data, PREDICTED);
+    PredictionExpressions columns = PredictionExpressions.of(what, model.loss(), outputWidth());
+    data.knownSchema()
+        .ifPresent(
+            s ->
+                columns.checkFree(
+                    s.getFields().stream().map(f -> f.getName()).toArray(String[]::new),
+                    data.name()));
+    return columns.onShards(
+        data, new Scoring(model.toBytes(), coresPerWorker, SCORING_BATCH).predictions(PREDICTED));
+  }
+
   /** The loss and metrics of the model on {@code data} (with labels), computed where it lies. */
   public synchronized Map<String, Double> evaluate(XShards data) {
     checkOpen();
@@ -318,7 +419,9 @@ public final class Estimator implements AutoCloseable {
 
   /**
    * Writes the estimator to the folder {@code path} (any Hadoop FileSystem path): the model file
-   * (architecture, weights, optimizer state) and the estimator's settings.
+   * (architecture, weights, optimizer state), the estimator's settings and, after a fit, where it
+   * stood ({@code training.state}), so that a later fit can resume from the folder ({@link
+   * FitConfig.Builder#optResumeFrom}).
    */
   public synchronized void save(String path) {
     checkOpen();
@@ -331,6 +434,15 @@ public final class Estimator implements AutoCloseable {
       }
       try (OutputStream out = fs.create(new Path(path, SavedSettings.FILE), true)) {
         p.store(out, "Orca estimator settings");
+      }
+      Path state = new Path(path, FitSetup.STATE_FILE);
+      if (trainingState != null) {
+        // where the last fit stood: a later fit can resume from this folder
+        try (OutputStream out = fs.create(state, true)) {
+          out.write(trainingState.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+      } else {
+        fs.delete(state, false);
       }
     } catch (IOException e) {
       throw new OrcaException(

@@ -5,6 +5,8 @@ import dev.orca.collective.Compression;
 import dev.orca.collective.Transport;
 import dev.orca.data.XShards;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -25,6 +27,8 @@ public final class FitConfig {
   private final int maxRetries;
   private final Compression compression;
   private final Duration stepTimeout;
+  private final List<Callback> callbacks;
+  private final String resumeFrom;
   private final Transport transport;
 
   private FitConfig(Builder b) {
@@ -40,6 +44,8 @@ public final class FitConfig {
     this.maxRetries = b.maxRetries;
     this.compression = b.compression;
     this.stepTimeout = b.stepTimeout;
+    this.callbacks = List.copyOf(b.callbacks);
+    this.resumeFrom = b.resumeFrom;
     this.transport = b.transport;
   }
 
@@ -114,6 +120,16 @@ public final class FitConfig {
     return stepTimeout;
   }
 
+  /** The callbacks, in the order given (early stopping and checkpoints not among them). */
+  public List<Callback> callbacks() {
+    return callbacks;
+  }
+
+  /** A checkpoint folder or a saved estimator's folder to resume from, or null to start afresh. */
+  public String resumeFrom() {
+    return resumeFrom;
+  }
+
   /** Builds a {@link FitConfig}. */
   public static final class Builder {
     private int epochs = 1;
@@ -128,6 +144,8 @@ public final class FitConfig {
     private int maxRetries = 3;
     private Compression compression = Compression.NONE;
     private Duration stepTimeout = Duration.ofMinutes(5);
+    private final List<Callback> callbacks = new ArrayList<>();
+    private String resumeFrom;
     private Transport transport = Transport.AUTO;
 
     private Builder() {}
@@ -185,6 +203,28 @@ public final class FitConfig {
 
     public Builder optStepTimeout(Duration timeout) {
       this.stepTimeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /** Callbacks run on the driver during training (see {@link Callback}), in this order. */
+    public Builder optCallbacks(Callback... callbacks) {
+      for (Callback c : callbacks) {
+        this.callbacks.add(Objects.requireNonNull(c, "callback"));
+      }
+      return this;
+    }
+
+    /**
+     * Resumes training from {@code dir}: a folder of checkpoints ({@link #optCheckpoints}, {@code
+     * ModelCheckpoint}; its newest) or of a saved estimator ({@link Estimator#save} after a fit).
+     * Training continues at the epoch after the saved one with the saved weights, optimizer state
+     * (momentum, Adam's moments and step count, so the learning-rate schedule's position), the
+     * shuffling sequence (the saved seed and shuffle setting) and each callback's state (early
+     * stopping's best value and count); {@link #setEpochs} counts from the first fit's start, so 3
+     * epochs then a resumed fit with {@code setEpochs(6)} train 6 in all.
+     */
+    public Builder optResumeFrom(String dir) {
+      this.resumeFrom = Objects.requireNonNull(dir, "dir");
       return this;
     }
 

@@ -17,6 +17,11 @@ public final class BinaryCrossEntropy implements Loss {
     this.fromLogits = fromLogits;
   }
 
+  /** True if the model's outputs are logits (the default), false if they are probabilities. */
+  public boolean fromLogits() {
+    return fromLogits;
+  }
+
   @Override
   public double compute(Tensor output, Tensor target, Tensor gradOut) {
     Loss.requireSameSize(name(), output, target);

@@ -19,6 +19,11 @@ public final class SparseCategoricalCrossEntropy implements Loss {
     this.fromLogits = fromLogits;
   }
 
+  /** True if the model's outputs are logits (the default), false if they are probabilities. */
+  public boolean fromLogits() {
+    return fromLogits;
+  }
+
   @Override
   public double compute(Tensor output, Tensor target, Tensor gradOut) {
     int rows = output.dim(0);

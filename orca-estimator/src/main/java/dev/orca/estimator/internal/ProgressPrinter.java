@@ -8,34 +8,47 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
- * The driver's view of training on the console: a line per epoch with its figures, and between them
- * at most one progress line a second (step, running loss, samples per second, time left in the
- * epoch).
+ * The driver's view of training on the console: a line per epoch with its figures and, when the
+ * console is a terminal, a progress bar within the epoch (steps, running loss, samples per second,
+ * time left), redrawn in place on one line. When the output is not a terminal (a file, a CI log)
+ * there is no bar: one line per epoch.
  */
 public final class ProgressPrinter {
+  private static final int BAR = 24;
+
   private final PrintStream out;
   private final boolean enabled;
+  private final boolean terminal;
   private final int epochs;
   private final LongSupplier clock;
-  private long lastPrint;
   private long epochStart;
+  private int drawn; // characters of the bar now on the line, 0 if none
 
   public ProgressPrinter(PrintStream out, boolean enabled, int epochs) {
-    this(out, enabled, epochs, System::nanoTime);
+    this(out, enabled, System.console() != null, epochs, System::nanoTime);
   }
 
-  /** A printer that reads the time (in nanoseconds) from {@code clock}, so tests need not sleep. */
-  ProgressPrinter(PrintStream out, boolean enabled, int epochs, LongSupplier clock) {
+  /**
+   * A printer that draws a bar if {@code terminal} and reads the time (in nanoseconds) from {@code
+   * clock}, so tests need neither a terminal nor sleeps.
+   */
+  ProgressPrinter(
+      PrintStream out, boolean enabled, boolean terminal, int epochs, LongSupplier clock) {
     this.out = out;
     this.enabled = enabled;
+    this.terminal = terminal;
     this.epochs = epochs;
     this.clock = clock;
     this.epochStart = clock.getAsLong();
   }
 
-  public void epochStarted(int epoch) {
+  public synchronized void epochStarted(int epoch) {
     epochStart = clock.getAsLong();
-    lastPrint = epochStart;
+  }
+
+  /** Seconds since the current epoch started. */
+  public synchronized double secondsIntoEpoch() {
+    return (clock.getAsLong() - epochStart) / 1e9;
   }
 
   /**
@@ -43,23 +56,29 @@ public final class ProgressPrinter {
    * the mean loss so far of the reporting worker's rows.
    */
   public synchronized void step(int epoch, int step, int steps, long samples, double loss) {
-    long now = clock.getAsLong();
-    if (!enabled || now - lastPrint < 1_000_000_000L || step == steps) {
+    if (!enabled || !terminal || step >= steps || steps <= 0) {
       return;
     }
-    lastPrint = now;
-    double elapsed = (now - epochStart) / 1e9;
+    double elapsed = (clock.getAsLong() - epochStart) / 1e9;
     double left = step == 0 ? 0 : elapsed * (steps - step) / step;
-    out.printf(
-        Locale.ROOT,
-        "  epoch %d/%d  step %d/%d  loss %.4f  %.0f samples/s  %s left%n",
-        epoch + 1,
-        epochs,
-        step,
-        steps,
-        loss,
-        samples / Math.max(elapsed, 1e-9),
-        time(left));
+    int done = (int) ((long) BAR * step / steps);
+    String line =
+        String.format(
+            Locale.ROOT,
+            "epoch %d/%d [%s%s] %d/%d  loss %.4f  %.0f samples/s  %s left",
+            epoch + 1,
+            epochs,
+            "=".repeat(done),
+            " ".repeat(BAR - done),
+            step,
+            steps,
+            loss,
+            samples / Math.max(elapsed, 1e-9),
+            time(left));
+    // redrawn in place: back to the line's start, the new text, blanks over a longer old one
+    out.print("\r" + line + " ".repeat(Math.max(0, drawn - line.length())));
+    out.flush();
+    drawn = Math.max(drawn, line.length());
   }
 
   /** A step reported by rank 0. */
@@ -71,6 +90,7 @@ public final class ProgressPrinter {
     if (!enabled) {
       return;
     }
+    clearBar();
     StringBuilder b =
         new StringBuilder(
             String.format(
@@ -85,9 +105,17 @@ public final class ProgressPrinter {
     out.println(b);
   }
 
-  public void message(String text) {
+  public synchronized void message(String text) {
     if (enabled) {
+      clearBar();
       out.println(text);
+    }
+  }
+
+  private void clearBar() {
+    if (drawn > 0) {
+      out.print("\r" + " ".repeat(drawn) + "\r");
+      drawn = 0;
     }
   }
 

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -424,6 +425,34 @@ public final class TaskChannel implements AutoCloseable {
     public boolean received(String line) {
       synchronized (received) {
         return received.contains(line);
+      }
+    }
+
+    /**
+     * Waits at most {@code timeout} for a line from the driver that {@code matches}, takes it out
+     * (so a later call waits for the next one) and returns it; returns {@code STOP} at once if the
+     * driver asked to stop or went away, and null if neither came in time. For a task that waits
+     * for the driver's answer (lines that differ, e.g. by a number in them).
+     */
+    public String take(Predicate<String> matches, Duration timeout) throws InterruptedException {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      synchronized (received) {
+        while (true) {
+          for (String line : received) {
+            if (matches.test(line)) {
+              received.remove(line);
+              return line;
+            }
+          }
+          if (received.contains("STOP")) {
+            return "STOP";
+          }
+          long left = (deadline - System.nanoTime()) / 1_000_000;
+          if (left <= 0) {
+            return null;
+          }
+          received.wait(left);
+        }
       }
     }
 

@@ -69,6 +69,22 @@ class TaskChannelTest {
   }
 
   @Test
+  void aTaskTakesTheDriversAnswersOneByOneAndAStopEndsItsWait() throws Exception {
+    try (TaskChannel channel = TaskChannel.open("127.0.0.1", SECRET, events)) {
+      TaskChannel.Client client = TaskChannel.Client.connect(channel.address(), SECRET, 0, TIMEOUT);
+      channel.sendToAll("MODEL 2");
+      channel.sendToAll("GO 2 0");
+      assertEquals("GO 2 0", client.take(l -> l.startsWith("GO 2 "), TIMEOUT));
+      assertEquals("MODEL 2", client.take(l -> l.startsWith("MODEL "), TIMEOUT));
+      assertNull(client.take(l -> l.startsWith("GO 2 "), Duration.ofMillis(50)), "taken once");
+      channel.sendToAll("STOP");
+      assertEquals("STOP", client.take(l -> l.startsWith("GO 3 "), TIMEOUT));
+      client.close();
+      assertEquals("disconnected 0", events.next());
+    }
+  }
+
+  @Test
   void theSecretNeverCrossesTheWire() throws Exception {
     try (TaskChannel channel = TaskChannel.open("127.0.0.1", SECRET, events);
         Relay relay = new Relay(channel.address())) {

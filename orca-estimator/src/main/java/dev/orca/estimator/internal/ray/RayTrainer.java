@@ -7,11 +7,12 @@ import dev.orca.data.RayShard;
 import dev.orca.data.ShardPlacement;
 import dev.orca.data.XShards;
 import dev.orca.estimator.EpochRecord;
+import dev.orca.estimator.StepFigures;
 import dev.orca.estimator.internal.DataSummary;
+import dev.orca.estimator.internal.FitCallbacks;
 import dev.orca.estimator.internal.FitResult;
 import dev.orca.estimator.internal.ProgressPrinter;
 import dev.orca.estimator.internal.worker.CheckpointStore;
-import dev.orca.estimator.internal.worker.EpochControl;
 import dev.orca.estimator.internal.worker.TrainJob;
 import dev.orca.estimator.internal.worker.TrainingMessage;
 import dev.orca.estimator.internal.worker.WorkerFailure;
@@ -45,7 +46,8 @@ public final class RayTrainer {
       XShards train,
       DataSummary summary,
       XShards validation,
-      ProgressPrinter progress) {
+      ProgressPrinter progress,
+      FitCallbacks callbacks) {
     RayRuntime ray = OrcaContext.get().ray();
     Map<Integer, EpochRecord> epochs = new TreeMap<>();
     TaskChannel.Listener listener =
@@ -54,6 +56,19 @@ public final class RayTrainer {
           public void message(int rank, String kind, String detail) {
             if (TrainingMessage.decode(kind, detail) instanceof TrainingMessage.Step step) {
               progress.stepReported(step);
+              double elapsed = progress.secondsIntoEpoch();
+              // on the channel's thread: the callbacks are called one at a time all the same
+              callbacks.steps(
+                  new StepFigures(
+                      step.epoch(),
+                      step.step(),
+                      step.steps(),
+                      step.iteration(),
+                      step.samples(),
+                      elapsed > 0 ? step.samples() / elapsed : 0,
+                      step.loss(),
+                      step.metrics(),
+                      step.learningRate()));
             }
           }
 
@@ -94,10 +109,11 @@ public final class RayTrainer {
             progress.message("Summing gradients through " + placed);
             transport = placed;
           }
-          int start = resumeFrom == null ? 0 : resumeFrom.epoch() + 1;
-          EpochControl control = new EpochControl(job);
+          int start = resumeFrom == null ? job.schedule().firstEpoch() : resumeFrom.epoch() + 1;
+          callbacks.modelSource(e -> modelFile(actors.get(0), ids.get(0), job));
           for (int epoch = start; epoch < job.epochs() && stopped == null; epoch++) {
             progress.epochStarted(epoch);
+            callbacks.epochBegin(epoch);
             int e = epoch;
             List<String> lines =
                 getAll(
@@ -106,14 +122,14 @@ public final class RayTrainer {
                         (a, r) -> a.task(RayTrainingActor::trainEpoch, ids.get(r), e).remote()),
                     job,
                     "epoch " + (epoch + 1));
-            EpochRecord record = RayTrainingActor.epochRecord(lines.get(0));
+            TrainingMessage.EpochDone done = RayTrainingActor.epochDone(lines.get(0));
+            EpochRecord record = done.record();
             epochs.put(epoch, record);
             progress.epochDone(record);
-            EpochControl.Decision decision = control.after(record, false);
-            stopped = decision.stopReason();
-            if (decision.checkpoint()) {
-              job.checkpoints().store().write(epoch, modelFile(actors.get(0), ids.get(0), job));
-            }
+            stopped = callbacks.epochEnd(record, done.learningRate(), done.iterations());
+          }
+          if (callbacks.failure() != null) {
+            throw callbacks.failure();
           }
           byte[] model = modelFile(actors.get(0), ids.get(0), job);
           return new FitResult(
@@ -141,15 +157,23 @@ public final class RayTrainer {
                 e);
           }
           CheckpointStore store = job.checkpoints().store();
-          resumeFrom = store == null ? null : store.latest().orElse(null);
+          // a checkpoint older than where this fit started is not of this fit
+          resumeFrom =
+              store == null
+                  ? null
+                  : store
+                      .latest()
+                      .filter(c -> c.epoch() >= job.schedule().firstEpoch())
+                      .orElse(null);
           LOG.warn(
               "A training worker failed ({}); resetting the workers and resuming {} (attempt {} of {})",
               rootMessage(e),
               resumeFrom == null ? "from the start" : "after epoch " + (resumeFrom.epoch() + 1),
               attempt + 1,
               maxRetries + 1);
-          int kept = resumeFrom == null ? -1 : resumeFrom.epoch();
+          int kept = resumeFrom == null ? job.schedule().firstEpoch() - 1 : resumeFrom.epoch();
           epochs.keySet().removeIf(k -> k > kept);
+          callbacks.rewind(kept, store);
         } finally {
           ActorPool.release(ray, actors, ids);
         }

@@ -94,20 +94,23 @@ public class RayTrainingActor {
 
   /**
    * Trains epoch {@code epoch}; returns its figures (the same on every worker) as one line of the
-   * training protocol, read back with {@link #epochRecord}.
+   * training protocol, read back with {@link #epochDone}.
    */
   public String trainEpoch(String id, int epoch) {
     State s = state(id);
     TrainingWorker.StepListener listener =
-        s.channel == null ? null : new StepReporter(s.channel, s.job.workers());
+        s.channel == null
+            ? null
+            : new StepReporter(
+                s.channel, s.worker, s.job.workers(), s.job.schedule().stepInterval());
     EpochRecord record =
         EpochRunner.run(s.worker, s.job, s.plan, s.trainData, s.valData, epoch, listener);
-    return new TrainingMessage.EpochDone(record).detail();
+    return EpochRunner.done(s.worker, record).detail();
   }
 
   /** The figures {@link #trainEpoch} returned. */
-  static EpochRecord epochRecord(String line) {
-    return ((TrainingMessage.EpochDone) TrainingMessage.decode("EPOCH", line)).record();
+  static TrainingMessage.EpochDone epochDone(String line) {
+    return (TrainingMessage.EpochDone) TrainingMessage.decode("EPOCH", line);
   }
 
   /** The replica as a model file. */

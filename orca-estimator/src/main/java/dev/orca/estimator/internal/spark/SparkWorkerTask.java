@@ -5,7 +5,6 @@ import dev.orca.arrow.Shard;
 import dev.orca.estimator.EpochRecord;
 import dev.orca.estimator.internal.worker.BatchPlan;
 import dev.orca.estimator.internal.worker.CheckpointStore;
-import dev.orca.estimator.internal.worker.EpochControl;
 import dev.orca.estimator.internal.worker.EpochRunner;
 import dev.orca.estimator.internal.worker.LocalData;
 import dev.orca.estimator.internal.worker.StepReporter;
@@ -114,7 +113,13 @@ public final class SparkWorkerTask implements BarrierFunction<Tagged, byte[]> {
     CheckpointStore store = job.checkpoints().store();
     int resumeEpoch = -1;
     if (rank == 0 && store != null && task.stageAttempt() > 0) {
-      resumeEpoch = store.latest().map(CheckpointStore.Checkpoint::epoch).orElse(-1);
+      // a checkpoint older than where this fit started is not of this fit
+      resumeEpoch =
+          store
+              .latest()
+              .map(CheckpointStore.Checkpoint::epoch)
+              .filter(e -> e >= job.schedule().firstEpoch())
+              .orElse(-1);
     }
     List<String> gathered = task.allGather(address + " " + resumeEpoch);
     List<String> addresses = new ArrayList<>();
@@ -135,7 +140,7 @@ public final class SparkWorkerTask implements BarrierFunction<Tagged, byte[]> {
                           + " disappeared while the workers resumed")));
     }
     worker.connectRing(addresses, rank);
-    return epoch + 1;
+    return epoch >= 0 ? epoch + 1 : job.schedule().firstEpoch();
   }
 
   private void run(
@@ -147,11 +152,12 @@ public final class SparkWorkerTask implements BarrierFunction<Tagged, byte[]> {
       LocalData validation,
       int start) {
     BatchPlan plan = job.newPlan();
-    EpochControl control = new EpochControl(job);
     TrainingWorker.StepListener report =
-        rank == 0 ? new StepReporter(channel, job.workers()) : null;
+        rank == 0
+            ? new StepReporter(channel, worker, job.workers(), job.schedule().stepInterval())
+            : null;
     TrainingWorker.StepListener listener =
-        (epoch, step, steps, samples, loss) -> {
+        (epoch, step, steps, sums) -> {
           if (task.isInterrupted()) {
             throw new TrainingException(
                 "training worker "
@@ -160,29 +166,51 @@ public final class SparkWorkerTask implements BarrierFunction<Tagged, byte[]> {
                     + " or another worker failed)");
           }
           if (report != null) {
-            report.step(epoch, step, steps, samples, loss);
+            report.step(epoch, step, steps, sums);
           }
         };
     for (int epoch = start; epoch < job.epochs(); epoch++) {
       EpochRecord record = EpochRunner.run(worker, job, plan, train, validation, epoch, listener);
+      double[] stop = {0};
       if (rank == 0) {
-        channel.send(new TrainingMessage.EpochDone(record));
+        channel.send(EpochRunner.done(worker, record));
+        stop[0] = awaitVerdict(channel, worker, epoch) ? 1 : 0;
       }
-      // the driver may ask to stop; every worker must agree on it, so it is summed over the ring
-      double[] flags = {channel.stopRequested() ? 1 : 0};
-      worker.allReduce(flags);
-      EpochControl.Decision decision = control.after(record, flags[0] > 0);
-      if (decision.checkpoint()) {
-        if (rank == 0) {
-          job.checkpoints().store().write(epoch, worker.modelFile());
-        }
-        worker.barrier();
-      }
-      if (decision.stopsEarly()) {
-        if (rank == 0) {
-          channel.send(new TrainingMessage.Stopped(decision.stopReason()));
-        }
+      // the driver's callbacks decide; rank 0 heard them, and tells the others through the ring
+      worker.allReduce(stop);
+      if (stop[0] > 0) {
         return;
+      }
+    }
+  }
+
+  /**
+   * Rank 0 after {@code epoch}: waits for the driver's callbacks to decide whether training goes
+   * on, sending its model file when they ask for it. True to stop.
+   */
+  private boolean awaitVerdict(WorkerChannel channel, TrainingWorker worker, int epoch) {
+    String go = new TrainingMessage.Verdict(epoch, false).kind() + " " + epoch + " ";
+    TrainingMessage.ModelRequest ask = new TrainingMessage.ModelRequest(epoch);
+    String model = ask.kind() + " " + ask.detail();
+    while (true) {
+      String line =
+          channel.take(l -> l.startsWith(go) || l.equals(model), job.ring().stepTimeout());
+      if (line == null) {
+        throw new TrainingException(
+            "the driver did not answer within "
+                + job.ring().stepTimeout().toSeconds()
+                + " s after epoch "
+                + (epoch + 1)
+                + ": its callbacks took longer than the step timeout (raise optStepTimeout), or"
+                + " the driver is gone");
+      }
+      if (line.equals("STOP")) {
+        return true;
+      }
+      if (line.equals(model)) {
+        channel.sendModel(epoch, worker.modelFile());
+      } else {
+        return line.endsWith(" 1");
       }
     }
   }

@@ -1,5 +1,7 @@
 package dev.orca.estimator.internal.worker;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import dev.orca.OrcaConfigurationException;
 import dev.orca.OrcaDataException;
 import dev.orca.OrcaException;
@@ -22,12 +24,16 @@ import org.apache.hadoop.fs.Path;
 /**
  * Checkpoints in any Hadoop FileSystem (a local folder, {@code hdfs://}, {@code s3a://}): one model
  * file per checkpoint, {@code epoch-00012.orca}, written under a temporary name and renamed, so a
- * reader never sees half a file. The newest few are kept.
+ * reader never sees half a file, and beside it the training state to resume from, {@code
+ * epoch-00012.state}, written before it. The newest few are kept; {@code best.orca} and {@code
+ * best.state} hold the best epoch by a monitored value, when asked.
  */
 public final class CheckpointStore implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final String PREFIX = "epoch-";
   private static final String SUFFIX = ".orca";
+  private static final String STATE = ".state";
+  private static final String BEST = "best";
   private static final int KEEP = 3;
 
   private final String dir;
@@ -64,20 +70,25 @@ public final class CheckpointStore implements Serializable {
 
   /** Writes the model file of {@code epoch} (0-based, the last finished epoch). */
   public void write(int epoch, byte[] modelFile) {
+    write(epoch, modelFile, null, KEEP);
+  }
+
+  /**
+   * Writes the model file of {@code epoch} (0-based) and, if not null, the training state beside
+   * it; keeps the newest {@code keep} checkpoints.
+   */
+  public void write(int epoch, byte[] modelFile, String state, int keep) {
     Path target = new Path(dir, name(epoch));
-    Path temp = new Path(dir, "." + name(epoch) + ".tmp");
     try {
       FileSystem fs = fs();
-      try (OutputStream out = fs.create(temp, true)) {
-        out.write(modelFile);
+      if (state != null) {
+        replace(fs, new Path(dir, PREFIX + digits(epoch) + STATE), state.getBytes(UTF_8));
       }
-      fs.delete(target, false);
-      if (!fs.rename(temp, target)) {
-        throw new IOException("rename of " + temp + " to " + target + " failed");
-      }
+      replace(fs, target, modelFile);
       FileStatus[] all = list(fs);
-      for (int i = 0; i < all.length - KEEP; i++) {
+      for (int i = 0; i < all.length - keep; i++) {
         fs.delete(all[i].getPath(), false);
+        fs.delete(stateOf(all[i].getPath()), false);
       }
     } catch (IOException e) {
       throw new OrcaException(
@@ -89,6 +100,56 @@ public final class CheckpointStore implements Serializable {
               + e.getMessage(),
           e);
     }
+  }
+
+  /** Writes the best model so far ({@code best.orca}) and its training state. */
+  public void writeBest(byte[] modelFile, String state) {
+    try {
+      FileSystem fs = fs();
+      replace(fs, new Path(dir, BEST + STATE), state.getBytes(UTF_8));
+      replace(fs, new Path(dir, BEST + SUFFIX), modelFile);
+    } catch (IOException e) {
+      throw new OrcaException(
+          "cannot write the best model to " + dir + "/" + BEST + SUFFIX + ": " + e.getMessage(), e);
+    }
+  }
+
+  // under a temporary name, then renamed: a reader sees the old file or the new one, never half
+  private void replace(FileSystem fs, Path target, byte[] bytes) throws IOException {
+    Path temp = new Path(dir, "." + target.getName() + ".tmp");
+    try (OutputStream out = fs.create(temp, true)) {
+      out.write(bytes);
+    }
+    fs.delete(target, false);
+    if (!fs.rename(temp, target)) {
+      throw new IOException("rename of " + temp + " to " + target + " failed");
+    }
+  }
+
+  /**
+   * The training state written beside the checkpoint of {@code epoch}, if there is one; a damaged
+   * file fails naming it.
+   */
+  public Optional<String> readState(int epoch) {
+    Path file = new Path(dir, PREFIX + digits(epoch) + STATE);
+    try {
+      FileSystem fs = fs();
+      if (!fs.exists(file)) {
+        return Optional.empty();
+      }
+      try (InputStream in = fs.open(file)) {
+        return Optional.of(new String(in.readAllBytes(), UTF_8));
+      } catch (ChecksumException e) {
+        throw HadoopPaths.corrupted("the training state", fs, file, e);
+      }
+    } catch (IOException e) {
+      throw new OrcaException("cannot read the training state " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The name of the training state beside {@code epoch}'s checkpoint, for messages. */
+  public String stateFile(int epoch) {
+    return new Path(dir, PREFIX + digits(epoch) + STATE).toString();
   }
 
   /** The newest checkpoint, if there is one. */
@@ -155,7 +216,16 @@ public final class CheckpointStore implements Serializable {
   }
 
   private static String name(int epoch) {
-    return String.format("%s%05d%s", PREFIX, epoch, SUFFIX);
+    return PREFIX + digits(epoch) + SUFFIX;
+  }
+
+  private static String digits(int epoch) {
+    return String.format("%05d", epoch);
+  }
+
+  private static Path stateOf(Path checkpoint) {
+    String n = checkpoint.getName();
+    return new Path(checkpoint.getParent(), n.substring(0, n.length() - SUFFIX.length()) + STATE);
   }
 
   private static int epochOf(String name) {

@@ -1,6 +1,7 @@
 package dev.orca.estimator.internal.worker;
 
 import dev.orca.estimator.EpochRecord;
+import dev.orca.nn.optim.Optimizer;
 import java.util.Map;
 
 /**
@@ -28,5 +29,15 @@ public final class EpochRunner {
     double seconds = (System.nanoTime() - t0) / 1e9;
     return new EpochRecord(
         epoch, figures.values(), val, seconds, figures.computeSeconds(), figures.samples());
+  }
+
+  /**
+   * The message of an epoch's end: its record, the learning rate of its last step and the
+   * optimizer's step count after it, read from {@code worker}'s replica.
+   */
+  public static TrainingMessage.EpochDone done(TrainingWorker worker, EpochRecord record) {
+    Optimizer o = worker.model().optimizer();
+    long it = o.iterations();
+    return new TrainingMessage.EpochDone(record, o.schedule().rate(Math.max(0, it - 1)), it);
   }
 }

@@ -4,7 +4,6 @@ import dev.orca.collective.Compression;
 import dev.orca.collective.RingOptions;
 import dev.orca.collective.Transport;
 import dev.orca.common.Serialization;
-import dev.orca.estimator.EarlyStopping;
 import dev.orca.nn.Model;
 import java.io.Serializable;
 import java.time.Duration;
@@ -39,9 +38,13 @@ public final class TrainJob implements Serializable {
   public record DataShape(long totalRows, int featureWidth, int labelWidth, boolean hasValidation)
       implements Serializable {}
 
-  /** Epochs, the global batch, shuffling and its seed, and early stopping (or null). */
+  /**
+   * Epochs (counted from the first fit's start), the global batch, shuffling and its seed, the
+   * first epoch to train (above 0 when resuming), and every how many steps rank 0 reports its
+   * running figures to the driver's callbacks (0: only for the progress bar).
+   */
   public record Schedule(
-      int epochs, int batchSize, boolean shuffle, long seed, EarlyStopping earlyStopping)
+      int epochs, int batchSize, boolean shuffle, long seed, int firstEpoch, int stepInterval)
       implements Serializable {}
 
   /**

@@ -150,7 +150,7 @@ public final class TrainingWorker implements AutoCloseable {
         step.runWithoutRows(sync);
       }
       if (listener != null) {
-        listener.step(epoch, b + 1, plan.numBatches(), sums.rows(), sums.meanLoss());
+        listener.step(epoch, b + 1, plan.numBatches(), sums);
       }
     }
     long end = System.nanoTime();
@@ -310,8 +310,9 @@ public final class TrainingWorker implements AutoCloseable {
   @FunctionalInterface
   public interface StepListener {
     /**
-     * {@code samples} and {@code loss}: this worker's rows so far in the epoch and their mean loss.
+     * {@code sums}: this worker's loss and metric sums over its rows so far in the epoch (read them
+     * during the call only).
      */
-    void step(int epoch, int step, int steps, long samples, double loss);
+    void step(int epoch, int step, int steps, MetricSums sums);
   }
 }
