@@ -60,7 +60,7 @@ public final class AnomalyDetectionExample {
         opts.integer("weeks"),
         injected,
         csv);
-    try (OrcaContext orca = OrcaContext.init()) {
+    try (OrcaContext orca = opts.startContext()) {
       SparkSession spark = orca.spark();
       Dataset<Row> windows = windows(spark, csv.toString(), window).repartition(workers).cache();
       Dataset<Row> train = windows.where("part = 'train'");

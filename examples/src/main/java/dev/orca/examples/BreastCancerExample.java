@@ -57,7 +57,7 @@ public final class BreastCancerExample {
     ExampleArgs opts = options().parse(args);
     ExampleOutput out = new ExampleOutput(opts.out());
     int workers = opts.integer("workers");
-    try (OrcaContext orca = OrcaContext.init()) {
+    try (OrcaContext orca = opts.startContext()) {
       SparkSession spark = orca.spark();
       // Spark reads paths: the data set comes out of the sample-data jar into the output folder
       load(spark, SampleData.BREAST_CANCER.copyTo(out.dir())).createOrReplaceTempView("cells");

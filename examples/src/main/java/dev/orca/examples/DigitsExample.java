@@ -54,7 +54,7 @@ public final class DigitsExample {
   public static ExampleResult run(String... args) {
     ExampleArgs opts = options().parse(args);
     ExampleOutput out = new ExampleOutput(opts.out());
-    try (OrcaContext orca = OrcaContext.init()) {
+    try (OrcaContext orca = opts.startContext()) {
       // Spark reads paths: the data set comes out of the sample-data jar into the output folder
       Dataset<Row> digits = load(orca, SampleData.DIGITS.copyTo(out.dir()));
       List<Dataset<Row>> parts =

@@ -1,6 +1,7 @@
 package dev.orca.examples;
 
 import dev.orca.OrcaConfigurationException;
+import dev.orca.context.OrcaContext;
 import dev.orca.estimator.Backend;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -35,14 +36,22 @@ public final class ExampleArgs {
         .option("out", "examples/out/" + example, "folder for histories, charts, models");
   }
 
-  /** Adds the options of the examples that train on Spark: backend, workers, seed. */
+  /**
+   * Adds the options of the examples that train on Spark: backend, workers, seed, and where Spark
+   * runs.
+   */
   public ExampleArgs withTraining() {
     return option(
             "backend",
             "spark",
             "where the training workers run: spark (barrier tasks) or ray (actors)")
         .option("workers", "2", "data-parallel training workers")
-        .option("seed", "0", "seed of the data split and the initial weights");
+        .option("seed", "0", "seed of the data split and the initial weights")
+        .option(
+            "cluster-mode",
+            "local",
+            "where Spark runs (orca.cluster-mode): local, local-cluster, or spark-submit when"
+                + " launched by bin/orca-submit or spark-submit");
   }
 
   /** Declares an option with its default and help. */
@@ -164,6 +173,11 @@ public final class ExampleArgs {
 
   public Backend backend() {
     return Backend.parse(string("backend"));
+  }
+
+  /** Starts the OrcaContext in the cluster mode of {@code --cluster-mode}. */
+  public OrcaContext startContext() {
+    return OrcaContext.builder().clusterMode(string("cluster-mode")).start();
   }
 
   public Path out() {

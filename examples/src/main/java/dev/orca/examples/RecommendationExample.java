@@ -57,7 +57,7 @@ public final class RecommendationExample {
     ExampleOutput out = new ExampleOutput(opts.out());
     String ratingsFile = ratingsFile(opts, out);
     int workers = opts.integer("workers");
-    try (OrcaContext orca = OrcaContext.init()) {
+    try (OrcaContext orca = opts.startContext()) {
       SparkSession spark = orca.spark();
       RatingSplits data =
           RatingSplits.leaveLastOut(MovieLensRatings.read(spark, ratingsFile), workers);

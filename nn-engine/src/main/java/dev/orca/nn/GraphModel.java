@@ -3,6 +3,7 @@ package dev.orca.nn;
 import dev.orca.OrcaConfigurationException;
 import dev.orca.common.Serialization;
 import dev.orca.nn.internal.Graph;
+import dev.orca.nn.internal.LayerWeights;
 import dev.orca.nn.layers.Layer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,6 +37,9 @@ public final class GraphModel {
   private final Map<String, Integer> counters = new HashMap<>();
   private long seed;
   private Engine engine;
+
+  /** The weights of layers taken from a model by {@link Model#cutAt}, or null. */
+  private LayerWeights carried;
 
   /** A node of the graph under construction. */
   public static final class Node {
@@ -98,6 +102,27 @@ public final class GraphModel {
     return new Node(this, nodes.size() - 1);
   }
 
+  /** The node named {@code name} (an input or a layer applied so far). */
+  public Node node(String name) {
+    for (int i = 0; i < nodes.size(); i++) {
+      if (nodes.get(i).name.equals(name)) {
+        return new Node(this, i);
+      }
+    }
+    List<String> all = new ArrayList<>();
+    for (Graph.Node n : nodes) {
+      all.add(n.name);
+    }
+    throw new OrcaConfigurationException("the graph has no node '" + name + "'; it has " + all);
+  }
+
+  /**
+   * Set by {@link Model#cutAt}: weights that {@link #build} puts into the layers they came from.
+   */
+  void carry(LayerWeights weights) {
+    this.carried = weights;
+  }
+
   /** The seed of the initial weights (default 0). */
   public GraphModel optSeed(long seed) {
     this.seed = seed;
@@ -110,7 +135,10 @@ public final class GraphModel {
     return this;
   }
 
-  /** Builds the model with these outputs; its weights are drawn from the seed. */
+  /**
+   * Builds the model with these outputs; its weights are drawn from the seed, except those of
+   * layers taken from a model by {@link Model#cutAt}, which keep that model's weights.
+   */
   public Model build(Node... outputs) {
     if (inputs.isEmpty()) {
       throw new OrcaConfigurationException(
@@ -137,7 +165,16 @@ public final class GraphModel {
         node.layer.named(node.name);
       }
     }
-    return new Model(graph, engine != null ? engine : Engine.create(), seed, true);
+    Model model = new Model(graph, engine != null ? engine : Engine.create(), seed, true);
+    if (carried != null && !carried.names().isEmpty()) {
+      try {
+        model.loadCarried(carried);
+      } catch (RuntimeException e) {
+        model.close();
+        throw e;
+      }
+    }
+    return model;
   }
 
   private void claim(String name) {

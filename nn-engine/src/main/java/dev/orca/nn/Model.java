@@ -8,6 +8,7 @@ import dev.orca.nn.internal.FitLoop;
 import dev.orca.nn.internal.FlatParameters;
 import dev.orca.nn.internal.Graph;
 import dev.orca.nn.internal.InferencePool;
+import dev.orca.nn.internal.LayerWeights;
 import dev.orca.nn.internal.Network;
 import dev.orca.nn.internal.Pass;
 import dev.orca.nn.internal.Trainable;
@@ -379,13 +380,7 @@ public final class Model implements AutoCloseable {
   }
 
   private List<String> layerNames() {
-    List<String> names = new ArrayList<>();
-    for (Graph.Node n : graph.nodes) {
-      if (!n.isInput()) {
-        names.add(n.name);
-      }
-    }
-    return names;
+    return Nodes.layerNames(graph);
   }
 
   /** The layers in model order (inputs excluded). */
@@ -397,6 +392,146 @@ public final class Model implements AutoCloseable {
       }
     }
     return layers;
+  }
+
+  // ---- transfer learning --------------------------------------------------------------
+
+  /**
+   * Freezes the named layers: the optimizer leaves their weights as they are, backward computes no
+   * weight gradient for them (and stops before them when nothing earlier trains), and they compute
+   * as in inference (BatchNorm uses and keeps its running statistics, Dropout passes everything).
+   * Frozen layers stay frozen in the model file and in the replicas of distributed training.
+   * Returns this model.
+   */
+  public Model freeze(String... layers) {
+    return setFrozen(true, layerIndices(layers));
+  }
+
+  /**
+   * Freezes the named layers and every layer they are computed from (BigDL's {@code freeze_up_to}):
+   * in a stack, every layer up to and including the named one.
+   */
+  public Model freezeUpTo(String... layers) {
+    boolean[] keep = Nodes.ancestors(graph, layerIndices(layers));
+    List<Integer> chosen = new ArrayList<>();
+    for (int i = 0; i < keep.length; i++) {
+      if (keep[i] && !graph.nodes[i].isInput()) {
+        chosen.add(i);
+      }
+    }
+    return setFrozen(true, chosen);
+  }
+
+  /** Freezes the layers from {@code first} to {@code last}, both included, in model order. */
+  public Model freezeRange(String first, String last) {
+    List<Integer> ends = layerIndices(first, last);
+    if (ends.get(0) > ends.get(1)) {
+      throw new OrcaConfigurationException(
+          "layer '"
+              + first
+              + "' comes after '"
+              + last
+              + "' in the model; give the range in model order (nodes() lists it)");
+    }
+    List<Integer> chosen = new ArrayList<>();
+    for (int i = ends.get(0); i <= ends.get(1); i++) {
+      if (!graph.nodes[i].isInput()) {
+        chosen.add(i);
+      }
+    }
+    return setFrozen(true, chosen);
+  }
+
+  /** Makes the named layers train again. */
+  public Model unfreeze(String... layers) {
+    return setFrozen(false, layerIndices(layers));
+  }
+
+  /** Makes every layer train again. */
+  public Model unfreezeAll() {
+    List<Integer> all = new ArrayList<>();
+    for (int i = 0; i < graph.nodes.length; i++) {
+      if (!graph.nodes[i].isInput()) {
+        all.add(i);
+      }
+    }
+    return setFrozen(false, all);
+  }
+
+  /** The names of the frozen layers, in model order. */
+  public List<String> frozenLayers() {
+    List<String> names = new ArrayList<>();
+    for (Graph.Node n : graph.nodes) {
+      if (!n.isInput() && n.layer.isFrozen()) {
+        names.add(n.name);
+      }
+    }
+    return List.copyOf(names);
+  }
+
+  private List<Integer> layerIndices(String... layers) {
+    return Nodes.layerIndices(graph, layers);
+  }
+
+  private Model setFrozen(boolean frozen, List<Integer> nodes) {
+    checkOpen();
+    for (int i : nodes) {
+      graph.nodes[i].layer.frozen(frozen);
+    }
+    trainable.refreeze();
+    return this;
+  }
+
+  /**
+   * Loads the weights and state of every layer of {@code source} whose name a layer of this model
+   * has (the others keep theirs): e.g. a trained base into a model with a new head. A namesake with
+   * other parameter shapes fails, naming the layer and both shapes, and nothing is loaded; so does
+   * a source without any namesake. Returns the names of the layers loaded, in model order.
+   */
+  public List<String> loadWeightsByName(Model source) {
+    checkOpen();
+    source.checkOpen();
+    return LayerWeights.of(source.network, source.parameterTensor(), source.stateTensor(), null)
+        .copyInto(network, parameterTensor(), stateTensor(), "the source model");
+  }
+
+  /** {@link #loadWeightsByName(Model)} from a model file. */
+  public List<String> loadWeightsByName(InputStream modelFile) throws IOException {
+    checkOpen();
+    ModelFile.Parsed file = ModelFile.read(modelFile);
+    Network source = file.network();
+    try (Tensor p = Tensor.zeros(source.parameterCount());
+        Tensor s = Tensor.zeros(source.stateCount())) {
+      file.fillWeights(p, s);
+      return LayerWeights.of(source, p, s, null)
+          .copyInto(network, parameterTensor(), stateTensor(), "the model file");
+    }
+  }
+
+  /**
+   * A graph builder holding this model cut after the named nodes: those nodes and everything they
+   * are computed from, with the same names, frozen flags and (once built) weights. Attach a new
+   * head to {@link GraphModel#node} and build:
+   *
+   * <pre>{@code
+   * GraphModel g = base.cutAt("flatten");
+   * Model tuned = g.build(g.apply(new Dense(5).named("head"), g.node("flatten")));
+   * tuned.freezeUpTo("flatten");
+   * }</pre>
+   *
+   * The builder has this model's seed (for the new layers' weights) and engine.
+   */
+  public GraphModel cutAt(String... nodes) {
+    checkOpen();
+    Nodes.Cut cut = Nodes.cut(graph, nodes);
+    // only the layers taken over: a new layer named like a dropped one starts fresh
+    cut.builder().carry(LayerWeights.of(network, parameterTensor(), stateTensor(), cut.layers()));
+    return cut.builder().optSeed(seed()).optEngine(engine());
+  }
+
+  /** Not API (for GraphModel): loads the weights a cut carried over. */
+  void loadCarried(LayerWeights weights) {
+    weights.copyInto(network, parameterTensor(), stateTensor(), "the cut model");
   }
 
   // ---- training -----------------------------------------------------------------------

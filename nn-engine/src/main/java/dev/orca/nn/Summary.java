@@ -17,7 +17,10 @@ final class Summary {
     long state = network.stateCount();
     for (int i = 0; i < graph.nodes.length; i++) {
       Graph.Node node = graph.nodes[i];
-      String type = node.isInput() ? "Input" : node.layer.getClass().getSimpleName();
+      String type =
+          node.isInput()
+              ? "Input"
+              : node.layer.getClass().getSimpleName() + (node.layer.isFrozen() ? ", frozen" : "");
       StringBuilder from = new StringBuilder();
       for (int in : node.inputs) {
         from.append(from.length() > 0 ? ", " : "").append(graph.nodes[in].name);
@@ -37,6 +40,16 @@ final class Summary {
         String.format(
             "Total params: %,d (%s)%n",
             network.parameterCount(), bytes(4L * network.parameterCount())));
+    int[] trainable = network.trainableRanges();
+    long trained = 0;
+    for (int k = 0; k < trainable.length; k += 2) {
+      trained += trainable[k + 1] - trainable[k];
+    }
+    if (trained < network.parameterCount()) {
+      b.append(
+          String.format(
+              "Trainable params: %,d; frozen: %,d%n", trained, network.parameterCount() - trained));
+    }
     b.append(String.format("Non-trainable state: %,d%n", state));
     b.append("Engine: ").append(engine).append('\n');
     return b.toString();

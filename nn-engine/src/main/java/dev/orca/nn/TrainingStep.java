@@ -131,7 +131,7 @@ public final class TrainingStep implements AutoCloseable {
     if (sync != null) {
       sync.finish();
     }
-    optimizer.step(model.engine(), params, grads);
+    optimizer.step(model.engine(), params, grads, model.trainableRanges());
     return value;
   }
 
@@ -143,7 +143,7 @@ public final class TrainingStep implements AutoCloseable {
     grads.fill(0f);
     sync.start(gradientBuffer);
     sync.finish();
-    optimizer.step(model.engine(), params, grads);
+    optimizer.step(model.engine(), params, grads, model.trainableRanges());
   }
 
   /**

@@ -74,6 +74,47 @@ class GradientCheckTest {
     }
   }
 
+  /**
+   * A frozen layer (computing as in inference) still passes the right gradient to its inputs, and
+   * writes nothing into its weight gradients (a NaN sentinel there survives backward).
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("dev.orca.nn.LayerCases#all")
+  void aFrozenLayerPassesTheInputGradientAndComputesNoWeightGradient(LayerCases.Case c) {
+    try (Model model = c.model(Engine.of(Engine.Backend.MKL, 2))) {
+      model.freeze(model.layers().get(0).name());
+      Tensor[] inputs = c.inputs(11);
+      Tensor out = model.forward(true, inputs)[0];
+      float[] weights = random(out.size(), 3);
+      Tensor gradOut = Tensor.of(weights, out.shape().dims());
+      model.gradientTensor().fill(Float.NaN);
+      model.setStepSeed(99);
+      model.forward(true, inputs);
+      model.backward(gradOut);
+      for (float g : model.gradientTensor().toArray()) {
+        assertTrue(Float.isNaN(g), c + ": a frozen layer wrote a weight gradient");
+      }
+      double worst = 0;
+      for (int k = 0; c.kind != LayerCases.Inputs.IDS && k < inputs.length; k++) {
+        float[] analytic = model.inputGradient(k).toArray();
+        for (int i = 0; i < inputs[k].size(); i++) {
+          worst =
+              Math.max(
+                  worst,
+                  compare(
+                      analytic[i],
+                      numeric(model, inputs, inputs[k], i, weights),
+                      c + " frozen, d/d input " + k + "[" + i + "]"));
+        }
+      }
+      for (Tensor t : inputs) {
+        t.close();
+      }
+      gradOut.close();
+      assertTrue(worst <= TOLERANCE, c + " frozen: worst relative error " + worst);
+    }
+  }
+
   /** The objective's slope along element {@code i} of {@code t} (an input or the parameters). */
   private static double numeric(Model model, Tensor[] inputs, Tensor t, int i, float[] weights) {
     float saved = t.get(i);

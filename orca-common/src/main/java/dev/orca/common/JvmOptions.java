@@ -1,13 +1,16 @@
 package dev.orca.common;
 
+import dev.orca.OrcaConfigurationException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
@@ -15,11 +18,13 @@ import java.util.Properties;
  * few system properties). They are kept in one file, {@code
  * dev/orca/common/jvm-options.properties}, read by the build for the test JVMs, by {@code
  * bin/orca-run}, and here, so that every Spark executor and Ray worker that Orca starts gets the
- * same flags as the driver.
+ * same flags as the driver. The build also publishes them as a Java argument file, {@code
+ * dev/orca/common/jvm-options.txt} in this jar ({@code java @jvm-options.txt ...}).
  */
 public final class JvmOptions {
   private static final String RESOURCE = "jvm-options.properties";
   private static final String KEY = "orca.jvm.options";
+  private static final String ADD_OPENS = "--add-opens=";
   private static final String ENVIRONMENT_KEY = "orca.jvm.environment";
   private static final Properties FILE = load();
   private static final List<String> REQUIRED = words(FILE.getProperty(KEY, ""));
@@ -63,6 +68,92 @@ public final class JvmOptions {
       }
     }
     return merged.toString();
+  }
+
+  /**
+   * The required flags that are not in effect in this JVM: an {@code --add-opens} whose package is
+   * not open to the classpath, a {@code -Dkey=value} whose property does not have that value. What
+   * is checked is the effect, so a flag given in another spelling (two arguments, an argument file,
+   * {@code JDK_JAVA_OPTIONS}) counts as given.
+   */
+  public static List<String> missing() {
+    return missing(REQUIRED);
+  }
+
+  static List<String> missing(List<String> flags) {
+    List<String> out = new ArrayList<>();
+    for (String flag : flags) {
+      if (!inEffect(flag)) {
+        out.add(flag);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Fails with an {@link OrcaConfigurationException} naming every missing flag and where to add
+   * them, if this JVM lacks any of the required flags. Meant to run before anything starts that
+   * would fail later, deep inside Arrow or Ray, without them; it takes about 10 ms the first time
+   * in a JVM (class loading) and some 20 µs after.
+   */
+  public static void requireInThisJvm() {
+    List<String> missing = missing();
+    if (!missing.isEmpty()) {
+      throw new OrcaConfigurationException(missingMessage(missing));
+    }
+  }
+
+  static String missingMessage(List<String> missing) {
+    String line = String.join(" ", missing);
+    return "This JVM lacks "
+        + missing.size()
+        + " of the "
+        + REQUIRED.size()
+        + " JVM options that Spark, Arrow and Ray need on JDK 17, so Orca stops before starting"
+        + " Spark (without them it would fail later, inside Arrow or Ray). Add this line to the"
+        + " options of the JVM that runs your program:\n\n"
+        + "  "
+        + line
+        + "\n\n"
+        + "java: put it before the main class (or use the argument file in the orca-common jar:"
+        + " java @jvm-options.txt, from dev/orca/common/jvm-options.txt);"
+        + " Maven: in Surefire's <argLine>, or as exec:exec <argument>s before -classpath;"
+        + " an IDE: in the run configuration's VM options;"
+        + " spark-submit: in --driver-java-options."
+        + " bin/orca-run --print-jvm-options prints all "
+        + REQUIRED.size()
+        + ".";
+  }
+
+  private static boolean inEffect(String flag) {
+    if (flag.startsWith(ADD_OPENS)) {
+      // module/package=ALL-UNNAMED: the package must be open to code on the classpath
+      String spec = flag.substring(ADD_OPENS.length());
+      int slash = spec.indexOf('/');
+      int eq = spec.indexOf('=', slash + 1);
+      if (slash < 0 || eq < 0 || !spec.substring(eq + 1).equals("ALL-UNNAMED")) {
+        return true; // not a form this check knows: nothing to say about it
+      }
+      String pkg = spec.substring(slash + 1, eq);
+      Optional<Module> module = ModuleLayer.boot().findModule(spec.substring(0, slash));
+      // a module or package this runtime does not have needs no opening
+      return module.isEmpty()
+          || !module.get().getPackages().contains(pkg)
+          || module.get().isOpen(pkg, classpathModule());
+    }
+    if (flag.startsWith("-D")) {
+      int eq = flag.indexOf('=');
+      String key = eq < 0 ? flag.substring(2) : flag.substring(2, eq);
+      String value = eq < 0 ? "" : flag.substring(eq + 1);
+      return value.equals(System.getProperty(key));
+    }
+    return true;
+  }
+
+  /** The unnamed module: ALL-UNNAMED opens a package to every one of them, so any will do. */
+  private static Module classpathModule() {
+    Module own = JvmOptions.class.getModule();
+    return own.isNamed() ? ClassLoader.getSystemClassLoader().getUnnamedModule() : own;
   }
 
   private static List<String> words(String value) {

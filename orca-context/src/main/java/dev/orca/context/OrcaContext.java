@@ -2,6 +2,7 @@ package dev.orca.context;
 
 import dev.orca.OrcaConfigurationException;
 import dev.orca.OrcaException;
+import dev.orca.common.JvmOptions;
 import dev.orca.launcher.barrier.TaskSlots;
 import dev.orca.launcher.ray.RayMode;
 import dev.orca.launcher.ray.RayRuntime;
@@ -34,9 +35,12 @@ import org.slf4j.LoggerFactory;
  * without starting anything. One context is active per JVM ({@link #get()}); {@link #stop()} ends
  * everything it started and is idempotent. A SparkSession that already existed is reused, and left
  * running on stop.
+ *
+ * <p>Starting a context first checks that this JVM was started with the flags Spark, Arrow and Ray
+ * need on JDK 17 ({@link JvmOptions}); without them it fails at once with an {@link
+ * OrcaConfigurationException} that names the missing ones.
  */
 public final class OrcaContext implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(OrcaContext.class);
   private static OrcaContext active;
 
   private final OrcaConf conf;
@@ -44,6 +48,14 @@ public final class OrcaContext implements AutoCloseable {
   private final boolean ownsSpark;
   private RayRuntime ray;
   private boolean stopped;
+
+  /**
+   * The logger, created on first use: starting the logging framework takes a second or two, and a
+   * JVM without the required flags is to hear so before that (see {@link #start(OrcaConf)}).
+   */
+  private static final class Log {
+    static final Logger LOG = LoggerFactory.getLogger(OrcaContext.class);
+  }
 
   private OrcaContext(OrcaConf conf, SparkSession spark, boolean ownsSpark) {
     this.conf = conf;
@@ -144,7 +156,7 @@ public final class OrcaContext implements AutoCloseable {
           active = null;
         }
       }
-      LOG.info("OrcaContext stopped ({})", conf.mode());
+      Log.LOG.info("OrcaContext stopped ({})", conf.mode());
     }
   }
 
@@ -162,6 +174,8 @@ public final class OrcaContext implements AutoCloseable {
   }
 
   private static synchronized OrcaContext start(OrcaConf conf) {
+    // before Spark: without the flags, Spark starts and Arrow or Ray fails much later, deep inside
+    JvmOptions.requireInThisJvm();
     if (active != null) {
       throw new OrcaException(
           "An OrcaContext is already active in this JVM ("
@@ -188,7 +202,7 @@ public final class OrcaContext implements AutoCloseable {
     if (existing.isPresent()) {
       spark = existing.get();
       owns = false;
-      LOG.info(
+      Log.LOG.info(
           "OrcaContext reuses the running SparkSession (master {}); its settings stay as they are",
           spark.sparkContext().master());
     } else {
@@ -198,7 +212,7 @@ public final class OrcaContext implements AutoCloseable {
       owns = true;
     }
     active = new OrcaContext(conf, spark, owns);
-    LOG.info(
+    Log.LOG.info(
         "OrcaContext started: {} (master {}); Ray {} starts on first use",
         conf.mode(),
         spark.sparkContext().master(),

@@ -241,6 +241,31 @@ final class RingLink implements Closeable {
     return new LinkFailure("lost connection to " + peer + ": " + e.getMessage(), e, false);
   }
 
+  /**
+   * Reads and discards what the peer still sends until it closes its end, an error, or {@code
+   * waitNanos}. A worker giving up keeps the connection from its previous worker open this long:
+   * that worker learns why from the ABORT going round the ring and hangs up itself, instead of
+   * seeing a reset connection and blaming the wrong worker.
+   */
+  void drainUntilPeerCloses(long waitNanos) {
+    ByteBuffer scratch = ByteBuffer.allocate(64 << 10);
+    long deadline = System.nanoTime() + waitNanos;
+    try {
+      for (long left = waitNanos; left > 0; left = deadline - System.nanoTime()) {
+        scratch.clear();
+        int n = channel.read(scratch);
+        if (n < 0) {
+          return;
+        }
+        if (n == 0) {
+          selector.select(IGNORE, Math.max(1, left / 1_000_000 + 1));
+        }
+      }
+    } catch (IOException e) {
+      // the peer is gone: nothing to wait for
+    }
+  }
+
   /** Makes a blocked read or write give up; callable from any thread. */
   void stop() {
     stopping = true;

@@ -21,6 +21,9 @@ public final class RingSession implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RingSession.class);
   private static final long JOIN_MILLIS = 10_000;
 
+  /** How long a worker that gives up waits for its previous worker to learn why and hang up. */
+  private static final long ABORT_DRAIN_NANOS = 10_000_000_000L;
+
   private final int rank;
   private final int size;
   private final int chunkElements;
@@ -138,7 +141,9 @@ public final class RingSession implements AutoCloseable {
       return;
     }
     queue.fail(new RingException(reason, null, true));
-    join(sender);
+    join(sender); // it has told the next worker why
+    join(receiver);
+    fromPrev.drainUntilPeerCloses(ABORT_DRAIN_NANOS);
     close();
   }
 

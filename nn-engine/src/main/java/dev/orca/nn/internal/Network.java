@@ -152,7 +152,8 @@ public final class Network {
       }
       Tensor out = pass.ws.buffer(i, OUT, batch, node.shape);
       pass.out[i] = out;
-      pass.ws.enter(i, training, seed);
+      // a frozen layer computes as in inference (BatchNorm keeps its statistics)
+      pass.ws.enter(i, training && !node.layer.isFrozen(), seed);
       node.layer.forward(pass.ws, in, out);
     }
     for (int k = 0; k < graph.outputs.length; k++) {
@@ -206,9 +207,17 @@ public final class Network {
       }
       pass.hasGrad[node] = true;
     }
+    boolean[] needs = markNeeded(pass.needsGrad, inputGradients);
     for (int i = graph.nodes.length - 1; i >= 0; i--) {
       Graph.Node node = graph.nodes[i];
       if (node.isInput()) {
+        continue;
+      }
+      if (!needs[i]) {
+        // frozen, and nothing before it trains: its weight gradients stay zero
+        if (listener != null && paramTo[i] > paramFrom[i]) {
+          listener.ready(paramFrom[i], paramTo[i]);
+        }
         continue;
       }
       Tensor g = pass.ws.buffer(i, GRAD, batch, node.shape);
@@ -219,7 +228,7 @@ public final class Network {
       for (int j = 0; j < gin.length; j++) {
         int src = node.inputs[j];
         Graph.Node from = graph.nodes[src];
-        if (from.isInput() && !inputGradients) {
+        if (!needs[src]) {
           gin[j] = null;
         } else if (!pass.hasGrad[src]) {
           gin[j] = pass.ws.buffer(src, GRAD, batch, from.shape);
@@ -228,7 +237,7 @@ public final class Network {
           gin[j] = pass.ws.buffer(i, FANIN + j, batch, from.shape);
         }
       }
-      pass.ws.enter(i, pass.training, pass.seed);
+      pass.ws.enter(i, pass.training && !node.layer.isFrozen(), pass.seed);
       node.layer.backward(pass.ws, pass.in[i], pass.out[i], g, gin);
       for (int j = 0; j < gin.length; j++) {
         int src = node.inputs[j];
@@ -248,6 +257,48 @@ public final class Network {
         listener.ready(paramFrom[i], paramTo[i]);
       }
     }
+  }
+
+  /**
+   * Marks in {@code needs} the nodes backward must reach: a layer that trains (has weights and is
+   * not frozen), whatever follows one, and, with {@code inputGradients}, the inputs and all after.
+   */
+  private boolean[] markNeeded(boolean[] needs, boolean inputGradients) {
+    for (int i = 0; i < graph.nodes.length; i++) {
+      Graph.Node node = graph.nodes[i];
+      if (node.isInput()) {
+        needs[i] = inputGradients;
+        continue;
+      }
+      boolean need = !node.layer.isFrozen() && paramTo[i] > paramFrom[i];
+      for (int j = 0; !need && j < node.inputs.length; j++) {
+        need = needs[node.inputs[j]];
+      }
+      needs[i] = need;
+    }
+    return needs;
+  }
+
+  /**
+   * The ranges {@code [from, to)} of the flat parameter buffer that train (layers not frozen),
+   * adjacent ones merged, as {@code from0, to0, from1, to1...}.
+   */
+  public int[] trainableRanges() {
+    int[] ranges = new int[2 * graph.nodes.length];
+    int n = 0;
+    for (int i = 0; i < graph.nodes.length; i++) {
+      Graph.Node node = graph.nodes[i];
+      if (node.isInput() || node.layer.isFrozen() || paramTo[i] == paramFrom[i]) {
+        continue;
+      }
+      if (n > 0 && ranges[n - 1] == paramFrom[i]) {
+        ranges[n - 1] = paramTo[i];
+      } else {
+        ranges[n++] = paramFrom[i];
+        ranges[n++] = paramTo[i];
+      }
+    }
+    return java.util.Arrays.copyOf(ranges, n);
   }
 
   /** The gradient of model input {@code k} after a backward with input gradients. */

@@ -14,6 +14,10 @@ public final class Pass implements AutoCloseable {
   final Tensor[][] in;
   final Tensor[][] gradIn;
   final boolean[] hasGrad;
+
+  /** Per node: whether backward must reach it (it or a node before it trains). */
+  final boolean[] needsGrad;
+
   final Tensor[] results;
 
   /** The argument array of one-input calls, reused. */
@@ -34,6 +38,7 @@ public final class Pass implements AutoCloseable {
       gradIn[i] = new Tensor[graph.nodes[i].inputs.length];
     }
     hasGrad = new boolean[n];
+    needsGrad = new boolean[n];
     results = new Tensor[graph.outputs.length];
   }
 

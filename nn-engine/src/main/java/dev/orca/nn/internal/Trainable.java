@@ -27,6 +27,9 @@ public final class Trainable implements AutoCloseable {
   private boolean seedSet;
   private boolean inputGradients;
 
+  /** What the optimizer updates: the parameter ranges of the layers that are not frozen. */
+  private int[] trainableRanges;
+
   public Trainable(Network network, Engine engine, FlatParameters buffers, long seed) {
     this.network = network;
     this.engine = engine;
@@ -35,6 +38,31 @@ public final class Trainable implements AutoCloseable {
     this.pass = network.newPass(engine);
     this.outputNode = network.graph().outputs[0];
     this.outputShape = network.graph().nodes[outputNode].shape;
+    this.trainableRanges = network.trainableRanges();
+  }
+
+  /**
+   * The parameter ranges the optimizer updates ({@code from0, to0, ...}); see {@link #refreeze}.
+   */
+  public int[] trainableRanges() {
+    return trainableRanges;
+  }
+
+  /**
+   * After layers were frozen or unfrozen: recomputes what trains, and zeroes the gradients of the
+   * frozen layers, which backward no longer writes (so a sum over workers or a norm sees zeros).
+   */
+  public void refreeze() {
+    trainableRanges = network.trainableRanges();
+    Tensor grads = buffers.gradients();
+    int from = 0;
+    for (int k = 0; k <= trainableRanges.length; k += 2) {
+      int to = k < trainableRanges.length ? trainableRanges[k] : grads.size();
+      for (int i = from; i < to; i++) {
+        grads.data().put(grads.offset() + i, 0f);
+      }
+      from = k + 1 < trainableRanges.length ? trainableRanges[k + 1] : to;
+    }
   }
 
   public Engine engine() {

@@ -151,8 +151,11 @@ public final class Arithmetic extends Layer {
     FloatBuffer xs = x.data();
     FloatBuffer w = param(0).data();
     int wo = param(0).offset();
+    boolean weights = !isFrozen();
     Tensor dw = grad(0);
-    dw.fill(0f);
+    if (weights) {
+      dw.fill(0f);
+    }
     FloatBuffer dws = dw.data();
     FloatBuffer gs = g.data();
     Tensor dx = gradIn[0];
@@ -188,8 +191,10 @@ public final class Arithmetic extends Layer {
             dxv = -gv * wv / (xv * xv);
             dwv = gv / xv;
         }
-        int d = dw.offset() + map[i];
-        dws.put(d, dws.get(d) + dwv);
+        if (weights) {
+          int d = dw.offset() + map[i];
+          dws.put(d, dws.get(d) + dwv);
+        }
         if (dx != null) {
           dx.data().put(dx.offset() + at, dxv);
         }

@@ -189,7 +189,8 @@ public final class BatchNorm extends Layer {
     FloatBuffer gs = g.data();
     Tensor dGamma = grad(0);
     Tensor dBeta = grad(1);
-    for (int j = 0; j < f; j++) {
+    // frozen, the layer ran as in inference: its input gradient needs none of the batch sums
+    for (int j = 0; !isFrozen() && j < f; j++) {
       double sg = 0;
       double sgx = 0;
       for (int r = 0; r < rows; r++) {
@@ -208,8 +209,8 @@ public final class BatchNorm extends Layer {
     for (int j = 0; j < f; j++) {
       float scale =
           param(0).data().get(param(0).offset() + j) * stats.data().get(stats.offset() + f + j);
-      float sg = dBeta.data().get(dBeta.offset() + j);
-      float sgx = dGamma.data().get(dGamma.offset() + j);
+      float sg = ws.training() ? dBeta.data().get(dBeta.offset() + j) : 0f;
+      float sgx = ws.training() ? dGamma.data().get(dGamma.offset() + j) : 0f;
       for (int r = 0; r < rows; r++) {
         int i = r * f + j;
         float gv = gs.get(g.offset() + i);

@@ -129,6 +129,14 @@ public final class Conv2D extends Layer {
   @Override
   public void backward(Workspace ws, Tensor[] in, Tensor out, Tensor grad, Tensor[] gradIn) {
     Convolution.backward(
-        ws, in[0], in[0].dim(0), grad, param(0), grad(0), grad(1), gradIn[0], geometry(in[0]));
+        ws,
+        in[0],
+        in[0].dim(0),
+        grad,
+        param(0),
+        isFrozen() ? null : grad(0),
+        isFrozen() ? null : grad(1),
+        gradIn[0],
+        geometry(in[0]));
   }
 }

@@ -126,7 +126,10 @@ final class Convolution {
     }
   }
 
-  /** Kernel and bias gradients and, if {@code dx} is not null, the input gradient. */
+  /**
+   * Kernel and bias gradients (unless they are null: a frozen layer) and, if {@code dx} is not
+   * null, the input gradient.
+   */
   static void backward(
       Workspace ws,
       Tensor x,
@@ -137,7 +140,7 @@ final class Convolution {
       Tensor dBias,
       Tensor dx,
       Geometry g) {
-    int filters = dBias.size();
+    int filters = grad.dim(-1);
     ConvolutionOps ops = primitives(ws, batch, filters, g);
     if (ops != null) {
       ops.backward(x, grad, kernel, dKernel, dBias, dx);
@@ -145,18 +148,20 @@ final class Convolution {
     }
     int positions = batch * g.oh * g.ow;
     int depth = g.kh * g.kw * g.c;
-    Tensor col = ws.scratch(0, positions, depth);
-    ws.blas()
-        .gemm(
-            true, false, depth, filters, positions, 1f, col, 0, depth, grad, 0, filters, 0f,
-            dKernel, 0, filters);
-    dBias.fill(0f);
-    FloatBuffer gs = grad.data();
-    FloatBuffer db = dBias.data();
-    for (int p = 0; p < positions; p++) {
-      for (int f = 0; f < filters; f++) {
-        int at = dBias.offset() + f;
-        db.put(at, db.get(at) + gs.get(grad.offset() + p * filters + f));
+    if (dKernel != null) {
+      Tensor col = ws.scratch(0, positions, depth);
+      ws.blas()
+          .gemm(
+              true, false, depth, filters, positions, 1f, col, 0, depth, grad, 0, filters, 0f,
+              dKernel, 0, filters);
+      dBias.fill(0f);
+      FloatBuffer gs = grad.data();
+      FloatBuffer db = dBias.data();
+      for (int p = 0; p < positions; p++) {
+        for (int f = 0; f < filters; f++) {
+          int at = dBias.offset() + f;
+          db.put(at, db.get(at) + gs.get(grad.offset() + p * filters + f));
+        }
       }
     }
     if (dx != null) {

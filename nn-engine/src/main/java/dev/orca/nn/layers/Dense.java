@@ -86,14 +86,17 @@ public final class Dense extends Layer {
     Tensor x = in[0];
     int batch = x.dim(0);
     int fanIn = x.dim(1);
-    ws.blas()
-        .gemm(
-            true, false, fanIn, units, batch, 1f, x, 0, fanIn, g, 0, units, 0f, grad(0), 0, units);
-    if (useBias) {
-      // The bias gradient sums g's columns: g transposed times a vector of ones.
-      Tensor ones = ws.scratch(0, 1, batch);
-      ones.fill(1f);
-      ws.blas().columnSums(batch, units, g, 0, ones, grad(1), 0);
+    if (!isFrozen()) {
+      ws.blas()
+          .gemm(
+              true, false, fanIn, units, batch, 1f, x, 0, fanIn, g, 0, units, 0f, grad(0), 0,
+              units);
+      if (useBias) {
+        // The bias gradient sums g's columns: g transposed times a vector of ones.
+        Tensor ones = ws.scratch(0, 1, batch);
+        ones.fill(1f);
+        ws.blas().columnSums(batch, units, g, 0, ones, grad(1), 0);
+      }
     }
     if (gradIn[0] != null) {
       ws.blas()

@@ -90,15 +90,17 @@ public final class Embedding extends Layer {
   @Override
   public void backward(Workspace ws, Tensor[] in, Tensor out, Tensor g, Tensor[] gradIn) {
     Tensor ids = in[0];
-    Tensor dTable = grad(0);
-    dTable.fill(0f);
-    FloatBuffer d = dTable.data();
-    FloatBuffer gs = g.data();
-    for (int i = 0, n = ids.size(); i < n; i++) {
-      int row = dTable.offset() + id(ids, i) * outputDim;
-      int src = g.offset() + i * outputDim;
-      for (int j = 0; j < outputDim; j++) {
-        d.put(row + j, d.get(row + j) + gs.get(src + j));
+    if (!isFrozen()) {
+      Tensor dTable = grad(0);
+      dTable.fill(0f);
+      FloatBuffer d = dTable.data();
+      FloatBuffer gs = g.data();
+      for (int i = 0, n = ids.size(); i < n; i++) {
+        int row = dTable.offset() + id(ids, i) * outputDim;
+        int src = g.offset() + i * outputDim;
+        for (int j = 0; j < outputDim; j++) {
+          d.put(row + j, d.get(row + j) + gs.get(src + j));
+        }
       }
     }
     if (gradIn[0] != null) {

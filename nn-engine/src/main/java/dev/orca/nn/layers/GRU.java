@@ -227,9 +227,9 @@ public final class GRU extends Layer {
           param(0),
           param(1),
           param(2),
-          grad(0),
-          grad(1),
-          grad(2),
+          isFrozen() ? null : grad(0),
+          isFrozen() ? null : grad(1),
+          isFrozen() ? null : grad(2),
           gradIn[0],
           returnSequences);
       return;
@@ -350,6 +350,27 @@ public final class GRU extends Layer {
                 u);
       }
     }
+    if (!isFrozen()) {
+      weightGradients(ws, x, h, rh, dzx, drec, batch, steps);
+    }
+    if (gradIn[0] != null) {
+      ws.blas()
+          .gemm(false, true, rows, f, g3, 1f, dzx, 0, g3, param(0), 0, g3, 0f, gradIn[0], 0, f);
+    }
+  }
+
+  /**
+   * The kernel, recurrent kernel and bias gradients from the gradients of the input part ({@code
+   * dzx}) and of the recurrent part ({@code drec}) of the gates.
+   */
+  private void weightGradients(
+      Workspace ws, Tensor x, Tensor h, Tensor rh, Tensor dzx, Tensor drec, int batch, int steps) {
+    int f = x.dim(-1);
+    int u = units;
+    int g3 = 3 * u;
+    int rows = batch * steps;
+    FloatBuffer dx = dzx.data();
+    FloatBuffer dr = drec.data();
     ws.blas().gemm(true, false, f, g3, rows, 1f, x, 0, f, dzx, 0, g3, 0f, grad(0), 0, g3);
     grad(1).fill(0f);
     for (int t = 1; t < steps; t++) {
@@ -402,10 +423,6 @@ public final class GRU extends Layer {
       }
       db.data().put(db.offset() + j, si);
       db.data().put(db.offset() + g3 + j, sr);
-    }
-    if (gradIn[0] != null) {
-      ws.blas()
-          .gemm(false, true, rows, f, g3, 1f, dzx, 0, g3, param(0), 0, g3, 0f, gradIn[0], 0, f);
     }
   }
 }

@@ -173,9 +173,9 @@ public final class LSTM extends Layer {
           param(0),
           param(1),
           param(2),
-          grad(0),
-          grad(1),
-          grad(2),
+          isFrozen() ? null : grad(0),
+          isFrozen() ? null : grad(1),
+          isFrozen() ? null : grad(2),
           gradIn[0],
           returnSequences);
       return;
@@ -248,6 +248,36 @@ public final class LSTM extends Layer {
                 units);
       }
     }
+    if (!isFrozen()) {
+      weightGradients(ws, x, h, dz, batch, steps);
+    }
+    if (gradIn[0] != null) {
+      ws.blas()
+          .gemm(
+              false,
+              true,
+              batch * steps,
+              f,
+              g4,
+              1f,
+              dz,
+              0,
+              g4,
+              param(0),
+              0,
+              g4,
+              0f,
+              gradIn[0],
+              0,
+              f);
+    }
+  }
+
+  /** The kernel, recurrent kernel and bias gradients from the gate gradients {@code dz}. */
+  private void weightGradients(Workspace ws, Tensor x, Tensor h, Tensor dz, int batch, int steps) {
+    int f = x.dim(-1);
+    int g4 = 4 * units;
+    FloatBuffer d = dz.data();
     ws.blas().gemm(true, false, f, g4, batch * steps, 1f, x, 0, f, dz, 0, g4, 0f, grad(0), 0, g4);
     grad(1).fill(0f);
     for (int t = 1; t < steps; t++) {
@@ -277,26 +307,6 @@ public final class LSTM extends Layer {
         s += d.get(dz.offset() + r * g4 + j);
       }
       db.data().put(db.offset() + j, s);
-    }
-    if (gradIn[0] != null) {
-      ws.blas()
-          .gemm(
-              false,
-              true,
-              batch * steps,
-              f,
-              g4,
-              1f,
-              dz,
-              0,
-              g4,
-              param(0),
-              0,
-              g4,
-              0f,
-              gradIn[0],
-              0,
-              f);
     }
   }
 }

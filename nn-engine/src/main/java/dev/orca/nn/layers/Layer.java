@@ -16,12 +16,19 @@ import java.util.List;
  * <p>A layer keeps no per-call state: everything a backward pass needs from its forward pass lives
  * in the {@link Workspace}, which is why one model can serve many inference threads at once. A
  * layer instance belongs to one model.
+ *
+ * <p><b>Frozen layers</b> ({@code Model.freeze}) keep their weights: the optimizer skips them,
+ * their backward computes no weight gradient (only the input gradient, when a layer before them
+ * trains), and they compute as in inference (BatchNorm uses and keeps its running statistics,
+ * Dropout passes everything), as Keras runs a frozen base with {@code training=False}. A layer that
+ * holds parameters checks {@link #isFrozen()} in its backward.
  */
 public abstract class Layer implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final Tensor[] NONE = new Tensor[0];
 
   private String name;
+  private boolean frozen;
   private transient Tensor[] params = NONE;
   private transient Tensor[] grads = NONE;
   private transient Tensor[] state = NONE;
@@ -36,6 +43,24 @@ public abstract class Layer implements Serializable {
     this.name = name;
     return this;
   }
+
+  /** Whether the layer is frozen (see the class comment). */
+  public final boolean isFrozen() {
+    return frozen;
+  }
+
+  /**
+   * Freezes or unfreezes this layer; returns it. Usually called through {@code Model.freeze}, which
+   * also keeps the model's optimizer off the layer's weights.
+   */
+  public final Layer frozen(boolean frozen) {
+    this.frozen = frozen;
+    frozenChanged(frozen);
+    return this;
+  }
+
+  /** Called by {@link #frozen(boolean)}: a layer that wraps another freezes it alike. */
+  void frozenChanged(boolean frozen) {}
 
   /** The least and most inputs this layer takes. */
   public int minInputs() {

@@ -110,10 +110,13 @@ public final class LayerNorm extends Layer {
     FloatBuffer gs = g.data();
     FloatBuffer gamma = param(0).data();
     int go = param(0).offset();
+    boolean weights = !isFrozen();
     Tensor dGamma = grad(0);
     Tensor dBeta = grad(1);
-    dGamma.fill(0f);
-    dBeta.fill(0f);
+    if (weights) {
+      dGamma.fill(0f);
+      dBeta.fill(0f);
+    }
     for (int r = 0; r < rows; r++) {
       int at = r * f;
       double sumD = 0;
@@ -121,8 +124,10 @@ public final class LayerNorm extends Layer {
       for (int j = 0; j < f; j++) {
         float gv = gs.get(g.offset() + at + j);
         float xv = xh.get(xhat.offset() + at + j);
-        dGamma.data().put(dGamma.offset() + j, dGamma.data().get(dGamma.offset() + j) + gv * xv);
-        dBeta.data().put(dBeta.offset() + j, dBeta.data().get(dBeta.offset() + j) + gv);
+        if (weights) {
+          dGamma.data().put(dGamma.offset() + j, dGamma.data().get(dGamma.offset() + j) + gv * xv);
+          dBeta.data().put(dBeta.offset() + j, dBeta.data().get(dBeta.offset() + j) + gv);
+        }
         float d = gv * gamma.get(go + j);
         sumD += d;
         sumDx += d * xv;

@@ -204,8 +204,11 @@ public final class MultiHeadAttention extends Layer {
     int rq = batch * tq;
     int rk = batch * tk;
     // output projection
-    ws.blas().gemm(true, false, hk, d, rq, 1f, a, 0, hk, g, 0, d, 0f, grad(6), 0, d);
-    ws.blas().columnSums(rq, d, g, 0, ones, grad(7), 0);
+    boolean weights = !isFrozen();
+    if (weights) {
+      ws.blas().gemm(true, false, hk, d, rq, 1f, a, 0, hk, g, 0, d, 0f, grad(6), 0, d);
+      ws.blas().columnSums(rq, d, g, 0, ones, grad(7), 0);
+    }
     ws.blas().gemm(false, true, rq, hk, d, 1f, g, 0, d, param(6), 0, d, 0f, da, 0, hk);
     float scale = (float) (1 / Math.sqrt(keyDim));
     FloatBuffer ps = p.data();
@@ -236,12 +239,14 @@ public final class MultiHeadAttention extends Layer {
       }
     }
     // input projections
-    ws.blas().gemm(true, false, d, hk, rq, 1f, x, 0, d, dq, 0, hk, 0f, grad(0), 0, hk);
-    ws.blas().columnSums(rq, hk, dq, 0, ones, grad(1), 0);
-    ws.blas().gemm(true, false, dc, hk, rk, 1f, c, 0, dc, dk, 0, hk, 0f, grad(2), 0, hk);
-    ws.blas().columnSums(rk, hk, dk, 0, ones, grad(3), 0);
-    ws.blas().gemm(true, false, dc, hk, rk, 1f, c, 0, dc, dv, 0, hk, 0f, grad(4), 0, hk);
-    ws.blas().columnSums(rk, hk, dv, 0, ones, grad(5), 0);
+    if (weights) {
+      ws.blas().gemm(true, false, d, hk, rq, 1f, x, 0, d, dq, 0, hk, 0f, grad(0), 0, hk);
+      ws.blas().columnSums(rq, hk, dq, 0, ones, grad(1), 0);
+      ws.blas().gemm(true, false, dc, hk, rk, 1f, c, 0, dc, dk, 0, hk, 0f, grad(2), 0, hk);
+      ws.blas().columnSums(rk, hk, dk, 0, ones, grad(3), 0);
+      ws.blas().gemm(true, false, dc, hk, rk, 1f, c, 0, dc, dv, 0, hk, 0f, grad(4), 0, hk);
+      ws.blas().columnSums(rk, hk, dv, 0, ones, grad(5), 0);
+    }
     boolean self = in.length == 1;
     if (gradIn[0] != null) {
       ws.blas().gemm(false, true, rq, d, hk, 1f, dq, 0, hk, param(0), 0, hk, 0f, gradIn[0], 0, d);

@@ -55,6 +55,11 @@ public final class TimeDistributed extends Layer {
   }
 
   @Override
+  void frozenChanged(boolean frozen) {
+    inner.frozen(frozen);
+  }
+
+  @Override
   public Layer named(String name) {
     super.named(name);
     inner.named(name);

@@ -59,6 +59,15 @@ public abstract class Optimizer implements Serializable, AutoCloseable {
    * One update of {@code params} from {@code grads} (same size); may clip {@code grads} in place.
    */
   public final void step(Engine engine, Tensor params, Tensor grads) {
+    step(engine, params, grads, null);
+  }
+
+  /**
+   * One update of the ranges {@code from0, to0, from1, to1...} of {@code params} (all of it if
+   * {@code ranges} is null): the parameters of frozen layers lie outside them and stay as they are,
+   * as does the state of this optimizer there.
+   */
+  public final void step(Engine engine, Tensor params, Tensor grads, int[] ranges) {
     if (params.size() != grads.size()) {
       throw new OrcaDataException(
           "parameters (" + params.size() + ") and gradients (" + grads.size() + ") differ in size");
@@ -71,11 +80,21 @@ public abstract class Optimizer implements Serializable, AutoCloseable {
       work = new float[2][CHUNK];
       workSlots = new float[s.length][CHUNK];
     }
+    if (ranges == null) {
+      update(params, grads, s, 0, params.size(), lr);
+      return;
+    }
+    for (int k = 0; k + 1 < ranges.length; k += 2) {
+      update(params, grads, s, ranges[k], ranges[k + 1], lr);
+    }
+  }
+
+  private void update(Tensor params, Tensor grads, Tensor[] s, int from, int to, float lr) {
     float[] p = work[0];
     float[] g = work[1];
     float[][] state = workSlots;
-    for (int at = 0, n = params.size(); at < n; at += CHUNK) {
-      int len = Math.min(CHUNK, n - at);
+    for (int at = from; at < to; at += CHUNK) {
+      int len = Math.min(CHUNK, to - at);
       params.data().get(params.offset() + at, p, 0, len);
       grads.data().get(grads.offset() + at, g, 0, len);
       for (int k = 0; k < s.length; k++) {

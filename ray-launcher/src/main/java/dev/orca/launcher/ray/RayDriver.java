@@ -97,7 +97,8 @@ final class RayDriver {
 
   private static void restoreLogging() {
     try {
-      // Ray replaced the application's log4j configuration by its own console logger
+      // Ray replaced the application's log4j configuration by its own console logger; log4j's
+      // search again gives the application's own file, or Orca's default where it has none
       org.apache.logging.log4j.core.LoggerContext.getContext(false).reconfigure();
     } catch (NoClassDefFoundError e) {
       // no log4j-core on the classpath: Ray could not have reconfigured it either

@@ -215,20 +215,22 @@ public final class ConvolutionOps implements AutoCloseable {
   }
 
   /**
-   * Kernel and bias gradients (overwritten) and, if {@code dx} is not null, the input gradient,
-   * after {@link #forward} of the same step.
+   * Kernel and bias gradients (overwritten; none when they are null: a frozen layer) and, if {@code
+   * dx} is not null, the input gradient, after {@link #forward} of the same step.
    */
   public void backward(
       Tensor x, Tensor grad, Tensor kernel, Tensor dKernel, Tensor dBias, Tensor dx) {
-    long dk = fromKernelGradient != null ? kernelGradient.address() : dKernel.address();
-    stream.run(
-        backwardWeights
-            .at(DNNL_ARG_SRC, x.address())
-            .at(DNNL_ARG_DIFF_DST, grad.address())
-            .at(DNNL_ARG_DIFF_WEIGHTS, dk)
-            .at(DNNL_ARG_DIFF_BIAS, dBias.address()));
-    if (fromKernelGradient != null) {
-      stream.run(fromKernelGradient.at(DNNL_ARG_FROM, dk).at(DNNL_ARG_TO, dKernel.address()));
+    if (dKernel != null) {
+      long dk = fromKernelGradient != null ? kernelGradient.address() : dKernel.address();
+      stream.run(
+          backwardWeights
+              .at(DNNL_ARG_SRC, x.address())
+              .at(DNNL_ARG_DIFF_DST, grad.address())
+              .at(DNNL_ARG_DIFF_WEIGHTS, dk)
+              .at(DNNL_ARG_DIFF_BIAS, dBias.address()));
+      if (fromKernelGradient != null) {
+        stream.run(fromKernelGradient.at(DNNL_ARG_FROM, dk).at(DNNL_ARG_TO, dKernel.address()));
+      }
     }
     if (dx != null) {
       long k = kernel.address();

@@ -58,6 +58,9 @@ public final class RecurrentOps implements AutoCloseable {
   private NativeMemory.Block biasGradient;
   private boolean trained;
 
+  /** Where a frozen layer's weight gradients go (oneDNN computes them anyway); made when needed. */
+  private Tensor[] frozenGradients;
+
   private RecurrentOps(
       DnnlStream stream, Cell cell, int batch, int steps, int features, int units) {
     this.stream = stream;
@@ -384,8 +387,9 @@ public final class RecurrentOps implements AutoCloseable {
   }
 
   /**
-   * Gradients of the kernels and bias (overwritten) and, if {@code dx} is not null, of the input,
-   * from the gradient of the output, after a training {@link #forward} of this step.
+   * Gradients of the kernels and bias (overwritten; when they are null, a frozen layer, oneDNN's go
+   * to scratch) and, if {@code dx} is not null, of the input, from the gradient of the output,
+   * after a training {@link #forward} of this step.
    */
   public void backward(
       Tensor x,
@@ -408,6 +412,21 @@ public final class RecurrentOps implements AutoCloseable {
         d.put((n * steps + steps - 1) * units, grad.data(), grad.offset() + n * units, units);
       }
       diffDst = lastStepGradient.address();
+    }
+    boolean frozen = dKernel == null;
+    if (frozen) {
+      if (frozenGradients == null) {
+        int g = cell.gates;
+        frozenGradients =
+            new Tensor[] {
+              Tensor.zeros(features, g * units),
+              Tensor.zeros(units, g * units),
+              Tensor.zeros(cell == Cell.LSTM ? 4 * units : 6 * units)
+            };
+      }
+      dKernel = frozenGradients[0];
+      dRecurrent = frozenGradients[1];
+      dBias = frozenGradients[2];
     }
     long dk = backwardOut[0].target(dKernel.address());
     long dr = backwardOut[1].target(dRecurrent.address());
@@ -432,7 +451,7 @@ public final class RecurrentOps implements AutoCloseable {
     backwardOut[0].drain(stream, dKernel.address());
     backwardOut[1].drain(stream, dRecurrent.address());
     stream.finish();
-    if (cell != Cell.LSTM) {
+    if (cell != Cell.LSTM && !frozen) {
       biasGradient(dBias);
     }
   }
@@ -463,6 +482,12 @@ public final class RecurrentOps implements AutoCloseable {
       }
     }
     owned.close();
+    if (frozenGradients != null) {
+      for (Tensor t : frozenGradients) {
+        t.close();
+      }
+      frozenGradients = null;
+    }
   }
 
   /** Zeroes native memory at an address, through a pointer re-aimed per call. */
