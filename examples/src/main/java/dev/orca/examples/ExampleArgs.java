@@ -49,9 +49,10 @@ public final class ExampleArgs {
         .option("seed", "0", "seed of the data split and the initial weights")
         .option(
             "cluster-mode",
-            "local",
-            "where Spark runs (orca.cluster-mode): local, local-cluster, or spark-submit when"
-                + " launched by bin/orca-submit or spark-submit");
+            "auto",
+            "where Spark runs (orca.cluster-mode): local, local-cluster, ...; auto is"
+                + " spark-submit's settings when launched by bin/orca-submit or spark-submit,"
+                + " else local");
   }
 
   /** Declares an option with its default and help. */
@@ -175,9 +176,15 @@ public final class ExampleArgs {
     return Backend.parse(string("backend"));
   }
 
-  /** Starts the OrcaContext in the cluster mode of {@code --cluster-mode}. */
+  /**
+   * Starts the OrcaContext in the cluster mode of {@code --cluster-mode}; with {@code auto}, as
+   * {@link OrcaContext#init()} does (spark-submit's settings when it launched the program).
+   */
   public OrcaContext startContext() {
-    return OrcaContext.builder().clusterMode(string("cluster-mode")).start();
+    String mode = string("cluster-mode");
+    return mode.equals("auto")
+        ? OrcaContext.init()
+        : OrcaContext.builder().clusterMode(mode).start();
   }
 
   public Path out() {

@@ -458,6 +458,15 @@ public final class Model implements AutoCloseable {
     return setFrozen(false, all);
   }
 
+  /**
+   * The ranges of the flat parameter buffer that train ({@code from0, to0, from1, to1...}): what a
+   * trainer of its own gives {@link Optimizer#step(Engine, Tensor, Tensor, int[])}, so that frozen
+   * layers keep their weights. The array belongs to the model; it changes when layers are frozen.
+   */
+  public int[] trainableRanges() {
+    return trainable.trainableRanges();
+  }
+
   /** The names of the frozen layers, in model order. */
   public List<String> frozenLayers() {
     List<String> names = new ArrayList<>();

@@ -34,7 +34,7 @@ class OrcaSubmitTest {
   void runsTheDigitsExampleInTheDriver(@TempDir Path dir) throws Exception {
     Run r = submit(dir, "local[2]");
     assertTrue(
-        r.err.contains("OrcaContext started: spark-submit (master local[2])"),
+        r.err.contains("OrcaContext started: spark-submit (master local[2], deploy mode client)"),
         "the example did not run in spark-submit's master:\n" + r);
     assertTrue(r.out.contains("Training on 1442 rows with 2 workers"), r.toString());
   }
@@ -44,7 +44,8 @@ class OrcaSubmitTest {
     long startedMillis = System.currentTimeMillis();
     Run r = submit(dir, "local-cluster[2,1,1024]");
     assertTrue(
-        r.err.contains("OrcaContext started: spark-submit (master local-cluster[2,1,1024])"),
+        r.err.contains(
+            "OrcaContext started: spark-submit (master local-cluster[2,1,1024], deploy mode client)"),
         r.toString());
     // a worker per executor, each with the core it has
     assertTrue(
@@ -148,8 +149,7 @@ class OrcaSubmitTest {
             "--class",
             "dev.orca.examples.DigitsExample",
             AssemblyJar.path().toString(),
-            "--cluster-mode",
-            "spark-submit",
+            // no --cluster-mode: the example's OrcaContext.init() finds spark-submit's settings
             "--epochs",
             "2",
             "--cnn-epochs",

@@ -100,8 +100,57 @@ class SerializationTest {
         assertThrows(
             OrcaDataException.class, () -> Serialization.fromBytes(rejected, Holder.class, "job"));
     assertTrue(
-        e.getMessage().contains("holds a class or a size this reader does not accept"),
-        "a refused class is not called a version mismatch: " + e.getMessage());
+        e.getMessage().contains("holds an instance of java.util.ArrayList, which this reader does"),
+        "a refused class is named, not called a version mismatch: " + e.getMessage());
+  }
+
+  @Test
+  void aRegisteredClassIsAcceptedAndNothingElseWithIt() {
+    com.example.orcauser.Reach reach = new com.example.orcauser.Reach(3);
+    byte[] before = Serialization.toBytes(new Holder(reach));
+    OrcaDataException refused =
+        assertThrows(
+            OrcaDataException.class,
+            () -> Serialization.fromBytes(before, Holder.class, "model file's architecture"));
+    assertTrue(
+        refused.getMessage().contains("holds an instance of com.example.orcauser.Reach")
+            && refused.getMessage().contains("Serialization.register"),
+        refused.getMessage());
+
+    Serialization.register(com.example.orcauser.Reach.class);
+    Holder back =
+        Serialization.fromBytes(
+            Serialization.toBytes(new Holder(new com.example.orcauser.Reach[] {reach})),
+            Holder.class,
+            "model file's architecture");
+    assertEquals(3, ((com.example.orcauser.Reach[]) back.value())[0].steps());
+    assertTrue(Serialization.registeredNames().contains("com.example.orcauser.Reach"));
+
+    // neither its subclass nor another class of its package comes in with it
+    for (Object other :
+        List.of(
+            new com.example.orcauser.Reach.Farther(4), new com.example.orcauser.Unregistered())) {
+      byte[] bytes = Serialization.toBytes(new Holder(other));
+      OrcaDataException e =
+          assertThrows(
+              OrcaDataException.class, () -> Serialization.fromBytes(bytes, Holder.class, "job"));
+      assertTrue(e.getMessage().contains(other.getClass().getName()), e.getMessage());
+    }
+  }
+
+  @Test
+  void onlyConcreteSerializableClassesCanBeRegisteredAndNamesMustBeLoadable() {
+    OrcaConfigurationException abstractClass =
+        assertThrows(OrcaConfigurationException.class, () -> Serialization.register(Number.class));
+    assertTrue(abstractClass.getMessage().contains("java.lang.Number"), abstractClass.getMessage());
+    OrcaConfigurationException missing =
+        assertThrows(
+            OrcaConfigurationException.class,
+            () -> Serialization.registerNames(List.of("com.example.orcauser.Gone")));
+    assertTrue(
+        missing.getMessage().contains("com.example.orcauser.Gone")
+            && missing.getMessage().contains("ship the jar"),
+        missing.getMessage());
   }
 
   @Test

@@ -8,6 +8,7 @@ import dev.orca.launcher.barrier.LocalCluster;
 import dev.orca.launcher.ray.RayMode;
 import dev.orca.launcher.ray.RayOptions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,12 +25,20 @@ final class ConfResolver {
   private final Map<String, String> extraSpark;
 
   ConfResolver(Map<String, String> settings, Map<String, String> extraSpark) {
-    this.settings = settings;
+    this.settings = new LinkedHashMap<>(settings);
     this.extraSpark = extraSpark;
   }
 
   OrcaConf resolve() {
-    ClusterMode mode = ClusterMode.parse(settings.getOrDefault(CLUSTER_MODE, "local"));
+    String chosen = settings.get(CLUSTER_MODE);
+    ClusterMode mode =
+        chosen != null
+            ? ClusterMode.parse(chosen)
+            : launchedBySparkSubmit() ? ClusterMode.SPARK_SUBMIT : ClusterMode.LOCAL;
+    List<String> notes = new ArrayList<>();
+    if (chosen == null && mode == ClusterMode.SPARK_SUBMIT) {
+      leaveSizingToSparkSubmit(notes);
+    }
     Map<String, String> spark = new LinkedHashMap<>();
     spark.put("spark.app.name", settings.getOrDefault(APP_NAME, "orca"));
     RayMode rayMode = rayMode(mode);
@@ -55,7 +64,35 @@ final class ConfResolver {
           JvmOptions.mergeInto(spark.get("spark.driver.extraJavaOptions")));
     }
     environment(spark, mode);
-    return new OrcaConf(mode, spark, rayOptions(rayMode, spark));
+    return new OrcaConf(mode, spark, rayOptions(rayMode, spark), notes);
+  }
+
+  /**
+   * spark-submit passes its settings to the program it launches as {@code spark.*} system
+   * properties (in the client JVM, and in YARN's ApplicationMaster in cluster mode), the master
+   * always among them. A program that chose no cluster mode then runs in spark-submit's.
+   */
+  static boolean launchedBySparkSubmit() {
+    return System.getProperty("spark.master") != null;
+  }
+
+  /**
+   * The sizing settings of a program written for local mode, when spark-submit launched it without
+   * a cluster mode being chosen: spark-submit sized the application, so they are left out (with a
+   * note) rather than refused, and the program runs unchanged.
+   */
+  private void leaveSizingToSparkSubmit(List<String> notes) {
+    for (String s : List.of(MASTER, NUM_NODES, CORES, MEMORY)) {
+      String v = settings.remove(s);
+      if (v != null) {
+        notes.add(
+            s
+                + "="
+                + v
+                + " is left out: spark-submit launched this program and sized it (--master,"
+                + " --num-executors, --executor-cores, --executor-memory)");
+      }
+    }
   }
 
   private void local(Map<String, String> spark) {
@@ -269,9 +306,11 @@ final class ConfResolver {
       return RayMode.EXISTING;
     }
     // on a real cluster, Ray runs where the executors are; on one machine, inside this JVM
-    return mode == ClusterMode.LOCAL
-            || mode == ClusterMode.LOCAL_CLUSTER
-            || mode == ClusterMode.SPARK_SUBMIT
+    if (mode == ClusterMode.SPARK_SUBMIT) {
+      String master = System.getProperty("spark.master", "local");
+      return master.startsWith("local") ? RayMode.LOCAL : RayMode.ON_SPARK;
+    }
+    return mode == ClusterMode.LOCAL || mode == ClusterMode.LOCAL_CLUSTER
         ? RayMode.LOCAL
         : RayMode.ON_SPARK;
   }
@@ -306,6 +345,22 @@ final class ConfResolver {
     String options = settings.get(RAY_START_OPTIONS);
     if (options != null && !options.isBlank()) {
       b.extraStartOptions(Arrays.asList(options.trim().split("\\s+")));
+    }
+    String searchPath = settings.get(RAY_CODE_SEARCH_PATH);
+    if (searchPath != null && !searchPath.isBlank()) {
+      if (mode == RayMode.LOCAL) {
+        throw new OrcaConfigurationException(
+            RAY_CODE_SEARCH_PATH
+                + "="
+                + searchPath
+                + " tells the Java workers of a Ray cluster where the application's classes are,"
+                + " but "
+                + RAY_MODE
+                + " is local (the actors run in this JVM, with its classpath). Drop it, or set "
+                + RAY_MODE
+                + "=on-spark or existing.");
+      }
+      b.codeSearchPath(Arrays.asList(searchPath.trim().split(java.io.File.pathSeparator)));
     }
     Integer timeout = integer(RAY_START_TIMEOUT);
     if (timeout != null) {

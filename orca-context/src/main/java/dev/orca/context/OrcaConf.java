@@ -2,6 +2,7 @@ package dev.orca.context;
 
 import dev.orca.launcher.ray.RayOptions;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -14,11 +15,13 @@ public final class OrcaConf {
   private final ClusterMode mode;
   private final Map<String, String> sparkConf;
   private final RayOptions ray;
+  private final List<String> notes;
 
-  OrcaConf(ClusterMode mode, Map<String, String> sparkConf, RayOptions ray) {
+  OrcaConf(ClusterMode mode, Map<String, String> sparkConf, RayOptions ray, List<String> notes) {
     this.mode = mode;
     this.sparkConf = Collections.unmodifiableMap(new TreeMap<>(sparkConf));
     this.ray = ray;
+    this.notes = List.copyOf(notes);
   }
 
   public ClusterMode mode() {
@@ -37,6 +40,14 @@ public final class OrcaConf {
 
   public RayOptions ray() {
     return ray;
+  }
+
+  /**
+   * Settings that were left out, each with why: e.g. the sizing of a program written for local mode
+   * that spark-submit launched (spark-submit sized it). The context logs them as it starts.
+   */
+  public List<String> notes() {
+    return notes;
   }
 
   /**
@@ -61,6 +72,7 @@ public final class OrcaConf {
                 .append(v.length() > 160 ? v.substring(0, 157) + "..." : v)
                 .append('\n'));
     b.append("ray:\n  ").append(ray).append('\n');
+    notes.forEach(n -> b.append("note: ").append(n).append('\n'));
     return b.toString();
   }
 

@@ -63,7 +63,11 @@ public final class OrcaContext implements AutoCloseable {
     this.ownsSpark = ownsSpark;
   }
 
-  /** Starts the embedded default: Spark {@code local[*]}, Ray LOCAL on first use. */
+  /**
+   * Starts the embedded default: Spark {@code local[*]}, Ray LOCAL on first use; or, when
+   * spark-submit launched this program, Spark as spark-submit configured it (cluster mode {@code
+   * spark-submit}).
+   */
   public static OrcaContext init() {
     return builder().start();
   }
@@ -196,6 +200,7 @@ public final class OrcaContext implements AutoCloseable {
               + conf.sparkSubmitArguments()
               + " --class <your main class> <your jar>");
     }
+    conf.notes().forEach(Log.LOG::warn);
     Optional<SparkSession> existing = existingSession();
     SparkSession spark;
     boolean owns;
@@ -213,9 +218,10 @@ public final class OrcaContext implements AutoCloseable {
     }
     active = new OrcaContext(conf, spark, owns);
     Log.LOG.info(
-        "OrcaContext started: {} (master {}); Ray {} starts on first use",
+        "OrcaContext started: {} (master {}, deploy mode {}); Ray {} starts on first use",
         conf.mode(),
         spark.sparkContext().master(),
+        spark.sparkContext().deployMode(),
         conf.ray().mode().name().toLowerCase().replace('_', '-'));
     return active;
   }
@@ -308,6 +314,13 @@ public final class OrcaContext implements AutoCloseable {
 
     public Builder rayStartOptions(List<String> options) {
       return set(OrcaSettings.RAY_START_OPTIONS, String.join(" ", options));
+    }
+
+    /**
+     * Paths that exist on every Ray node, where its Java workers find the application's classes.
+     */
+    public Builder rayCodeSearchPath(List<String> paths) {
+      return set(OrcaSettings.RAY_CODE_SEARCH_PATH, String.join(java.io.File.pathSeparator, paths));
     }
 
     /** A Spark setting passed on as it is (after Orca's own, so it wins). */

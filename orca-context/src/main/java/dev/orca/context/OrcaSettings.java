@@ -8,7 +8,9 @@ import java.util.List;
  */
 public final class OrcaSettings {
   /**
-   * {@code local} (default), {@code local-cluster}, {@code standalone}, {@code yarn-client}, ...
+   * {@code local}, {@code local-cluster}, {@code standalone}, {@code yarn-client}, ... When not
+   * set: {@code spark-submit} if spark-submit launched the program (it set {@code spark.master}),
+   * else {@code local}.
    */
   public static final String CLUSTER_MODE = "orca.cluster-mode";
 
@@ -50,6 +52,14 @@ public final class OrcaSettings {
   /** Extra options for every {@code ray start}, separated by spaces. */
   public static final String RAY_START_OPTIONS = "orca.ray.start-options";
 
+  /**
+   * Where Ray's Java workers load the application's classes from, as paths that exist on every Ray
+   * node, separated by {@code :} (e.g. {@code /opt/orca/jars}). Default: this JVM's classpath,
+   * which is right when the nodes have the same files at the same paths (one machine, or the driver
+   * and executors running one image).
+   */
+  public static final String RAY_CODE_SEARCH_PATH = "orca.ray.code-search-path";
+
   /** Seconds that starting the Ray nodes may take. */
   public static final String RAY_START_TIMEOUT = "orca.ray.start-timeout";
 
@@ -75,6 +85,7 @@ public final class OrcaSettings {
           RAY_OBJECT_STORE_MEMORY,
           RAY_EXECUTABLE,
           RAY_START_OPTIONS,
+          RAY_CODE_SEARCH_PATH,
           RAY_START_TIMEOUT,
           ALLOW_UNAUTHENTICATED);
 

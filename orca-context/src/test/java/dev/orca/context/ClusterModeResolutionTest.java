@@ -93,6 +93,24 @@ class ClusterModeResolutionTest {
   }
 
   @Test
+  void theRayCodeSearchPathNamesWhereTheNodesFindTheApplicationsClasses() {
+    // default: this JVM's classpath (left to the runtime, which knows it)
+    assertEquals(
+        List.of(),
+        resolve(OrcaContext.builder().clusterMode("yarn-client")).ray().codeSearchPath());
+    OrcaConf conf =
+        resolve(
+            OrcaContext.builder()
+                .clusterMode("yarn-client")
+                .rayCodeSearchPath(List.of("/opt/orca/jars", "/opt/app/app.jar")));
+    assertEquals(List.of("/opt/orca/jars", "/opt/app/app.jar"), conf.ray().codeSearchPath());
+    assertMessage(
+        () ->
+            resolve(OrcaContext.builder().set(OrcaSettings.RAY_CODE_SEARCH_PATH, "/opt/orca/jars")),
+        "orca.ray.code-search-path=/opt/orca/jars tells the Java workers of a Ray cluster");
+  }
+
+  @Test
   void yarnClusterRunsTheDriverInTheClusterWithTheFlagsToo() {
     OrcaConf conf =
         resolve(OrcaContext.builder().clusterMode("yarn-cluster").memory("4g").driverMemory("2g"));
@@ -283,6 +301,52 @@ class ClusterModeResolutionTest {
       System.clearProperty("spark.master");
       System.clearProperty("spark.executor.instances");
     }
+  }
+
+  @Test
+  void withoutAClusterModeAProgramLaunchedBySparkSubmitTakesSparkSubmitsSettings() {
+    // what spark-submit (client mode) and YARN's ApplicationMaster (cluster mode) set
+    System.setProperty("spark.master", "yarn");
+    System.setProperty("spark.submit.deployMode", "cluster");
+    System.setProperty("spark.executor.instances", "3");
+    try {
+      OrcaConf conf = resolve(OrcaContext.builder());
+      assertEquals(ClusterMode.SPARK_SUBMIT, conf.mode());
+      assertEquals("yarn", conf.spark("spark.master"));
+      assertEquals("cluster", conf.spark("spark.submit.deployMode"));
+      assertEquals("3", conf.spark("spark.executor.instances"));
+      assertTrue(conf.spark("spark.executor.extraJavaOptions").contains("--add-opens"));
+      assertEquals(
+          RayMode.ON_SPARK, conf.ray().mode(), "on a cluster, Ray where the executors are");
+      assertTrue(conf.notes().isEmpty(), conf.notes().toString());
+
+      // a program sized for local mode runs unchanged: spark-submit's sizing wins, with a note
+      OrcaConf sized = resolve(OrcaContext.builder().cores(4).memory("2g"));
+      assertEquals(ClusterMode.SPARK_SUBMIT, sized.mode());
+      assertEquals("3", sized.spark("spark.executor.instances"));
+      assertEquals(2, sized.notes().size(), sized.notes().toString());
+      assertTrue(
+          sized.notes().get(0).startsWith("orca.cores=4 is left out: spark-submit launched"),
+          sized.notes().toString());
+      assertTrue(sized.describe().contains("note: orca.memory=2g is left out"), sized.describe());
+
+      // a mode chosen in the program still wins, and its settings are checked as always
+      assertEquals(ClusterMode.LOCAL, resolve(OrcaContext.builder().clusterMode("local")).mode());
+      assertMessage(
+          () -> resolve(OrcaContext.builder().clusterMode("spark-submit").cores(4)),
+          "orca.cores=4 does not apply to cluster mode spark-submit");
+
+      System.setProperty("spark.master", "local-cluster[2,1,1024]");
+      assertEquals(
+          RayMode.LOCAL,
+          resolve(OrcaContext.builder()).ray().mode(),
+          "on one machine, Ray in this JVM");
+    } finally {
+      System.clearProperty("spark.master");
+      System.clearProperty("spark.submit.deployMode");
+      System.clearProperty("spark.executor.instances");
+    }
+    assertEquals(ClusterMode.LOCAL, resolve(OrcaContext.builder()).mode());
   }
 
   @Test

@@ -49,6 +49,22 @@ class OrcaContextTest {
   }
 
   @Test
+  void initUnderSparkSubmitsSystemPropertiesStartsWithSparkSubmitsMaster() {
+    // what spark-submit hands the program it launches (here: --master local[2] --name submitted)
+    System.setProperty("spark.master", "local[2]");
+    System.setProperty("spark.app.name", "submitted");
+    try (OrcaContext orca = OrcaContext.init()) {
+      assertEquals(ClusterMode.SPARK_SUBMIT, orca.mode());
+      assertEquals("local[2]", orca.spark().sparkContext().master());
+      assertEquals("submitted", orca.spark().sparkContext().appName());
+      assertEquals(2, orca.coresPerNode());
+    } finally {
+      System.clearProperty("spark.master");
+      System.clearProperty("spark.app.name");
+    }
+  }
+
+  @Test
   void stopIsIdempotentAndAStoppedContextSaysHowToGoOn() {
     OrcaContext orca = OrcaContext.init();
     orca.stop();

@@ -149,7 +149,7 @@ public final class Estimator implements AutoCloseable {
     }
     TrainJob job =
         TrainJob.builder()
-            .model(new TrainJob.ModelSpec(model.toBytes(), coresPerWorker))
+            .model(TrainJob.ModelSpec.of(model, coresPerWorker))
             .data(
                 new TrainJob.DataShape(
                     summary.totalRows(),

@@ -3,11 +3,13 @@ package dev.orca.estimator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.example.orcauser.FeatureScale;
 import dev.orca.context.ClusterMode;
 import dev.orca.context.OrcaContext;
 import dev.orca.nn.Model;
 import dev.orca.nn.Sequential;
 import dev.orca.nn.layers.Dense;
+import dev.orca.nn.layers.Layer;
 import dev.orca.nn.layers.ReLU;
 import dev.orca.nn.losses.Loss;
 import dev.orca.nn.metrics.Metric;
@@ -72,6 +74,35 @@ class LocalClusterTrainingTest {
           digits.train(), FitConfig.builder().setEpochs(40).setBatchSize(64).optSeed(1).build());
       Map<String, Double> result = est.evaluate(digits.test());
       assertTrue(result.get("accuracy") >= 0.97, "local-cluster, test accuracy " + result);
+    }
+  }
+
+  @Test
+  void aLayerOfTheUsersOwnRegisteredOnTheDriverTrainsAndScoresInTheExecutorJvms() {
+    // registered here only: the executors learn it from the job (their own allow-list would
+    // refuse the model file otherwise)
+    Layer.register(FeatureScale.class);
+    Model model =
+        new Sequential(64)
+            .add(new FeatureScale().named("scale"))
+            .add(new Dense(64))
+            .add(new ReLU())
+            .add(new Dense(10))
+            .optSeed(0)
+            .build();
+    try (Estimator est =
+        Estimator.builder()
+            .setModel(model)
+            .setLoss(Loss.sparseCategoricalCrossEntropy())
+            .setOptimizer(new Adam(2e-3))
+            .optMetrics(Metric.accuracy())
+            .build()) {
+      est.fit(
+          digits.train(), FitConfig.builder().setEpochs(10).setBatchSize(64).optSeed(1).build());
+      Map<String, Double> result = est.evaluate(digits.test());
+      assertTrue(result.get("accuracy") >= 0.9, "with the user's layer, test " + result);
+      float[] scale = est.getModel().parameter("scale", "scale").toArray();
+      assertTrue(scale[20] != 1f, "the user's layer trained in the executors");
     }
   }
 

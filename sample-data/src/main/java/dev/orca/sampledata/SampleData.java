@@ -9,9 +9,9 @@ import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 
 /**
- * The real data sets the tests and examples use, each held once as a resource beside this class
- * (sources and licences in the README there). Spark reads paths, not streams, and a resource inside
- * a jar has no path: {@link #copyTo} writes one out as a file.
+ * The real data sets the tests and examples use (and one model trained on them), each held once as
+ * a resource beside this class (sources and licences in the README there). Spark reads paths, not
+ * streams, and a resource inside a jar has no path: {@link #copyTo} writes one out as a file.
  */
 public enum SampleData {
   /**
@@ -23,7 +23,14 @@ public enum SampleData {
    * UCI Wisconsin diagnostic breast cancer: a first line {@code 569,30,malignant,benign}, then 569
    * lines of 30 features and the label (0 malignant, 1 benign).
    */
-  BREAST_CANCER("breast_cancer.csv");
+  BREAST_CANCER("breast_cancer.csv"),
+  /**
+   * Not data but a model made from it: a small CNN trained with PyTorch on the digits 0 to 4 of
+   * {@link #DIGITS}, as ONNX (opset 13). Input {@code (batch, 1, 8, 8)}, the pixels divided by 16;
+   * output the 5 logits of the digits 0 to 4. Its base ends at the node {@code
+   * /features/features.6/Flatten}. For the transfer-learning example and tests.
+   */
+  DIGITS_0_TO_4_CNN("digits-0to4-cnn.onnx");
 
   private final String fileName;
 

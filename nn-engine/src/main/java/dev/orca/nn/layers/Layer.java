@@ -2,6 +2,7 @@ package dev.orca.nn.layers;
 
 import dev.orca.OrcaConfigurationException;
 import dev.orca.OrcaDataException;
+import dev.orca.common.Serialization;
 import dev.orca.nn.Shape;
 import dev.orca.nn.Tensor;
 import java.io.Serializable;
@@ -22,6 +23,11 @@ import java.util.List;
  * trains), and they compute as in inference (BatchNorm uses and keeps its running statistics,
  * Dropout passes everything), as Keras runs a frozen base with {@code training=False}. A layer that
  * holds parameters checks {@link #isFrozen()} in its backward.
+ *
+ * <p><b>Your own layers.</b> Subclass {@code Layer} (a serializable configuration: every field
+ * serializable or transient, and a {@code serialVersionUID}), then {@link #register} the class
+ * before building a model with it: model files, copies of models and the jobs sent to workers only
+ * read the classes they were told to accept, Orca's own and the registered ones.
  */
 public abstract class Layer implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -32,6 +38,20 @@ public abstract class Layer implements Serializable {
   private transient Tensor[] params = NONE;
   private transient Tensor[] grads = NONE;
   private transient Tensor[] state = NONE;
+
+  /**
+   * Accepts {@code type}, a layer class of the program's own, in the model files, model copies and
+   * jobs sent to workers that this JVM reads ({@link Serialization#register}): exactly this class,
+   * not its subclasses or package. Register it before building a model with it, in every JVM that
+   * reads such a model (the estimator registers the driver's classes on its workers). Orca's own
+   * layers need no registration.
+   */
+  public static void register(Class<? extends Layer> type) {
+    if (type == null) {
+      throw new NullPointerException("type");
+    }
+    Serialization.register(type);
+  }
 
   /** The name shown in summaries and errors; the model assigns one if none was given. */
   public String name() {

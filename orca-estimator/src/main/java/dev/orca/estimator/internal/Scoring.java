@@ -3,6 +3,7 @@ package dev.orca.estimator.internal;
 import dev.orca.arrow.FloatBlock;
 import dev.orca.arrow.Shard;
 import dev.orca.arrow.TensorView;
+import dev.orca.common.Serialization;
 import dev.orca.data.ColumnFunction;
 import dev.orca.data.XShards;
 import dev.orca.nn.Engine;
@@ -28,6 +29,10 @@ public final class Scoring implements Serializable {
   private final byte[] modelFile;
   private final int threads;
   private final int batchSize;
+
+  /** What the driver registered for serialization (a user's layers), registered before reading. */
+  private final String[] registeredClasses = Serialization.registeredNames().toArray(new String[0]);
+
   private transient Loaded loaded;
 
   /**
@@ -102,6 +107,7 @@ public final class Scoring implements Serializable {
 
   private synchronized Loaded loaded() {
     if (loaded == null) {
+      Serialization.registerNames(List.of(registeredClasses));
       Model model = Model.fromBytes(modelFile, Engine.create(threads));
       Loaded l = new Loaded(model, InputSplit.of(model));
       TaskContext task = TaskContext.get();

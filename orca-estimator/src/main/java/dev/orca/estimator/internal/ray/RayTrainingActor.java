@@ -175,7 +175,7 @@ public class RayTrainingActor {
       this.rank = rank;
       this.memory =
           ArrowMemory.root().newChildAllocator("ray training worker " + rank, 0, Long.MAX_VALUE);
-      this.worker = TrainingWorker.create(job.model().file(), job.model().threadsPerWorker());
+      this.worker = TrainingWorker.create(job.model());
       this.channel =
           rank == 0 && job.channelAddress() != null ? WorkerChannel.connect(job, rank) : null;
     }

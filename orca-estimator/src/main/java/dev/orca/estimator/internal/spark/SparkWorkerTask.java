@@ -66,8 +66,7 @@ public final class SparkWorkerTask implements BarrierFunction<Tagged, byte[]> {
       TrainJob.DataShape shape = job.data();
       LocalData trainData = new LocalData(shape.featureWidth(), shape.labelWidth(), train);
       LocalData valData = new LocalData(shape.featureWidth(), shape.labelWidth(), validation);
-      try (TrainingWorker worker =
-          TrainingWorker.create(job.model().file(), job.model().threadsPerWorker())) {
+      try (TrainingWorker worker = TrainingWorker.create(job.model())) {
         int start = join(task, rank, worker);
         if (rank == 0 && task.stageAttempt() > 0) {
           channel.send(new TrainingMessage.Resumed(start - 1));

@@ -2,7 +2,9 @@ package dev.orca.estimator.internal.worker;
 
 import dev.orca.collective.Compression;
 import dev.orca.collective.RingOptions;
+import dev.orca.common.Serialization;
 import dev.orca.estimator.EarlyStopping;
+import dev.orca.nn.Model;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Objects;
@@ -15,8 +17,22 @@ import java.util.Objects;
 public final class TrainJob implements Serializable {
   private static final long serialVersionUID = 2L;
 
-  /** The compiled model file every replica starts from, and the threads of each worker's engine. */
-  public record ModelSpec(byte[] file, int threadsPerWorker) implements Serializable {}
+  /**
+   * The compiled model file every replica starts from, the threads of each worker's engine, and the
+   * classes the driver registered for serialization (a user's own layers), which the workers
+   * register before they read the file. (An array: the job itself passes the allow-list, which
+   * takes arrays of strings but not the JDK's immutable lists.)
+   */
+  public record ModelSpec(byte[] file, int threadsPerWorker, String[] registeredClasses)
+      implements Serializable {
+    /** The file of {@code model} and the classes registered in this JVM. */
+    public static ModelSpec of(Model model, int threadsPerWorker) {
+      return new ModelSpec(
+          model.toBytes(),
+          threadsPerWorker,
+          Serialization.registeredNames().toArray(new String[0]));
+    }
+  }
 
   /** The training data's size and widths, and whether validation data comes along. */
   public record DataShape(long totalRows, int featureWidth, int labelWidth, boolean hasValidation)

@@ -3,6 +3,7 @@ package dev.orca.estimator.internal.worker;
 import dev.orca.collective.PendingReduce;
 import dev.orca.collective.RingAllReduce;
 import dev.orca.collective.RingOptions;
+import dev.orca.common.Serialization;
 import dev.orca.nn.Engine;
 import dev.orca.nn.GradientReadyListener;
 import dev.orca.nn.GradientSync;
@@ -47,6 +48,12 @@ public final class TrainingWorker implements AutoCloseable {
    */
   public static TrainingWorker create(byte[] modelFile, int threads) {
     return new TrainingWorker(Engine.create(threads), modelFile);
+  }
+
+  /** The worker of a job: registers the driver's classes in this JVM, then reads the model. */
+  public static TrainingWorker create(TrainJob.ModelSpec spec) {
+    Serialization.registerNames(List.of(spec.registeredClasses()));
+    return create(spec.file(), spec.threadsPerWorker());
   }
 
   /** Replaces the replica with a model file (a checkpoint), keeping the ring. */
