@@ -4,6 +4,7 @@ import dev.orca.OrcaConfigurationException;
 import dev.orca.nn.internal.Blas;
 import dev.orca.nn.internal.JavaBlas;
 import dev.orca.nn.internal.MklBlas;
+import dev.orca.nn.internal.dnnl.Dnnl;
 import java.io.Serializable;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -18,6 +19,11 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #create()} picks MKL when it loads and the pure-Java kernels otherwise, and logs the
  * choice once. The system property {@code orca.nn.backend} ({@code mkl}, {@code java} or {@code
  * auto}) overrides the automatic choice; {@link #of(Backend, int)} forces one.
+ *
+ * <p>With MKL, convolutions, pooling, batch normalisation and the recurrent layers run on Intel's
+ * oneDNN when it loads ({@link #dnnl()}); the system property {@code orca.nn.dnnl=off} (or {@link
+ * #withDnnl(boolean)}) keeps them on the engine's own kernels, which remain the reference that
+ * oneDNN is tested against and the fallback where oneDNN cannot load.
  *
  * <p>An engine is a small immutable value: it owns no threads (the pure-Java GEMM borrows the
  * common fork/join pool) and needs no closing. It is serializable; on another JVM it is rebuilt for
@@ -38,9 +44,14 @@ public final class Engine implements Serializable {
 
   private final Backend backend;
   private final int threads;
+  private final boolean dnnl;
   private transient Blas blas;
 
   private Engine(Backend backend, int threads) {
+    this(backend, threads, backend == Backend.MKL && dnnlWanted());
+  }
+
+  private Engine(Backend backend, int threads, boolean dnnl) {
     if (threads < 1) {
       throw new OrcaConfigurationException("an engine needs at least 1 thread, got " + threads);
     }
@@ -52,12 +63,30 @@ public final class Engine implements Serializable {
               + " classpath, or use Backend.JAVA",
           MklBlas.loadFailure());
     }
+    if (dnnl && !dnnlAvailable()) {
+      throw new OrcaConfigurationException(
+          "oneDNN was asked for but did not load ("
+              + Dnnl.loadFailure()
+              + "): check that the dnnl and opencl linux-x86_64 jars are on the classpath,"
+              + " or set orca.nn.dnnl=off",
+          Dnnl.loadFailure());
+    }
     this.backend = backend;
     this.threads = threads;
+    this.dnnl = dnnl;
     this.blas = backend == Backend.MKL ? new MklBlas(threads) : new JavaBlas(threads);
     if (ANNOUNCED.compareAndSet(false, true)) {
       if (backend == Backend.MKL) {
-        LOG.info("nn-engine computes with {}", blas.describe());
+        LOG.info(
+            "nn-engine computes with {}; convolutions, pooling, normalisation and RNNs on {}",
+            blas.describe(),
+            dnnl
+                ? Dnnl.describe()
+                : "its own kernels ("
+                    + (dnnlAvailable()
+                        ? "orca.nn.dnnl=off"
+                        : "oneDNN did not load: " + Dnnl.loadFailure())
+                    + ")");
       } else {
         LOG.info(
             "nn-engine computes with the pure-Java BLAS ({}); {}",
@@ -107,6 +136,27 @@ public final class Engine implements Serializable {
     return MklBlas.loadFailure() == null;
   }
 
+  /** Whether oneDNN loaded in this JVM. */
+  public static boolean dnnlAvailable() {
+    return Dnnl.loadFailure() == null;
+  }
+
+  /** oneDNN unless {@code orca.nn.dnnl} is {@code off}, where it loads. */
+  private static boolean dnnlWanted() {
+    String v = System.getProperty("orca.nn.dnnl", "auto").trim().toLowerCase(Locale.ROOT);
+    switch (v) {
+      case "off":
+        return false;
+      case "on":
+        return true;
+      case "auto":
+        return dnnlAvailable();
+      default:
+        throw new OrcaConfigurationException(
+            "orca.nn.dnnl=" + v + " is not a setting: use on, off or auto");
+    }
+  }
+
   public Backend backend() {
     return backend;
   }
@@ -115,9 +165,22 @@ public final class Engine implements Serializable {
     return threads;
   }
 
+  /**
+   * Whether convolutions, pooling, batch normalisation and the recurrent layers run on oneDNN
+   * (otherwise on the engine's own kernels).
+   */
+  public boolean dnnl() {
+    return dnnl;
+  }
+
   /** The same backend with another thread count. */
   public Engine withThreads(int threads) {
-    return new Engine(backend, threads);
+    return new Engine(backend, threads, dnnl);
+  }
+
+  /** The same engine with oneDNN on or off; on fails clearly where oneDNN did not load. */
+  public Engine withDnnl(boolean on) {
+    return new Engine(backend, threads, on);
   }
 
   /** The kernels; for the engine's own layers and for benchmarks, not a stable API. */
@@ -126,11 +189,11 @@ public final class Engine implements Serializable {
   }
 
   private Object readResolve() {
-    return new Engine(backend, threads);
+    return new Engine(backend, threads, dnnl && dnnlAvailable());
   }
 
   @Override
   public String toString() {
-    return blas.describe();
+    return blas.describe() + (dnnl ? ", " + Dnnl.describe() : "");
   }
 }

@@ -7,18 +7,25 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Once warm, a training forward and backward through any layer allocates nothing on the heap. */
+/**
+ * Once warm, a training forward and backward through any layer allocates nothing on the heap, on
+ * MKL and on oneDNN.
+ */
 class AllocationFreeStepTest {
   private static final int STEPS = 200;
 
-  static java.util.stream.Stream<LayerCases.Case> cases() {
-    return LayerCases.all();
+  static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> cases() {
+    return LayerCases.all()
+        .flatMap(
+            c ->
+                java.util.stream.Stream.of(LayerCases.Engines.MKL, LayerCases.Engines.ONEDNN)
+                    .map(e -> org.junit.jupiter.params.provider.Arguments.of(c, e)));
   }
 
-  @ParameterizedTest(name = "{0}")
+  @ParameterizedTest(name = "{0} on {1}")
   @MethodSource("cases")
-  void warmStepsAllocateNothing(LayerCases.Case c) {
-    try (Model model = c.model(Engine.of(Engine.Backend.MKL, 2))) {
+  void warmStepsAllocateNothing(LayerCases.Case c, LayerCases.Engines engine) {
+    try (Model model = c.model(engine.engine(2))) {
       Tensor[] inputs = c.inputs(3);
       Tensor out = model.forward(true, inputs)[0];
       float[] g = new float[out.size()];

@@ -8,7 +8,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** MKL and the pure-Java kernels compute the same forward and backward for every layer. */
+/**
+ * MKL, oneDNN and the pure-Java kernels compute the same forward and backward for every layer, the
+ * pure-Java one being the reference.
+ */
 class BackendAgreementTest {
   private static final double TOLERANCE = 1e-4;
 
@@ -18,19 +21,22 @@ class BackendAgreementTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
-  void mklAndJavaAgreeOnForwardAndBackward(LayerCases.Case c) {
-    try (Model mkl = c.model(Engine.of(Engine.Backend.MKL, 2));
-        Model java = c.model(Engine.of(Engine.Backend.JAVA, 2))) {
-      assertArrayEquals(
-          mkl.parameterTensor().toArray(),
-          java.parameterTensor().toArray(),
-          "same seed, same weights");
-      Tensor[] inputs = c.inputs(3);
-      float[][] results = new float[2][];
-      float[][] grads = new float[2][];
-      float[][][] inputGrads = new float[2][inputs.length][];
-      Model[] models = {mkl, java};
-      for (int m = 0; m < 2; m++) {
+  void mklAndOneDnnAgreeWithJavaOnForwardAndBackward(LayerCases.Case c) {
+    LayerCases.Engines[] engines = LayerCases.Engines.values();
+    Model[] models = new Model[engines.length];
+    Tensor[] inputs = c.inputs(3);
+    try {
+      for (int m = 0; m < models.length; m++) {
+        models[m] = c.model(engines[m].engine(2));
+      }
+      float[][] results = new float[models.length][];
+      float[][] grads = new float[models.length][];
+      float[][][] inputGrads = new float[models.length][inputs.length][];
+      for (int m = 0; m < models.length; m++) {
+        assertArrayEquals(
+            models[0].parameterTensor().toArray(),
+            models[m].parameterTensor().toArray(),
+            "same seed, same weights");
         models[m].setStepSeed(5);
         Tensor out = models[m].forward(true, inputs)[0];
         results[m] = out.toArray();
@@ -42,11 +48,20 @@ class BackendAgreementTest {
           inputGrads[m][k] = models[m].inputGradient(k).toArray();
         }
       }
+      for (int m = 1; m < models.length; m++) {
+        String what = c + " on " + engines[m] + " against " + engines[0] + ": ";
+        assertClose(results[m], results[0], what + "forward");
+        assertClose(grads[m], grads[0], what + "parameter gradients");
+        for (int k = 0; k < inputs.length && c.kind != LayerCases.Inputs.IDS; k++) {
+          assertClose(inputGrads[m][k], inputGrads[0][k], what + "input " + k + " gradient");
+        }
+      }
+    } finally {
       close(inputs);
-      assertClose(results[0], results[1], c + " forward");
-      assertClose(grads[0], grads[1], c + " parameter gradients");
-      for (int k = 0; k < inputs.length && c.kind != LayerCases.Inputs.IDS; k++) {
-        assertClose(inputGrads[0][k], inputGrads[1][k], c + " input " + k + " gradient");
+      for (Model m : models) {
+        if (m != null) {
+          m.close();
+        }
       }
     }
   }

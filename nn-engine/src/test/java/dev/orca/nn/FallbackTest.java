@@ -20,6 +20,58 @@ import org.junit.jupiter.api.Test;
  */
 class FallbackTest {
   @Test
+  void withoutOneDnnNativesTheEngineKeepsItsOwnKernelsAndSaysWhy() throws Exception {
+    String out =
+        runWithout(
+            entry ->
+                (entry.contains("dnnl-") || entry.contains("opencl-"))
+                    && entry.contains("linux-x86_64"));
+    assertTrue(out.contains("oneDNN did not load"), out);
+    String last = out.trim().substring(out.trim().lastIndexOf('\n') + 1);
+    String[] f = last.split(" ");
+    assertEquals("MKL", f[0], out);
+    assertEquals("false", f[4], "no oneDNN: " + out);
+    try (Model conv = FallbackMain.convolution(Engine.create(2));
+        Tensor image = FallbackMain.image();
+        Tensor c = conv.predict(image)) {
+      assertTrue(conv.engine().dnnl(), "this JVM has oneDNN");
+      assertEquals(c.get(5), Float.parseFloat(f[3]), 1e-5f, "oneDNN and the fallback agree");
+    }
+  }
+
+  /** The output of {@link FallbackMain} in a JVM whose class path lacks the entries given. */
+  private static String runWithout(java.util.function.Predicate<String> left) throws Exception {
+    String classpath =
+        Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
+            .filter(left.negate())
+            .collect(Collectors.joining(File.pathSeparator));
+    java.nio.file.Path cache = java.nio.file.Files.createTempDirectory("javacpp-cache");
+    List<String> command =
+        List.of(
+            System.getProperty("java.home") + "/bin/java",
+            "-cp",
+            classpath,
+            "-Dorg.bytedeco.javacpp.cachedir=" + cache,
+            "-Dlog4j2.configurationFile=" + System.getProperty("log4j2.configurationFile"),
+            FallbackMain.class.getName());
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    try {
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the fallback JVM did not finish in 120 s");
+      assertEquals(0, p.exitValue(), out + " from " + command);
+      return out;
+    } finally {
+      p.destroyForcibly();
+      try (Stream<java.nio.file.Path> files = java.nio.file.Files.walk(cache)) {
+        files
+            .sorted(java.util.Comparator.reverseOrder())
+            .map(java.nio.file.Path::toFile)
+            .forEach(File::delete);
+      }
+    }
+  }
+
+  @Test
   void withoutMklNativesTheEnginePicksPureJavaAndSaysWhy() throws Exception {
     String classpath =
         Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))

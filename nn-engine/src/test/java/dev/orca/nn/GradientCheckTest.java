@@ -15,25 +15,22 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Central finite differences against backward, for every layer (inputs and parameters) and every
- * loss, on both BLAS implementations. The objective {@code sum(out * R)} with a fixed random R
- * exercises every output element with a different weight.
+ * loss, on both BLAS implementations and on oneDNN. The objective {@code sum(out * R)} with a fixed
+ * random R exercises every output element with a different weight.
  */
 class GradientCheckTest {
   private static final float EPS = 1e-2f;
   private static final double TOLERANCE = 2e-2;
 
-  static Stream<Arguments> layersOnBothEngines() {
+  static Stream<Arguments> layersOnEveryEngine() {
     return LayerCases.all()
-        .flatMap(
-            c ->
-                Stream.of(
-                    Arguments.of(c, Engine.Backend.JAVA), Arguments.of(c, Engine.Backend.MKL)));
+        .flatMap(c -> Stream.of(LayerCases.Engines.values()).map(e -> Arguments.of(c, e)));
   }
 
   @ParameterizedTest(name = "{0} on {1}")
-  @MethodSource("layersOnBothEngines")
-  void layerGradientsMatchFiniteDifferences(LayerCases.Case c, Engine.Backend backend) {
-    try (Model model = c.model(Engine.of(backend, 2))) {
+  @MethodSource("layersOnEveryEngine")
+  void layerGradientsMatchFiniteDifferences(LayerCases.Case c, LayerCases.Engines engine) {
+    try (Model model = c.model(engine.engine(2))) {
       Tensor[] inputs = c.inputs(11);
       Tensor out = model.forward(true, inputs)[0];
       float[] weights = random(out.size(), 3);

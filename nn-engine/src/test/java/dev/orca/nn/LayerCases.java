@@ -48,6 +48,24 @@ import java.util.stream.Stream;
 final class LayerCases {
   static final int BATCH = 3;
 
+  /** The engines every layer is checked on: the two reference paths and oneDNN. */
+  enum Engines {
+    JAVA,
+    MKL,
+    ONEDNN;
+
+    Engine engine(int threads) {
+      switch (this) {
+        case JAVA:
+          return Engine.of(Engine.Backend.JAVA, threads).withDnnl(false);
+        case MKL:
+          return Engine.of(Engine.Backend.MKL, threads).withDnnl(false);
+        default:
+          return Engine.of(Engine.Backend.MKL, threads).withDnnl(true);
+      }
+    }
+  }
+
   /** How a case's inputs are drawn. */
   enum Inputs {
     /** Normal values, none within 0.05 of zero (ReLU's kink). */

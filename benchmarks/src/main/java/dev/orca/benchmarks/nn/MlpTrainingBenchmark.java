@@ -14,7 +14,11 @@ import java.util.SplittableRandom;
  * shared machine falls on both alike. When Debian's python3-torch is installed, the same model in
  * PyTorch.
  *
- * <pre>bin/orca-run benchmarks dev.orca.benchmarks.nn.MlpTrainingBenchmark [steps-per-run] [runs]
+ * <p>Given {@code --before=<dir>} (a source tree whose nn-engine and orca-common are compiled), the
+ * same MLP on that older engine, timed in a JVM of its own, against the GEMMs of this run.
+ *
+ * <pre>
+ * bin/orca-run benchmarks dev.orca.benchmarks.nn.MlpTrainingBenchmark [steps-per-run] [runs] [--before=DIR]
  * </pre>
  */
 public final class MlpTrainingBenchmark {
@@ -24,8 +28,17 @@ public final class MlpTrainingBenchmark {
   private MlpTrainingBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    int steps = args.length > 0 ? Integer.parseInt(args[0]) : 50;
-    int runs = args.length > 1 ? Integer.parseInt(args[1]) : 7;
+    java.util.List<String> positional = new java.util.ArrayList<>();
+    String before = null;
+    for (String a : args) {
+      if (a.startsWith("--before=")) {
+        before = a.substring("--before=".length());
+      } else {
+        positional.add(a);
+      }
+    }
+    int steps = positional.size() > 0 ? Integer.parseInt(positional.get(0)) : 50;
+    int runs = positional.size() > 1 ? Integer.parseInt(positional.get(1)) : 7;
     BenchmarkReport report =
         BenchmarkReport.start(
             "nn-mlp-training",
@@ -55,11 +68,27 @@ public final class MlpTrainingBenchmark {
       report.figure("MKL " + threads + " thread(s): training", BATCH / s, "samples/s");
       report.baseline(
           "MKL " + threads + " thread(s): the step's 8 GEMMs alone", BATCH / g, "samples/s");
-      report.ratio("step time / GEMM time, " + threads + " thread(s)", s / g, "<= 1.4");
+      report.ratio(
+          "step time / GEMM time, " + threads + " thread(s)",
+          s / g,
+          threads == 1 ? "<= 1.4" : "<= 1.15");
       report.note(
           String.format(
               "MKL %d thread(s): %.2f ms per step, %.2f ms of GEMMs (%.1f GFLOP/s)",
               threads, s * 1e3, g * 1e3, GemmsOfAStep.flops() / g / 1e9));
+      if (before != null) {
+        double[] old = new double[2];
+        for (int i = 0; i < old.length; i++) {
+          old[i] =
+              CnnLstmTrainingBenchmark.child(before, "mlp", threads, steps, Math.max(3, runs / 2));
+        }
+        double b = median(old);
+        report.baseline(
+            "MKL " + threads + " thread(s): the engine before (" + before + ")",
+            BATCH / b,
+            "samples/s");
+        report.ratio("before: step time / GEMM time, " + threads + " thread(s)", b / g, "");
+      }
     }
     double[] java = new double[Math.max(3, runs / 2)];
     try (MlpTraining training = new MlpTraining(Engine.of(Engine.Backend.JAVA, 2))) {

@@ -251,6 +251,55 @@ public final class JavaBlas implements Blas {
   }
 
   @Override
+  public void axpby(int n, float a, Tensor x, int xOff, float b, Tensor y, int yOff) {
+    FloatBuffer xs = x.data();
+    FloatBuffer ys = y.data();
+    int xo = x.offset() + xOff;
+    int yo = y.offset() + yOff;
+    for (int i = 0; i < n; i++) {
+      ys.put(yo + i, a * xs.get(xo + i) + b * ys.get(yo + i));
+    }
+  }
+
+  @Override
+  public void mul(int n, Tensor x, int xOff, Tensor y, int yOff, Tensor z, int zOff) {
+    FloatBuffer xs = x.data();
+    FloatBuffer ys = y.data();
+    FloatBuffer zs = z.data();
+    int xo = x.offset() + xOff;
+    int yo = y.offset() + yOff;
+    int zo = z.offset() + zOff;
+    for (int i = 0; i < n; i++) {
+      zs.put(zo + i, xs.get(xo + i) * ys.get(yo + i));
+    }
+  }
+
+  @Override
+  public void sqrt(int n, Tensor x, int xOff, Tensor y, int yOff) {
+    FloatBuffer xs = x.data();
+    FloatBuffer ys = y.data();
+    int xo = x.offset() + xOff;
+    int yo = y.offset() + yOff;
+    for (int i = 0; i < n; i++) {
+      ys.put(yo + i, (float) Math.sqrt(xs.get(xo + i)));
+    }
+  }
+
+  @Override
+  public void divide(
+      int n, Tensor x, int xOff, Tensor y, int yOff, float shift, Tensor z, int zOff) {
+    FloatBuffer xs = x.data();
+    FloatBuffer ys = y.data();
+    FloatBuffer zs = z.data();
+    int xo = x.offset() + xOff;
+    int yo = y.offset() + yOff;
+    int zo = z.offset() + zOff;
+    for (int i = 0; i < n; i++) {
+      zs.put(zo + i, xs.get(xo + i) / (ys.get(yo + i) + shift));
+    }
+  }
+
+  @Override
   public double dot(int n, Tensor x, int xOff, Tensor y, int yOff) {
     FloatBuffer xs = x.data();
     FloatBuffer ys = y.data();

@@ -6,9 +6,9 @@ import org.bytedeco.javacpp.Loader;
 import org.bytedeco.mkl.global.mkl_rt;
 
 /**
- * The adapter to MKL through JavaCPP: cblas level 1 and 3, VML exp and tanh. The only class that
- * calls {@code mkl_rt}. MKL's thread count is set per calling thread ({@code
- * mkl_set_num_threads_local}), so replicas on different threads keep their own.
+ * The adapter to MKL through JavaCPP: cblas level 1 and 3, VML exp, tanh, mul, sqrt, linear
+ * fraction. The only class that calls {@code mkl_rt}. MKL's thread count is set per calling thread
+ * ({@code mkl_set_num_threads_local}), so replicas on different threads keep their own.
  */
 public final class MklBlas implements Blas {
   private static final int NO_TRANS = 111;
@@ -123,6 +123,31 @@ public final class MklBlas implements Blas {
   public void axpy(int n, float alpha, Tensor x, int xOff, Tensor y, int yOff) {
     Calls p = calls();
     mkl_rt.cblas_saxpy(n, alpha, p.x.at(x, xOff), 1, p.y.at(y, yOff), 1);
+  }
+
+  @Override
+  public void axpby(int n, float a, Tensor x, int xOff, float b, Tensor y, int yOff) {
+    Calls p = calls();
+    mkl_rt.cblas_saxpby(n, a, p.x.at(x, xOff), 1, b, p.y.at(y, yOff), 1);
+  }
+
+  @Override
+  public void mul(int n, Tensor x, int xOff, Tensor y, int yOff, Tensor z, int zOff) {
+    Calls p = calls();
+    mkl_rt.vsMul(n, p.x.at(x, xOff), p.y.at(y, yOff), p.z.at(z, zOff));
+  }
+
+  @Override
+  public void sqrt(int n, Tensor x, int xOff, Tensor y, int yOff) {
+    Calls p = calls();
+    mkl_rt.vsSqrt(n, p.x.at(x, xOff), p.y.at(y, yOff));
+  }
+
+  @Override
+  public void divide(
+      int n, Tensor x, int xOff, Tensor y, int yOff, float shift, Tensor z, int zOff) {
+    Calls p = calls();
+    mkl_rt.vsLinearFrac(n, p.x.at(x, xOff), p.y.at(y, yOff), 1f, 0f, 1f, shift, p.z.at(z, zOff));
   }
 
   @Override

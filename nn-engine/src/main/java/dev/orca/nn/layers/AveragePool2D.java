@@ -2,6 +2,7 @@ package dev.orca.nn.layers;
 
 import dev.orca.nn.Shape;
 import dev.orca.nn.Tensor;
+import dev.orca.nn.internal.dnnl.PoolingOps;
 import java.nio.FloatBuffer;
 
 /**
@@ -73,12 +74,24 @@ public final class AveragePool2D extends Layer {
 
   @Override
   public void forward(Workspace ws, Tensor[] in, Tensor out) {
+    PoolingOps ops = Pooling.primitives(ws, kind(), window, in[0], out);
+    if (ops != null) {
+      ops.forward(in[0], out);
+      return;
+    }
     walk(in[0], out, false);
+  }
+
+  private PoolingOps.Kind kind() {
+    return countIncludePad ? PoolingOps.Kind.AVERAGE_PADDING_COUNTED : PoolingOps.Kind.AVERAGE;
   }
 
   @Override
   public void backward(Workspace ws, Tensor[] in, Tensor out, Tensor g, Tensor[] gradIn) {
-    if (gradIn[0] != null) {
+    PoolingOps ops = gradIn[0] == null ? null : Pooling.primitives(ws, kind(), window, in[0], out);
+    if (ops != null) {
+      ops.backward(g, gradIn[0]);
+    } else if (gradIn[0] != null) {
       gradIn[0].fill(0f);
       walk(gradIn[0], g, true);
     }

@@ -2,6 +2,8 @@ package dev.orca.nn.layers;
 
 import dev.orca.nn.Shape;
 import dev.orca.nn.Tensor;
+import dev.orca.nn.internal.dnnl.BatchNormOps;
+import dev.orca.nn.internal.dnnl.Unsupported;
 import java.nio.FloatBuffer;
 import java.util.List;
 
@@ -63,9 +65,54 @@ public final class BatchNorm extends Layer {
     return "momentum=" + momentum + ", epsilon=" + epsilon;
   }
 
+  /** The oneDNN primitives for {@code rows x f} data, or null for the code below. */
+  private BatchNormOps primitives(Workspace ws, int rows, int f) {
+    if (ws.dnnl() == null) {
+      return null;
+    }
+    BatchNormOps ops = ws.kept(0, BatchNormOps.class);
+    if (ops != null && ops.matches(rows, f)) {
+      return ops;
+    }
+    Unsupported no = ws.kept(0, Unsupported.class);
+    if (no != null && no.matches(rows, f, 0, 0)) {
+      return null;
+    }
+    ops = BatchNormOps.create(ws.dnnl(), rows, f, epsilon);
+    if (ops == null) {
+      ws.keep(0, new Unsupported("batch normalisation", rows, f, 0, 0));
+      return null;
+    }
+    return ws.keep(0, ops);
+  }
+
   @Override
   public void forward(Workspace ws, Tensor[] in, Tensor out) {
     Tensor x = in[0];
+    int f = x.dim(-1);
+    int rows = x.size() / f;
+    BatchNormOps ops = primitives(ws, rows, f);
+    if (ops == null) {
+      forwardHere(ws, x, out);
+    } else if (ws.training()) {
+      ops.forwardTraining(x, param(0), param(1), out);
+      FloatBuffer mean = ops.mean();
+      FloatBuffer var = ops.variance();
+      FloatBuffer rm = state(0).data();
+      FloatBuffer rv = state(1).data();
+      for (int j = 0; j < f; j++) {
+        int m = state(0).offset() + j;
+        int v = state(1).offset() + j;
+        rm.put(m, momentum * rm.get(m) + (1 - momentum) * mean.get(j));
+        rv.put(v, momentum * rv.get(v) + (1 - momentum) * var.get(j));
+      }
+    } else {
+      ops.forwardInference(x, param(0), param(1), state(0), state(1), out);
+    }
+  }
+
+  /** The reference forward: statistics in double, the normalised input kept for backward. */
+  private void forwardHere(Workspace ws, Tensor x, Tensor out) {
     int f = x.dim(-1);
     int rows = x.size() / f;
     Tensor stats = ws.scratch(1, 2, f);
@@ -126,6 +173,16 @@ public final class BatchNorm extends Layer {
   public void backward(Workspace ws, Tensor[] in, Tensor out, Tensor g, Tensor[] gradIn) {
     int f = g.dim(-1);
     int rows = g.size() / f;
+    BatchNormOps ops = primitives(ws, rows, f);
+    if (ops != null && ws.training()) {
+      Tensor dx = gradIn[0] != null ? gradIn[0] : ws.scratchLike(2, g);
+      ops.backward(in[0], g, param(0), grad(0), grad(1), dx);
+      return;
+    }
+    if (ops != null) {
+      // after an inference forward on oneDNN: the code below needs its own forward's scratch
+      forwardHere(ws, in[0], out);
+    }
     Tensor xhat = ws.scratchLike(0, g);
     Tensor stats = ws.scratch(1, 2, f);
     FloatBuffer xh = xhat.data();

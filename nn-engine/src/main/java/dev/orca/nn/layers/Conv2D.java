@@ -130,6 +130,7 @@ public final class Conv2D extends Layer {
   public void backward(Workspace ws, Tensor[] in, Tensor out, Tensor grad, Tensor[] gradIn) {
     Convolution.backward(
         ws,
+        in[0],
         in[0].dim(0),
         grad,
         param(0),

@@ -1,6 +1,8 @@
 package dev.orca.nn.layers;
 
 import dev.orca.nn.Tensor;
+import dev.orca.nn.internal.dnnl.ConvolutionOps;
+import dev.orca.nn.internal.dnnl.Unsupported;
 import java.nio.FloatBuffer;
 
 /**
@@ -8,7 +10,8 @@ import java.nio.FloatBuffer;
  * per batch: the input is unfolded (im2col) into a {@code (batch * positions, kh * kw * channels)}
  * matrix and multiplied by the kernel {@code (kh * kw * channels, filters)}, which gives the
  * channels-last output directly. A {@link Geometry} fixes sizes, strides, dilations and padding for
- * one input shape.
+ * one input shape. With an engine on oneDNN, its convolution primitives do the work instead (kept
+ * in the workspace per shape); this code stays as the reference they are tested against.
  */
 final class Convolution {
   private Convolution() {}
@@ -61,10 +64,50 @@ final class Convolution {
     }
   }
 
+  /** The oneDNN primitives for this call, or null to run the code below. */
+  private static ConvolutionOps primitives(Workspace ws, int batch, int filters, Geometry g) {
+    if (ws.dnnl() == null) {
+      return null;
+    }
+    ConvolutionOps ops = ws.kept(0, ConvolutionOps.class);
+    if (ops != null && ops.matches(batch, g.h, g.w, g.c)) {
+      return ops;
+    }
+    Unsupported no = ws.kept(0, Unsupported.class);
+    if (no != null && no.matches(batch, g.h, g.w, g.c)) {
+      return null;
+    }
+    ops =
+        ConvolutionOps.create(
+            ws.dnnl(),
+            batch,
+            g.h,
+            g.w,
+            g.c,
+            filters,
+            new int[] {g.kh, g.kw},
+            new int[] {g.sh, g.sw},
+            new int[] {g.dh, g.dw},
+            g.padTop,
+            g.padLeft,
+            g.oh,
+            g.ow);
+    if (ops == null) {
+      ws.keep(0, new Unsupported("a convolution", batch, g.h, g.w, g.c));
+      return null;
+    }
+    return ws.keep(0, ops);
+  }
+
   /** out = conv(x) + bias, for {@code batch} images. */
   static void forward(
       Workspace ws, Tensor x, int batch, Tensor out, Tensor kernel, Tensor bias, Geometry g) {
     int filters = bias.size();
+    ConvolutionOps ops = primitives(ws, batch, filters, g);
+    if (ops != null) {
+      ops.forward(x, kernel, bias, out);
+      return;
+    }
     int positions = batch * g.oh * g.ow;
     int depth = g.kh * g.kw * g.c;
     Tensor col = ws.scratch(0, positions, depth);
@@ -89,6 +132,7 @@ final class Convolution {
    */
   static void backward(
       Workspace ws,
+      Tensor x,
       int batch,
       Tensor grad,
       Tensor kernel,
@@ -97,6 +141,11 @@ final class Convolution {
       Tensor dx,
       Geometry g) {
     int filters = grad.dim(-1);
+    ConvolutionOps ops = primitives(ws, batch, filters, g);
+    if (ops != null) {
+      ops.backward(x, grad, kernel, dKernel, dBias, dx);
+      return;
+    }
     int positions = batch * g.oh * g.ow;
     int depth = g.kh * g.kw * g.c;
     if (dKernel != null) {

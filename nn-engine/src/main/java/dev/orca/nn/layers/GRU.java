@@ -2,6 +2,7 @@ package dev.orca.nn.layers;
 
 import dev.orca.nn.Shape;
 import dev.orca.nn.Tensor;
+import dev.orca.nn.internal.dnnl.RecurrentOps;
 import java.nio.FloatBuffer;
 import java.util.List;
 
@@ -84,8 +85,30 @@ public final class GRU extends Layer {
   // Scratch: 0 input projections, then gate activations (z, r, n) per row; 1 recurrent
   // projections (h Rz, h Rr, and h Rn or (r * h) Rn, each with its recurrent bias); 2 hidden
   // states; 3 r * h of the previous step (reset before only); 4, 5 their gradients; 6 dh.
+  private RecurrentOps primitives(Workspace ws, Tensor x) {
+    int steps = x.dim(-2);
+    int f = x.dim(-1);
+    return Recurrent.primitives(
+        ws,
+        (resetAfter ? RecurrentOps.Cell.GRU_RESET_AFTER : RecurrentOps.Cell.GRU),
+        x.size() / (steps * f),
+        steps,
+        f,
+        units);
+  }
+
   @Override
   public void forward(Workspace ws, Tensor[] in, Tensor out) {
+    RecurrentOps ops = primitives(ws, in[0]);
+    if (ops != null) {
+      ops.forward(ws.training(), in[0], param(0), param(1), param(2), out, returnSequences);
+    } else {
+      forwardHere(ws, in, out);
+    }
+  }
+
+  /** The reference forward, keeping in the workspace what its backward reads. */
+  private void forwardHere(Workspace ws, Tensor[] in, Tensor out) {
     Tensor x = in[0];
     int steps = x.dim(-2);
     int f = x.dim(-1);
@@ -195,6 +218,26 @@ public final class GRU extends Layer {
 
   @Override
   public void backward(Workspace ws, Tensor[] in, Tensor out, Tensor grad, Tensor[] gradIn) {
+    RecurrentOps ops = primitives(ws, in[0]);
+    if (ops != null && ops.trained()) {
+      ops.backward(
+          in[0],
+          out,
+          grad,
+          param(0),
+          param(1),
+          param(2),
+          isFrozen() ? null : grad(0),
+          isFrozen() ? null : grad(1),
+          isFrozen() ? null : grad(2),
+          gradIn[0],
+          returnSequences);
+      return;
+    }
+    if (ops != null) {
+      // after an inference forward on oneDNN: the code below reads its own forward's scratch
+      forwardHere(ws, in, out);
+    }
     Tensor x = in[0];
     int steps = x.dim(-2);
     int f = x.dim(-1);

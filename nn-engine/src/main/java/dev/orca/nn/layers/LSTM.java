@@ -2,6 +2,7 @@ package dev.orca.nn.layers;
 
 import dev.orca.nn.Shape;
 import dev.orca.nn.Tensor;
+import dev.orca.nn.internal.dnnl.RecurrentOps;
 import java.nio.FloatBuffer;
 import java.util.List;
 
@@ -64,8 +65,25 @@ public final class LSTM extends Layer {
     return returnSequences;
   }
 
+  private RecurrentOps primitives(Workspace ws, Tensor x) {
+    int steps = x.dim(-2);
+    int f = x.dim(-1);
+    return Recurrent.primitives(
+        ws, RecurrentOps.Cell.LSTM, x.size() / (steps * f), steps, f, units);
+  }
+
   @Override
   public void forward(Workspace ws, Tensor[] in, Tensor out) {
+    RecurrentOps ops = primitives(ws, in[0]);
+    if (ops != null) {
+      ops.forward(ws.training(), in[0], param(0), param(1), param(2), out, returnSequences);
+    } else {
+      forwardHere(ws, in, out);
+    }
+  }
+
+  /** The reference forward, keeping in the workspace what its backward reads. */
+  private void forwardHere(Workspace ws, Tensor[] in, Tensor out) {
     Tensor x = in[0];
     int steps = x.dim(-2);
     int f = x.dim(-1);
@@ -146,6 +164,26 @@ public final class LSTM extends Layer {
 
   @Override
   public void backward(Workspace ws, Tensor[] in, Tensor out, Tensor grad, Tensor[] gradIn) {
+    RecurrentOps ops = primitives(ws, in[0]);
+    if (ops != null && ops.trained()) {
+      ops.backward(
+          in[0],
+          out,
+          grad,
+          param(0),
+          param(1),
+          param(2),
+          isFrozen() ? null : grad(0),
+          isFrozen() ? null : grad(1),
+          isFrozen() ? null : grad(2),
+          gradIn[0],
+          returnSequences);
+      return;
+    }
+    if (ops != null) {
+      // after an inference forward on oneDNN: the code below reads its own forward's scratch
+      forwardHere(ws, in, out);
+    }
     Tensor x = in[0];
     int steps = x.dim(-2);
     int f = x.dim(-1);

@@ -2,6 +2,7 @@ package dev.orca.nn.layers;
 
 import dev.orca.nn.Shape;
 import dev.orca.nn.Tensor;
+import dev.orca.nn.internal.dnnl.PoolingOps;
 import java.nio.FloatBuffer;
 
 /**
@@ -73,6 +74,11 @@ public final class MaxPool2D extends Layer {
   public void forward(Workspace ws, Tensor[] in, Tensor out) {
     Tensor x = in[0];
     Window k = window;
+    PoolingOps ops = Pooling.primitives(ws, PoolingOps.Kind.MAX, k, x, out);
+    if (ops != null) {
+      ops.forward(x, out);
+      return;
+    }
     int h = x.dim(1);
     int w = x.dim(2);
     int c = x.dim(3);
@@ -118,6 +124,11 @@ public final class MaxPool2D extends Layer {
   @Override
   public void backward(Workspace ws, Tensor[] in, Tensor out, Tensor g, Tensor[] gradIn) {
     if (gradIn[0] == null) {
+      return;
+    }
+    PoolingOps ops = Pooling.primitives(ws, PoolingOps.Kind.MAX, window, in[0], out);
+    if (ops != null) {
+      ops.backward(g, gradIn[0]);
       return;
     }
     int[] argmax = ws.ints(0, out.size());

@@ -4,6 +4,7 @@ import dev.orca.nn.Engine;
 import dev.orca.nn.Shape;
 import dev.orca.nn.Tensor;
 import dev.orca.nn.internal.Blas;
+import dev.orca.nn.internal.dnnl.DnnlStream;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,6 +19,10 @@ import java.util.List;
  */
 public final class Workspace implements AutoCloseable {
   private final Blas blas;
+  private final DnnlStream dnnl;
+
+  /** Per node: objects a layer keeps between calls (its oneDNN primitives), closed with this. */
+  private final AutoCloseable[][] kept;
 
   /** Per node: the model's buffers (output, gradient...), then the layer's own scratch. */
   private final Slot[][] model;
@@ -34,6 +39,8 @@ public final class Workspace implements AutoCloseable {
   /** A workspace for a model of {@code nodes} nodes. */
   public Workspace(Engine engine, int nodes) {
     this.blas = engine.blas();
+    this.dnnl = engine.dnnl() ? new DnnlStream(engine.threads()) : null;
+    this.kept = new AutoCloseable[nodes][];
     this.model = new Slot[nodes][];
     this.slots = new Slot[nodes][];
     this.views = new Tensor[nodes][];
@@ -41,6 +48,7 @@ public final class Workspace implements AutoCloseable {
     this.shapes = new Shape[nodes][];
     this.ints = new ArrayList<>();
     for (int i = 0; i < nodes; i++) {
+      kept[i] = new AutoCloseable[0];
       model[i] = new Slot[0];
       slots[i] = new Slot[0];
       views[i] = new Tensor[0];
@@ -67,6 +75,38 @@ public final class Workspace implements AutoCloseable {
 
   public Blas blas() {
     return blas;
+  }
+
+  /** Where the layers run oneDNN primitives, or null when the engine does not use oneDNN. */
+  public DnnlStream dnnl() {
+    return dnnl;
+  }
+
+  /** What the current layer keeps in {@code slot} if it is a {@code type}, else null. */
+  public <T extends AutoCloseable> T kept(int slot, Class<T> type) {
+    AutoCloseable[] k = kept[node];
+    return slot < k.length && type.isInstance(k[slot]) ? type.cast(k[slot]) : null;
+  }
+
+  /** Keeps {@code value} in the current layer's {@code slot}, closing what was there. */
+  public <T extends AutoCloseable> T keep(int slot, T value) {
+    AutoCloseable[] k = kept[node];
+    if (slot >= k.length) {
+      kept[node] = k = java.util.Arrays.copyOf(k, slot + 1);
+    }
+    closeQuietly(k[slot]);
+    k[slot] = value;
+    return value;
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        throw new IllegalStateException("closing " + c + " failed", e);
+      }
+    }
   }
 
   /** Set by the model before each layer call. */
@@ -197,12 +237,21 @@ public final class Workspace implements AutoCloseable {
         }
       }
     }
-    return total;
+    return total + (dnnl == null ? 0 : dnnl.bytes());
   }
 
-  /** Frees every buffer; idempotent. */
+  /** Frees every buffer and oneDNN object; idempotent. */
   @Override
   public void close() {
+    for (AutoCloseable[] k : kept) {
+      for (int i = 0; i < k.length; i++) {
+        closeQuietly(k[i]);
+        k[i] = null;
+      }
+    }
+    if (dnnl != null) {
+      dnnl.close();
+    }
     for (Slot[][] all : new Slot[][][] {model, slots}) {
       for (Slot[] s : all) {
         for (Slot slot : s) {

@@ -1,6 +1,8 @@
 package dev.orca.nn.optim;
 
 import dev.orca.OrcaConfigurationException;
+import dev.orca.nn.Tensor;
+import dev.orca.nn.internal.Blas;
 
 /**
  * Adam (Kingma and Ba, 2015) with bias correction, as PyTorch defines it. Weight decay here is L2
@@ -54,6 +56,38 @@ public class Adam extends Optimizer {
   @Override
   protected int slotCount() {
     return 2;
+  }
+
+  /**
+   * Without L2 decay (which would change the gradients in place): six vector passes, using {@code p
+   * - step m / (sqrt(v) / c2 + eps) = p - step c2 m / (sqrt(v) + eps c2)}.
+   */
+  @Override
+  protected boolean update(
+      Blas blas,
+      Tensor params,
+      Tensor grads,
+      Tensor[] slots,
+      Tensor scratch,
+      int from,
+      int n,
+      float lr,
+      long t) {
+    if (!decoupled() && weightDecay != 0) {
+      return false;
+    }
+    Tensor m = slots[0];
+    Tensor v = slots[1];
+    float c1 = (float) (1 - Math.pow(beta1, t));
+    float c2 = (float) Math.sqrt(1 - Math.pow(beta2, t));
+    float shrink = decoupled() ? (float) (1 - lr * weightDecay) : 1f;
+    blas.axpby(n, (float) (1 - beta1), grads, from, (float) beta1, m, from);
+    blas.mul(n, grads, from, grads, from, scratch, 0);
+    blas.axpby(n, (float) (1 - beta2), scratch, 0, (float) beta2, v, from);
+    blas.sqrt(n, v, from, scratch, 0);
+    blas.divide(n, m, from, scratch, 0, (float) epsilon * c2, scratch, 0);
+    blas.axpby(n, -lr / c1 * c2, scratch, 0, shrink, params, from);
+    return true;
   }
 
   @Override

@@ -1,6 +1,8 @@
 package dev.orca.nn.optim;
 
 import dev.orca.OrcaConfigurationException;
+import dev.orca.nn.Tensor;
+import dev.orca.nn.internal.Blas;
 
 /**
  * Stochastic gradient descent with optional momentum, Nesterov momentum and (L2) weight decay, as
@@ -43,6 +45,36 @@ public final class Sgd extends Optimizer {
   @Override
   protected int slotCount() {
     return momentum == 0 ? 0 : 1;
+  }
+
+  /** Without weight decay (which would change the gradients in place): 2 or 3 vector passes. */
+  @Override
+  protected boolean update(
+      Blas blas,
+      Tensor params,
+      Tensor grads,
+      Tensor[] slots,
+      Tensor scratch,
+      int from,
+      int n,
+      float lr,
+      long t) {
+    if (weightDecay != 0) {
+      return false;
+    }
+    if (momentum == 0) {
+      blas.axpy(n, -lr, grads, from, params, from);
+      return true;
+    }
+    Tensor b = slots[0];
+    blas.axpby(n, 1f, grads, from, momentum, b, from);
+    if (nesterov) {
+      blas.axpy(n, -lr, grads, from, params, from);
+      blas.axpy(n, -lr * momentum, b, from, params, from);
+    } else {
+      blas.axpy(n, -lr, b, from, params, from);
+    }
+    return true;
   }
 
   @Override
