@@ -16,8 +16,9 @@ import org.apache.arrow.memory.RootAllocator;
  * #root()}.
  *
  * <p>The root uses Arrow's malloc-based allocation manager: memory a shard releases is returned at
- * once rather than kept in a pool. Its limit is {@code -Dorca.arrow.memory.limit=<bytes>}
- * (unlimited by default).
+ * once rather than kept in a pool (shards a Spark task cut from one slab of memory return it
+ * together, when the last of them is closed). Its limit is {@code
+ * -Dorca.arrow.memory.limit=<bytes>} (unlimited by default).
  */
 public final class ArrowMemory {
   private ArrowMemory() {}

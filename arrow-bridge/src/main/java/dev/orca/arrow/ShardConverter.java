@@ -44,7 +44,8 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
  *
  * It reads Spark's internal rows ({@code df.queryExecution().toRdd()}), which the plan produces
  * anyway, so no {@code Row} object is made per row; when the plan ends in a columnar scan (a cached
- * DataFrame, Parquet files), it reads the scan's column batches directly.
+ * DataFrame, Parquet files), it reads the scan's column batches directly, and from Spark's cache it
+ * reads the columns where the cache keeps them when they hold plain numbers.
  */
 public final class ShardConverter implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -118,7 +119,7 @@ public final class ShardConverter implements Serializable {
    */
   public JavaRDD<Shard> convert(Dataset<Row> df, String name) {
     ShardLayout plan = layout;
-    Optional<JavaRDD<ColumnarBatch>> batches = SparkPlans.batches(df);
+    Optional<JavaRDD<ColumnarBatch>> batches = SparkPlans.batches(df, plan.readColumns());
     if (batches.isPresent()) {
       return batches
           .get()

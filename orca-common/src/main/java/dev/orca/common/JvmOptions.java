@@ -41,7 +41,8 @@ public final class JvmOptions {
    * The environment variables Orca gives the JVMs it starts (executors, {@code bin/orca-run}), in
    * the order of the file: e.g. {@code MALLOC_MMAP_THRESHOLD_}, so that glibc returns large native
    * buffers (Arrow shards, tensors) to the system when they are freed instead of keeping them in
-   * its arenas, where a long-lived JVM's resident memory would grow over many fits.
+   * its arenas, where a long-lived JVM's resident memory would grow over many fits; and {@code
+   * GLIBC_TUNABLES=glibc.malloc.hugetlb=1}, so that those buffers may be backed by 2 MiB pages.
    */
   public static Map<String, String> environment() {
     return ENVIRONMENT;

@@ -26,8 +26,11 @@ class JvmOptionsTest {
   }
 
   @Test
-  void theEnvironmentFixesGlibcsMmapThreshold() {
-    assertEquals(java.util.Map.of("MALLOC_MMAP_THRESHOLD_", "131072"), JvmOptions.environment());
+  void theEnvironmentFixesGlibcsMmapThresholdAndAsksForHugePages() {
+    assertEquals(
+        java.util.Map.of(
+            "MALLOC_MMAP_THRESHOLD_", "131072", "GLIBC_TUNABLES", "glibc.malloc.hugetlb=1"),
+        JvmOptions.environment());
   }
 
   @Test

@@ -212,10 +212,9 @@ class ClusterModeResolutionTest {
 
   @Test
   void executorsGetOrcasEnvironmentUnlessTheUserSetIt() {
-    assertEquals(
-        "131072",
-        resolve(OrcaContext.builder().clusterMode("local-cluster"))
-            .spark("spark.executorEnv.MALLOC_MMAP_THRESHOLD_"));
+    OrcaConf localCluster = resolve(OrcaContext.builder().clusterMode("local-cluster"));
+    assertEquals("131072", localCluster.spark("spark.executorEnv.MALLOC_MMAP_THRESHOLD_"));
+    assertEquals("glibc.malloc.hugetlb=1", localCluster.spark("spark.executorEnv.GLIBC_TUNABLES"));
     OrcaConf yarnCluster = resolve(OrcaContext.builder().clusterMode("yarn-cluster"));
     assertEquals("131072", yarnCluster.spark("spark.executorEnv.MALLOC_MMAP_THRESHOLD_"));
     assertEquals(

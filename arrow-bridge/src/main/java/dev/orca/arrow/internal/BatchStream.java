@@ -44,6 +44,9 @@ abstract class BatchStream implements Iterator<Shard>, AutoCloseable {
   private Shard next;
   private boolean done;
 
+  /** Only in a Spark task, whose end closes this stream and so lets go of the last slab. */
+  private final Slabs slabs;
+
   BatchStream(ShardLayout layout, BufferAllocator parent, String name) {
     this.layout = layout;
     this.schema = layout.arrowSchema();
@@ -52,6 +55,7 @@ abstract class BatchStream implements Iterator<Shard>, AutoCloseable {
     this.maxRows = layout.rowsPerBatch();
     this.policy = layout.options().nullPolicy();
     this.startCapacity = Math.min(maxRows, FIRST_CAPACITY);
+    this.slabs = TaskMemory.allocatorOrNull() != null ? new Slabs(parent) : null;
     ArrowMemory.closeWhenTaskEnds(this);
   }
 
@@ -66,6 +70,7 @@ abstract class BatchStream implements Iterator<Shard>, AutoCloseable {
     while (next == null && !done) {
       if (!hasInput()) {
         done = true;
+        closeSlabs(); // the shards made keep what they use
       } else {
         next = build();
       }
@@ -83,13 +88,23 @@ abstract class BatchStream implements Iterator<Shard>, AutoCloseable {
     return out;
   }
 
-  /** Closes the shard built ahead and not handed out, if any. Idempotent. */
+  /**
+   * Closes the shard built ahead and not handed out, if any, and lets go of the current slab.
+   * Idempotent.
+   */
   @Override
   public final void close() {
+    closeSlabs();
     Shard s = next;
     next = null;
     if (s != null) {
       s.close();
+    }
+  }
+
+  private void closeSlabs() {
+    if (slabs != null) {
+      slabs.close();
     }
   }
 
@@ -99,7 +114,8 @@ abstract class BatchStream implements Iterator<Shard>, AutoCloseable {
         new ShardBuilder(
             layout,
             schema,
-            parent.newChildAllocator(name + " batch " + batches, 0, Long.MAX_VALUE));
+            parent.newChildAllocator(name + " batch " + batches, 0, Long.MAX_VALUE),
+            slabs);
     try {
       count = 0;
       batch.reserve(startCapacity);

@@ -3,6 +3,7 @@ package dev.orca.arrow.internal;
 import dev.orca.OrcaDataException;
 import dev.orca.arrow.NullPolicy;
 import org.apache.arrow.memory.ArrowBuf;
+import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.util.MemoryUtil;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.spark.sql.catalyst.InternalRow;
@@ -22,13 +23,15 @@ import org.apache.spark.unsafe.Platform;
  * #copyColumns}), the fast path for clean scalar columns. A double beyond float range becomes
  * infinite as a float, so one test of the float written ({@link Float#isFinite}) catches NaN,
  * infinities and overflow alike. This is the hot path of a conversion: no objects per row, one
- * store per value, into one buffer per batch allocated at its exact size.
+ * store per value, into one buffer per batch allocated at its exact size (cut from a slab inside a
+ * Spark task, see {@link Slabs}).
  */
 final class BlockWriter {
   /** Rows per tile of the column-wise copy: a tile of rows (up to some 100 KB) stays in cache. */
   private static final int TILE = 256;
 
   private final ShardLayout.Block block;
+  private final Slabs slabs;
   private final FieldVector vector;
   private final int sources;
   private final int[] ordinals;
@@ -51,12 +54,15 @@ final class BlockWriter {
   private final UnsafeRow[] vectorViews;
   private final UnsafeArrayData[] indexViews;
   private final ColumnVector[] columns;
+  private final int[] runs;
+  private final byte[][] cachedFloats;
   private final boolean anyArray;
   private ArrowBuf values;
   private long data;
 
-  BlockWriter(ShardLayout.Block block, FieldVector vector, NullPolicy policy) {
+  BlockWriter(ShardLayout.Block block, FieldVector vector, NullPolicy policy, Slabs slabs) {
     this.block = block;
+    this.slabs = slabs;
     this.vector = vector;
     this.sources = block.sources().size();
     this.ordinals = new int[sources];
@@ -83,6 +89,8 @@ final class BlockWriter {
       indexViews[s] = src.vector() ? new UnsafeArrayData() : null;
     }
     this.columns = new ColumnVector[sources];
+    this.runs = new int[sources];
+    this.cachedFloats = new byte[sources][];
     this.anyArray = block.sources().stream().anyMatch(ShardLayout.Source::array);
     this.rowBytes = (long) block.width() * Float.BYTES;
     this.fill = policy.kind() == NullPolicy.Kind.FILL;
@@ -99,7 +107,8 @@ final class BlockWriter {
     if (values != null && values.capacity() >= need) {
       return;
     }
-    ArrowBuf grown = vector.getAllocator().buffer(need);
+    BufferAllocator owner = vector.getAllocator();
+    ArrowBuf grown = slabs != null ? slabs.buffer(owner, need) : owner.buffer(need);
     if (values != null) {
       MemoryUtil.copyMemory(values.memoryAddress(), grown.memoryAddress(), values.capacity());
       values.close();
@@ -173,15 +182,43 @@ final class BlockWriter {
       }
       columns[s] = column;
     }
+    findCachedRuns();
     boolean bad = false;
     for (int t = 0; t < n; t += TILE) {
       int rows = Math.min(TILE, n - t);
       long base = data + (at + t) * rowBytes;
-      for (int s = 0; s < sources; s++) {
-        bad |= copyColumn(kinds[s], columns[s], from + t, rows, base + offsets[s]);
+      for (int s = 0; s < sources; ) {
+        if (runs[s] > 0) {
+          bad |=
+              TileCopy.floats(
+                  cachedFloats, s, runs[s], from + t, rows, base + offsets[s], rowBytes);
+          s += runs[s];
+        } else {
+          bad |= copyColumn(kinds[s], columns[s], from + t, rows, base + offsets[s]);
+          s++;
+        }
       }
     }
     return !bad;
+  }
+
+  /**
+   * Marks the runs of adjacent float sources read where Spark's cache keeps them ({@code runs[s]}
+   * at the first of each, 0 for other sources), which {@link TileCopy} copies together.
+   */
+  private void findCachedRuns() {
+    for (int s = 0; s < sources; ) {
+      int n = 0;
+      while (s + n < sources
+          && kinds[s + n] == ValueKind.FLOAT
+          && columns[s + n] instanceof CachedColumn cached
+          && (n == 0 || offsets[s + n] == offsets[s + n - 1] + Float.BYTES)) {
+        cachedFloats[s + n] = cached.bytes();
+        n++;
+      }
+      runs[s] = n;
+      s += Math.max(n, 1);
+    }
   }
 
   /**
@@ -189,6 +226,9 @@ final class BlockWriter {
    * values (whole numbers always fit).
    */
   private boolean copyColumn(ValueKind kind, ColumnVector column, int from, int rows, long to) {
+    if (column instanceof CachedColumn cached && kind == ValueKind.DOUBLE) {
+      return copyCachedDoubles(cached.bytes(), from, rows, to);
+    }
     boolean bad = false;
     switch (kind) {
       case FLOAT -> {
@@ -210,6 +250,18 @@ final class BlockWriter {
           Platform.putFloat(null, to + i * rowBytes, read(kind, column, from + i));
         }
       }
+    }
+    return bad;
+  }
+
+  /** {@link #copyColumn} of doubles from Spark's cache, read where the cache keeps them. */
+  private boolean copyCachedDoubles(byte[] bytes, int from, int rows, long to) {
+    boolean bad = false;
+    long at = CachedColumn.offset(from, Double.BYTES);
+    for (int i = 0; i < rows; i++) {
+      float v = (float) Platform.getDouble(bytes, at + (long) i * Double.BYTES);
+      bad |= !Float.isFinite(v);
+      Platform.putFloat(null, to + i * rowBytes, v);
     }
     return bad;
   }

@@ -22,14 +22,17 @@ final class ShardBuilder {
   final List<ColumnWriter> kept = new ArrayList<>();
   private int capacity;
 
-  ShardBuilder(ShardLayout layout, Schema schema, BufferAllocator allocator) {
+  /**
+   * @param slabs where large blocks take their memory from, or null to allocate each on its own
+   */
+  ShardBuilder(ShardLayout layout, Schema schema, BufferAllocator allocator, Slabs slabs) {
     this.allocator = allocator;
     try {
       int f = 0;
       for (ShardLayout.Block b : layout.blocks()) {
         FieldVector v = schema.getFields().get(f++).createVector(allocator);
         vectors.add(v);
-        blocks.add(new BlockWriter(b, v, layout.options().nullPolicy()));
+        blocks.add(new BlockWriter(b, v, layout.options().nullPolicy(), slabs));
       }
       for (ShardLayout.Kept k : layout.kept()) {
         FieldVector v = schema.getFields().get(f++).createVector(allocator);

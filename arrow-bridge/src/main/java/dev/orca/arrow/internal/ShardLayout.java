@@ -149,6 +149,14 @@ public final class ShardLayout implements Serializable {
     return options;
   }
 
+  /** The ordinals of the input columns a conversion reads, in order. */
+  public int[] readColumns() {
+    java.util.TreeSet<Integer> read = new java.util.TreeSet<>();
+    blocks.forEach(b -> b.sources().forEach(s -> read.add(s.ordinal())));
+    kept.forEach(k -> read.add(k.ordinal()));
+    return read.stream().mapToInt(Integer::intValue).toArray();
+  }
+
   /** The rows of one shard: the configured count, fewer if rows are wide. */
   public int rowsPerBatch() {
     long rowBytes = 0;

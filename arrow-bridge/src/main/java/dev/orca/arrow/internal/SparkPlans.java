@@ -15,8 +15,8 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
 /**
  * Where a DataFrame's data comes from, read the cheapest way: when the physical plan ends in a scan
  * that produces column batches (a cached DataFrame, Parquet or ORC files), the batches as they are,
- * which skips Spark's conversion of every batch into rows; otherwise Spark's internal rows, as the
- * plan makes them.
+ * which skips Spark's conversion of every batch into rows (and, for the cache, Spark's decoding of
+ * its batches where the columns allow); otherwise Spark's internal rows, as the plan makes them.
  */
 public final class SparkPlans {
   private SparkPlans() {}
@@ -28,13 +28,20 @@ public final class SparkPlans {
 
   /**
    * The column batches of {@code df}, if its plan ends in a columnar scan whose output is the
-   * DataFrame's columns as they are.
+   * DataFrame's columns as they are, or in a scan of Spark's cache.
    */
   public static Optional<JavaRDD<ColumnarBatch>> batches(Dataset<Row> df) {
-    return columnarSource(df).map(plan -> plan.executeColumnar().toJavaRDD());
+    int[] all = new int[df.schema().size()];
+    Arrays.setAll(all, i -> i);
+    return batches(df, all);
   }
 
-  private static Optional<SparkPlan> columnarSource(Dataset<Row> df) {
+  /**
+   * {@link #batches(Dataset)} for a reader of the columns {@code read} only (ordinals of {@code
+   * df}'s schema): from Spark's cache, only those columns are filled in, read where the cache keeps
+   * them when it can ({@link SparkCache}).
+   */
+  public static Optional<JavaRDD<ColumnarBatch>> batches(Dataset<Row> df, int[] read) {
     SparkPlan plan = fresh(df).queryExecution().executedPlan();
     if (plan instanceof WholeStageCodegenExec codegen) {
       plan = codegen.child();
@@ -42,9 +49,14 @@ public final class SparkPlans {
     if (plan instanceof ColumnarToRowExec toRows) {
       plan = toRows.child();
     }
-    return plan.supportsColumnar() && plan.schema().equals(df.schema())
-        ? Optional.of(plan)
-        : Optional.empty();
+    if (!plan.schema().equals(df.schema())) {
+      return Optional.empty();
+    }
+    Optional<JavaRDD<ColumnarBatch>> cached = SparkCache.batches(plan, df.schema(), read);
+    if (cached.isPresent() || !plan.supportsColumnar()) {
+      return cached;
+    }
+    return Optional.of(plan.executeColumnar().toJavaRDD());
   }
 
   /**

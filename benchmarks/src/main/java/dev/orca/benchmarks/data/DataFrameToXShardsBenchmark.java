@@ -17,6 +17,7 @@ import java.util.List;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.util.MemoryUtil;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.util.LongAccumulator;
@@ -25,8 +26,10 @@ import org.apache.spark.util.LongAccumulator;
  * DataFrame to XShards ready for training: {@code rows} rows (default 2 million) of 32 float
  * features and a label, from a cached DataFrame into off-heap feature and label blocks held by
  * their Spark tasks, in MB of feature data per second. Baselines in the same run: the row path a
- * user would otherwise write ({@code collectAsList} and {@code toLocalIterator} into float arrays)
- * and a plain memory copy of the same bytes on one thread. Then Arrow IPC bytes out and back in.
+ * user would otherwise write ({@code collectAsList} and {@code toLocalIterator} into float arrays),
+ * Spark's own export to Arrow batches ({@code toArrowBatchRdd}, behind PySpark's Arrow {@code
+ * toPandas}) and a plain memory copy of the same bytes on one thread. Then Arrow IPC bytes out and
+ * back in.
  *
  * <pre>
  * bin/orca-run benchmarks dev.orca.benchmarks.data.DataFrameToXShardsBenchmark [rows] [runs]
@@ -59,6 +62,13 @@ public final class DataFrameToXShardsBenchmark {
       double[] cpuSeconds = new double[runs];
       double[] setupSeconds = new double[runs];
       int[] run = {-2};
+      // the first conversion of the JVM on its own: what a single fit pays (cold code, memory the
+      // process never had), beside the medians of the warm runs below
+      long first0 = System.nanoTime();
+      taskCpu.reset();
+      holdAllShards(XShards.fromDataFrame(df, features, List.of("label")), taskCpu);
+      double firstWall = (System.nanoTime() - first0) / 1e9;
+      double firstCpu = taskCpu.value() / 1e9;
       Timing toXShards =
           Timing.of(
               2,
@@ -75,6 +85,22 @@ public final class DataFrameToXShardsBenchmark {
                 }
                 run[0]++;
               });
+      // Spark's own export of the cached DataFrame to Arrow batches (the path of PySpark's Arrow
+      // toPandas), every task holding its batches as XShards' tasks hold their shards
+      double[] sparkCpu = new double[runs];
+      int[] sparkRun = {-1};
+      Timing sparkArrow =
+          Timing.of(
+              1,
+              runs,
+              () -> {
+                taskCpu.reset();
+                holdArrowBatches(df, taskCpu);
+                if (sparkRun[0] >= 0) {
+                  sparkCpu[sparkRun[0]] = taskCpu.value() / 1e9;
+                }
+                sparkRun[0]++;
+              });
       Timing collect =
           Timing.of(1, Math.max(1, runs / 2), () -> rowPath(df.collectAsList().iterator(), rows));
       Timing localIterator =
@@ -84,6 +110,7 @@ public final class DataFrameToXShardsBenchmark {
       double freshCopyCpu = medianCpuSeconds(runs, () -> freshCopy(bytes));
       double rowPath = Math.min(collect.median(), localIterator.median());
       double convertCpu = median(cpuSeconds);
+      double sparkArrowCpu = median(sparkCpu);
       int used = Math.min(cores, partitions);
 
       BenchmarkReport report =
@@ -103,6 +130,13 @@ public final class DataFrameToXShardsBenchmark {
                   mb / toXShards.median(),
                   "MB/s")
               .figure("  per core: MB per task CPU-second", mb / convertCpu, "MB/s")
+              .figure("  first conversion of the JVM (wall)", mb / firstWall, "MB/s")
+              .figure("  first conversion, MB per task CPU-second", mb / firstCpu, "MB/s")
+              .baseline(
+                  "Spark toArrowBatchRdd, batches held in tasks (wall)",
+                  mb / sparkArrow.median(),
+                  "MB/s")
+              .baseline("  per core: MB per task CPU-second", mb / sparkArrowCpu, "MB/s")
               .baseline(
                   "row path: collectAsList into float[][] (wall)", mb / collect.median(), "MB/s")
               .baseline(
@@ -115,6 +149,11 @@ public final class DataFrameToXShardsBenchmark {
               .ratio("XShards / faster row path (wall)", rowPath / toXShards.median(), ">= 10")
               .ratio("XShards per core / memory copy per core", copyCpu / convertCpu, ">= 0.25")
               .ratio(
+                  "XShards per core / toArrowBatchRdd per core", sparkArrowCpu / convertCpu, ">= 3")
+              .ratio(
+                  "XShards / toArrowBatchRdd (wall)", sparkArrow.median() / toXShards.median(), "")
+              .ratio("first XShards per core / memory copy per core", copyCpu / firstCpu, "")
+              .ratio(
                   "XShards per core / copy into new memory per core", freshCopyCpu / convertCpu, "")
               .note(
                   String.format(
@@ -126,6 +165,13 @@ public final class DataFrameToXShardsBenchmark {
                       convertCpu,
                       collect.median(),
                       localIterator.median()));
+      report.note(
+          "toArrowBatchRdd's plan reads the cache: "
+              + planAnew(df)
+                  .queryExecution()
+                  .executedPlan()
+                  .toString()
+                  .contains("InMemoryTableScan"));
       ipc(report, orca, df, features, runs);
       report.finish();
     }
@@ -157,6 +203,37 @@ public final class DataFrameToXShardsBenchmark {
                 Shard.closeAll(held);
               }
             });
+  }
+
+  /**
+   * Spark's export of {@code df} to Arrow IPC batches ({@code toArrowBatchRdd} of the classic
+   * Dataset), each task holding the batches it made until it has made them all; adds the CPU time
+   * of the tasks to {@code cpu}.
+   */
+  static void holdArrowBatches(Dataset<Row> df, LongAccumulator cpu) {
+    org.apache.spark.sql.classic.Dataset<Row> classic =
+        (org.apache.spark.sql.classic.Dataset<Row>) planAnew(df);
+    classic
+        .toArrowBatchRdd()
+        .toJavaRDD()
+        .foreachPartition(
+            it -> {
+              long start = THREADS.getCurrentThreadCpuTime();
+              List<byte[]> held = new ArrayList<>();
+              it.forEachRemaining(held::add);
+              cpu.add(THREADS.getCurrentThreadCpuTime() - start);
+              if (held.isEmpty()) {
+                throw new IllegalStateException("a partition gave no Arrow batch");
+              }
+            });
+  }
+
+  /**
+   * The same rows in a new Dataset, whose plan reads the cache (a Dataset keeps the plan it made
+   * before {@code cache()}).
+   */
+  static Dataset<Row> planAnew(Dataset<Row> df) {
+    return df.select(java.util.Arrays.stream(df.columns()).map(df::col).toArray(Column[]::new));
   }
 
   /** The rows into one float array per row and a label array, as user code would. */
