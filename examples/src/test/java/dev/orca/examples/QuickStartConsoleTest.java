@@ -46,9 +46,9 @@ class QuickStartConsoleTest {
     assertTrue(out.get(out.size() - 1).startsWith("RESULT digits test accuracy MLP="), r.output());
     // between epochs, a progress line a second at most: how many depends on the machine's speed
     long fixed = out.stream().filter(l -> !l.startsWith("  epoch ")).count();
-    // 1 data line; per model 18 (MLP) or 22 (CNN) lines of summary, engine, fit, evaluate, predict
-    // and reload, plus one per epoch; the RESULT line
-    assertEquals(1 + (18 + 2) + (22 + 1) + 1, fixed, r.stdout());
+    // 1 data line; per model 19 (MLP) or 23 (CNN) lines of summary, engine, fit, the gradient
+    // transport, evaluate, predict and reload, plus one per epoch; the RESULT line
+    assertEquals(1 + (19 + 2) + (23 + 1) + 1, fixed, r.stdout());
 
     Set<String> orcaClasses = orcaClassNames();
     for (String line : r.stderrLines()) {
