@@ -176,7 +176,7 @@ class YarnClientTest {
       List<Record> runs;
       try {
         assertEquals(2, cluster.numNodes());
-        runs = StandInRay.records(dir);
+        runs = StandInRay.awaitRecords(dir, 2, Duration.ofSeconds(30));
         assertEquals(2, runs.size(), "one ray start per executor: " + runs);
         assertEquals(1, runs.stream().filter(Record::isHead).count(), "one head: " + runs);
         Set<String> containers = new HashSet<>();

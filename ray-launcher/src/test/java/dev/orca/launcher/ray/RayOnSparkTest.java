@@ -194,15 +194,8 @@ class RayOnSparkTest {
     return out;
   }
 
-  /** The stand-ins write their record once their JVM is up, a moment after they were started. */
   private List<Record> awaitRecords(int n) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    List<Record> runs = StandInRay.records(dir);
-    while (runs.size() < n && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-      runs = StandInRay.records(dir);
-    }
-    return runs;
+    return StandInRay.awaitRecords(dir, n, Duration.ofSeconds(20));
   }
 
   static boolean alive(long pid) {

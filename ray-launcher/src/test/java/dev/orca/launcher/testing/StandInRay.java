@@ -48,6 +48,22 @@ public final class StandInRay {
     return script;
   }
 
+  /**
+   * The records of at least {@code n} runs, waiting up to {@code timeout} for them: a stand-in
+   * writes its record once its JVM is up, a moment after the launcher saw its process start. Fewer
+   * than {@code n} after the timeout are returned as they are, for the caller's assertion to name.
+   */
+  public static List<Record> awaitRecords(Path dir, int n, java.time.Duration timeout)
+      throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<Record> runs = records(dir);
+    while (runs.size() < n && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      runs = records(dir);
+    }
+    return runs;
+  }
+
   /** The records of all runs so far, one per started node. */
   public static List<Record> records(Path dir) throws IOException {
     List<Record> out = new ArrayList<>();
@@ -117,8 +133,10 @@ public final class StandInRay {
             : null;
     long pid = ProcessHandle.current().pid();
     Path record = dir.resolve("run-" + started + "-" + pid + ".txt");
+    // written whole under another name, then renamed: a reader never sees half a record
+    Path partial = dir.resolve("partial-" + started + "-" + pid + ".txt");
     Files.writeString(
-        record,
+        partial,
         pid
             + "\n"
             + (child == null ? -1 : child.pid())
@@ -128,6 +146,7 @@ public final class StandInRay {
             + String.join("\t", args)
             + "\n",
         StandardCharsets.UTF_8);
+    Files.move(partial, record, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     System.out.println("stand-in ray " + String.join(" ", args));
     if (exit != null) {
       System.out.println("stand-in ray: exiting with " + exit + " as asked");
