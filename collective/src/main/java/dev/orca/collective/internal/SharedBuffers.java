@@ -2,6 +2,7 @@ package dev.orca.collective.internal;
 
 import dev.orca.common.StaleSharedMemory;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.MappedByteBuffer;
@@ -102,6 +103,13 @@ public final class SharedBuffers {
     boolean ok = false;
     try (FileChannel ch =
         FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      // write the zeros rather than let the mapping grow the file: a full tmpfs then fails here
+      // with an IOException, not later with a SIGBUS when the memory is first touched
+      ByteBuffer zeros = ByteBuffer.allocate(1 << 20);
+      for (long at = 0, bytes = (long) floats * Float.BYTES; at < bytes; ) {
+        zeros.clear().limit((int) Math.min(zeros.capacity(), bytes - at));
+        at += ch.write(zeros, at);
+      }
       MappedByteBuffer mapping =
           ch.map(FileChannel.MapMode.READ_WRITE, 0, (long) floats * Float.BYTES);
       Buffer b = new Buffer(directory, file, token, mapping, floats);
