@@ -53,17 +53,21 @@ class ShardPoolTest {
     spark.stop();
   }
 
+  /** Arrow memory held before each test (another test class may leave some on purpose). */
+  private long heldBefore;
+
   @BeforeEach
   void startWithAnEmptyPool() {
     System.setProperty(SlabPool.PROPERTY, "256m");
     POOL.trim();
+    heldBefore = ArrowMemory.allocatedBytes();
   }
 
   @AfterEach
   void nothingIsLentAndTheTasksGaveTheirMemoryBack() {
     System.clearProperty(SlabPool.PROPERTY);
     assertEquals(0, POOL.lentBytes(), "every slab came back to the pool or was freed");
-    assertEquals(0, ArrowMemory.allocatedBytes(), ArrowMemory.describe());
+    assertEquals(heldBefore, ArrowMemory.allocatedBytes(), ArrowMemory.describe());
   }
 
   static Dataset<Row> frame(long rows, int partitions) {
