@@ -1,6 +1,7 @@
 package dev.orca.arrow;
 
 import dev.orca.arrow.internal.RootMemory;
+import dev.orca.arrow.internal.SlabPool;
 import dev.orca.arrow.internal.TaskMemory;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -19,6 +20,12 @@ import org.apache.arrow.memory.RootAllocator;
  * once rather than kept in a pool (shards a Spark task cut from one slab of memory return it
  * together, when the last of them is closed). Its limit is {@code
  * -Dorca.arrow.memory.limit=<bytes>} (unlimited by default).
+ *
+ * <p>Those slabs, once every shard cut from them is closed, are kept in a bounded pool for the next
+ * conversion in this JVM ({@code spark.orca.shard-pool.max-bytes}, default 256 MiB or a quarter of
+ * the heap if less; {@code 0} turns it off): {@link #pooledBytes()}, {@link #trimPool()}. Pooled
+ * memory is not part of {@link #allocatedBytes()}, which is what shards hold; it is freed when the
+ * Spark application that converted stops.
  */
 public final class ArrowMemory {
   private ArrowMemory() {}
@@ -55,9 +62,24 @@ public final class ArrowMemory {
     return root == null ? 0 : root.getAllocatedMemory();
   }
 
-  /** The allocator tree with what each node holds, for leak reports. */
+  /**
+   * Bytes of shard memory this JVM keeps for the next conversion: slabs whose shards are all
+   * closed, at most {@code spark.orca.shard-pool.max-bytes}. Not part of {@link #allocatedBytes()}.
+   */
+  public static long pooledBytes() {
+    return SlabPool.get().idleBytes();
+  }
+
+  /** Frees the shard memory kept for the next conversion ({@link #pooledBytes()} becomes 0). */
+  public static void trimPool() {
+    SlabPool.get().trim();
+  }
+
+  /** The allocator tree with what each node holds, and the pool's idle slabs, for leak reports. */
   public static String describe() {
     RootAllocator root = RootMemory.ifCreated();
-    return root == null ? "(no Arrow memory allocated yet)" : root.toVerboseString();
+    return (root == null ? "(no Arrow memory allocated yet)" : root.toVerboseString())
+        + "\n"
+        + SlabPool.get().describe();
   }
 }

@@ -7,6 +7,7 @@ import dev.orca.arrow.internal.ColumnarBatcher;
 import dev.orca.arrow.internal.MlVectors;
 import dev.orca.arrow.internal.RowBatcher;
 import dev.orca.arrow.internal.ShardLayout;
+import dev.orca.arrow.internal.SlabPool;
 import dev.orca.arrow.internal.SparkInternals;
 import dev.orca.arrow.internal.SparkPlans;
 import java.io.Serializable;
@@ -119,6 +120,8 @@ public final class ShardConverter implements Serializable {
    */
   public JavaRDD<Shard> convert(Dataset<Row> df, String name) {
     ShardLayout plan = layout;
+    // in local mode the tasks run in this JVM: its pooled shard memory goes when Spark stops
+    SlabPool.get().releaseWhenStopped(df.sparkSession().sparkContext());
     Optional<JavaRDD<ColumnarBatch>> batches = SparkPlans.batches(df, plan.readColumns());
     if (batches.isPresent()) {
       return batches

@@ -1,11 +1,14 @@
 /**
- * Ring all-reduce between the workers of one training job, over TCP.
+ * Ring all-reduce between the workers of one training job: over TCP, and through memory between
+ * the workers of one host.
  *
  * <p>{@link dev.orca.collective.RingAllReduce} is the entry point: open an endpoint with {@link
  * dev.orca.collective.RingOptions}, publish its address, connect the ring, then sum buffers ({@code
  * allReduce}, or {@code startAllReduce} with a {@link dev.orca.collective.PendingReduce} to overlap
  * the sum with the backward pass), broadcast rank 0's weights, sum metrics and wait at barriers.
- * Failures are {@link dev.orca.collective.RingException}s that name the peer.
+ * Failures are {@link dev.orca.collective.RingException}s that name the peer. Workers of one host
+ * sum through memory instead ({@link dev.orca.collective.Transport}); buffers allocated as {@link
+ * dev.orca.collective.SharedFloats} are summed there in place, with no copy in or out.
  *
  * <p>How it works, in {@code internal}: each worker has a sender thread writing to the next worker
  * and a receiver thread reading from the previous one; every operation is a schedule of chunks that

@@ -23,8 +23,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Arguments: scenario ({@code check}: reduce, broadcast, sum doubles and verify; {@code loop}:
  * reduce a large buffer until killed; {@code fold}: the two steps of {@link TransportEqualityTest},
- * compared with the rank-order fold), number of floats, the shared-memory directory, the transport,
- * and one host group per endpoint ({@code -} for none).
+ * compared with the rank-order fold; {@code fold-shared}: the same on {@link SharedFloats}), number
+ * of floats, the shared-memory directory, the transport, and one host group per endpoint ({@code -}
+ * for none).
  */
 public final class RingWorkerMain {
   private RingWorkerMain() {}
@@ -88,6 +89,19 @@ public final class RingWorkerMain {
         return ring.transport() + " " + check(ring, rank, workers, size);
       case "fold":
         return ring.transport() + " " + fold(ring, rank, workers);
+      case "fold-shared":
+        try (SharedFloats shared = sharedFloats(ring)) {
+          return ring.transport() + " " + fold(ring, rank, workers, shared.buffer());
+        }
+      case "loop-shared":
+        // never closed: the process is killed with it
+        FloatBuffer shared =
+            SharedFloats.allocate(size, ring.options().sharedMemoryDirectory()).buffer();
+        shared.put(0, RingHarness.filled(rank, size), 0, size);
+        for (int step = 0; ; step++) {
+          ring.allReduce(shared);
+          out.println("STEP " + step);
+        }
       default:
         FloatBuffer buf = RingHarness.filled(rank, size);
         for (int step = 0; ; step++) {
@@ -132,7 +146,25 @@ public final class RingWorkerMain {
 
   /** The two steps of {@link TransportEqualityTest}, each compared bit for bit with the fold. */
   static String fold(RingAllReduce ring, int rank, int workers) {
-    float[][] got = TransportEqualityTest.twoSteps(rank, ring);
+    return compare(TransportEqualityTest.twoSteps(rank, ring), workers);
+  }
+
+  /**
+   * Shared floats in the ring's directory, 7 more than the steps need: they run on the view from
+   * float 7, so a member's floats do not start at the start of its file.
+   */
+  static SharedFloats sharedFloats(RingAllReduce ring) {
+    return SharedFloats.allocate(
+        TransportEqualityTest.SIZE + 7, ring.options().sharedMemoryDirectory());
+  }
+
+  /** The two steps on {@code shared} from float 7, compared bit for bit with the fold. */
+  static String fold(RingAllReduce ring, int rank, int workers, FloatBuffer shared) {
+    FloatBuffer buf = shared.position(7).slice();
+    return compare(TransportEqualityTest.twoSteps(rank, ring, buf), workers);
+  }
+
+  private static String compare(float[][] got, int workers) {
     for (int step = 0; step < 2; step++) {
       float[] fold = TransportEqualityTest.rankOrderFold(workers, step);
       for (int i = 0; i < fold.length; i++) {

@@ -23,7 +23,7 @@ class TransportEqualityTest {
   /** 1024 floats a chunk: the buffer spans many chunks, more than a shared-memory window. */
   private static final int CHUNK_BYTES = 4096;
 
-  private static final int SIZE = 70_001;
+  static final int SIZE = 70_001;
 
   static float value(int rank, int step, int i) {
     return (float) (Math.sin(i * 0.37 + rank * 1.3 + step) * Math.scalb(1.0, (i + rank) % 23 - 11));
@@ -109,7 +109,11 @@ class TransportEqualityTest {
    * step 1 is one blocking call on the same buffer.
    */
   static float[][] twoSteps(int rank, RingAllReduce ring) {
-    FloatBuffer buf = RingHarness.direct(SIZE);
+    return twoSteps(rank, ring, RingHarness.direct(SIZE));
+  }
+
+  /** The two steps on {@code buf} (at least {@link #SIZE} floats from index 0). */
+  static float[][] twoSteps(int rank, RingAllReduce ring, FloatBuffer buf) {
     float[][] out = new float[2][];
     for (int i = 0; i < SIZE; i++) {
       buf.put(i, value(rank, 0, i));

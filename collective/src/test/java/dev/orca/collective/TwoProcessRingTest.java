@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Rings across two real JVM processes on this host: this test JVM and a child JVM ({@link
@@ -47,6 +48,7 @@ class TwoProcessRingTest {
                   java,
                   "-Xmx256m",
                   "-XX:MaxDirectMemorySize=256m",
+                  "--add-opens=java.base/java.nio=ALL-UNNAMED", // one of Orca's JVM flags
                   "-Dlog4j2.configurationFile="
                       + System.getProperty("log4j2.configurationFile", ""),
                   "-cp",
@@ -218,6 +220,104 @@ class TwoProcessRingTest {
       }
       assertEquals(List.of(), RingHarness.shmFiles());
       assertEquals(List.of(), RingHarness.shmMappings(), "closed: the segments are unmapped");
+    }
+  }
+
+  @ParameterizedTest(name = "this JVM's buffer shared: {0}")
+  @ValueSource(booleans = {true, false})
+  void sharedFloatsAreSummedInPlaceWithTheBitsOfTheFold(boolean shareHere) throws Exception {
+    try (Child child =
+        new Child("fold-shared", 0, Transport.AUTO, "ring-child-fold-shared.log", "-")) {
+      RingAllReduce ring = open(Transport.AUTO, "-");
+      try (SharedFloats shared = RingWorkerMain.sharedFloats(ring)) {
+        child.formRing(List.of(ring), new int[] {0}, new int[] {1});
+        assertEquals(Transport.SHARED_MEMORY, ring.transport(), ring.placement());
+        String here =
+            shareHere
+                ? RingWorkerMain.fold(ring, 0, 2, shared.buffer())
+                : RingWorkerMain.fold(ring, 0, 2);
+        assertEquals("OK", here, "this JVM, rank 0");
+        assertEquals("SHARED_MEMORY OK", child.readLine(""), "the child JVM, rank 1");
+        // the child's floats were read where they are: this JVM mapped the child's buffer file
+        String childFiles = "orca-ring-" + child.process.pid() + "-";
+        assertTrue(
+            RingHarness.shmMappings().stream().anyMatch(l -> l.contains(childFiles)),
+            "this worker mapped the child's shared buffer: " + RingHarness.shmMappings());
+        assertEquals(
+            0, child.process.waitFor(30, TimeUnit.SECONDS) ? child.process.exitValue() : -1);
+        assertEquals(
+            List.of(shared.file().getFileName().toString()),
+            RingHarness.shmFiles(),
+            "the child removed its buffer's file when it closed it; this JVM's is there until closed");
+      } finally {
+        ring.close();
+      }
+      assertEquals(List.of(), RingHarness.shmFiles());
+      assertEquals(
+          List.of(),
+          RingHarness.shmMappings(),
+          "closed: the segment and the peer's buffer unmapped");
+    }
+  }
+
+  @Test
+  void sharedFloatsOnTwoHostsOfTwoProcessesGiveTheBitsOfTheFold() throws Exception {
+    try (Child child =
+        new Child("fold-shared", 0, Transport.AUTO, "ring-child-fold-shared2.log", "a", "b")) {
+      List<RingAllReduce> mine = List.of(open(Transport.AUTO, "a"), open(Transport.AUTO, "b"));
+      List<SharedFloats> buffers =
+          List.of(
+              RingWorkerMain.sharedFloats(mine.get(0)), RingWorkerMain.sharedFloats(mine.get(1)));
+      try {
+        child.formRing(mine, new int[] {0, 2}, new int[] {1, 3});
+        int[] ranks = {0, 2};
+        List<String> here =
+            RingHarness.onEach(
+                mine, (i, ring) -> RingWorkerMain.fold(ring, ranks[i], 4, buffers.get(i).buffer()));
+        assertEquals(List.of("OK", "OK"), here, "this JVM's ranks 0 and 2");
+        assertEquals("HIERARCHICAL OK", child.readLine(""), "the child's ranks");
+        assertEquals("HIERARCHICAL OK", child.readLine(""), "the child's ranks");
+      } finally {
+        RingHarness.closeAll(mine);
+        buffers.forEach(SharedFloats::close);
+      }
+      assertEquals(List.of(), RingHarness.shmFiles());
+      assertEquals(List.of(), RingHarness.shmMappings());
+    }
+  }
+
+  @Test
+  void aKilledOwnersSharedFloatsAreRemovedByTheNextSweep() throws Exception {
+    // the child allocates a shared buffer and is killed with it: its file is stale, and the sweep
+    // every new ring (and context) runs removes it, and nothing else
+    try (Child child =
+        new Child("loop-shared", 4_000_000, Transport.AUTO, "ring-child-loop-shared.log", "-")) {
+      RingAllReduce ring = open(Transport.AUTO, "-");
+      try {
+        child.formRing(List.of(ring), new int[] {0}, new int[] {1});
+        FloatBuffer buf = RingHarness.filled(0, 4_000_000);
+        ring.allReduce(buf);
+        assertEquals("STEP 0", child.readLine(""));
+        String childFiles = "orca-ring-" + child.process.pid() + "-";
+        assertTrue(
+            RingHarness.shmFiles().stream().anyMatch(f -> f.startsWith(childFiles)),
+            RingHarness.shmFiles().toString());
+        child.process.destroyForcibly();
+        assertTrue(child.process.waitFor(30, TimeUnit.SECONDS));
+        assertThrows(RingException.class, () -> ring.allReduce(buf));
+      } finally {
+        ring.close();
+      }
+      List<Path> removed = RingAllReduce.removeStaleSharedMemory(RingHarness.shm());
+      assertEquals(1, removed.size(), removed.toString());
+      assertTrue(
+          removed
+              .get(0)
+              .getFileName()
+              .toString()
+              .startsWith("orca-ring-" + child.process.pid() + "-"));
+      assertEquals(List.of(), RingHarness.shmFiles());
+      assertEquals(List.of(), RingHarness.shmMappings());
     }
   }
 

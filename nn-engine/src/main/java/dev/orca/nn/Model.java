@@ -218,6 +218,38 @@ public final class Model implements AutoCloseable {
     return buffers.gradientsAddress();
   }
 
+  /**
+   * Moves the flat gradient buffer into {@code target}: {@link #parameterCount()} floats from its
+   * position, in a direct buffer of native byte order that the caller keeps alive until this model
+   * is closed (and frees afterwards). Training then writes the gradients there, e.g. into memory
+   * the other workers of a host read directly ({@code SharedFloats} of the collective module). The
+   * current gradients are copied; {@link #gradients()} and the training step follow.
+   */
+  public void moveGradientsTo(FloatBuffer target) {
+    checkOpen();
+    if (!target.isDirect()
+        || target.order() != java.nio.ByteOrder.nativeOrder()
+        || target.remaining() < parameterCount()) {
+      throw new IllegalArgumentException(
+          "moveGradientsTo needs a direct native-order buffer of "
+              + parameterCount()
+              + " floats from its position; got "
+              + (target.isDirect() ? "a direct" : "a heap")
+              + " "
+              + target.order()
+              + " buffer with "
+              + target.remaining()
+              + " remaining");
+    }
+    if (parameterCount() == 0) {
+      return;
+    }
+    buffers.moveGradients(network, target);
+    if (step != null) {
+      step.gradientsMoved();
+    }
+  }
+
   /** The flat parameter buffer as a tensor (a view owned by the model). */
   public Tensor parameterTensor() {
     return buffers.parameters();

@@ -29,8 +29,8 @@ public final class TrainingStep implements AutoCloseable {
   private final Loss loss;
   private final List<Metric> metrics;
   private final Tensor params;
-  private final Tensor grads;
-  private final FloatBuffer gradientBuffer;
+  private Tensor grads;
+  private FloatBuffer gradientBuffer;
   private int epoch = -1;
   private int stepInEpoch;
 
@@ -54,6 +54,12 @@ public final class TrainingStep implements AutoCloseable {
     this.loss = loss;
     this.metrics = List.copyOf(metrics);
     this.params = model.buffers().parameters();
+    this.grads = model.buffers().gradients();
+    this.gradientBuffer = model.buffers().gradientBuffer();
+  }
+
+  /** The model's gradients moved to other memory ({@link Model#moveGradientsTo}). */
+  void gradientsMoved() {
     this.grads = model.buffers().gradients();
     this.gradientBuffer = model.buffers().gradientBuffer();
   }

@@ -51,6 +51,15 @@ final class ConfResolver {
       case SPARK_SUBMIT -> sparkSubmit(spark);
       default -> throw new IllegalStateException(mode.label());
     }
+    String pool = settings.get(SHARD_POOL_MAX_BYTES);
+    if (pool != null) {
+      // read by each executor's pool of shard memory (arrow-bridge), where the conversions run
+      spark.put(
+          "spark.orca.shard-pool.max-bytes",
+          pool.trim().equals("0")
+              ? "0"
+              : Long.toString(MemorySize.parseBytes(pool, SHARD_POOL_MAX_BYTES)));
+    }
     addExtraSpark(spark, mode);
     security(spark, mode);
     if (mode != ClusterMode.LOCAL) {

@@ -326,6 +326,14 @@ public final class OrcaContext implements AutoCloseable {
       return set(OrcaSettings.RAY_CODE_SEARCH_PATH, String.join(java.io.File.pathSeparator, paths));
     }
 
+    /**
+     * The most shard memory each executor keeps for the next conversion, e.g. {@code 512m}; {@code
+     * "0"} turns the pool off ({@link OrcaSettings#SHARD_POOL_MAX_BYTES}).
+     */
+    public Builder shardPoolMaxBytes(String size) {
+      return set(OrcaSettings.SHARD_POOL_MAX_BYTES, size);
+    }
+
     /** A Spark setting passed on as it is (after Orca's own, so it wins). */
     public Builder sparkConf(String key, String value) {
       extraSpark.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, key));

@@ -69,6 +69,13 @@ public final class OrcaSettings {
    */
   public static final String ALLOW_UNAUTHENTICATED = "orca.security.allow-unauthenticated";
 
+  /**
+   * The most shard memory each executor keeps after a conversion for the next one, e.g. {@code
+   * 256m}; {@code 0} turns the pool off. Default: 256 MiB, or a quarter of the executor's heap if
+   * less. Becomes the Spark setting {@code spark.orca.shard-pool.max-bytes}.
+   */
+  public static final String SHARD_POOL_MAX_BYTES = "orca.shard-pool.max-bytes";
+
   /** Every setting name. */
   public static final List<String> ALL =
       List.of(
@@ -87,7 +94,8 @@ public final class OrcaSettings {
           RAY_START_OPTIONS,
           RAY_CODE_SEARCH_PATH,
           RAY_START_TIMEOUT,
-          ALLOW_UNAUTHENTICATED);
+          ALLOW_UNAUTHENTICATED,
+          SHARD_POOL_MAX_BYTES);
 
   private OrcaSettings() {}
 }

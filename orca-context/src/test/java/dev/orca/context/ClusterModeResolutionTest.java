@@ -34,6 +34,25 @@ class ClusterModeResolutionTest {
   }
 
   @Test
+  void theShardPoolCapBecomesASparkSettingEveryExecutorReads() {
+    assertNull(resolve(OrcaContext.builder()).spark("spark.orca.shard-pool.max-bytes"));
+    assertEquals(
+        Long.toString(512L << 20),
+        resolve(OrcaContext.builder().shardPoolMaxBytes("512m"))
+            .spark("spark.orca.shard-pool.max-bytes"));
+    assertEquals(
+        "0",
+        resolve(OrcaContext.builder().clusterMode("local-cluster").shardPoolMaxBytes("0"))
+            .spark("spark.orca.shard-pool.max-bytes"),
+        "0 turns the pool off");
+    OrcaConfigurationException e =
+        assertThrows(
+            OrcaConfigurationException.class,
+            () -> resolve(OrcaContext.builder().shardPoolMaxBytes("lots")));
+    assertTrue(e.getMessage().contains("orca.shard-pool.max-bytes=lots"), e.getMessage());
+  }
+
+  @Test
   void localShufflePartitionsFollowTheCoresAndYieldToAnExtraSetting() {
     assertEquals(
         "6", resolve(OrcaContext.builder().cores(3)).spark("spark.sql.shuffle.partitions"));

@@ -118,6 +118,9 @@ class LocalClusterTrainingTest {
       TrainingHistory a = shm.fit(digits.train(), config.build());
       TrainingHistory b = tcp.fit(digits.train(), config.optTransport(Transport.TCP).build());
       assertTrue(a.transport().startsWith("SHARED_MEMORY"), a.transport());
+      // each executor's gradients live in a file of /dev/shm the other reads and writes in place
+      assertTrue(
+          a.transport().endsWith("gradients summed in place in shared memory"), a.transport());
       assertTrue(b.transport().startsWith("TCP"), b.transport());
       assertArrayEquals(weights(shm), weights(tcp));
       assertEquals(a.last().train(), b.last().train());

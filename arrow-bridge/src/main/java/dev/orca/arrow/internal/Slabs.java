@@ -19,7 +19,9 @@ import org.apache.arrow.memory.ReferenceManager;
  * shared ownership); a slab's memory is freed when the stream and every piece have let go of it.
  * When every piece of the current slab has been closed (a consumer that streams, closing each shard
  * before it takes the next), the slab is written again from its start: a stream then holds one
- * slab, and writes memory already touched.
+ * slab, and writes memory already touched. A slab whose pieces have all let go goes back to the
+ * JVM's {@link SlabPool} (within its cap), so that the next conversion in this executor writes
+ * memory already touched too; a slab from the pool may be larger than asked for.
  */
 final class Slabs implements AutoCloseable {
   private static final long HUGE_PAGE = 2L << 20;
@@ -54,7 +56,7 @@ final class Slabs implements AutoCloseable {
     if (slab == null || used + bytes > slab.capacity()) {
       close();
       long size = Math.max(next, (bytes + MALLOC_OVERHEAD + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE);
-      slab = parent.buffer(size - MALLOC_OVERHEAD);
+      slab = SlabPool.get().take(parent, size - MALLOC_OVERHEAD);
       used = 0;
       next = Math.min(2 * next, LARGEST);
     }

@@ -5,6 +5,7 @@ import dev.orca.arrow.ArrowMemory;
 import dev.orca.arrow.IpcCompression;
 import dev.orca.arrow.Shard;
 import dev.orca.arrow.ShardList;
+import dev.orca.arrow.internal.SlabPool;
 import dev.orca.benchmarks.BenchmarkReport;
 import dev.orca.benchmarks.Timing;
 import dev.orca.context.OrcaContext;
@@ -165,6 +166,16 @@ public final class DataFrameToXShardsBenchmark {
                       convertCpu,
                       collect.median(),
                       localIterator.median()));
+      SlabPool pool = SlabPool.get();
+      report.note(
+          String.format(
+              "shard memory pool (cap %d MiB): %d slabs taken from it, %d allocated, %d freed;"
+                  + " %.1f MiB kept after the conversions",
+              SlabPool.readMaxBytes() >> 20,
+              pool.reusedSlabs(),
+              pool.allocatedSlabs(),
+              pool.freedSlabs(),
+              pool.idleBytes() / 1048576.0));
       report.note(
           "toArrowBatchRdd's plan reads the cache: "
               + planAnew(df)

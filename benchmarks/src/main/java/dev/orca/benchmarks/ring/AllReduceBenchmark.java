@@ -4,6 +4,7 @@ import dev.orca.benchmarks.BenchmarkReport;
 import dev.orca.collective.Compression;
 import dev.orca.collective.RingAllReduce;
 import dev.orca.collective.RingOptions;
+import dev.orca.collective.SharedFloats;
 import dev.orca.collective.Transport;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -77,7 +78,10 @@ public final class AllReduceBenchmark {
     for (Transport t : transports) {
       for (Compression c : compressions) {
         if (t == Transport.TCP || c == Compression.NONE) {
-          setups.add(new Setup(t, c));
+          setups.add(new Setup(t, c, false));
+          if (t == Transport.SHARED_MEMORY) {
+            setups.add(new Setup(t, c, true)); // the workers' buffers are SharedFloats
+          }
         }
       }
     }
@@ -111,26 +115,33 @@ public final class AllReduceBenchmark {
     report.note(
         "TCP: rank 0 sends its buffer to rank 1, which adds its own and sends the sum back, chunk by"
             + " chunk, both directions at once; the raw stream goes one way. On loopback both are"
-            + " bound by the CPU copying bytes through the kernel. Shared memory: each worker copies"
-            + " its floats into the segment, sums half of every chunk from both copies and takes"
-            + " the result back, no kernel involved.");
+            + " bound by the CPU copying bytes through the kernel. Shared memory, copying: each"
+            + " worker copies its floats into the segment, sums half of every chunk from both"
+            + " copies and takes the result back, no kernel involved. In place: the buffers are"
+            + " SharedFloats; each worker sums half of every chunk straight from both buffers and"
+            + " writes it into both, with no copy in or out.");
     report.finish();
   }
 
-  /** A transport with a compression: one ring of the benchmark. */
-  record Setup(Transport transport, Compression compression) {
+  /**
+   * A transport with a compression: one ring of the benchmark; {@code inPlace}: the workers'
+   * buffers are {@link SharedFloats}, which the others read and write where they are.
+   */
+  record Setup(Transport transport, Compression compression, boolean inPlace) {
     @Override
     public String toString() {
-      return transport == Transport.TCP ? "TCP " + compression : transport.toString();
+      return transport == Transport.TCP
+          ? "TCP " + compression
+          : transport + (inPlace ? " in place" : " copying");
     }
 
     String key() {
-      return transport + "/" + compression;
+      return transport + "/" + compression + (inPlace ? "/in-place" : "");
     }
 
     static Setup of(String key) {
       String[] p = key.split("/");
-      return new Setup(Transport.valueOf(p[0]), Compression.valueOf(p[1]));
+      return new Setup(Transport.valueOf(p[0]), Compression.valueOf(p[1]), p.length > 2);
     }
   }
 
@@ -142,7 +153,12 @@ public final class AllReduceBenchmark {
         .optTransport(setup.transport())
         .optCompression(setup.compression())
         .optChunkBytes(chunkBytes)
-        .optName("bench-" + setup.transport() + "-" + setup.compression())
+        .optName(
+            "bench-"
+                + setup.transport()
+                + "-"
+                + setup.compression()
+                + (setup.inPlace() ? "-in-place" : ""))
         .build();
   }
 
@@ -165,6 +181,20 @@ public final class AllReduceBenchmark {
     return ByteBuffer.allocateDirect(floats * Float.BYTES)
         .order(ByteOrder.nativeOrder())
         .asFloatBuffer();
+  }
+
+  /**
+   * A buffer for {@code setup}'s ring: a direct buffer, or shared floats (added to {@code owned},
+   * which the caller closes once the ring is done with them).
+   */
+  static FloatBuffer allocate(
+      Setup setup, RingAllReduce ring, int floats, List<SharedFloats> owned) {
+    if (!setup.inPlace()) {
+      return allocate(floats);
+    }
+    SharedFloats shared = SharedFloats.allocate(floats, ring.options().sharedMemoryDirectory());
+    owned.add(shared);
+    return shared.buffer();
   }
 
   /** Small values (sums stay small after the doublings), different per rank. */

@@ -3,10 +3,12 @@ package dev.orca.benchmarks.ring;
 import dev.orca.benchmarks.BenchmarkReport;
 import dev.orca.collective.Compression;
 import dev.orca.collective.RingAllReduce;
+import dev.orca.collective.SharedFloats;
 import dev.orca.collective.Transport;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -38,12 +40,23 @@ final class Measurement {
   void measure(int sizeMb, BenchmarkReport report) throws Exception {
     long bytes = sizeMb * (1L << 20);
     int floats = (int) (bytes / Float.BYTES);
-    int warmups = bytes <= (16L << 20) ? 5 : 2;
     FloatBuffer[] buffers = new FloatBuffer[setups.size()];
-    for (int c = 0; c < buffers.length; c++) {
-      buffers[c] = AllReduceBenchmark.allocate(floats);
-      AllReduceBenchmark.fill(buffers[c], 0);
+    List<SharedFloats> owned = new ArrayList<>();
+    try {
+      for (int c = 0; c < buffers.length; c++) {
+        buffers[c] = AllReduceBenchmark.allocate(setups.get(c), rings.get(c), floats, owned);
+        AllReduceBenchmark.fill(buffers[c], 0);
+      }
+      measure(sizeMb, bytes, floats, buffers, report);
+    } finally {
+      owned.forEach(SharedFloats::close);
     }
+  }
+
+  private void measure(
+      int sizeMb, long bytes, int floats, FloatBuffer[] buffers, BenchmarkReport report)
+      throws Exception {
+    int warmups = bytes <= (16L << 20) ? 5 : 2;
     double[] rawSeconds = new double[runs];
     double[] copySeconds = new double[runs];
     double[][] ringSeconds = new double[setups.size()][runs];
@@ -89,7 +102,9 @@ final class Measurement {
         report.ratio(
             String.format("all-reduce %d MB %s / memory copy", sizeMb, setup),
             rate / copyRate,
-            "(each worker copies about 2x the buffer)");
+            setup.inPlace()
+                ? "(each worker moves about 1x the buffer)"
+                : "(each worker copies about 2x the buffer)");
       }
     }
   }

@@ -1,6 +1,7 @@
 package dev.orca.benchmarks.ring;
 
 import dev.orca.collective.RingAllReduce;
+import dev.orca.collective.SharedFloats;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -9,8 +10,10 @@ import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -30,6 +33,7 @@ import java.util.Map;
 public final class RingBenchmarkWorker {
   private final Map<String, RingAllReduce> rings = new HashMap<>();
   private final Map<String, FloatBuffer> buffers = new HashMap<>();
+  private final Map<String, SharedFloats> shared = new HashMap<>();
   private final PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
   private final BufferedReader in =
       new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -44,6 +48,7 @@ public final class RingBenchmarkWorker {
       worker.serve();
     } finally {
       worker.rings.values().forEach(RingAllReduce::close);
+      worker.shared.values().forEach(SharedFloats::close);
       if (worker.raw != null) {
         worker.raw.close();
       }
@@ -91,13 +96,19 @@ public final class RingBenchmarkWorker {
 
   private void reduce(String c, int floats) {
     FloatBuffer b = buffers.get(c);
+    RingAllReduce ring = rings.get(c);
     if (b == null || b.capacity() != floats) {
       buffers.remove(c); // let the last one go before allocating the next
-      b = AllReduceBenchmark.allocate(floats);
+      SharedFloats last = shared.remove(c);
+      if (last != null) {
+        last.close();
+      }
+      List<SharedFloats> owned = new ArrayList<>();
+      b = AllReduceBenchmark.allocate(AllReduceBenchmark.Setup.of(c), ring, floats, owned);
+      owned.forEach(o -> shared.put(c, o));
       AllReduceBenchmark.fill(b, 1);
       buffers.put(c, b);
     }
-    RingAllReduce ring = rings.get(c);
     ring.barrier();
     ring.allReduce(b);
   }

@@ -35,7 +35,10 @@ final class Control {
   static final int CALL_KIND = 264;
   static final int CALL_LENGTH = 272;
   static final int PROOF = 320;
-  static final int DESCRIPTORS = 512; // window x (seq, offset, length, piece of the op)
+  // window x (seq, offset, length, piece of the op, token of the shared buffer holding the
+  // member's floats or 0 if they are in its slots, the buffer's first float in that file)
+  static final int DESCRIPTORS = 512;
+  static final int DESCRIPTOR_BYTES = 48;
   static final int REASON = 2048; // int length, then UTF-8
   static final int REASON_BYTES = PAGE - REASON - 4;
 
@@ -108,9 +111,9 @@ final class Control {
     set(host() + field, value);
   }
 
-  /** Member {@code m}'s record of the piece in window slot {@code slot}: 4 longs from here. */
+  /** Member {@code m}'s record of the piece in window slot {@code slot}: 6 longs from here. */
   static int descriptor(int m, int slot) {
-    return member(m) + DESCRIPTORS + slot * 32;
+    return member(m) + DESCRIPTORS + slot * DESCRIPTOR_BYTES;
   }
 
   void putBytes(int offset, byte[] b) {

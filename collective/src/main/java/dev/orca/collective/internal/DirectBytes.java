@@ -53,6 +53,23 @@ final class DirectBytes {
 
   private DirectBytes() {}
 
+  /** True when {@link #address} can read buffer addresses in this JVM. */
+  static boolean addressesReadable() {
+    return ADDRESS != null;
+  }
+
+  /** The address of element 0 of a direct buffer; 0 if it is not direct or cannot be read. */
+  static long address(java.nio.Buffer direct) {
+    if (ADDRESS == null || !direct.isDirect()) {
+      return 0;
+    }
+    try {
+      return ADDRESS.getLong(direct);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return 0;
+    }
+  }
+
   /**
    * A byte buffer over the same memory as {@code floats[0, capacity)}, or null when the buffer is
    * not direct, not in native byte order (its bytes would not be the wire format), or the JVM does

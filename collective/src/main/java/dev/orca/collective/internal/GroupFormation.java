@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
 final class GroupFormation {
   private static final Logger LOG = LoggerFactory.getLogger(GroupFormation.class);
   private static final long MAGIC = 0x4f52_4341_5348_4d31L; // "ORCASHM1"
-  private static final int VERSION = 1;
+  private static final int VERSION = 2; // 2: descriptors name shared buffers
   private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
   private GroupFormation() {}

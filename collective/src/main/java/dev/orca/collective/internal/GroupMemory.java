@@ -76,6 +76,11 @@ abstract class GroupMemory {
   /** True when the members are threads of this JVM and read each other's buffers. */
   abstract boolean inJvm();
 
+  /** The tmpfs directory of a segment, where members' {@link SharedBuffers} are; null in a JVM. */
+  java.nio.file.Path directory() {
+    return null;
+  }
+
   /** Member {@code m}'s block {@code b} (segments only). */
   FloatBuffer slot(int m, int b) {
     return slots[m][b];

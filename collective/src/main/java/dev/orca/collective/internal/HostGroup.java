@@ -3,8 +3,12 @@ package dev.orca.collective.internal;
 import dev.orca.collective.RingException;
 import dev.orca.common.StaleSharedMemory;
 import java.nio.FloatBuffer;
+import java.nio.MappedByteBuffer;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -93,6 +97,13 @@ final class HostGroup implements AutoCloseable {
   private final float[] acc = new float[TILE];
   private final float[] tmp = new float[TILE];
   private long nextLivenessCheck;
+  // where each member's floats of the piece being folded are: src[m] at srcAt[m] + index in piece
+  private final FloatBuffer[] src;
+  private final int[] srcAt;
+  private final boolean[] inSlot;
+  // the members' shared buffers this one mapped (segments only), by member and token
+  private final Map<Long, FloatBuffer>[] peerFloats;
+  private final List<MappedByteBuffer> peerMappings = new ArrayList<>();
 
   /** The shape of a host group and how its members are named in messages. */
   record Layout(
@@ -110,6 +121,8 @@ final class HostGroup implements AutoCloseable {
     int length;
     long firstPiece;
     int pieces;
+    long token; // of the shared buffer holding the floats (segments only), else 0
+    long firstFloat; // the buffer's first float in that shared buffer
 
     String describe() {
       return RingOp.describe(RingOp.ALL_REDUCE, seq, offset, length);
@@ -141,6 +154,15 @@ final class HostGroup implements AutoCloseable {
     this.timeoutNanos = timeoutNanos;
     this.failures = failures;
     this.inFlight = new LocalOp[window];
+    this.src = new FloatBuffer[size];
+    this.srcAt = new int[size];
+    this.inSlot = new boolean[size];
+    @SuppressWarnings("unchecked")
+    Map<Long, FloatBuffer>[] maps = new Map[size];
+    for (int m = 0; m < size; m++) {
+      maps[m] = new HashMap<>();
+    }
+    this.peerFloats = maps;
     failures.onFailure(this::publishFailure);
     this.thread = new Thread(this::run, threadName);
     thread.setDaemon(true);
@@ -177,6 +199,10 @@ final class HostGroup implements AutoCloseable {
       op.length = length;
       op.firstPiece = firstPiece;
       op.pieces = pieces(length);
+      SharedBuffers.Location at =
+          mem.inJvm() ? null : SharedBuffers.locate(buffer, mem.directory(), offset, length);
+      op.token = at == null ? 0 : at.token();
+      op.firstFloat = at == null ? 0 : at.firstFloat();
       queued.addLast(op);
       enqueued = firstPiece + op.pieces;
     }
@@ -337,9 +363,11 @@ final class HostGroup implements AutoCloseable {
     c.bytes.putLong(d + 8, op.offset);
     c.bytes.putLong(d + 16, op.length);
     c.bytes.putLong(d + 24, k);
+    c.bytes.putLong(d + 32, op.token);
+    c.bytes.putLong(d + 40, op.firstFloat);
     if (mem.inJvm()) {
       mem.putBuffer(me, s, op.buffer);
-    } else {
+    } else if (op.token == 0) {
       // the others need only the slices they own: this member folds its own from its buffer
       FloatBuffer slot = mem.slot(me, s);
       for (int j = 0; j < size; j++) {
@@ -385,7 +413,8 @@ final class HostGroup implements AutoCloseable {
       throw new GroupFailure(op.describe() + ": a worker on this host stopped", false);
     }
     try {
-      foldSlice(s, op.buffer, pos, from, len, inJvm);
+      boolean toArea = locateMembers(s, op, pos, n);
+      foldSlice(s, from, len, toArea);
     } finally {
       if (inJvm) {
         mem.exitBuffers(me);
@@ -404,25 +433,100 @@ final class HostGroup implements AutoCloseable {
   }
 
   /**
-   * Folds this member's slice {@code [from, from + len)} of the piece in slot {@code s}, which
-   * starts at {@code pos} in the members' buffers, tile by tile: the incoming partial sum (if any),
-   * then every member's floats in rank order. This member's own floats come from its own buffer;
-   * the others' from their buffers (one JVM) or slots (a segment).
+   * Finds where every member's floats of the piece in slot {@code s} ({@code n} floats at {@code
+   * pos} in the members' buffers) are: this member's in its own buffer; the others' in their
+   * buffers (one JVM), in their shared buffers (mapped here the first time) or in their slots (a
+   * segment). Returns true when the result must also go into the host's result window: for a member
+   * whose floats are in its slot (the others cannot write into its buffer), and for the result's
+   * way back to the hosts before, which starts from the window.
    */
-  private void foldSlice(int s, FloatBuffer own, int pos, int from, int len, boolean inJvm) {
+  private boolean locateMembers(int s, LocalOp op, int pos, int n) {
+    // the host's first worker sends the result back to the hosts before from the window
+    boolean toArea = lastHost && hasIncoming && !mem.inJvm();
+    for (int m = 0; m < size; m++) {
+      if (m == me) {
+        src[m] = op.buffer;
+        srcAt[m] = pos;
+      } else if (mem.inJvm()) {
+        src[m] = mem.buffer(m, s);
+        srcAt[m] = pos;
+      } else {
+        int d = Control.descriptor(m, s);
+        long token = c.bytes.getLong(d + 32);
+        inSlot[m] = false;
+        if (token == 0) {
+          src[m] = mem.slot(m, s);
+          srcAt[m] = 0; // a slot holds the piece from its start
+          inSlot[m] = true;
+          toArea = true;
+        } else {
+          FloatBuffer b = peerFloats(m, token, op);
+          long at = c.bytes.getLong(d + 40) + pos;
+          if (at < 0 || at + n > b.capacity()) {
+            throw new GroupFailure(
+                op.describe()
+                    + ": "
+                    + layout.name(m)
+                    + " announced floats beyond the end of its shared buffer ("
+                    + b.capacity()
+                    + " floats)",
+                false);
+          }
+          src[m] = b;
+          srcAt[m] = (int) at;
+        }
+      }
+    }
+    return toArea;
+  }
+
+  /** Member {@code m}'s shared buffer {@code token}, mapped on first use. */
+  private FloatBuffer peerFloats(int m, long token, LocalOp op) {
+    FloatBuffer b = peerFloats[m].get(token);
+    if (b != null) {
+      return b;
+    }
+    try {
+      MappedByteBuffer mapping = SharedBuffers.map(mem.directory(), layout.pids()[m], token);
+      peerMappings.add(mapping);
+      b = mapping.order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+      peerFloats[m].put(token, b);
+      return b;
+    } catch (java.io.IOException e) {
+      throw new GroupFailure(
+          op.describe()
+              + ": cannot map the shared buffer of "
+              + layout.name(m)
+              + " ("
+              + SharedBuffers.fileName(layout.pids()[m], token)
+              + " in "
+              + mem.directory()
+              + "): "
+              + e,
+          false);
+    }
+  }
+
+  /**
+   * Folds this member's slice {@code [start, start + len)} of the piece in slot {@code s}, tile by
+   * tile: the incoming partial sum (if any), then every member's floats in rank order, from where
+   * {@link #locateMembers} found them. On the last host the sum goes straight into every member's
+   * buffer that this member can reach, and into the result window if {@code toArea}.
+   */
+  private void foldSlice(int s, int start, int len, boolean toArea) {
     for (int t = 0; t < len; t += TILE) {
       int tile = Math.min(TILE, len - t);
-      int at = from + t; // within the piece
+      int at = start + t; // within the piece
       int first;
       if (hasIncoming) {
         mem.area(GroupMemory.INCOMING, s).get(at, acc, 0, tile);
         first = 0;
       } else {
-        read(0, s, own, pos, at, inJvm, acc, tile);
+        src[0].get(srcAt[0] + at, acc, 0, tile);
         first = 1;
       }
       for (int m = first; m < size; m++) {
-        read(m, s, own, pos, at, inJvm, tmp, tile);
+        src[m].get(srcAt[m] + at, tmp, 0, tile);
         for (int i = 0; i < tile; i++) {
           acc[i] += tmp[i];
         }
@@ -434,25 +538,14 @@ final class HostGroup implements AutoCloseable {
       if (roundResult) {
         codec.round(acc, tile);
       }
-      if (inJvm) {
-        for (int m = 0; m < size; m++) {
-          mem.buffer(m, s).put(pos + at, acc, 0, tile);
+      for (int m = 0; m < size; m++) {
+        if (!inSlot[m]) {
+          src[m].put(srcAt[m] + at, acc, 0, tile);
         }
-      } else {
-        own.put(pos + at, acc, 0, tile);
+      }
+      if (toArea) {
         mem.area(GroupMemory.RESULT, s).put(at, acc, 0, tile);
       }
-    }
-  }
-
-  private void read(
-      int m, int s, FloatBuffer own, int pos, int at, boolean inJvm, float[] into, int n) {
-    if (m == me) {
-      own.get(pos + at, into, 0, n);
-    } else if (inJvm) {
-      mem.buffer(m, s).get(pos + at, into, 0, n);
-    } else {
-      mem.slot(m, s).get(at, into, 0, n);
     }
   }
 
@@ -503,7 +596,9 @@ final class HostGroup implements AutoCloseable {
     int k = (int) (p - op.firstPiece);
     int pos = op.offset + k * chunk;
     int n = Math.min(chunk, op.length - k * chunk);
-    FloatBuffer result = mem.inJvm() && lastHost ? null : mem.area(GroupMemory.RESULT, s);
+    // on the last host, the others wrote the result into this member's buffer if they could
+    boolean written = lastHost && (mem.inJvm() || op.token != 0);
+    FloatBuffer result = written ? null : mem.area(GroupMemory.RESULT, s);
     if (!lastHost) {
       op.buffer.put(pos, result, 0, n);
     } else if (result != null) {
@@ -842,6 +937,11 @@ final class HostGroup implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    if (!thread.isAlive()) {
+      // only the thread read them: the members' shared buffers it mapped go now
+      peerMappings.forEach(Unmapper::release);
+      peerMappings.clear();
     }
     if (release && !thread.isAlive()) {
       mem.leave(me);

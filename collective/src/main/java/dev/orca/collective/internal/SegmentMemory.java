@@ -137,6 +137,11 @@ final class SegmentMemory extends GroupMemory {
   }
 
   @Override
+  Path directory() {
+    return file.getParent();
+  }
+
+  @Override
   void leave(int m) {
     Unmapper.release(mapping);
   }

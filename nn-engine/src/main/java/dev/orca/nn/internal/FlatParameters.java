@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
  */
 public final class FlatParameters implements AutoCloseable {
   private final Tensor params;
-  private final Tensor grads;
+  private Tensor grads;
   private final Tensor state;
 
   /** Zeroed buffers for {@code network}, bound to its layers. */
@@ -89,6 +89,20 @@ public final class FlatParameters implements AutoCloseable {
 
   public long gradientsAddress() {
     return grads.address();
+  }
+
+  /**
+   * Moves the gradients into {@code target} ({@link #count()} floats from its position, direct and
+   * in native order, kept alive by the caller until this is closed), e.g. memory that other
+   * processes map, and hands the layers views into it. The old buffer is freed.
+   */
+  public void moveGradients(Network network, FloatBuffer target) {
+    Tensor moved = Tensor.wrap(target, grads.shape().dims());
+    moved.copyFrom(grads);
+    Tensor old = grads;
+    grads = moved;
+    network.bind(params, grads, state);
+    old.close();
   }
 
   /** Copies all parameters from {@code source} (from its position). */

@@ -3,6 +3,8 @@ package dev.orca.estimator.internal.worker;
 import dev.orca.collective.PendingReduce;
 import dev.orca.collective.RingAllReduce;
 import dev.orca.collective.RingOptions;
+import dev.orca.collective.SharedFloats;
+import dev.orca.collective.Transport;
 import dev.orca.common.Serialization;
 import dev.orca.common.StaleSharedMemory;
 import dev.orca.nn.Engine;
@@ -15,6 +17,8 @@ import dev.orca.nn.TrainingStep;
 import dev.orca.nn.metrics.MetricSums;
 import java.nio.FloatBuffer;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One data-parallel worker: a model replica (compiled, so it carries its optimizer, loss and
@@ -29,8 +33,10 @@ import java.util.List;
  * same optimizer step and the replicas stay identical.
  */
 public final class TrainingWorker implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(TrainingWorker.class);
   private final Engine engine;
   private Model model;
+  private SharedFloats sharedGradients;
   private TrainingStep step;
   private InputSplit split;
   private RingAllReduce ring;
@@ -91,6 +97,7 @@ public final class TrainingWorker implements AutoCloseable {
   public void connectRing(List<String> addresses, int rank) {
     List<String> byHost = RingAllReduce.orderByHost(addresses);
     ring.connect(byHost, byHost.indexOf(addresses.get(rank)));
+    shareGradients();
     ring.broadcast(model.parameters());
     ring.broadcast(model.state());
   }
@@ -100,7 +107,10 @@ public final class TrainingWorker implements AutoCloseable {
    * connected.
    */
   public String transport() {
-    return ring.transport() + ": " + ring.placement();
+    return ring.transport()
+        + ": "
+        + ring.placement()
+        + (sharedGradients != null ? "; gradients summed in place in shared memory" : "");
   }
 
   public int rank() {
@@ -266,12 +276,47 @@ public final class TrainingWorker implements AutoCloseable {
     }
   }
 
+  /**
+   * When the workers of this host sum through a shared-memory segment, moves the replica's
+   * gradients into a {@link SharedFloats} file, where the others read and write them in place
+   * instead of copying them through the segment (once per replica; the file goes with the replica).
+   * Where that memory cannot be had (e.g. a small /dev/shm in a container) the gradients stay where
+   * they are and are summed through the copy, with the same result.
+   */
+  private void shareGradients() {
+    Transport t = ring.transport();
+    if (sharedGradients != null
+        || (t != Transport.SHARED_MEMORY && t != Transport.HIERARCHICAL)
+        || model.parameterCount() == 0) {
+      return;
+    }
+    SharedFloats g = null;
+    try {
+      g = SharedFloats.allocate(model.parameterCount(), ring.options().sharedMemoryDirectory());
+      model.moveGradientsTo(g.buffer());
+      sharedGradients = g;
+      step = model.trainingStep();
+    } catch (RuntimeException e) {
+      if (g != null && sharedGradients == null) {
+        g.close();
+      }
+      LOG.info(
+          "worker rank {}: the gradients stay in private memory and are summed through a copy: {}",
+          ring.rank(),
+          e.getMessage());
+    }
+  }
+
   private void closeModel() {
     if (split != null) {
       split.close();
     }
     if (model != null) {
       model.close();
+    }
+    if (sharedGradients != null) {
+      sharedGradients.close(); // after the replica that wrote into it
+      sharedGradients = null;
     }
     capacity = 0; // batch buffers are rebuilt for the new model
   }
