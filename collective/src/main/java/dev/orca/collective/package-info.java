@@ -1,6 +1,6 @@
 /**
- * Ring all-reduce between the workers of one training job: over TCP, and through memory between
- * the workers of one host.
+ * Ring all-reduce between the workers of one training job: over TCP, and through memory between the
+ * workers of one host.
  *
  * <p>{@link dev.orca.collective.RingAllReduce} is the entry point: open an endpoint with {@link
  * dev.orca.collective.RingOptions}, publish its address, connect the ring, then sum buffers ({@code
