@@ -38,8 +38,9 @@ import java.util.concurrent.TimeoutException;
  *
  * <ol>
  *   <li>throughput of 2 workers of 1 core each against 1 worker of 1 core (the baseline), on both
- *       backends: samples per second over whole epochs, after a warm-up epoch; with the transport
- *       the workers' placement chooses (printed) and with the 2 workers forced onto TCP;
+ *       backends: samples per second over whole epochs, after a warm-up fit of 2 workers (so that
+ *       the JVMs that run them have compiled the code) and a warm-up epoch; with the transport the
+ *       workers' placement chooses (printed) and with the 2 workers forced onto TCP;
  *   <li>what an epoch costs beyond its computation: the marginal time of an epoch as the driver
  *       sees it (the time of a fit of 2E epochs minus a fit of E, over E) against the workers'
  *       computation in it (forward, backward, update), embedded only.
@@ -123,6 +124,12 @@ public final class TrainingScalingBenchmark {
       int epochs,
       double ceiling) {
     String b = mode + ", " + backend.name().toLowerCase();
+    // Warm-up: on local-cluster the workers run in executor JVMs that have not run this code yet,
+    // and their JIT (C2) compiles it over the first ~10 s of training, on the cores the workers
+    // compute on. A 1-worker fit leaves the other core to the JIT (and warms one executor only);
+    // 2 workers have none to spare. Measured in fresh executors, the 2-worker figure was mostly
+    // JIT warm-up (benchmarks/README.md), so every backend first runs 2 workers unmeasured.
+    Fit cold = epochFigures(data, backend, 2, epochs, Transport.AUTO);
     Fit one = epochFigures(data, backend, 1, epochs, Transport.AUTO);
     Fit two = epochFigures(data, backend, 2, epochs, Transport.AUTO);
     Fit tcp = epochFigures(data, backend, 2, epochs, Transport.TCP);
@@ -151,6 +158,17 @@ public final class TrainingScalingBenchmark {
             1e3 * tcp.seconds / steps2,
             1e3 * tcp.computeSeconds / steps2));
     report.note(b + ": transport " + two.transport + "; forced: " + tcp.transport);
+    report.note(
+        String.format(
+            Locale.ROOT,
+            "%s: the warm-up fit (2 workers, the first to run them in this context): %.0f"
+                + " samples/s, %.2f x the 1 worker measured after it; per step %.1f ms (compute %.1f"
+                + " ms)",
+            b,
+            cold.samplesPerSecond,
+            cold.samplesPerSecond / one.samplesPerSecond,
+            1e3 * cold.seconds / steps2,
+            1e3 * cold.computeSeconds / steps2));
   }
 
   private static XShards synthetic(int rows) {

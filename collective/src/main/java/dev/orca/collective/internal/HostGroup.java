@@ -655,19 +655,23 @@ final class HostGroup implements AutoCloseable {
   private void checkPeers(long now, long waitingSince) {
     long p = finishCursor < reduceCursor ? finishCursor : reduceCursor;
     LocalOp op = p < postCursor ? opOf(p) : null;
-    String doing = op != null ? op.describe() : "all-reduce";
     if (reduceCursor < postCursor) {
       // a member that posted other pieces is named for that, as over TCP, even if it has
       // already failed on noticing it first
       checkDescriptors(reduceCursor, opOf(reduceCursor), true);
     }
-    checkStates(doing, p);
+    // this runs on every poll: the operation is named only when something failed (building the
+    // name each time cost a string per poll and made it hot enough for C2 to compile, repeatedly)
+    int stopped = stoppedMember(p);
+    if (stopped >= 0) {
+      throw stopped(doing(op), stopped);
+    }
     if (!mem.inJvm() && now >= nextLivenessCheck) {
       nextLivenessCheck = now + LIVENESS_NANOS;
       for (int m = 0; m < size; m++) {
         if (m != me && !StaleSharedMemory.alive(layout.pids()[m])) {
           throw new GroupFailure(
-              doing
+              doing(op)
                   + ": lost "
                   + layout.name(m)
                   + ": its process (pid "
@@ -683,7 +687,7 @@ final class HostGroup implements AutoCloseable {
         long callSeq = c.member(m, Control.CALL_SEQ);
         if (m != me && c.member(m, Control.POSTED) <= reduceCursor && callSeq >= folding.seq) {
           throw new GroupFailure(
-              doing
+              doing(op)
                   + ": "
                   + layout.name(m)
                   + " runs "
@@ -702,7 +706,7 @@ final class HostGroup implements AutoCloseable {
     }
     if (now - waitingSince >= timeoutNanos) {
       throw new GroupFailure(
-          doing
+          doing(op)
               + ": "
               + blocker(p)
               + " made no progress for "
@@ -718,20 +722,38 @@ final class HostGroup implements AutoCloseable {
    * may have finished the reduction and gone on to fail elsewhere) does not stop this one.
    */
   private void checkStates(String doing, long p) {
+    int stopped = stoppedMember(p);
+    if (stopped >= 0) {
+      throw stopped(doing, stopped);
+    }
+  }
+
+  /** A member that gave up, failed or closed before finishing piece {@code p}; -1 if none. */
+  private int stoppedMember(long p) {
     for (int m = 0; m < size; m++) {
       if (m == me || c.member(m, Control.REDUCED) > p) {
         continue;
       }
       long state = c.member(m, Control.STATE);
-      if (state == Control.GAVE_UP || state == Control.FAILED) {
-        throw new GroupFailure(
-            doing + ": " + layout.name(m) + " gave up: " + c.reason(m), state == Control.GAVE_UP);
-      }
-      if (state == Control.CLOSED) {
-        throw new GroupFailure(
-            doing + ": lost " + layout.name(m) + ": it closed its end of the ring", false);
+      if (state == Control.GAVE_UP || state == Control.FAILED || state == Control.CLOSED) {
+        return m;
       }
     }
+    return -1;
+  }
+
+  private GroupFailure stopped(String doing, int m) {
+    long state = c.member(m, Control.STATE);
+    if (state == Control.CLOSED) {
+      return new GroupFailure(
+          doing + ": lost " + layout.name(m) + ": it closed its end of the ring", false);
+    }
+    return new GroupFailure(
+        doing + ": " + layout.name(m) + " gave up: " + c.reason(m), state == Control.GAVE_UP);
+  }
+
+  private static String doing(LocalOp op) {
+    return op != null ? op.describe() : "all-reduce";
   }
 
   /** Who the piece {@code p} waits for, in words. */

@@ -43,7 +43,10 @@ public final class WorkerSession {
   private long nextSeq;
   private long nextPiece;
   private boolean reducesPosted;
-  private String lastReduce;
+  // the last reduction posted, named only if it fails (a string per post made the naming hot)
+  private long lastSeq;
+  private long lastOffset;
+  private long lastLength;
   private boolean closed;
 
   private WorkerSession(
@@ -173,7 +176,9 @@ public final class WorkerSession {
     long firstPiece = nextPiece;
     nextPiece += (length + chunk - 1) / chunk;
     reducesPosted = true;
-    lastReduce = RingOp.describe(RingOp.ALL_REDUCE, seq, offset, length);
+    lastSeq = seq;
+    lastOffset = offset;
+    lastLength = length;
     if (group != null) {
       group.post(seq, buffer, offset, length, firstPiece);
     }
@@ -217,6 +222,7 @@ public final class WorkerSession {
         back.awaitDone(lastOps[1]);
       }
       if (!done) {
+        String lastReduce = RingOp.describe(RingOp.ALL_REDUCE, lastSeq, lastOffset, lastLength);
         ring.checkNotBroken(lastReduce);
         throw new RingException(lastReduce + ": the ring was closed while this operation ran");
       }
