@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,6 +80,18 @@ final class HostGroup implements AutoCloseable {
   private final Thread thread;
 
   private final Object lock = new Object();
+
+  /**
+   * Held by the thread doing the group's work ({@link #driveOnce}): the group's own thread, or the
+   * caller waiting in {@link #awaitAll}. The fields below "the driver's own" are touched only under
+   * it.
+   */
+  private final ReentrantLock driving = new ReentrantLock();
+
+  private static final int MOVED = 0;
+  private static final int IDLE = 1;
+  private static final int WAITING = 2;
+  private static final int CALLER_DRIVES = 3;
   private final ArrayDeque<LocalOp> queued = new ArrayDeque<>();
   private final ArrayDeque<LocalOp> spare = new ArrayDeque<>();
   private volatile long enqueued;
@@ -87,7 +100,11 @@ final class HostGroup implements AutoCloseable {
   private volatile boolean stopping;
   private volatile boolean closed;
 
-  // the thread's own
+  // the driver's own
+  private long idleSince = System.nanoTime(); // when anything in the group last moved
+  private long signature = -1;
+  private int parks;
+  private long sinceMoved;
   private final LocalOp[] inFlight;
   private LocalOp posting;
   private int postingK;
@@ -215,17 +232,49 @@ final class HostGroup implements AutoCloseable {
 
   /**
    * Waits until every posted piece is finished; false if it stopped first because the worker failed
-   * or closes (the session reports why).
+   * or closes (the session reports why). The waiting thread does the group's work itself meanwhile
+   * (taking turns with the group's thread): it is on a core of its own, having just computed there,
+   * where the group's thread, woken by a poll, may be queued by the kernel behind another worker's
+   * computation on the other core (measured on 2 CPUs: waits of about 2 ms every other step).
    */
   boolean awaitAll() {
-    Thread me = Thread.currentThread();
-    awaiting = me;
+    Thread caller = Thread.currentThread();
+    awaiting = caller;
+    int pauses = 0;
     try {
       while (finishedPieces < enqueued) {
         if (failures.failure() != null || stopping) {
           return finishedPieces >= enqueued;
         }
-        LockSupport.parkNanos(this, IDLE_PARK_NANOS);
+        int state = CALLER_DRIVES;
+        if (driving.tryLock()) {
+          try {
+            state = driveOnce();
+          } catch (GroupFailure e) {
+            failures.fail(e.failure);
+            continue; // reported where it was recorded: the loop ends above
+          } catch (RuntimeException | Error e) {
+            failures.fail(
+                new RingException(
+                    "the shared-memory work of " + layout.name(me) + " failed: " + e, e));
+            continue;
+          }
+        }
+        if (state == MOVED) {
+          pauses = 0;
+        } else if (state == WAITING && sinceMoved < SPIN_NANOS) {
+          Thread.onSpinWait();
+        } else {
+          // parks briefly: woken by a member of this JVM or the group's thread, else polls
+          if (mem.inJvm()) {
+            mem.addWaiter(caller);
+          }
+          LockSupport.parkNanos(
+              this, Math.min(MAX_POLL_NANOS, FIRST_PARK_NANOS << Math.min(5, pauses++)));
+          if (mem.inJvm()) {
+            mem.removeWaiter(caller);
+          }
+        }
       }
       return true;
     } finally {
@@ -247,44 +296,19 @@ final class HostGroup implements AutoCloseable {
   // ---------------------------------------------------------------- the member's thread
 
   private void run() {
-    long idleSince = System.nanoTime(); // when anything in the group last moved
-    long signature = -1;
-    int parks = 0;
     try {
       while (!stopping && failures.failure() == null) {
-        boolean progress = false;
-        while (finishCursor < reduceCursor && canFinish(finishCursor)) {
-          finish(finishCursor++);
-          progress = true;
-        }
-        while (reduceCursor < postCursor && canFold(reduceCursor)) {
-          fold(reduceCursor++);
-          progress = true;
-        }
-        while (postCursor < enqueued && postCursor - finishCursor < window) {
-          post(postCursor++);
-          progress = true;
-        }
-        if (progress) {
-          mem.signal();
-          parks = 0;
-          idleSince = System.nanoTime();
+        int state = driving.tryLock() ? driveOnce() : CALLER_DRIVES;
+        if (state == MOVED) {
           continue;
         }
-        if (finishCursor == enqueued) {
+        if (state == IDLE) {
           idle(); // between reductions: nothing to wait for, no timeout
-          parks = 0;
-          idleSince = System.nanoTime();
-          continue;
-        }
-        long now = System.nanoTime();
-        long s = signature();
-        if (s != signature) {
-          signature = s;
-          idleSince = now;
-        }
-        checkPeers(now, idleSince);
-        if (pause(now - idleSince, parks)) {
+        } else if (state == CALLER_DRIVES) {
+          // the caller waiting for the result does the work now, on its own core: look again
+          // later (it hands back when the reduction is done, or fails)
+          LockSupport.parkNanos(this, MAX_POLL_NANOS);
+        } else if (pause(sinceMoved, parks)) {
           parks++;
         }
       }
@@ -298,6 +322,52 @@ final class HostGroup implements AutoCloseable {
       if (t != null) {
         LockSupport.unpark(t);
       }
+    }
+  }
+
+  /**
+   * One round of the group's work, by whichever thread holds {@link #driving} (released here):
+   * finish, fold and post what can be, else check the peers. Returns {@link #MOVED}, {@link #IDLE}
+   * (nothing posted is unfinished) or {@link #WAITING} (for the others; {@link #sinceMoved} says
+   * how long the group has not moved).
+   */
+  private int driveOnce() {
+    try {
+      boolean progress = false;
+      while (finishCursor < reduceCursor && canFinish(finishCursor)) {
+        finish(finishCursor++);
+        progress = true;
+      }
+      while (reduceCursor < postCursor && canFold(reduceCursor)) {
+        fold(reduceCursor++);
+        progress = true;
+      }
+      while (postCursor < enqueued && postCursor - finishCursor < window) {
+        post(postCursor++);
+        progress = true;
+      }
+      long now = System.nanoTime();
+      if (progress) {
+        mem.signal();
+        parks = 0;
+        idleSince = now;
+        return MOVED;
+      }
+      if (finishCursor == enqueued) {
+        parks = 0;
+        idleSince = now;
+        return IDLE;
+      }
+      long sig = signature();
+      if (sig != signature) {
+        signature = sig;
+        idleSince = now;
+      }
+      checkPeers(now, idleSince);
+      sinceMoved = now - idleSince;
+      return WAITING;
+    } finally {
+      driving.unlock();
     }
   }
 
@@ -938,13 +1008,27 @@ final class HostGroup implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    // a caller that was doing the group's work when it stopped may still be inside it: the memory
+    // is released only once nobody drives (touching it unmapped would crash the JVM)
+    boolean quiet = false;
     if (!thread.isAlive()) {
-      // only the thread read them: the members' shared buffers it mapped go now
+      try {
+        quiet = driving.tryLock(JOIN_MILLIS, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (!quiet) {
+      return; // the garbage collector releases the mappings instead
+    }
+    try {
       peerMappings.forEach(Unmapper::release);
       peerMappings.clear();
-    }
-    if (release && !thread.isAlive()) {
-      mem.leave(me);
+      if (release) {
+        mem.leave(me);
+      }
+    } finally {
+      driving.unlock();
     }
   }
 
