@@ -226,6 +226,11 @@ final class HostGroup implements AutoCloseable {
     LockSupport.unpark(thread);
   }
 
+  /** True while a posted reduction is not finished: the members' states are being watched. */
+  boolean busy() {
+    return finishedPieces < enqueued && !stopping;
+  }
+
   int pieces(int length) {
     return (length + chunk - 1) / chunk;
   }

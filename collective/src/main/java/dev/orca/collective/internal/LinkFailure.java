@@ -11,6 +11,7 @@ final class LinkFailure extends IOException {
   private final boolean stopped;
   private final boolean workerGaveUp;
   private boolean onWrite;
+  private boolean peerAborted;
 
   LinkFailure(String message, Throwable cause, boolean stopped) {
     this(message, cause, stopped, false);
@@ -43,6 +44,17 @@ final class LinkFailure extends IOException {
    */
   boolean onWrite() {
     return onWrite;
+  }
+
+  /** Marks the ABORT frame of a neighbour that failed (see {@link #peerAborted()}). */
+  LinkFailure aborted() {
+    peerAborted = true;
+    return this;
+  }
+
+  /** True when the neighbour said it failed, and why (its ABORT frame). */
+  boolean peerAborted() {
+    return peerAborted;
   }
 
   /** True when the link was stopped on purpose (close, or a failure elsewhere). */

@@ -256,7 +256,22 @@ final class OpQueue {
     failures.fail(e);
   }
 
+  /**
+   * While {@code busy} is true, a neighbour's ABORT is recorded only if the worker's memory group,
+   * which also sees the neighbour, has not recorded its own view first ({@link #localViewComing}).
+   */
+  void preferLocalFailures(java.util.function.BooleanSupplier busy) {
+    this.localBusy = busy;
+  }
+
+  boolean localViewComing() {
+    java.util.function.BooleanSupplier b = localBusy;
+    return b != null && b.getAsBoolean();
+  }
+
   /** Like {@link #fail}, giving a better-informed failure {@code graceNanos} to come first. */
+  private volatile java.util.function.BooleanSupplier localBusy;
+
   void failSoon(RingException e, long graceNanos) {
     lock.lock();
     try {

@@ -162,10 +162,11 @@ final class RingLink implements Closeable {
       readFully(text);
       broken = true;
       throw new LinkFailure(
-          peer + " gave up: " + new String(text.array(), StandardCharsets.UTF_8),
-          null,
-          false,
-          type == FRAME_ABORT_GAVE_UP);
+              peer + " gave up: " + new String(text.array(), StandardCharsets.UTF_8),
+              null,
+              false,
+              type == FRAME_ABORT_GAVE_UP)
+          .aborted();
     }
     if (type != expectedType || length != expectedLength) {
       broken = true;

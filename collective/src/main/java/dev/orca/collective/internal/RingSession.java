@@ -94,6 +94,11 @@ public final class RingSession {
    * The ring the other way over the same connections: this worker writes to its previous worker and
    * reads from its next one. Shares the failure record; stop and close both.
    */
+  /** See {@link OpQueue#preferLocalFailures}. */
+  void preferLocalFailures(java.util.function.BooleanSupplier busy) {
+    queue.preferLocalFailures(busy);
+  }
+
   RingSession back() throws IOException {
     return new RingSession(
         options, rank, size, prevChannel, prevPeer, nextChannel, nextPeer, failures, "-back");

@@ -10,6 +10,8 @@ abstract class RingThread implements Runnable {
   /** How long a failed write waits for the neighbour's reason coming the other way. */
   private static final long WRITE_GRACE_NANOS = 1_000_000_000L;
 
+  private static final long GROUP_GRACE_NANOS = 2_000_000_000L;
+
   final OpQueue queue;
   final RingLink link;
   final ChunkBuffer chunk;
@@ -52,6 +54,11 @@ abstract class RingThread implements Runnable {
                 e.workerGaveUp());
         if (e.onWrite()) {
           queue.failSoon(failure, WRITE_GRACE_NANOS);
+        } else if (e.peerAborted() && queue.localViewComing()) {
+          // the neighbour shares this worker's memory group, which is summing: the group sees
+          // what made it fail at once and names it from this worker's side (e.g. the two
+          // operations, in this worker's words); its ABORT stands if the group says nothing
+          queue.failSoon(failure, GROUP_GRACE_NANOS);
         } else {
           queue.fail(failure);
         }

@@ -103,6 +103,9 @@ public final class WorkerSession {
     }
     this.group = joined;
     this.back = reverse;
+    if (joined != null && plan.hosts() == 1) {
+      ring.preferLocalFailures(joined::busy); // the ring's neighbours are all in the group
+    }
   }
 
   /**
