@@ -82,8 +82,11 @@ final class DirectBytes {
         || floats.capacity() > Integer.MAX_VALUE / Float.BYTES) {
       return null; // beyond 2 GiB a byte buffer cannot cover it: copy instead
     }
+    long address = address(floats);
+    if (address == 0) {
+      return null;
+    }
     try {
-      long address = ADDRESS.getLong(floats);
       int bytes = floats.capacity() * Float.BYTES;
       Object view =
           WRAP_TAKES_LONG

@@ -92,6 +92,7 @@ final class HostGroup implements AutoCloseable {
   private static final int IDLE = 1;
   private static final int WAITING = 2;
   private static final int CALLER_DRIVES = 3;
+  private static final int FAILED = 4;
   private final ArrayDeque<LocalOp> queued = new ArrayDeque<>();
   private final ArrayDeque<LocalOp> spare = new ArrayDeque<>();
   private volatile long enqueued;
@@ -103,7 +104,6 @@ final class HostGroup implements AutoCloseable {
   // the driver's own
   private long idleSince = System.nanoTime(); // when anything in the group last moved
   private long signature = -1;
-  private int parks;
   private long sinceMoved;
   private final LocalOp[] inFlight;
   private LocalOp posting;
@@ -243,42 +243,19 @@ final class HostGroup implements AutoCloseable {
    * computation on the other core (measured on 2 CPUs: waits of about 2 ms every other step).
    */
   boolean awaitAll() {
-    Thread caller = Thread.currentThread();
-    awaiting = caller;
+    awaiting = Thread.currentThread();
     int pauses = 0;
     try {
       while (finishedPieces < enqueued) {
         if (failures.failure() != null || stopping) {
           return finishedPieces >= enqueued;
         }
-        int state = CALLER_DRIVES;
-        if (driving.tryLock()) {
-          try {
-            state = driveOnce();
-          } catch (GroupFailure e) {
-            failures.fail(e.failure);
-            continue; // reported where it was recorded: the loop ends above
-          } catch (RuntimeException | Error e) {
-            failures.fail(
-                new RingException(
-                    "the shared-memory work of " + layout.name(me) + " failed: " + e, e));
-            continue;
-          }
-        }
+        int state = driving.tryLock() ? driveOnce() : CALLER_DRIVES;
         if (state == MOVED) {
           pauses = 0;
-        } else if (state == WAITING && sinceMoved < SPIN_NANOS) {
-          Thread.onSpinWait();
-        } else {
-          // parks briefly: woken by a member of this JVM or the group's thread, else polls
-          if (mem.inJvm()) {
-            mem.addWaiter(caller);
-          }
-          LockSupport.parkNanos(
-              this, Math.min(MAX_POLL_NANOS, FIRST_PARK_NANOS << Math.min(5, pauses++)));
-          if (mem.inJvm()) {
-            mem.removeWaiter(caller);
-          }
+        } else if (state != FAILED
+            && pause(state == WAITING ? sinceMoved : Long.MAX_VALUE, pauses)) {
+          pauses++;
         }
       }
       return true;
@@ -301,14 +278,17 @@ final class HostGroup implements AutoCloseable {
   // ---------------------------------------------------------------- the member's thread
 
   private void run() {
+    int parks = 0;
     try {
       while (!stopping && failures.failure() == null) {
         int state = driving.tryLock() ? driveOnce() : CALLER_DRIVES;
-        if (state == MOVED) {
+        if (state == MOVED || state == FAILED) {
+          parks = 0;
           continue;
         }
         if (state == IDLE) {
           idle(); // between reductions: nothing to wait for, no timeout
+          parks = 0;
         } else if (state == CALLER_DRIVES) {
           // the caller waiting for the result does the work now, on its own core: look again
           // later (it hands back when the reduction is done, or fails)
@@ -317,8 +297,6 @@ final class HostGroup implements AutoCloseable {
           parks++;
         }
       }
-    } catch (GroupFailure e) {
-      failures.fail(e.failure);
     } catch (RuntimeException | Error e) {
       failures.fail(
           new RingException("the shared-memory thread of " + layout.name(me) + " failed: " + e, e));
@@ -333,8 +311,9 @@ final class HostGroup implements AutoCloseable {
   /**
    * One round of the group's work, by whichever thread holds {@link #driving} (released here):
    * finish, fold and post what can be, else check the peers. Returns {@link #MOVED}, {@link #IDLE}
-   * (nothing posted is unfinished) or {@link #WAITING} (for the others; {@link #sinceMoved} says
-   * how long the group has not moved).
+   * (nothing posted is unfinished), {@link #WAITING} (for the others; {@link #sinceMoved} says how
+   * long the group has not moved) or {@link #FAILED} (the failure is recorded, whichever thread
+   * drove).
    */
   private int driveOnce() {
     try {
@@ -354,12 +333,10 @@ final class HostGroup implements AutoCloseable {
       long now = System.nanoTime();
       if (progress) {
         mem.signal();
-        parks = 0;
         idleSince = now;
         return MOVED;
       }
       if (finishCursor == enqueued) {
-        parks = 0;
         idleSince = now;
         return IDLE;
       }
@@ -371,6 +348,13 @@ final class HostGroup implements AutoCloseable {
       checkPeers(now, idleSince);
       sinceMoved = now - idleSince;
       return WAITING;
+    } catch (GroupFailure e) {
+      failures.fail(e.failure);
+      return FAILED;
+    } catch (RuntimeException | Error e) {
+      failures.fail(
+          new RingException("the shared-memory work of " + layout.name(me) + " failed: " + e, e));
+      return FAILED;
     } finally {
       driving.unlock();
     }

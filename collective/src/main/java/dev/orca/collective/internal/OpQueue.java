@@ -5,6 +5,7 @@ import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 /**
  * Where the caller's thread, the sender and the receiver meet: operations posted in order, how far
@@ -260,17 +261,17 @@ final class OpQueue {
    * While {@code busy} is true, a neighbour's ABORT is recorded only if the worker's memory group,
    * which also sees the neighbour, has not recorded its own view first ({@link #localViewComing}).
    */
-  void preferLocalFailures(java.util.function.BooleanSupplier busy) {
+  void preferLocalFailures(BooleanSupplier busy) {
     this.localBusy = busy;
   }
 
   boolean localViewComing() {
-    java.util.function.BooleanSupplier b = localBusy;
+    BooleanSupplier b = localBusy;
     return b != null && b.getAsBoolean();
   }
 
   /** Like {@link #fail}, giving a better-informed failure {@code graceNanos} to come first. */
-  private volatile java.util.function.BooleanSupplier localBusy;
+  private volatile BooleanSupplier localBusy;
 
   void failSoon(RingException e, long graceNanos) {
     lock.lock();

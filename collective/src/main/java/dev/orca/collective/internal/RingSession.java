@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,7 +96,7 @@ public final class RingSession {
    * reads from its next one. Shares the failure record; stop and close both.
    */
   /** See {@link OpQueue#preferLocalFailures}. */
-  void preferLocalFailures(java.util.function.BooleanSupplier busy) {
+  void preferLocalFailures(BooleanSupplier busy) {
     queue.preferLocalFailures(busy);
   }
 

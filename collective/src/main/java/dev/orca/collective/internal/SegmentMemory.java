@@ -9,7 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
 /**
  * The memory of a host group whose members are processes: a file in a tmpfs directory (/dev/shm),
@@ -21,6 +24,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 final class SegmentMemory extends GroupMemory {
   static final String PREFIX = StaleSharedMemory.SEGMENT_PREFIX;
   static final String SUFFIX = ".shm";
+
+  /** Segments and shared buffers are readable and writable by this user only. */
+  static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
+      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
   private final Path file;
   private final MappedByteBuffer mapping;
@@ -77,8 +84,7 @@ final class SegmentMemory extends GroupMemory {
     }
     Path tmp = dir.resolve(name.replace(SUFFIX, ".tmp"));
     Path file = dir.resolve(name);
-    Files.createFile(
-        tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.createFile(tmp, OWNER_ONLY);
     boolean done = false;
     MappedByteBuffer mapping = null;
     try (FileChannel ch =

@@ -10,7 +10,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -98,8 +97,7 @@ public final class SharedBuffers {
       token = RANDOM.nextLong() & Long.MAX_VALUE;
       file = directory.resolve(fileName(Site.PID, token));
     } while (Files.exists(file));
-    Files.createFile(
-        file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.createFile(file, SegmentMemory.OWNER_ONLY);
     boolean ok = false;
     try (FileChannel ch =
         FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
