@@ -723,6 +723,11 @@ final class HostGroup implements AutoCloseable {
     // name each time cost a string per poll and made it hot enough for C2 to compile, repeatedly)
     int stopped = stoppedMember(p);
     if (stopped >= 0) {
+      if (reduceCursor < postCursor) {
+        // it may have posted, seen the mismatch and stopped since the check above: then the
+        // mismatch is what to name, in this worker's words (its state is read after its pieces)
+        checkDescriptors(reduceCursor, opOf(reduceCursor), true);
+      }
       throw stopped(doing(op), stopped);
     }
     if (!mem.inJvm() && now >= nextLivenessCheck) {
