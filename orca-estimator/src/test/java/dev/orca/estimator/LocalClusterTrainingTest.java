@@ -17,9 +17,11 @@ import dev.orca.nn.layers.ReLU;
 import dev.orca.nn.losses.Loss;
 import dev.orca.nn.metrics.Metric;
 import dev.orca.nn.optim.Adam;
+import dev.orca.testing.Checkpoints;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -175,7 +177,7 @@ class LocalClusterTrainingTest {
               .build();
       CompletableFuture<TrainingHistory> fit =
           CompletableFuture.supplyAsync(() -> est.fit(digits.train(), config));
-      awaitCheckpoint(checkpoints, 3, fit);
+      Checkpoints.await(checkpoints, 3, fit, Duration.ofMinutes(3));
       ProcessHandle.of(victim).orElseThrow().destroyForcibly(); // kill -9 an executor JVM
       TrainingHistory history = fit.get(5, TimeUnit.MINUTES);
       assertTrue(history.restarts() >= 1, "training did not notice the lost executor");
@@ -256,27 +258,5 @@ class LocalClusterTrainingTest {
           .sorted()
           .toList();
     }
-  }
-
-  private static void awaitCheckpoint(Path dir, int epoch, CompletableFuture<?> fit)
-      throws Exception {
-    String name = String.format("epoch-%05d.orca", epoch);
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-    while (System.nanoTime() < deadline) {
-      try (Stream<Path> files = Files.list(dir)) {
-        if (files.anyMatch(
-            p ->
-                p.getFileName().toString().compareTo(name) >= 0
-                    && p.toString().endsWith(".orca"))) {
-          return;
-        }
-      }
-      if (fit.isDone()) {
-        fit.get(); // surfaces the failure
-        throw new AssertionError("training ended before the checkpoint of epoch " + epoch);
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("no checkpoint of epoch " + epoch + " within 3 minutes");
   }
 }

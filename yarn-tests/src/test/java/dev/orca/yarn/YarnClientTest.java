@@ -26,6 +26,7 @@ import dev.orca.nn.layers.ReLU;
 import dev.orca.nn.losses.Loss;
 import dev.orca.nn.metrics.Metric;
 import dev.orca.nn.optim.Adam;
+import dev.orca.testing.Checkpoints;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -268,7 +269,7 @@ class YarnClientTest {
               .build();
       CompletableFuture<TrainingHistory> fit =
           CompletableFuture.supplyAsync(() -> est.fit(digits.train(), config));
-      awaitCheckpoint(checkpoints, 3, fit);
+      Checkpoints.await(checkpoints, 3, fit, Duration.ofMinutes(3));
 
       List<ContainerReport> before = containers(app);
       ContainerId victim =
@@ -308,28 +309,6 @@ class YarnClientTest {
 
   private static List<ContainerReport> containers(ApplicationId app) throws Exception {
     return yarn.client().getContainers(yarn.report(app).getCurrentApplicationAttemptId());
-  }
-
-  private static void awaitCheckpoint(Path dir, int epoch, CompletableFuture<?> fit)
-      throws Exception {
-    String name = String.format("epoch-%05d.orca", epoch);
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-    while (System.nanoTime() < deadline) {
-      try (Stream<Path> files = Files.list(dir)) {
-        if (files.anyMatch(
-            p ->
-                p.getFileName().toString().compareTo(name) >= 0
-                    && p.toString().endsWith(".orca"))) {
-          return;
-        }
-      }
-      if (fit.isDone()) {
-        fit.get(); // surfaces the failure
-        throw new AssertionError("training ended before the checkpoint of epoch " + epoch);
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("no checkpoint of epoch " + epoch + " within 3 minutes");
   }
 
   /** True once process {@code pid} has ended, within 15 s. */

@@ -17,12 +17,12 @@ import dev.orca.nn.layers.ReLU;
 import dev.orca.nn.losses.Loss;
 import dev.orca.nn.metrics.Metric;
 import dev.orca.nn.optim.Adam;
-import java.nio.file.Files;
+import dev.orca.testing.Checkpoints;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -91,7 +91,7 @@ class RayBackendRecoveryTest {
               .build();
       CompletableFuture<TrainingHistory> fit =
           CompletableFuture.supplyAsync(() -> est.fit(data, config));
-      awaitCheckpoint(checkpoints, 3);
+      Checkpoints.await(checkpoints, 3, null, Duration.ofMinutes(2));
       assertEquals(1, RayTrainingActor.cutOff(1), "one worker of rank 1 to cut off");
       TrainingHistory h = fit.get(5, TimeUnit.MINUTES);
       assertEquals(1, h.restarts(), "one recovery");
@@ -120,22 +120,5 @@ class RayBackendRecoveryTest {
       assertTrue(e.getCause() instanceof TrainingException, String.valueOf(e.getCause()));
       assertTrue(e.getCause().getMessage().contains("maxRetries=0"), e.getCause().getMessage());
     }
-  }
-
-  private static void awaitCheckpoint(Path dir, int epoch) throws Exception {
-    String name = String.format("epoch-%05d.orca", epoch);
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-    while (System.nanoTime() < deadline) {
-      try (Stream<Path> files = Files.list(dir)) {
-        if (files.anyMatch(
-            p ->
-                p.getFileName().toString().compareTo(name) >= 0
-                    && p.toString().endsWith(".orca"))) {
-          return;
-        }
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("no checkpoint of epoch " + epoch);
   }
 }
