@@ -165,19 +165,7 @@ public final class LSTM extends Layer {
   @Override
   public void backward(Workspace ws, Tensor[] in, Tensor out, Tensor grad, Tensor[] gradIn) {
     RecurrentOps ops = primitives(ws, in[0]);
-    if (ops != null && ops.trained()) {
-      ops.backward(
-          in[0],
-          out,
-          grad,
-          param(0),
-          param(1),
-          param(2),
-          isFrozen() ? null : grad(0),
-          isFrozen() ? null : grad(1),
-          isFrozen() ? null : grad(2),
-          gradIn[0],
-          returnSequences);
+    if (Recurrent.backward(this, ops, in, out, grad, gradIn[0], returnSequences)) {
       return;
     }
     if (ops != null) {
