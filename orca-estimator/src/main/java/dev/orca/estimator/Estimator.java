@@ -215,7 +215,8 @@ public final class Estimator implements AutoCloseable {
                     config.compression(),
                     config.stepTimeout(),
                     RingOptions.randomSecret(),
-                    config.transport()))
+                    config.transport(),
+                    config.cpuPinning()))
             .checkpoints(
                 new TrainJob.Checkpoints(
                     checkpoints, config.checkpointEvery(), config.maxRetries()))

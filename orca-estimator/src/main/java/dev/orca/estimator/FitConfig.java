@@ -30,6 +30,7 @@ public final class FitConfig {
   private final List<Callback> callbacks;
   private final String resumeFrom;
   private final Transport transport;
+  private final CpuPinning cpuPinning;
 
   private FitConfig(Builder b) {
     this.epochs = b.epochs;
@@ -47,6 +48,7 @@ public final class FitConfig {
     this.callbacks = List.copyOf(b.callbacks);
     this.resumeFrom = b.resumeFrom;
     this.transport = b.transport;
+    this.cpuPinning = b.cpuPinning;
   }
 
   public static Builder builder() {
@@ -112,6 +114,11 @@ public final class FitConfig {
     return transport;
   }
 
+  /** Whether the workers pin their threads to CPUs of their own; see {@link CpuPinning}. */
+  public CpuPinning cpuPinning() {
+    return cpuPinning;
+  }
+
   /**
    * How long a worker waits for the others within a step (and around checkpoints) before the step
    * fails naming the late worker.
@@ -147,6 +154,7 @@ public final class FitConfig {
     private final List<Callback> callbacks = new ArrayList<>();
     private String resumeFrom;
     private Transport transport = Transport.AUTO;
+    private CpuPinning cpuPinning = CpuPinning.AUTO;
 
     private Builder() {}
 
@@ -235,6 +243,16 @@ public final class FitConfig {
      */
     public Builder optTransport(Transport transport) {
       this.transport = Objects.requireNonNull(transport, "transport");
+      return this;
+    }
+
+    /**
+     * Whether each worker's threads run on a CPU of their own (default {@link CpuPinning#AUTO}:
+     * when the workers of a host fill its CPUs); {@link CpuPinning#OFF} leaves them to the
+     * operating system.
+     */
+    public Builder optCpuPinning(CpuPinning pinning) {
+      this.cpuPinning = Objects.requireNonNull(pinning, "pinning");
       return this;
     }
 

@@ -39,7 +39,9 @@ public final class TrainingHistory {
   /**
    * How the workers summed their gradients in the last ring of this fit, e.g. {@code "IN_JVM: 2
    * workers in one JVM"} or {@code "SHARED_MEMORY: 2 workers on one host, through a shared-memory
-   * segment"}; null when not known.
+   * segment"}, then whether the reporting worker (rank 0) was pinned to a CPU ({@link CpuPinning}),
+   * e.g. {@code "; pinned to CPU 0 (worker 1 of 2 workers on this host, which has CPUs 0-1)"}; null
+   * when not known.
    */
   public String transport() {
     return transport;

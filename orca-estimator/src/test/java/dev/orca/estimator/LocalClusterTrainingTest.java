@@ -9,6 +9,7 @@ import dev.orca.collective.Transport;
 import dev.orca.common.StaleSharedMemory;
 import dev.orca.context.ClusterMode;
 import dev.orca.context.OrcaContext;
+import dev.orca.estimator.internal.worker.ThreadAffinity;
 import dev.orca.nn.Model;
 import dev.orca.nn.Sequential;
 import dev.orca.nn.layers.Dense;
@@ -22,6 +23,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.BitSet;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -112,18 +114,31 @@ class LocalClusterTrainingTest {
   }
 
   @Test
-  void forcedOverTcpTheExecutorsLearnTheSameWeights() {
-    // the transport changes how the floats move, not the bits of the sums
+  void pinnedInSharedMemoryOrUnpinnedOverTcpTheExecutorsLearnTheSameWeights() {
+    // the transport and the pinning change how the floats move and where the threads run, not the
+    // bits of the sums
     FitConfig.Builder config = FitConfig.builder().setEpochs(3).setBatchSize(64).optSeed(1);
     try (Estimator shm = estimator();
         Estimator tcp = estimator()) {
-      TrainingHistory a = shm.fit(digits.train(), config.build());
-      TrainingHistory b = tcp.fit(digits.train(), config.optTransport(Transport.TCP).build());
+      TrainingHistory a = shm.fit(digits.train(), config.optCpuPinning(CpuPinning.ON).build());
+      TrainingHistory b =
+          tcp.fit(
+              digits.train(),
+              config.optTransport(Transport.TCP).optCpuPinning(CpuPinning.OFF).build());
       assertTrue(a.transport().startsWith("SHARED_MEMORY"), a.transport());
       // each executor's gradients live in a file of /dev/shm the other reads and writes in place
       assertTrue(
-          a.transport().endsWith("gradients summed in place in shared memory"), a.transport());
+          a.transport().contains("; gradients summed in place in shared memory; "), a.transport());
+      // the executors inherit this JVM's CPUs; rank 0 takes the first (its executor's thread was
+      // pinned in that executor JVM, each epoch, and the ring's threads with it)
+      BitSet cpus = ThreadAffinity.get(ThreadAffinity.currentThreadId());
+      String expected =
+          cpus.cardinality() >= 2
+              ? "; pinned to CPU " + cpus.nextSetBit(0) + " (worker 1 of 2 workers on this host"
+              : "; not pinned: 2 workers on this host";
+      assertTrue(a.transport().contains(expected), a.transport());
       assertTrue(b.transport().startsWith("TCP"), b.transport());
+      assertTrue(b.transport().endsWith("; not pinned (CpuPinning.OFF)"), b.transport());
       assertArrayEquals(weights(shm), weights(tcp));
       assertEquals(a.last().train(), b.last().train());
     }

@@ -8,10 +8,12 @@ import dev.orca.context.ClusterMode;
 import dev.orca.context.OrcaContext;
 import dev.orca.data.XShards;
 import dev.orca.estimator.Backend;
+import dev.orca.estimator.CpuPinning;
 import dev.orca.estimator.EpochRecord;
 import dev.orca.estimator.Estimator;
 import dev.orca.estimator.FitConfig;
 import dev.orca.estimator.TrainingHistory;
+import dev.orca.estimator.internal.worker.ThreadAffinity;
 import dev.orca.nn.Engine;
 import dev.orca.nn.Model;
 import dev.orca.nn.Sequential;
@@ -21,6 +23,7 @@ import dev.orca.nn.losses.Loss;
 import dev.orca.nn.optim.Sgd;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
@@ -65,9 +68,25 @@ public final class TrainingScalingBenchmark {
                 + rows
                 + " rows, "
                 + String.join(" and ", modes));
-    // the machine's own ceiling, measured now: replicas that train side by side and never talk
-    double alone = independentReplicas(1, 64 * epochs);
-    double pair = independentReplicas(2, 64 * epochs);
+    // the machine's own ceiling, measured now: replicas that train side by side and never talk,
+    // with their threads where the kernel puts them and pinned each to a CPU of its own (as the
+    // workers are by default when they fill the machine); five rounds of each, alone and side by
+    // side in turn, so that one slow second does not decide it. The ceiling is the faster pair over
+    // the faster single replica (medians): pinned alone, a replica cannot leave its CPU to this
+    // JVM's other threads, which a replica not pinned can.
+    double[] free = ceiling(epochs, false);
+    double[] pinned = ceiling(epochs, true);
+    report.note(
+        String.format(
+            Locale.ROOT,
+            "ceiling, samples/s (medians of 5 rounds): 1 replica %.0f not pinned, %.0f pinned;"
+                + " 2 replicas %.0f not pinned, %.0f pinned",
+            free[0],
+            pinned[0],
+            free[1],
+            pinned[1]));
+    double pair = Math.max(free[1], pinned[1]);
+    double alone = Math.max(free[0], pinned[0]);
     report.figure("ceiling: 2 independent replicas x 1 core, no communication", pair, "samples/s");
     report.baseline("ceiling: 1 replica x 1 core", alone, "samples/s");
     double ceiling = pair / alone;
@@ -132,12 +151,17 @@ public final class TrainingScalingBenchmark {
     Fit cold = epochFigures(data, backend, 2, epochs, Transport.AUTO);
     Fit one = epochFigures(data, backend, 1, epochs, Transport.AUTO);
     Fit two = epochFigures(data, backend, 2, epochs, Transport.AUTO);
+    Fit unpinned = epochFigures(data, backend, 2, epochs, Transport.AUTO, CpuPinning.OFF);
     Fit tcp = epochFigures(data, backend, 2, epochs, Transport.TCP);
     report.figure(b + ": 2 workers x 1 core, " + two.transport, two.samplesPerSecond, "samples/s");
     report.baseline(b + ": 1 worker x 1 core", one.samplesPerSecond, "samples/s");
     double ratio = two.samplesPerSecond / one.samplesPerSecond;
     report.ratio(b + ": 2 workers / 1 worker", ratio, ">= 1.7");
     report.ratio(b + ": that / the ceiling", ratio / ceiling, ">= 0.9");
+    report.ratio(
+        b + ": 2 workers not pinned (CpuPinning.OFF) / 1 worker",
+        unpinned.samplesPerSecond / one.samplesPerSecond,
+        "(pinning's share)");
     report.ratio(
         b + ": 2 workers forced over TCP / 1 worker",
         tcp.samplesPerSecond / one.samplesPerSecond,
@@ -158,6 +182,7 @@ public final class TrainingScalingBenchmark {
             1e3 * tcp.seconds / steps2,
             1e3 * tcp.computeSeconds / steps2));
     report.note(b + ": transport " + two.transport + "; forced: " + tcp.transport);
+    report.note(b + ": 2 workers " + two.pinning + "; 1 worker " + one.pinning);
     report.note(
         String.format(
             Locale.ROOT,
@@ -206,6 +231,16 @@ public final class TrainingScalingBenchmark {
 
   private static TrainingHistory fit(
       XShards data, Backend backend, int workers, int epochs, Transport transport) {
+    return fit(data, backend, workers, epochs, transport, CpuPinning.AUTO);
+  }
+
+  private static TrainingHistory fit(
+      XShards data,
+      Backend backend,
+      int workers,
+      int epochs,
+      Transport transport,
+      CpuPinning pinning) {
     try (Estimator est = estimator(backend, workers)) {
       return est.fit(
           data,
@@ -215,6 +250,7 @@ public final class TrainingScalingBenchmark {
               .optSeed(3)
               .optProgress(false)
               .optTransport(transport)
+              .optCpuPinning(pinning)
               .build());
     }
   }
@@ -228,17 +264,34 @@ public final class TrainingScalingBenchmark {
    * workers' computation (forward, backward, update) in seconds per epoch; and the transport.
    */
   private record Fit(
-      double samplesPerSecond, double seconds, double computeSeconds, String transport) {}
+      double samplesPerSecond,
+      double seconds,
+      double computeSeconds,
+      String transport,
+      String pinning) {}
 
   private static Fit epochFigures(
       XShards data, Backend backend, int workers, int epochs, Transport transport) {
-    TrainingHistory h = fit(data, backend, workers, epochs + 1, transport);
+    return epochFigures(data, backend, workers, epochs, transport, CpuPinning.AUTO);
+  }
+
+  private static Fit epochFigures(
+      XShards data,
+      Backend backend,
+      int workers,
+      int epochs,
+      Transport transport,
+      CpuPinning pinning) {
+    TrainingHistory h = fit(data, backend, workers, epochs + 1, transport, pinning);
     List<EpochRecord> e = h.epochs().subList(1, epochs + 1);
     return new Fit(
         median(e.stream().mapToDouble(EpochRecord::samplesPerSecond).toArray()),
         median(e.stream().mapToDouble(EpochRecord::seconds).toArray()),
         median(e.stream().mapToDouble(EpochRecord::computeSeconds).toArray()),
-        h.transport() == null ? "one worker" : h.transport().replaceFirst(":.*", ""));
+        h.transport() == null ? "one worker" : h.transport().replaceFirst(":.*", ""),
+        h.transport() == null || !h.transport().contains("pinned")
+            ? "not pinned"
+            : h.transport().replaceFirst(".*; ((not )?pinned[^;]*).*", "$1"));
   }
 
   /**
@@ -260,18 +313,43 @@ public final class TrainingScalingBenchmark {
   }
 
   /**
+   * [1 replica, 2 replicas] in samples/s, medians of five rounds of one replica alone then two side
+   * by side; {@code pin}: each replica's thread on a CPU of its own.
+   */
+  private static double[] ceiling(int epochs, boolean pin) {
+    double[] alone = new double[5];
+    double[] pair = new double[5];
+    for (int r = 0; r < alone.length; r++) {
+      alone[r] = independentReplicas(1, 64 * epochs, pin);
+      pair[r] = independentReplicas(2, 64 * epochs, pin);
+    }
+    return new double[] {median(alone), median(pair)};
+  }
+
+  /**
    * Samples per second of {@code replicas} threads, each training its own copy of the MLP on one
    * MKL thread for {@code steps} steps at the same time, with no data, Spark or all-reduce.
    */
-  private static double independentReplicas(int replicas, int steps) {
+  private static double independentReplicas(int replicas, int steps, boolean pin) {
     List<MlpTraining> models = new ArrayList<>();
     ExecutorService pool = Executors.newFixedThreadPool(replicas);
     try {
       List<Future<MlpTraining>> made = new ArrayList<>();
+      BitSet cpus = pin ? ThreadAffinity.get(ThreadAffinity.currentThreadId()) : null;
       for (int i = 0; i < replicas; i++) {
+        int place = i;
         made.add(
             pool.submit(
                 () -> {
+                  if (cpus != null) { // the i-th CPU, as a pinned worker takes it
+                    int cpu = cpus.nextSetBit(0);
+                    for (int k = 0; k < place; k++) {
+                      cpu = cpus.nextSetBit(cpu + 1);
+                    }
+                    BitSet one = new BitSet();
+                    one.set(cpu);
+                    ThreadAffinity.set(ThreadAffinity.currentThreadId(), one);
+                  }
                   MlpTraining t = new MlpTraining(Engine.of(Engine.Backend.MKL, 1));
                   t.run(10); // warm-up
                   return t;
@@ -285,6 +363,7 @@ public final class TrainingScalingBenchmark {
       for (MlpTraining t : models) {
         runs.add(pool.submit(() -> t.run(steps)));
       }
+      // (as many threads as replicas, each taking one run: pinned, each replica has a CPU alone)
       for (Future<?> f : runs) {
         f.get(10, TimeUnit.MINUTES);
       }

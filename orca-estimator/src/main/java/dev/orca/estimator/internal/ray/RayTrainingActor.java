@@ -88,7 +88,7 @@ public class RayTrainingActor {
    */
   public String connectRing(String id, List<String> addresses) {
     State s = state(id);
-    s.worker.connectRing(addresses, s.rank);
+    s.worker.connectRing(addresses, s.rank, s.job.ring().pinning());
     return s.worker.transport();
   }
 

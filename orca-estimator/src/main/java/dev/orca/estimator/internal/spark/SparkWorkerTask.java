@@ -139,7 +139,7 @@ public final class SparkWorkerTask implements BarrierFunction<Tagged, byte[]> {
                           + store.dir()
                           + " disappeared while the workers resumed")));
     }
-    worker.connectRing(addresses, rank);
+    worker.connectRing(addresses, rank, job.ring().pinning());
     return epoch >= 0 ? epoch + 1 : job.schedule().firstEpoch();
   }
 

@@ -4,6 +4,7 @@ import dev.orca.collective.Compression;
 import dev.orca.collective.RingOptions;
 import dev.orca.collective.Transport;
 import dev.orca.common.Serialization;
+import dev.orca.estimator.CpuPinning;
 import dev.orca.nn.Model;
 import java.io.Serializable;
 import java.time.Duration;
@@ -15,7 +16,7 @@ import java.util.Objects;
  * checkpoints; plus the address of the driver's task channel. Sent to every worker once.
  */
 public final class TrainJob implements Serializable {
-  private static final long serialVersionUID = 3L;
+  private static final long serialVersionUID = 4L;
 
   /**
    * The compiled model file every replica starts from, the threads of each worker's engine, and the
@@ -48,15 +49,16 @@ public final class TrainJob implements Serializable {
       implements Serializable {}
 
   /**
-   * The workers' ring: how many, the wire compression, the step timeout, the job's secret and the
-   * transport asked for.
+   * The workers' ring: how many, the wire compression, the step timeout, the job's secret, the
+   * transport asked for and whether the workers pin their threads to CPUs.
    */
   public record RingSpec(
       int workers,
       Compression compression,
       Duration stepTimeout,
       String secret,
-      Transport transport)
+      Transport transport,
+      CpuPinning pinning)
       implements Serializable {}
 
   /**

@@ -7,6 +7,7 @@ import dev.orca.collective.SharedFloats;
 import dev.orca.collective.Transport;
 import dev.orca.common.Serialization;
 import dev.orca.common.StaleSharedMemory;
+import dev.orca.estimator.CpuPinning;
 import dev.orca.nn.Engine;
 import dev.orca.nn.GradientReadyListener;
 import dev.orca.nn.GradientSync;
@@ -41,6 +42,7 @@ public final class TrainingWorker implements AutoCloseable {
   private InputSplit split;
   private RingAllReduce ring;
   private final RingSync sync = new RingSync();
+  private CpuPlan cpuPlan = CpuPlan.NONE;
   private Tensor labels;
   private int capacity;
 
@@ -92,14 +94,21 @@ public final class TrainingWorker implements AutoCloseable {
   /**
    * Forms the ring with the other workers ({@code addresses} of every worker, this one at {@code
    * rank}), then makes every replica equal to ring rank 0's. The ring's ranks group the workers by
-   * host, so that the workers of a host can sum through memory before the hosts talk over TCP.
+   * host, so that the workers of a host can sum through memory before the hosts talk over TCP. With
+   * {@code pinning}, the calling thread is pinned while the ring forms, so that the ring's threads,
+   * started meanwhile, stay on this worker's CPU; every epoch pins the thread that runs it again
+   * (see {@link CpuPinning}).
    */
-  public void connectRing(List<String> addresses, int rank) {
+  public void connectRing(List<String> addresses, int rank, CpuPinning pinning) {
     List<String> byHost = RingAllReduce.orderByHost(addresses);
-    ring.connect(byHost, byHost.indexOf(addresses.get(rank)));
-    shareGradients();
-    ring.broadcast(model.parameters());
-    ring.broadcast(model.state());
+    int ringRank = byHost.indexOf(addresses.get(rank));
+    cpuPlan = CpuPlan.choose(pinning, engine.threads(), byHost, ringRank);
+    try (CpuPlan.Pinned pinned = cpuPlan.pinCallingThread()) {
+      ring.connect(byHost, ringRank);
+      shareGradients();
+      ring.broadcast(model.parameters());
+      ring.broadcast(model.state());
+    }
   }
 
   /**
@@ -110,7 +119,8 @@ public final class TrainingWorker implements AutoCloseable {
     return ring.transport()
         + ": "
         + ring.placement()
-        + (sharedGradients != null ? "; gradients summed in place in shared memory" : "");
+        + (sharedGradients != null ? "; gradients summed in place in shared memory" : "")
+        + (cpuPlan.description().isEmpty() ? "" : "; " + cpuPlan.description());
   }
 
   public int rank() {
@@ -122,7 +132,7 @@ public final class TrainingWorker implements AutoCloseable {
    * it with the same plan and epoch. Returns the epoch's figures over all workers.
    */
   public EpochFigures trainEpoch(LocalData data, BatchPlan plan, int epoch, StepListener listener) {
-    try {
+    try (CpuPlan.Pinned pinned = cpuPlan.pinCallingThread()) {
       return trainEpochOrFail(data, plan, epoch, listener);
     } catch (RuntimeException e) {
       throw giveUp(e);
@@ -172,7 +182,7 @@ public final class TrainingWorker implements AutoCloseable {
    * The loss and metrics of the model on {@code data}, in inference mode, summed over all workers.
    */
   public EpochFigures evaluate(LocalData data, int batchSize) {
-    try {
+    try (CpuPlan.Pinned pinned = cpuPlan.pinCallingThread()) {
       return evaluateOrFail(data, batchSize);
     } catch (RuntimeException e) {
       throw giveUp(e);
@@ -274,6 +284,7 @@ public final class TrainingWorker implements AutoCloseable {
       ring.close();
       ring = null;
     }
+    cpuPlan = CpuPlan.NONE;
   }
 
   /**

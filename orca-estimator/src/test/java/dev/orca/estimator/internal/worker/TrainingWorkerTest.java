@@ -1,9 +1,12 @@
 package dev.orca.estimator.internal.worker;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.orca.collective.RingOptions;
+import dev.orca.estimator.CpuPinning;
 import dev.orca.nn.Model;
 import dev.orca.nn.Sequential;
 import dev.orca.nn.Tensor;
@@ -14,8 +17,11 @@ import dev.orca.nn.metrics.Metric;
 import dev.orca.nn.optim.Sgd;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -82,6 +88,17 @@ class TrainingWorkerTest {
   }
 
   private float[][] train(int workers, int epochs) throws Exception {
+    return train(workers, epochs, CpuPinning.OFF, new Seen[workers]);
+  }
+
+  /**
+   * What the thread that trains a worker saw: its CPUs before the ring formed, at every step and
+   * after the epochs, and the worker's transport line.
+   */
+  private record Seen(String before, Set<String> during, String after, String transport) {}
+
+  private float[][] train(int workers, int epochs, CpuPinning pinning, Seen[] seen)
+      throws Exception {
     byte[] file = modelFile();
     String secret = RingOptions.randomSecret();
     List<TrainingWorker> ws = new ArrayList<>();
@@ -100,12 +117,20 @@ class TrainingWorkerTest {
             pool.submit(
                 () -> {
                   TrainingWorker worker = ws.get(rank);
-                  worker.connectRing(addresses, rank);
+                  String before = CpuPlanTest.allowedCpus();
+                  worker.connectRing(addresses, rank, pinning);
                   BatchPlan plan = new BatchPlan(ROWS, 64, true, 11);
                   LocalData data = part(rank, workers);
+                  Set<String> during = ConcurrentHashMap.newKeySet();
                   for (int e = 0; e < epochs; e++) {
-                    worker.trainEpoch(data, plan, e, null);
+                    worker.trainEpoch(
+                        data,
+                        plan,
+                        e,
+                        (ep, step, steps, sums) -> during.add(CpuPlanTest.allowedCpus()));
                   }
+                  seen[rank] =
+                      new Seen(before, during, CpuPlanTest.allowedCpus(), worker.transport());
                   float[] weights = new float[worker.model().parameterCount()];
                   worker.model().parameters().get(0, weights);
                   return weights;
@@ -142,6 +167,38 @@ class TrainingWorkerTest {
     float[][] weights = train(2, 5);
     assertEquals(
         0, maxRelativeDifference(weights[0], weights[1]), 0, "replicas must stay identical");
+  }
+
+  @Test
+  void pinnedWorkersTrainEachOnACpuOfItsOwnToTheSameBitsAndGiveTheCpusBack() throws Exception {
+    assumeTrue(ThreadAffinity.unavailable() == null, ThreadAffinity.unavailable());
+    BitSet mask = ThreadAffinity.get(ThreadAffinity.currentThreadId());
+    assumeTrue(mask.cardinality() >= 2, "2 workers on a CPU each need 2 CPUs, this process has 1");
+    Seen[] seen = new Seen[2];
+    float[][] pinned = train(2, 2, CpuPinning.ON, seen);
+    float[][] free = train(2, 2, CpuPinning.OFF, new Seen[2]);
+    int cpu = mask.nextSetBit(0);
+    for (int w = 0; w < 2; w++) {
+      assertArrayEquals(
+          free[w], pinned[w], "pinning changes where, not what, worker " + w + " computes");
+      assertEquals(
+          Set.of(Integer.toString(cpu)), seen[w].during(), "worker " + w + "'s CPUs in its steps");
+      assertEquals(
+          seen[w].before(), seen[w].after(), "worker " + w + "'s thread gets its CPUs back");
+      assertTrue(
+          seen[w]
+              .transport()
+              .endsWith(
+                  "; pinned to CPU "
+                      + cpu
+                      + " (worker "
+                      + (w + 1)
+                      + " of 2 workers on this host, which has CPUs "
+                      + CpuPlan.list(mask)
+                      + ")"),
+          seen[w].transport());
+      cpu = mask.nextSetBit(cpu + 1);
+    }
   }
 
   static double maxRelativeDifference(float[] a, float[] b) {
