@@ -92,7 +92,7 @@ final class CpuPlan {
           null,
           "not pinned: "
               + place
-              + " (CpuPinning.AUTO pins 2 or more workers that fill the CPUs; ON pins them"
+              + " (CpuPinning.AUTO pins 2 or more workers that fill the CPUs, ON pins them"
               + " anyway)");
     }
     int cpu = allowed.nextSetBit(0);
