@@ -132,6 +132,20 @@ public final class Engine implements Serializable {
   }
 
   /** Whether MKL loaded in this JVM. */
+  /**
+   * Enters the OpenMP runtime that MKL and oneDNN compute on from the calling thread, starting it
+   * if nobody did yet: call it on a thread before narrowing the thread's CPUs (pinning it). Intel's
+   * OpenMP reads the process's CPUs when it starts and sets every thread that first enters it to
+   * them: started from a pinned thread, it would pin every thread that computes afterwards to that
+   * thread's CPUs; entered after the pinning, it would undo the pinning. Does nothing where oneDNN
+   * or its OpenMP runtime did not load.
+   */
+  public static void enterOpenMp() {
+    if (Dnnl.loadFailure() == null) {
+      Dnnl.enterOpenMp();
+    }
+  }
+
   public static boolean mklAvailable() {
     return MklBlas.loadFailure() == null;
   }

@@ -342,6 +342,7 @@ public final class TrainingScalingBenchmark {
             pool.submit(
                 () -> {
                   if (cpus != null) { // the i-th CPU, as a pinned worker takes it
+                    Engine.enterOpenMp(); // as a worker does before it pins itself
                     int cpu = cpus.nextSetBit(0);
                     for (int k = 0; k < place; k++) {
                       cpu = cpus.nextSetBit(cpu + 1);

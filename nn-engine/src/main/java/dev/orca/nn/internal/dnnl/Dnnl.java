@@ -30,6 +30,7 @@ public final class Dnnl {
   private static final String DESCRIPTION;
   private static final Function SET_THREADS;
   private static final Function GET_THREADS;
+  private static final Function NUM_PROCS;
   private static final LongAdder RUNS = new LongAdder();
   private static final LongAdder REORDERS = new LongAdder();
 
@@ -42,6 +43,7 @@ public final class Dnnl {
     String description = null;
     Function setThreads = null;
     Function getThreads = null;
+    Function numProcs = null;
     try {
       String iomp = MklBlas.loadFailure() == null ? loadedLibrary("libiomp5") : null;
       if (iomp != null) {
@@ -55,6 +57,7 @@ public final class Dnnl {
       NativeLibrary omp = NativeLibrary.getInstance(openMp);
       setThreads = omp.getFunction("omp_set_num_threads");
       getThreads = omp.getFunction("omp_get_max_threads");
+      numProcs = omp.getFunction("omp_get_num_procs");
       engine = new dnnl_engine();
       check(dnnl_engine_create(engine, dnnl_cpu, 0), "create its CPU engine");
       dnnl_version_t v = dnnl_version();
@@ -75,6 +78,7 @@ public final class Dnnl {
     DESCRIPTION = description;
     SET_THREADS = setThreads;
     GET_THREADS = getThreads;
+    NUM_PROCS = numProcs;
   }
 
   private Dnnl() {}
@@ -101,6 +105,18 @@ public final class Dnnl {
 
   static void count(boolean reorder) {
     (reorder ? REORDERS : RUNS).increment();
+  }
+
+  /**
+   * Starts the OpenMP runtime if nobody did yet (omp_get_num_procs reads the process's CPUs from
+   * the calling thread) and registers the calling thread with it (omp_get_max_threads): see {@link
+   * dev.orca.nn.Engine#enterOpenMp}. Nothing where OpenMP did not load.
+   */
+  public static void enterOpenMp() {
+    if (NUM_PROCS != null && GET_THREADS != null) {
+      NUM_PROCS.invokeInt(new Object[0]);
+      GET_THREADS.invokeInt(new Object[0]);
+    }
   }
 
   /** The OpenMP thread count that oneDNN calls from the calling thread use. */

@@ -1,6 +1,7 @@
 package dev.orca.estimator.internal.worker;
 
 import dev.orca.estimator.CpuPinning;
+import dev.orca.nn.Engine;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Objects;
@@ -115,6 +116,9 @@ final class CpuPlan {
     if (cpus == null) {
       return Pinned.NOTHING;
     }
+    // before the CPUs narrow: Intel's OpenMP, started or first entered from a pinned thread, would
+    // pin every thread that computes later to this CPU, or undo this pinning (Engine.enterOpenMp)
+    Engine.enterOpenMp();
     int tid = ThreadAffinity.currentThreadId();
     BitSet before = ThreadAffinity.get(tid);
     try {
