@@ -131,7 +131,6 @@ public final class Engine implements Serializable {
     return new Engine(backend, threads);
   }
 
-  /** Whether MKL loaded in this JVM. */
   /**
    * Enters the OpenMP runtime that MKL and oneDNN compute on from the calling thread, starting it
    * if nobody did yet: call it on a thread before narrowing the thread's CPUs (pinning it). Intel's
@@ -146,6 +145,7 @@ public final class Engine implements Serializable {
     }
   }
 
+  /** Whether MKL loaded in this JVM. */
   public static boolean mklAvailable() {
     return MklBlas.loadFailure() == null;
   }

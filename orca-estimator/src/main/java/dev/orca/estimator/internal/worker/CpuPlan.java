@@ -33,7 +33,9 @@ final class CpuPlan {
     return cpus == null ? null : (BitSet) cpus.clone();
   }
 
-  /** E.g. "pinned to CPU 1 (worker 2 of 2 on this host, which has CPUs 0-1)" or why not. */
+  /**
+   * E.g. "pinned to CPU 1 (worker 2 of 2 workers on this host, which has CPUs 0-1)", or why not.
+   */
   String description() {
     return description;
   }
