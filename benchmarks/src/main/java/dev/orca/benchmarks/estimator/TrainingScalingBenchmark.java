@@ -13,7 +13,7 @@ import dev.orca.estimator.EpochRecord;
 import dev.orca.estimator.Estimator;
 import dev.orca.estimator.FitConfig;
 import dev.orca.estimator.TrainingHistory;
-import dev.orca.estimator.internal.worker.ThreadAffinity;
+import dev.orca.estimator.internal.worker.CpuPlan;
 import dev.orca.nn.Engine;
 import dev.orca.nn.Model;
 import dev.orca.nn.Sequential;
@@ -23,7 +23,6 @@ import dev.orca.nn.losses.Loss;
 import dev.orca.nn.optim.Sgd;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
@@ -148,11 +147,11 @@ public final class TrainingScalingBenchmark {
     // compute on. A 1-worker fit leaves the other core to the JIT (and warms one executor only);
     // 2 workers have none to spare. Measured in fresh executors, the 2-worker figure was mostly
     // JIT warm-up (benchmarks/README.md), so every backend first runs 2 workers unmeasured.
-    Fit cold = epochFigures(data, backend, 2, epochs, Transport.AUTO);
-    Fit one = epochFigures(data, backend, 1, epochs, Transport.AUTO);
-    Fit two = epochFigures(data, backend, 2, epochs, Transport.AUTO);
+    Fit cold = epochFigures(data, backend, 2, epochs, Transport.AUTO, CpuPinning.AUTO);
+    Fit one = epochFigures(data, backend, 1, epochs, Transport.AUTO, CpuPinning.AUTO);
+    Fit two = epochFigures(data, backend, 2, epochs, Transport.AUTO, CpuPinning.AUTO);
     Fit unpinned = epochFigures(data, backend, 2, epochs, Transport.AUTO, CpuPinning.OFF);
-    Fit tcp = epochFigures(data, backend, 2, epochs, Transport.TCP);
+    Fit tcp = epochFigures(data, backend, 2, epochs, Transport.TCP, CpuPinning.AUTO);
     report.figure(b + ": 2 workers x 1 core, " + two.transport, two.samplesPerSecond, "samples/s");
     report.baseline(b + ": 1 worker x 1 core", one.samplesPerSecond, "samples/s");
     double ratio = two.samplesPerSecond / one.samplesPerSecond;
@@ -230,11 +229,6 @@ public final class TrainingScalingBenchmark {
   }
 
   private static TrainingHistory fit(
-      XShards data, Backend backend, int workers, int epochs, Transport transport) {
-    return fit(data, backend, workers, epochs, transport, CpuPinning.AUTO);
-  }
-
-  private static TrainingHistory fit(
       XShards data,
       Backend backend,
       int workers,
@@ -256,7 +250,7 @@ public final class TrainingScalingBenchmark {
   }
 
   private static TrainingHistory fit(XShards data, Backend backend, int workers, int epochs) {
-    return fit(data, backend, workers, epochs, Transport.AUTO);
+    return fit(data, backend, workers, epochs, Transport.AUTO, CpuPinning.AUTO);
   }
 
   /**
@@ -269,11 +263,6 @@ public final class TrainingScalingBenchmark {
       double computeSeconds,
       String transport,
       String pinning) {}
-
-  private static Fit epochFigures(
-      XShards data, Backend backend, int workers, int epochs, Transport transport) {
-    return epochFigures(data, backend, workers, epochs, transport, CpuPinning.AUTO);
-  }
 
   private static Fit epochFigures(
       XShards data,
@@ -335,21 +324,19 @@ public final class TrainingScalingBenchmark {
     ExecutorService pool = Executors.newFixedThreadPool(replicas);
     try {
       List<Future<MlpTraining>> made = new ArrayList<>();
-      BitSet cpus = pin ? ThreadAffinity.get(ThreadAffinity.currentThreadId()) : null;
+      List<String> places = new ArrayList<>();
+      for (int i = 0; i < replicas; i++) {
+        places.add("replica:" + i);
+      }
       for (int i = 0; i < replicas; i++) {
         int place = i;
         made.add(
             pool.submit(
                 () -> {
-                  if (cpus != null) { // the i-th CPU, as a pinned worker takes it
-                    Engine.enterOpenMp(); // as a worker does before it pins itself
-                    int cpu = cpus.nextSetBit(0);
-                    for (int k = 0; k < place; k++) {
-                      cpu = cpus.nextSetBit(cpu + 1);
-                    }
-                    BitSet one = new BitSet();
-                    one.set(cpu);
-                    ThreadAffinity.set(ThreadAffinity.currentThreadId(), one);
+                  if (pin) {
+                    // as the worker at this place on a host is pinned; the pool's thread stays
+                    // pinned until the pool ends
+                    CpuPlan.choose(CpuPinning.ON, 1, places, place).pinCallingThread();
                   }
                   MlpTraining t = new MlpTraining(Engine.of(Engine.Backend.MKL, 1));
                   t.run(10); // warm-up

@@ -38,6 +38,8 @@ final class OpQueue {
   private long receivedUnits;
   private volatile long lastProgress = System.nanoTime();
   private boolean stopping;
+  // while it says true, a neighbour's ABORT waits for the memory group's view (preferLocalFailures)
+  private volatile BooleanSupplier localBusy;
 
   /**
    * {@code failures} is the worker's one record of its first failure; {@code onFailure} runs once
@@ -271,8 +273,6 @@ final class OpQueue {
   }
 
   /** Like {@link #fail}, giving a better-informed failure {@code graceNanos} to come first. */
-  private volatile BooleanSupplier localBusy;
-
   void failSoon(RingException e, long graceNanos) {
     lock.lock();
     try {

@@ -91,15 +91,15 @@ public final class RingSession {
     receiver.start();
   }
 
-  /**
-   * The ring the other way over the same connections: this worker writes to its previous worker and
-   * reads from its next one. Shares the failure record; stop and close both.
-   */
   /** See {@link OpQueue#preferLocalFailures}. */
   void preferLocalFailures(BooleanSupplier busy) {
     queue.preferLocalFailures(busy);
   }
 
+  /**
+   * The ring the other way over the same connections: this worker writes to its previous worker and
+   * reads from its next one. Shares the failure record; stop and close both.
+   */
   RingSession back() throws IOException {
     return new RingSession(
         options, rank, size, prevChannel, prevPeer, nextChannel, nextPeer, failures, "-back");

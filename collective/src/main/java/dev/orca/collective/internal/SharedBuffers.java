@@ -79,7 +79,11 @@ public final class SharedBuffers {
   record Location(long token, long firstFloat) {}
 
   static String fileName(long pid, long token) {
-    return StaleSharedMemory.SEGMENT_PREFIX + pid + "-" + String.format("%016x", token) + ".shm";
+    return StaleSharedMemory.SEGMENT_PREFIX
+        + pid
+        + "-"
+        + String.format("%016x", token)
+        + SegmentMemory.SUFFIX;
   }
 
   /**

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * addresses, the same list on every worker) takes the {@code i}-th CPU of the mask the process may
  * use, so the workers of a host, which read the same mask, take different CPUs without talking.
  */
-final class CpuPlan {
+public final class CpuPlan {
   private static final Logger LOG = LoggerFactory.getLogger(CpuPlan.class);
 
   /** Nothing pinned, nothing said (a worker before its ring formed). */
@@ -44,7 +44,7 @@ final class CpuPlan {
    * The plan of the worker at {@code rank} of {@code addresses} ({@code host:port} of every worker)
    * whose engine computes on {@code threads} threads, for the calling thread's current CPUs.
    */
-  static CpuPlan choose(CpuPinning mode, int threads, List<String> addresses, int rank) {
+  public static CpuPlan choose(CpuPinning mode, int threads, List<String> addresses, int rank) {
     Objects.requireNonNull(mode, "mode");
     if (mode == CpuPinning.OFF) {
       return new CpuPlan(null, "not pinned (CpuPinning.OFF)");
@@ -114,7 +114,7 @@ final class CpuPlan {
    * not pinned; a refusal of the kernel (a CPU gone offline, a cpuset changed since) is logged and
    * the thread runs unpinned.
    */
-  Pinned pinCallingThread() {
+  public Pinned pinCallingThread() {
     if (cpus == null) {
       return Pinned.NOTHING;
     }
@@ -140,7 +140,7 @@ final class CpuPlan {
 
   /** Gives the pinned thread its former CPUs back. */
   @FunctionalInterface
-  interface Pinned extends AutoCloseable {
+  public interface Pinned extends AutoCloseable {
     Pinned NOTHING = () -> {};
 
     @Override

@@ -304,11 +304,10 @@ public final class TrainingWorker implements AutoCloseable {
     SharedFloats g = null;
     try {
       g = SharedFloats.allocate(model.parameterCount(), ring.options().sharedMemoryDirectory());
-      model.moveGradientsTo(g.buffer());
+      model.moveGradientsTo(g.buffer()); // the training step follows the move
       sharedGradients = g;
-      step = model.trainingStep();
     } catch (RuntimeException e) {
-      if (g != null && sharedGradients == null) {
+      if (g != null) {
         g.close();
       }
       LOG.info(
