@@ -31,6 +31,12 @@ class ShardPoolTest {
   /** Lets two tasks of one job meet while each holds every shard (and slab) it made. */
   private static volatile CountDownLatch bothHolding;
 
+  /**
+   * Lets neither task close its shards before both have read what the pool has lent: without it the
+   * faster task could give its slabs back before the other one read the count.
+   */
+  private static volatile CountDownLatch bothRead;
+
   private static SparkSession spark;
   private static Dataset<Row> cached;
 
@@ -90,20 +96,18 @@ class ShardPoolTest {
               List<Shard> held = new ArrayList<>();
               try {
                 it.forEachRemaining(held::add);
+                long lent = -1;
                 if (meet) {
-                  CountDownLatch latch = bothHolding;
-                  latch.countDown();
-                  if (!latch.await(60, TimeUnit.SECONDS)) {
-                    throw new IllegalStateException(
-                        "the other task did not hold its shards within 60 s");
-                  }
+                  meet(bothHolding, "hold its shards");
+                  lent = POOL.lentBytes(); // both tasks hold all their slabs now
+                  meet(bothRead, "read what the pool lent");
                 }
                 List<byte[]> out = new ArrayList<>();
                 for (Shard s : held) {
                   out.add(ArrowIpc.toBytes(s));
                 }
                 if (meet) {
-                  out.add(Long.toString(POOL.lentBytes()).getBytes());
+                  out.add(Long.toString(lent).getBytes());
                 }
                 return out.iterator();
               } finally {
@@ -111,6 +115,13 @@ class ShardPoolTest {
               }
             })
         .collect();
+  }
+
+  private static void meet(CountDownLatch latch, String what) throws InterruptedException {
+    latch.countDown();
+    if (!latch.await(60, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("the other task did not " + what + " within 60 s");
+    }
   }
 
   private static void assertSameBytes(List<byte[]> expected, List<byte[]> actual) {
@@ -191,6 +202,7 @@ class ShardPoolTest {
       // two tasks that each hold all their shards at the same moment: their slabs are lent at
       // once, so neither can have been given the other's
       bothHolding = new CountDownLatch(2);
+      bothRead = new CountDownLatch(2);
       List<byte[]> met = new ArrayList<>(convertHoldingAll(cached, true));
       long lentWhileBothHeld =
           Math.min(Long.parseLong(new String(met.get(7))), Long.parseLong(new String(met.get(15))));
