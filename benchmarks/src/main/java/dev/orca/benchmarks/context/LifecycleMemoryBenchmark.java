@@ -1,5 +1,6 @@
 package dev.orca.benchmarks.context;
 
+import dev.orca.benchmarks.BenchmarkArgs;
 import dev.orca.benchmarks.BenchmarkReport;
 import dev.orca.context.OrcaContext;
 import dev.orca.data.XShards;
@@ -29,7 +30,9 @@ public final class LifecycleMemoryBenchmark {
   private LifecycleMemoryBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    int cycles = args.length > 0 ? Integer.parseInt(args[0]) : 12;
+    int cycles =
+        BenchmarkArgs.parse("LifecycleMemoryBenchmark [cycles=12]", args, "cycles")
+            .integer("cycles", 12);
     int warmup = 2;
     long[] rss = new long[cycles];
     long[] jvm = new long[cycles];

@@ -1,5 +1,6 @@
 package dev.orca.benchmarks.context;
 
+import dev.orca.benchmarks.BenchmarkArgs;
 import dev.orca.benchmarks.BenchmarkReport;
 import dev.orca.benchmarks.Timing;
 import dev.orca.context.ClusterMode;
@@ -22,7 +23,7 @@ public final class StartupBenchmark {
   private StartupBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+    int runs = BenchmarkArgs.parse("StartupBenchmark [runs=5]", args, "runs").integer("runs", 5);
     BenchmarkReport report =
         BenchmarkReport.start(
             "startup",

@@ -6,6 +6,7 @@ import dev.orca.arrow.IpcCompression;
 import dev.orca.arrow.Shard;
 import dev.orca.arrow.ShardList;
 import dev.orca.arrow.internal.SlabPool;
+import dev.orca.benchmarks.BenchmarkArgs;
 import dev.orca.benchmarks.BenchmarkReport;
 import dev.orca.benchmarks.Timing;
 import dev.orca.context.OrcaContext;
@@ -43,8 +44,11 @@ public final class DataFrameToXShardsBenchmark {
   private DataFrameToXShardsBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    long rows = args.length > 0 ? Long.parseLong(args[0]) : 2_000_000L;
-    int runs = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+    BenchmarkArgs parsed =
+        BenchmarkArgs.parse(
+            "DataFrameToXShardsBenchmark [rows=2000000] [runs=5]", args, "rows", "runs");
+    long rows = parsed.longInteger("rows", 2_000_000L);
+    int runs = parsed.integer("runs", 5);
     try (OrcaContext orca = OrcaContext.builder().appName("DataFrameToXShardsBenchmark").start()) {
       int cores = orca.coresPerNode();
       int partitions = 2 * cores;

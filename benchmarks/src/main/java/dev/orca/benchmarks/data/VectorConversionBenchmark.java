@@ -2,6 +2,7 @@ package dev.orca.benchmarks.data;
 
 import static org.apache.spark.sql.functions.col;
 
+import dev.orca.benchmarks.BenchmarkArgs;
 import dev.orca.benchmarks.BenchmarkReport;
 import dev.orca.benchmarks.Timing;
 import dev.orca.context.OrcaContext;
@@ -30,8 +31,11 @@ public final class VectorConversionBenchmark {
   private VectorConversionBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    long rows = args.length > 0 ? Long.parseLong(args[0]) : 2_000_000L;
-    int runs = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+    BenchmarkArgs parsed =
+        BenchmarkArgs.parse(
+            "VectorConversionBenchmark [rows=2000000] [runs=5]", args, "rows", "runs");
+    long rows = parsed.longInteger("rows", 2_000_000L);
+    int runs = parsed.integer("runs", 5);
     try (OrcaContext orca = OrcaContext.builder().appName("VectorConversionBenchmark").start()) {
       int partitions = 2 * orca.coresPerNode();
       String[] columns = new String[FEATURES];

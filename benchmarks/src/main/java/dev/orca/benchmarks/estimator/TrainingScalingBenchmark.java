@@ -1,5 +1,6 @@
 package dev.orca.benchmarks.estimator;
 
+import dev.orca.benchmarks.BenchmarkArgs;
 import dev.orca.benchmarks.BenchmarkReport;
 import dev.orca.benchmarks.nn.MlpTraining;
 import dev.orca.benchmarks.nn.MlpTrainingBenchmark;
@@ -56,10 +57,16 @@ public final class TrainingScalingBenchmark {
   private TrainingScalingBenchmark() {}
 
   public static void main(String[] args) {
-    int rows = args.length > 0 ? Integer.parseInt(args[0]) : 65536;
-    int epochs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-    List<String> modes =
-        Arrays.asList((args.length > 2 ? args[2] : "embedded,local-cluster").split(","));
+    BenchmarkArgs parsed =
+        BenchmarkArgs.parse(
+            "TrainingScalingBenchmark [rows=65536] [epochs=3] [modes=embedded,local-cluster]",
+            args,
+            "rows",
+            "epochs",
+            "modes");
+    int rows = parsed.integer("rows", 65536);
+    int epochs = parsed.integer("epochs", 3);
+    List<String> modes = Arrays.asList(parsed.string("modes", "embedded,local-cluster").split(","));
     BenchmarkReport report =
         BenchmarkReport.start(
             "training-scaling",

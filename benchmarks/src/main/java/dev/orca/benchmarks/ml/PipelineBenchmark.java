@@ -1,5 +1,6 @@
 package dev.orca.benchmarks.ml;
 
+import dev.orca.benchmarks.BenchmarkArgs;
 import dev.orca.benchmarks.BenchmarkReport;
 import dev.orca.context.OrcaContext;
 import dev.orca.data.XShards;
@@ -40,9 +41,12 @@ public final class PipelineBenchmark {
   private PipelineBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    long rows = args.length > 0 ? Long.parseLong(args[0]) : 400_000L;
-    int epochs = args.length > 1 ? Integer.parseInt(args[1]) : 2;
-    int runs = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+    BenchmarkArgs parsed =
+        BenchmarkArgs.parse(
+            "PipelineBenchmark [rows=400000] [epochs=2] [runs=3]", args, "rows", "epochs", "runs");
+    long rows = parsed.longInteger("rows", 400_000L);
+    int epochs = parsed.integer("epochs", 2);
+    int runs = parsed.integer("runs", 3);
     Architectures.register(
         ARCHITECTURE,
         (inputs, outputs, seed) ->

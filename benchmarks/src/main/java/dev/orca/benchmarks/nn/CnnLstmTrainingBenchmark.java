@@ -1,5 +1,6 @@
 package dev.orca.benchmarks.nn;
 
+import dev.orca.benchmarks.BenchmarkArgs;
 import dev.orca.benchmarks.BenchmarkReport;
 import dev.orca.nn.Engine;
 import dev.orca.nn.internal.dnnl.Dnnl;
@@ -8,7 +9,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -25,24 +25,23 @@ import java.util.stream.Collectors;
  * each alternate, so that a neighbour's load falls on all alike.
  *
  * <pre>
- * bin/orca-run benchmarks dev.orca.benchmarks.nn.CnnLstmTrainingBenchmark [steps] [runs] [--before=DIR]
+ * bin/orca-run benchmarks dev.orca.benchmarks.nn.CnnLstmTrainingBenchmark [steps=20] [runs=7] [--before=DIR]
  * </pre>
  */
 public final class CnnLstmTrainingBenchmark {
   private CnnLstmTrainingBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    List<String> positional = new ArrayList<>();
-    String before = null;
-    for (String a : args) {
-      if (a.startsWith("--before=")) {
-        before = a.substring("--before=".length());
-      } else {
-        positional.add(a);
-      }
-    }
-    int steps = positional.size() > 0 ? Integer.parseInt(positional.get(0)) : 20;
-    int runs = positional.size() > 1 ? Integer.parseInt(positional.get(1)) : 7;
+    BenchmarkArgs parsed =
+        BenchmarkArgs.parse(
+            "CnnLstmTrainingBenchmark [steps=20] [runs=7] [--before=DIR]",
+            args,
+            "steps",
+            "runs",
+            "--before");
+    int steps = parsed.integer("steps", 20);
+    int runs = parsed.integer("runs", 7);
+    String before = parsed.string("--before", null);
     for (String model : new String[] {"cnn", "lstm"}) {
       BenchmarkReport report =
           BenchmarkReport.start(

@@ -1,5 +1,6 @@
 package dev.orca.benchmarks.nn;
 
+import dev.orca.benchmarks.BenchmarkArgs;
 import dev.orca.benchmarks.BenchmarkReport;
 import dev.orca.nn.Engine;
 import dev.orca.nn.Tensor;
@@ -18,7 +19,7 @@ import java.util.SplittableRandom;
  * same MLP on that older engine, timed in a JVM of its own, against the GEMMs of this run.
  *
  * <pre>
- * bin/orca-run benchmarks dev.orca.benchmarks.nn.MlpTrainingBenchmark [steps-per-run] [runs] [--before=DIR]
+ * bin/orca-run benchmarks dev.orca.benchmarks.nn.MlpTrainingBenchmark [steps=50] [runs=7] [--before=DIR]
  * </pre>
  */
 public final class MlpTrainingBenchmark {
@@ -28,17 +29,16 @@ public final class MlpTrainingBenchmark {
   private MlpTrainingBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    java.util.List<String> positional = new java.util.ArrayList<>();
-    String before = null;
-    for (String a : args) {
-      if (a.startsWith("--before=")) {
-        before = a.substring("--before=".length());
-      } else {
-        positional.add(a);
-      }
-    }
-    int steps = positional.size() > 0 ? Integer.parseInt(positional.get(0)) : 50;
-    int runs = positional.size() > 1 ? Integer.parseInt(positional.get(1)) : 7;
+    BenchmarkArgs parsed =
+        BenchmarkArgs.parse(
+            "MlpTrainingBenchmark [steps=50] [runs=7] [--before=DIR]",
+            args,
+            "steps",
+            "runs",
+            "--before");
+    int steps = parsed.integer("steps", 50);
+    int runs = parsed.integer("runs", 7);
+    String before = parsed.string("--before", null);
     BenchmarkReport report =
         BenchmarkReport.start(
             "nn-mlp-training",

@@ -1,5 +1,6 @@
 package dev.orca.benchmarks.ring;
 
+import dev.orca.benchmarks.BenchmarkArgs;
 import java.util.Locale;
 
 /**
@@ -70,12 +71,23 @@ public final class HierarchicalCostModel {
   }
 
   public static void main(String[] args) {
-    double r2 = arg(args, 0, 5.6) * 1e9;
-    double copy = arg(args, 1, 18) * 1e9;
-    double loopback = arg(args, 2, 2.0) * 1e9;
-    double memory = arg(args, 3, 100) * 1e9;
-    double a = arg(args, 4, 30) * 1e-6;
-    double c = arg(args, 5, 256) * 1024;
+    BenchmarkArgs parsed =
+        BenchmarkArgs.parse(
+            "HierarchicalCostModel [R2=5.6] [C=18] [L=4.6] [M=100] [a=30] [chunk-KiB=256]",
+            args,
+            "R2",
+            "C",
+            "L",
+            "M",
+            "a",
+            "chunk-KiB");
+    // defaults: this machine's figures (benchmarks/README.md), which the tables there are made of
+    double r2 = parsed.number("R2", 5.6) * 1e9;
+    double copy = parsed.number("C", 18) * 1e9;
+    double loopback = parsed.number("L", 4.6) * 1e9;
+    double memory = parsed.number("M", 100) * 1e9;
+    double a = parsed.number("a", 30) * 1e-6;
+    double c = parsed.number("chunk-KiB", 256) * 1024;
     double e = r2 / hostRate(2, copy, Double.MAX_VALUE, 1); // calibrated on this machine
     System.out.printf(
         Locale.ROOT,
@@ -145,10 +157,6 @@ public final class HierarchicalCostModel {
         mlp / 1e6,
         ms(hierarchical(mlp, 1, 2, 1, a, c, r2)),
         ms(hierarchical(mlp, 2, 1, loopback / 2, a, c, r2)));
-  }
-
-  private static double arg(String[] args, int i, double otherwise) {
-    return args.length > i ? Double.parseDouble(args[i]) : otherwise;
   }
 
   private static String ms(double seconds) {
