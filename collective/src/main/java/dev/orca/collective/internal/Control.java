@@ -111,6 +111,25 @@ final class Control {
     set(host() + field, value);
   }
 
+  // the longs of a descriptor, at these offsets from descriptor(m, slot)
+  /** The operation's sequence number. */
+  static final int D_SEQ = 0;
+
+  /** The operation's first float in the buffers. */
+  static final int D_OFFSET = 8;
+
+  /** The operation's count of floats. */
+  static final int D_LENGTH = 16;
+
+  /** Which piece of the operation this is. */
+  static final int D_PIECE = 24;
+
+  /** The member's shared buffer file (0: the piece is in the member's slot instead). */
+  static final int D_TOKEN = 32;
+
+  /** Where the operation's floats start in that shared buffer. */
+  static final int D_FIRST_FLOAT = 40;
+
   /** Member {@code m}'s record of the piece in window slot {@code slot}: 6 longs from here. */
   static int descriptor(int m, int slot) {
     return member(m) + DESCRIPTORS + slot * DESCRIPTOR_BYTES;

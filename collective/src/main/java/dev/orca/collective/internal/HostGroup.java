@@ -418,12 +418,12 @@ final class HostGroup implements AutoCloseable {
     int pos = op.offset + k * chunk;
     int n = Math.min(chunk, op.length - k * chunk);
     int d = Control.descriptor(me, s);
-    c.bytes.putLong(d, op.seq);
-    c.bytes.putLong(d + 8, op.offset);
-    c.bytes.putLong(d + 16, op.length);
-    c.bytes.putLong(d + 24, k);
-    c.bytes.putLong(d + 32, op.token);
-    c.bytes.putLong(d + 40, op.firstFloat);
+    c.bytes.putLong(d + Control.D_SEQ, op.seq);
+    c.bytes.putLong(d + Control.D_OFFSET, op.offset);
+    c.bytes.putLong(d + Control.D_LENGTH, op.length);
+    c.bytes.putLong(d + Control.D_PIECE, k);
+    c.bytes.putLong(d + Control.D_TOKEN, op.token);
+    c.bytes.putLong(d + Control.D_FIRST_FLOAT, op.firstFloat);
     if (mem.inJvm()) {
       mem.putBuffer(me, s, op.buffer);
     } else if (op.token == 0) {
@@ -511,7 +511,7 @@ final class HostGroup implements AutoCloseable {
         srcAt[m] = pos;
       } else {
         int d = Control.descriptor(m, s);
-        long token = c.bytes.getLong(d + 32);
+        long token = c.bytes.getLong(d + Control.D_TOKEN);
         inSlot[m] = false;
         if (token == 0) {
           src[m] = mem.slot(m, s);
@@ -520,7 +520,7 @@ final class HostGroup implements AutoCloseable {
           toArea = true;
         } else {
           FloatBuffer b = peerFloats(m, token, op);
-          long at = c.bytes.getLong(d + 40) + pos;
+          long at = c.bytes.getLong(d + Control.D_FIRST_FLOAT) + pos;
           if (at < 0 || at + n > b.capacity()) {
             throw new GroupFailure(
                 op.describe()
@@ -617,10 +617,10 @@ final class HostGroup implements AutoCloseable {
         continue;
       }
       int d = Control.descriptor(m, s);
-      long seq = c.bytes.getLong(d);
-      long offset = c.bytes.getLong(d + 8);
-      long length = c.bytes.getLong(d + 16);
-      long piece = c.bytes.getLong(d + 24);
+      long seq = c.bytes.getLong(d + Control.D_SEQ);
+      long offset = c.bytes.getLong(d + Control.D_OFFSET);
+      long length = c.bytes.getLong(d + Control.D_LENGTH);
+      long piece = c.bytes.getLong(d + Control.D_PIECE);
       if (seq != mine.seq || offset != mine.offset || length != mine.length || piece != k) {
         throw new GroupFailure(
             mine.describe()
