@@ -26,10 +26,12 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.storage.StorageLevel;
@@ -140,7 +142,10 @@ public final class XShards {
   /**
    * Shards of in-memory rows, split into {@code numShards} partitions of contiguous rows (each cut
    * into shards of at most the options' batch size). {@code labels} may be null. NaN and infinities
-   * are handled by the options' null policy.
+   * are handled by the options' null policy. The rows are written as Arrow IPC bytes on the driver
+   * and reach the executors as Spark broadcasts, one per partition: an executor fetches a
+   * partition's bytes once and keeps them, and the driver keeps them too, until this XShards is no
+   * longer referenced (Spark's cleaner then removes them everywhere).
    */
   public static XShards fromArrays(
       float[][] features, float[][] labels, int numShards, ConversionOptions options) {
@@ -154,7 +159,16 @@ public final class XShards {
             ArrowMemory.root())) {
       schema = first.schema();
     }
-    JavaRDD<byte[]> bytes = jsc.parallelize(parts, numShards).flatMap(List::iterator);
+    // Each partition's bytes go out as a broadcast, which an executor fetches once and keeps (and a
+    // replacement for a lost executor fetches again: the driver keeps it). The partitions of a
+    // parallelize would carry them inside every task of every job over them, cached or not.
+    List<Broadcast<List<byte[]>>> blocks = new ArrayList<>(parts.size());
+    for (List<byte[]> part : parts) {
+      blocks.add(jsc.broadcast(part));
+    }
+    JavaRDD<byte[]> bytes =
+        jsc.parallelize(IntStream.range(0, numShards).boxed().toList(), numShards)
+            .mapPartitionsWithIndex((p, it) -> blocks.get(p).value().iterator(), true);
     String[] name = new String[1];
     XShards out = new XShards(jsc, what, () -> ShardStreams.fromBytes(bytes, name[0]), schema);
     name[0] = out.name;

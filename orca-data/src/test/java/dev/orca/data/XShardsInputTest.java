@@ -40,6 +40,46 @@ class XShardsInputTest extends LocalOrcaTest {
   }
 
   @Test
+  void arraysTravelOncePerExecutorNotInsideEveryTask() throws Exception {
+    // 2 partitions of 3 MB of features each: a task that carried its partition's rows would be
+    // as large (Spark warns above 1 MB)
+    int rows = 2048;
+    int width = 768;
+    float[][] x = new float[rows][width];
+    float[] y = new float[rows];
+    for (int r = 0; r < rows; r++) {
+      x[r][r % width] = r;
+      y[r] = r % 3;
+    }
+    XShards xs = XShards.fromArrays(x, y, 2);
+    for (org.apache.spark.Partition p : xs.rdd().rdd().partitions()) {
+      java.io.ByteArrayOutputStream taskPart = new java.io.ByteArrayOutputStream();
+      try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(taskPart)) {
+        out.writeObject(p);
+      }
+      assertTrue(
+          taskPart.size() < 10_000, "partition " + p.index() + ": " + taskPart.size() + " bytes");
+    }
+    for (int pass = 0; pass < 2; pass++) { // the second job reads what the executor kept
+      try (ShardList shards = xs.collect()) {
+        long seen = 0;
+        float labels = 0;
+        for (Shard s : shards) {
+          float[] f = s.features().toArray();
+          for (int r = 0; r < s.rows(); r++, seen++) {
+            assertEquals(seen, f[r * width + (int) (seen % width)], "row " + seen);
+          }
+          for (float l : s.labels().toArray()) {
+            labels += l;
+          }
+        }
+        assertEquals(rows, seen);
+        assertEquals(2047, labels, "683 ones and 682 twos");
+      }
+    }
+  }
+
+  @Test
   void nanInArraysFailsUnlessDroppedOrFilled() {
     float[][] x = {{1, 2}, {Float.NaN, 3}, {4, 5}, {6, Float.NaN}};
     assertMessage(

@@ -37,6 +37,49 @@ class XShardsLocalClusterTest {
         TestData.frame(spark, 3000, 4), TestData.FEATURES, TestData.LABELS, OPTIONS);
   }
 
+  /**
+   * The process that reads each partition of the 600 rows r = (r, -r) in 4 partitions, after
+   * checking there that the partition holds its 150 rows.
+   */
+  private static List<Long> readers(XShards xs) {
+    return xs.rdd()
+        .mapPartitionsWithIndex(
+            (p, it) -> {
+              int r = 150 * p;
+              while (it.hasNext()) {
+                try (Shard s = it.next()) {
+                  float[] f = s.features().toArray();
+                  for (int i = 0; i < s.rows(); i++, r++) {
+                    if (f[2 * i] != r || f[2 * i + 1] != -r) {
+                      throw new IllegalStateException("partition " + p + ": row " + r + " differs");
+                    }
+                  }
+                }
+              }
+              if (r != 150 * (p + 1)) {
+                throw new IllegalStateException("partition " + p + " ends at row " + r);
+              }
+              return List.of(ProcessHandle.current().pid()).iterator();
+            },
+            false)
+        .collect();
+  }
+
+  /** Rows r = (r, -r), in order, read back from the executors. */
+  private static void assertArraysRows(XShards xs, int rows) {
+    try (ShardList shards = xs.collect()) {
+      int r = 0;
+      for (Shard s : shards) {
+        float[] f = s.features().toArray();
+        for (int i = 0; i < s.rows(); i++, r++) {
+          assertEquals(r, f[2 * i], "row " + r);
+          assertEquals(-r, f[2 * i + 1], "row " + r);
+        }
+      }
+      assertEquals(rows, r);
+    }
+  }
+
   @Test
   void twoExecutorJvmsMakeTheSameShardsAsLocalMode(@TempDir Path dir) {
     List<byte[]> local = new ArrayList<>();
@@ -89,6 +132,28 @@ class XShardsLocalClusterTest {
               2,
               (task, p) -> List.of(ArrowMemory.allocatedBytes()).iterator());
       assertEquals(List.of(0L, 0L), executorMemory, "every executor gave its Arrow memory back");
+
+      // rows from the driver's arrays reach both executor JVMs, and an executor started in place
+      // of a killed one reads them again
+      float[][] x = new float[600][];
+      for (int r = 0; r < x.length; r++) {
+        x[r] = new float[] {r, -r};
+      }
+      XShards arrays = XShards.fromArrays(x, null, 4);
+      List<Long> readers = readers(arrays);
+      assertEquals(2, new HashSet<>(readers).size(), "read in two executor JVMs: " + readers);
+      long victim = readers.get(0);
+      ProcessHandle.of(victim).orElseThrow().destroyForcibly(); // kill -9 one of them
+      assertArraysRows(arrays, x.length); // Spark runs the lost tasks again
+      // until the executor that replaced it has read some partitions (each job checks the rows)
+      long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+      Set<Long> fresh = new HashSet<>();
+      while (fresh.isEmpty() && System.nanoTime() < deadline) {
+        fresh.addAll(readers(arrays));
+        fresh.removeAll(readers);
+      }
+      assertEquals(1, fresh.size(), "an executor started after the kill read partitions");
+      assertTrue(ProcessHandle.of(victim).map(h -> !h.isAlive()).orElse(true));
     }
     assertEquals(0, ArrowMemory.allocatedBytes(), ArrowMemory.describe());
   }
