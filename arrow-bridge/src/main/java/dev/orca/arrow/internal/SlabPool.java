@@ -2,7 +2,9 @@ package dev.orca.arrow.internal;
 
 import dev.orca.OrcaConfigurationException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -31,9 +33,12 @@ import org.apache.spark.scheduler.SparkListenerApplicationEnd;
  * <p>Accounting: a slab lent to a task is Arrow memory of the task (and then of the shards that
  * hold its pieces), as any other buffer; a slab kept idle is accounted, and only then, by this
  * pool's own allocator ({@link #describe()}), which is not under Orca's root, so the root and the
- * tasks' allocators show what shards hold and close empty. Every thread may take and give back.
- * When the Spark application that converted stops, the idle slabs are freed and slabs still lent
- * are freed when their shards let go; {@link #trim()} frees the idle ones at any time.
+ * tasks' allocators show what shards hold and close empty. Idle slabs count against Orca's limit on
+ * Arrow memory ({@code orca.arrow.memory.limit}) all the same: when new memory is needed, idle
+ * slabs are freed until the new and the idle fit under it together (a slab given back never breaks
+ * it, since it was lent under it). Every thread may take and give back. When the Spark application
+ * that converted stops, the idle slabs are freed and slabs still lent are freed when their shards
+ * let go; {@link #trim()} frees the idle ones at any time.
  */
 public final class SlabPool {
   /** The Spark setting of the most bytes kept, e.g. {@code 256m}; {@code 0} turns the pool off. */
@@ -95,6 +100,7 @@ public final class SlabPool {
     long address;
     long size;
     long lentIn;
+    List<Long> overLimit = List.of();
     synchronized (this) {
       Map.Entry<Long, ArrayDeque<Long>> fit = idle.ceilingEntry(bytes);
       if (fit != null && fit.getKey() <= 4 * bytes) {
@@ -110,10 +116,12 @@ public final class SlabPool {
         size = bytes;
         address = 0;
         allocated++;
+        overLimit = idleToFreeFor(size);
       }
       lentBytes += size;
       lentIn = generation;
     }
+    overLimit.forEach(MemoryUtil::freeMemory);
     if (address == 0) {
       try {
         address = MemoryUtil.allocateMemory(size);
@@ -132,6 +140,33 @@ public final class SlabPool {
       slab.release0(); // over the owner's limit: the slab goes back at once
       throw e;
     }
+  }
+
+  /**
+   * Idle slabs to free, the largest first, so that new memory of {@code size} and the idle slabs
+   * together stay within Orca's limit on Arrow memory in this JVM ({@code orca.arrow.memory.limit},
+   * which the root allocator enforces on what tasks and shards hold): the pool does not add memory
+   * beyond it. Taken out of the pool; the caller frees them, outside the lock.
+   */
+  private List<Long> idleToFreeFor(long size) {
+    RootAllocator root = RootMemory.ifCreated();
+    if (root == null || idleBytes == 0) {
+      return List.of();
+    }
+    long room = root.getLimit() - root.getAllocatedMemory() - size;
+    List<Long> out = new ArrayList<>();
+    while (idleBytes > room && !idle.isEmpty()) {
+      Map.Entry<Long, ArrayDeque<Long>> largest = idle.lastEntry();
+      long slab = largest.getKey();
+      out.add(largest.getValue().pop());
+      if (largest.getValue().isEmpty()) {
+        idle.remove(slab);
+      }
+      idleBytes -= slab;
+      accounting.releaseBytes(slab);
+      freed++;
+    }
+    return out;
   }
 
   private void giveBack(PooledSlab slab) {
