@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.orca.launcher.LauncherException;
 import dev.orca.launcher.barrier.BarrierStage;
+import dev.orca.launcher.barrier.TaskSlots;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -18,6 +20,10 @@ class LocalClusterContextTest {
         OrcaContext.builder().clusterMode(ClusterMode.LOCAL_CLUSTER).numNodes(2).start()) {
       assertEquals(2, orca.numNodes());
       assertEquals(1, orca.coresPerNode());
+      // both executor JVMs up first: BarrierStage.run gives them 30 s, which two JVMs starting on
+      // a loaded 2-core machine can take
+      TaskSlots.awaitExecutors(
+          orca.sparkContext().sc(), 2, Duration.ofSeconds(180), "LocalClusterContextTest");
       List<String> pids =
           BarrierStage.run(
               orca.sparkContext(),

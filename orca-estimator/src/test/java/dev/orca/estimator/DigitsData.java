@@ -54,6 +54,16 @@ final class DigitsData {
       implements AutoCloseable {
     static Session start(dev.orca.context.OrcaContext.Builder builder) {
       dev.orca.context.OrcaContext orca = builder.start();
+      org.apache.spark.SparkContext sc = orca.spark().sparkContext();
+      if (dev.orca.launcher.barrier.LocalCluster.isLocalClusterMaster(sc.master())) {
+        // every executor JVM up before the shards are cached and the tests count executors: on a
+        // loaded 2-core machine they take longer than the 30 s a fit would wait for them
+        dev.orca.launcher.barrier.TaskSlots.awaitExecutors(
+            sc,
+            dev.orca.launcher.barrier.TaskSlots.expectedExecutors(sc),
+            java.time.Duration.ofSeconds(180),
+            "the digits tests");
+      }
       List<Dataset<Row>> parts = split(load(orca.spark()).repartition(4), 0);
       return new Session(
           orca,

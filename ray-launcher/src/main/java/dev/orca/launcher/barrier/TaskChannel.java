@@ -135,6 +135,9 @@ public final class TaskChannel implements AutoCloseable {
     connections.put(rank, connection);
     Thread reader = new Thread(() -> serve(connection), "orca-task-channel-task-" + rank);
     reader.setDaemon(true);
+    // a reader stays in the set until it has ended, so that close() joins it: one that took itself
+    // out on its way out could still be running when close() returned
+    readers.removeIf(t -> !t.isAlive());
     readers.add(reader);
     reader.start();
   }
@@ -175,7 +178,6 @@ public final class TaskChannel implements AutoCloseable {
       connection.close();
       connections.remove(rank, connection);
       listener.disconnected(rank);
-      readers.remove(Thread.currentThread());
     }
   }
 

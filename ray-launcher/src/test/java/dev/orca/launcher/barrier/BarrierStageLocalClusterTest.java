@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.orca.launcher.LauncherException;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -25,6 +26,9 @@ class BarrierStageLocalClusterTest {
         new SparkConf().setMaster("local-cluster[2,1,1024]").setAppName("barrier-test");
     LocalCluster.sparkConf().forEach(conf::set);
     jsc = new JavaSparkContext(conf);
+    // both executor JVMs up before the tests: BarrierStage.run gives them 30 s, which two JVMs
+    // starting on a loaded 2-core machine can take
+    TaskSlots.awaitExecutors(jsc.sc(), 2, Duration.ofSeconds(180), "BarrierStageLocalClusterTest");
   }
 
   @AfterAll

@@ -9,6 +9,7 @@ import dev.orca.launcher.LauncherException;
 import io.ray.api.ActorHandle;
 import io.ray.api.ObjectRef;
 import io.ray.api.Ray;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class LocalRayTest {
@@ -58,7 +59,8 @@ class LocalRayTest {
   void startStopTwentyTimesLeavesNoThreads() throws Exception {
     // warm up once: class loading creates a few JVM-wide threads that stay
     LocalRay.start().stop();
-    int before = liveThreads();
+    Thread.sleep(1000); // most of the warm-up's Ray threads have ended by now; any left count too
+    int before = Thread.getAllStackTraces().size();
     for (int i = 0; i < 20; i++) {
       RayRuntime ray = LocalRay.start();
       ActorHandle<Counter> counter = Ray.actor(Counter::new).remote();
@@ -67,23 +69,29 @@ class LocalRayTest {
       ray.stop(); // idempotent
       assertFalse(ray.isRunning());
     }
+    int after = settledThreads(before);
     assertTrue(
-        liveThreads() <= before,
+        after <= before,
         "threads before "
             + before
             + ", after "
-            + liveThreads()
-            + ": "
+            + after
+            + " (waited 60 s for them to end): "
             + Thread.getAllStackTraces().keySet());
   }
 
-  static int liveThreads() throws InterruptedException {
-    // threads that are ending take a moment to disappear
-    int n = Thread.activeCount();
-    for (int i = 0; i < 50 && n > 0; i++) {
-      Thread.sleep(20);
+  /**
+   * The live threads once at most {@code target} are left, or after 60 s. Ray's stop() shuts its
+   * executors down without waiting for their threads, which end a moment later (on a loaded
+   * machine, many moments); a leak stays over the whole wait.
+   */
+  static int settledThreads(int target) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    int n = Thread.getAllStackTraces().size();
+    while (n > target && System.nanoTime() < deadline) {
+      Thread.sleep(50);
       n = Thread.getAllStackTraces().size();
     }
-    return Thread.getAllStackTraces().size();
+    return n;
   }
 }
