@@ -16,6 +16,7 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -49,9 +50,20 @@ class CachedDataFrameTest {
     spark.stop();
   }
 
+  /**
+   * Arrow memory held before each test: SparkRoundTripTest leaks a buffer on purpose, and surefire
+   * may run it first in this JVM (the order of classes follows the file system).
+   */
+  private long heldBefore;
+
+  @BeforeEach
+  void noteWhatIsHeldAlready() {
+    heldBefore = ArrowMemory.allocatedBytes();
+  }
+
   @AfterEach
   void everyTaskGaveItsMemoryBack() {
-    assertEquals(0, ArrowMemory.allocatedBytes(), ArrowMemory.describe());
+    assertEquals(heldBefore, ArrowMemory.allocatedBytes(), ArrowMemory.describe());
   }
 
   private static List<String> features() {
