@@ -29,8 +29,15 @@ public final class Timing {
   }
 
   public double median() {
-    int n = seconds.length;
-    return n % 2 == 1 ? seconds[n / 2] : (seconds[n / 2 - 1] + seconds[n / 2]) / 2;
+    return median(seconds);
+  }
+
+  /** The median of {@code values} (the mean of the middle two when their count is even). */
+  public static double median(double[] values) {
+    double[] v = values.clone();
+    Arrays.sort(v);
+    int n = v.length;
+    return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
   }
 
   public double min() {

@@ -1,5 +1,7 @@
 package dev.orca.benchmarks.data;
 
+import static dev.orca.benchmarks.Timing.median;
+
 import dev.orca.arrow.ConversionOptions;
 import dev.orca.benchmarks.BenchmarkArgs;
 import dev.orca.benchmarks.BenchmarkReport;
@@ -7,7 +9,6 @@ import dev.orca.context.OrcaContext;
 import dev.orca.data.XShards;
 import dev.orca.data.internal.ArrayShards;
 import dev.orca.data.internal.ShardStreams;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.apache.spark.api.java.JavaRDD;
@@ -115,11 +116,5 @@ public final class ArraysJobBenchmark {
       throw new IllegalStateException(n + " rows counted, " + rows + " expected");
     }
     return took;
-  }
-
-  private static double median(double[] v) {
-    double[] s = v.clone();
-    Arrays.sort(s);
-    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   }
 }

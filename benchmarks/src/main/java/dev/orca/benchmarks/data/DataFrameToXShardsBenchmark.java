@@ -1,5 +1,7 @@
 package dev.orca.benchmarks.data;
 
+import static dev.orca.benchmarks.Timing.median;
+
 import dev.orca.arrow.ArrowIpc;
 import dev.orca.arrow.ArrowMemory;
 import dev.orca.arrow.IpcCompression;
@@ -322,13 +324,6 @@ public final class DataFrameToXShardsBenchmark {
       s[i] = lastCpu / 1e9;
     }
     return median(s);
-  }
-
-  static double median(double[] values) {
-    double[] v = values.clone();
-    java.util.Arrays.sort(v);
-    int n = v.length;
-    return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
   }
 
   /**

@@ -84,7 +84,7 @@ public final class VectorConversionBenchmark {
                   }
                   run[0]++;
                 });
-        cpuSeconds[c] = DataFrameToXShardsBenchmark.median(perRun);
+        cpuSeconds[c] = Timing.median(perRun);
       }
       long sparse =
           df.select(col("sparse")).first().get(0).getClass().getSimpleName().equals("SparseVector")

@@ -1,5 +1,7 @@
 package dev.orca.benchmarks.estimator;
 
+import static dev.orca.benchmarks.Timing.median;
+
 import dev.orca.benchmarks.BenchmarkArgs;
 import dev.orca.benchmarks.BenchmarkReport;
 import dev.orca.benchmarks.nn.MlpTraining;
@@ -372,11 +374,5 @@ public final class TrainingScalingBenchmark {
       pool.shutdownNow();
       models.forEach(MlpTraining::close);
     }
-  }
-
-  private static double median(double[] v) {
-    double[] s = v.clone();
-    Arrays.sort(s);
-    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   }
 }

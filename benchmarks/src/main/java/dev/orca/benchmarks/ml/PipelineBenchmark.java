@@ -1,5 +1,7 @@
 package dev.orca.benchmarks.ml;
 
+import static dev.orca.benchmarks.Timing.median;
+
 import dev.orca.benchmarks.BenchmarkArgs;
 import dev.orca.benchmarks.BenchmarkReport;
 import dev.orca.context.OrcaContext;
@@ -192,13 +194,6 @@ public final class PipelineBenchmark {
       est.predict(df, features).write().format("noop").mode("overwrite").save();
       return new double[] {(t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9};
     }
-  }
-
-  private static double median(double[] v) {
-    double[] s = v.clone();
-    java.util.Arrays.sort(s);
-    int n = s.length;
-    return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
   }
 
   private static double min(double[] v) {

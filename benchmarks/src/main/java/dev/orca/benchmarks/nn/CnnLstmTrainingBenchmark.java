@@ -1,5 +1,7 @@
 package dev.orca.benchmarks.nn;
 
+import static dev.orca.benchmarks.Timing.median;
+
 import dev.orca.benchmarks.BenchmarkArgs;
 import dev.orca.benchmarks.BenchmarkReport;
 import dev.orca.nn.Engine;
@@ -160,12 +162,5 @@ public final class CnnLstmTrainingBenchmark {
     long t0 = System.nanoTime();
     work.run();
     return (System.nanoTime() - t0) / 1e9;
-  }
-
-  private static double median(double[] values) {
-    double[] v = values.clone();
-    Arrays.sort(v);
-    int n = v.length;
-    return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
   }
 }

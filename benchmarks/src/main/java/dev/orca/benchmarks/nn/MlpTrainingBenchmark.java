@@ -1,10 +1,11 @@
 package dev.orca.benchmarks.nn;
 
+import static dev.orca.benchmarks.Timing.median;
+
 import dev.orca.benchmarks.BenchmarkArgs;
 import dev.orca.benchmarks.BenchmarkReport;
 import dev.orca.nn.Engine;
 import dev.orca.nn.Tensor;
-import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -108,13 +109,6 @@ public final class MlpTrainingBenchmark {
     long t0 = System.nanoTime();
     work.run();
     return (System.nanoTime() - t0) / 1e9;
-  }
-
-  private static double median(double[] values) {
-    double[] v = values.clone();
-    Arrays.sort(v);
-    int n = v.length;
-    return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
   }
 
   static Tensor random(long seed, int... dims) {

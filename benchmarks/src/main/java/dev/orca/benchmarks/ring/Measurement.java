@@ -1,5 +1,7 @@
 package dev.orca.benchmarks.ring;
 
+import static dev.orca.benchmarks.Timing.median;
+
 import dev.orca.benchmarks.BenchmarkReport;
 import dev.orca.collective.Compression;
 import dev.orca.collective.RingAllReduce;
@@ -9,7 +11,6 @@ import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -147,12 +148,5 @@ final class Measurement {
                 + ")");
       }
     }
-  }
-
-  private static double median(double[] values) {
-    double[] v = values.clone();
-    Arrays.sort(v);
-    int n = v.length;
-    return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
   }
 }
