@@ -20,6 +20,8 @@ public final class CpuPlan {
   /** Nothing pinned, nothing said (a worker before its ring formed). */
   static final CpuPlan NONE = new CpuPlan(null, "");
 
+  private static final CpuPlan OFF = new CpuPlan(null, "not pinned (CpuPinning.OFF)");
+
   private final BitSet cpus;
   private final String description;
 
@@ -47,7 +49,7 @@ public final class CpuPlan {
   public static CpuPlan choose(CpuPinning mode, int threads, List<String> addresses, int rank) {
     Objects.requireNonNull(mode, "mode");
     if (mode == CpuPinning.OFF) {
-      return new CpuPlan(null, "not pinned (CpuPinning.OFF)");
+      return OFF;
     }
     String unavailable = ThreadAffinity.unavailable();
     if (unavailable != null) {
@@ -61,7 +63,7 @@ public final class CpuPlan {
   static CpuPlan decide(
       CpuPinning mode, int threads, List<String> addresses, int rank, BitSet allowed) {
     if (mode == CpuPinning.OFF) {
-      return new CpuPlan(null, "not pinned (CpuPinning.OFF)");
+      return OFF;
     }
     String host = host(addresses.get(rank));
     int onHost = 0;
